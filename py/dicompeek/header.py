@@ -1,0 +1,277 @@
+"""Decide whether an entry is DICOM and read the header fields the summary needs.
+
+Detection is by content, never by name: a Part 10 file has ``DICM`` at byte
+128; a dataset written without preamble and file meta is recognised by a
+plausible first element and confirmed by parsing it. Only the header is read
+(``stop_before_pixels``), from a bounded prefix that grows only when the
+header does not fit, so a zip of large images costs a few KiB per file.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.tag import Tag
+
+from .archive import Entry, read_prefix
+
+#: Prefix sizes tried in turn; most headers fit in the first. Beyond the last,
+#: the header is parsed from the stream with large values skipped.
+PREFIX_STEPS = (64 * 1024, 1024 * 1024, 16 * 1024 * 1024)
+#: Values larger than this are skipped, not loaded, when parsing from a stream.
+DEFER_SIZE = 1024 * 1024
+
+#: Keywords copied from each header into the index.
+FIELDS = (
+    "PatientName", "PatientID", "PatientBirthDate", "PatientSex",
+    "StudyInstanceUID", "StudyDate", "StudyTime", "StudyDescription",
+    "AccessionNumber", "StudyID",
+    "SeriesInstanceUID", "SeriesNumber", "SeriesDate", "SeriesTime",
+    "SeriesDescription", "Modality", "BodyPartExamined",
+    "SOPClassUID", "SOPInstanceUID", "InstanceNumber",
+    "NumberOfFrames", "Rows", "Columns",
+)
+_NUMERIC = {"SeriesNumber", "InstanceNumber", "NumberOfFrames", "Rows", "Columns"}
+
+_PIXEL_TAGS = {0x7FE00008, 0x7FE00009, 0x7FE00010}
+_VRS = {
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO",
+    b"LT", b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ",
+    b"SS", b"ST", b"SV", b"TM", b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT",
+    b"UV",
+}
+_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
+#: Groups a dataset without file meta plausibly starts with.
+_FIRST_GROUPS = {0x0002, 0x0008, 0x0010, 0x0018, 0x0020, 0x0028}
+
+
+class NotDicom(Exception):
+    """The entry is not DICOM; the message says why."""
+
+
+class Unreadable(Exception):
+    """The entry is (or claims to be) DICOM but cannot be read; the message says why."""
+
+
+@dataclass(slots=True)
+class Header:
+    """What the index keeps of one DICOM file."""
+
+    fields: dict[str, Any]
+    transfer_syntax: str
+    has_file_meta: bool
+    warning: str | None = None
+
+
+def read_header(entry: Entry) -> Header:
+    """Read the header of ``entry``; raise :class:`NotDicom` or :class:`Unreadable`."""
+    if entry.problem:
+        raise Unreadable(entry.problem)
+    if entry.size == 0:
+        raise Unreadable("empty file (0 bytes)")
+    try:
+        return _read(entry)
+    except (NotDicom, Unreadable):
+        raise
+    except Exception as exc:  # zlib.error, BadZipFile (CRC), OSError, ...
+        raise Unreadable(f"cannot read the entry: {_describe(exc)}") from exc
+
+
+def _read(entry: Entry) -> Header:
+    with entry.open() as stream:
+        prefix = read_prefix(stream, PREFIX_STEPS[0])
+    if len(prefix) < min(entry.size, PREFIX_STEPS[0]):
+        raise Unreadable(f"entry is shorter than its stated size ({len(prefix)} of {entry.size} bytes)")
+    kind = _detect(prefix)
+    if kind is None:
+        raise NotDicom("not DICOM: no 'DICM' marker at byte 128 and no DICOM dataset at the start")
+    raw = kind == "raw"
+    for step in PREFIX_STEPS:
+        if len(prefix) < min(step, entry.size):
+            with entry.open() as stream:
+                prefix = read_prefix(stream, step)
+        try:
+            return _parse(io.BytesIO(prefix), len(prefix), entry.size, raw)
+        except _NeedMore:
+            continue
+        except (NotDicom, Unreadable):
+            raise
+        except Exception as exc:
+            raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
+    with entry.open() as stream:
+        try:
+            return _parse(stream, entry.size, entry.size, raw, defer=True)
+        except (NotDicom, Unreadable):
+            raise
+        except Exception as exc:
+            raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
+
+
+class _NeedMore(Exception):
+    """The header runs past the prefix; try a longer one."""
+
+
+def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = False) -> Header:
+    """Parse the header from ``fp``, which holds ``available`` of the entry's ``size`` bytes."""
+    complete = available >= size
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = pydicom.dcmread(fp, stop_before_pixels=True, force=raw,
+                                 defer_size=DEFER_SIZE if defer else None)
+        except InvalidDicomError as exc:
+            if not complete:
+                raise _NeedMore from exc
+            raise Unreadable(f"invalid DICOM: {_describe(exc)}") from exc
+        except Exception:
+            if not complete:
+                raise _NeedMore
+            raise
+        stop = fp.tell()
+        at_pixels = _pixel_tag_at(fp, stop, ds)
+        if not complete and not at_pixels and stop >= available:
+            raise _NeedMore
+        if raw and not _plausible_raw(ds):
+            raise NotDicom("not DICOM: no 'DICM' marker at byte 128 and the start "
+                           "does not parse as a DICOM dataset")
+        problem = _truncation(ds, available, stop, at_pixels)
+        if problem:
+            raise Unreadable(problem)
+        fields = _fields(ds)
+    warning = _pixel_length_warning(fp, stop, size, ds) if at_pixels else None
+    if caught and not warning:
+        warning = "; ".join(sorted({str(w.message).splitlines()[0][:200] for w in caught}))
+    return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning)
+
+
+def _detect(prefix: bytes) -> str | None:
+    if len(prefix) >= 132 and prefix[128:132] == b"DICM":
+        return "part10"
+    if len(prefix) >= 12:
+        for order in "<>":
+            group, element = struct.unpack_from(order + "HH", prefix)
+            if group in _FIRST_GROUPS and element < 0x1000:
+                vr = prefix[4:6]
+                if vr in _VRS:
+                    return "raw"
+                (length,) = struct.unpack_from(order + "L", prefix, 4)
+                if length < 0x10000:
+                    return "raw"
+    return None
+
+
+def _plausible_raw(ds: Dataset) -> bool:
+    """A forced parse of arbitrary bytes yields junk; real datasets have these."""
+    keys = list(ds.keys())
+    if len(keys) < 3 or keys != sorted(keys):
+        return False
+    return any(kw in ds for kw in ("SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID", "Modality"))
+
+
+def _pixel_tag_at(fp: BinaryIO, stop: int, ds: Dataset) -> bool:
+    header = _element_header(fp, stop, ds)
+    return header is not None and header[0] in _PIXEL_TAGS
+
+
+def _element_header(fp: BinaryIO, pos: int, ds: Dataset) -> tuple[int, int, int] | None:
+    """(tag, value length, header size) of the element at ``pos``, or None at the end."""
+    fp.seek(pos)
+    data = fp.read(12)
+    if len(data) < 8:
+        return None
+    implicit, little = _encoding(ds)
+    order = "<" if little else ">"
+    group, element = struct.unpack_from(order + "HH", data)
+    tag = (group << 16) | element
+    if implicit:
+        return tag, struct.unpack_from(order + "L", data, 4)[0], 8
+    if len(data) < 12:
+        return tag, 0, 8
+    if data[4:6] in _LONG_VRS:
+        return tag, struct.unpack_from(order + "L", data, 8)[0], 12
+    return tag, struct.unpack_from(order + "H", data, 6)[0], 8
+
+
+def _encoding(ds: Dataset) -> tuple[bool, bool]:
+    implicit, little = getattr(ds, "original_encoding", (None, None))
+    return (bool(implicit) if implicit is not None else True,
+            bool(little) if little is not None else True)
+
+
+def _truncation(ds: Dataset, available: int, stop: int, at_pixels: bool) -> str | None:
+    """Say where the header breaks off, if it does (pydicom stops silently)."""
+    end = 0
+    last = None
+    for elem in ds._dict.values():
+        tell = getattr(elem, "value_tell", None)
+        length = getattr(elem, "length", None)
+        if tell is None or length is None or length == 0xFFFFFFFF:
+            continue
+        if tell + length > end:
+            end, last = tell + length, elem
+    if last is not None and end > available:
+        return (f"truncated: element {Tag(last.tag)} declares {last.length} bytes "
+                f"but the file ends after {available - last.value_tell}")
+    if not at_pixels and 0 < available - max(end, stop) < 8 and stop >= available:
+        return f"truncated: {available - end} stray bytes after the last complete element"
+    return None
+
+
+def _pixel_length_warning(fp: BinaryIO, stop: int, available: int, ds: Dataset) -> str | None:
+    header = _element_header(fp, stop, ds)
+    if header is None:
+        return None
+    _, length, size = header
+    if length != 0xFFFFFFFF and stop + size + length > available:
+        return (f"pixel data truncated: {length} bytes declared, "
+                f"{max(available - stop - size, 0)} present")
+    return None
+
+
+def _fields(ds: Dataset) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for keyword in FIELDS:
+        try:
+            value = ds.get(keyword)
+        except Exception:  # a malformed value must not lose the file
+            value = None
+        if value is None or value == "":
+            continue
+        fields[keyword] = _plain(keyword, value)
+    if "SOPClassUID" not in fields and ds.file_meta.get("MediaStorageSOPClassUID"):
+        # A DICOMDIR names its class only in the file meta.
+        fields["SOPClassUID"] = str(ds.file_meta.MediaStorageSOPClassUID)
+    return fields
+
+
+def _plain(keyword: str, value: Any) -> Any:
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        value = "\\".join(str(v) for v in value)
+    if keyword in _NUMERIC:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value).strip()
+
+
+def _transfer_syntax(ds: Dataset) -> str:
+    uid = ds.file_meta.get("TransferSyntaxUID") if ds.file_meta else None
+    if uid:
+        return str(uid)
+    implicit, little = _encoding(ds)
+    if implicit:
+        return pydicom.uid.ImplicitVRLittleEndian
+    return pydicom.uid.ExplicitVRLittleEndian if little else pydicom.uid.ExplicitVRBigEndian
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__

@@ -1,0 +1,162 @@
+"""Index picked zips, folders and files, a slice of work at a time.
+
+The browser's worker cannot receive a "cancel" message while Python runs, so
+indexing is done in steps of bounded duration: the caller runs :meth:`Index.step`
+repeatedly and yields to its event loop in between, which is also when it
+reports progress. The CLI simply steps until the queue is empty.
+
+Every entry ends in exactly one list (DICOM, non-DICOM, unreadable, or not
+indexed when cancelled), so ``entries == dicom + non_dicom + unreadable +
+not_indexed`` always holds and nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from .archive import Entry, SourceNote, Sources
+from .header import NotDicom, Unreadable, read_header
+
+
+@dataclass(slots=True)
+class DicomRecord:
+    """One DICOM file as the summary sees it."""
+
+    location: str
+    archive: str | None
+    folder: str
+    size: int
+    transfer_syntax: str
+    fields: dict[str, Any]
+    warning: str | None
+
+
+@dataclass(slots=True)
+class OtherRecord:
+    """A non-DICOM, unreadable or not-indexed entry, with the reason."""
+
+    location: str
+    size: int
+    kind: str  # "non-dicom" | "unreadable" | "not-indexed"
+    reason: str
+
+
+class Index:
+    """Everything picked in this session, indexed incrementally."""
+
+    def __init__(self) -> None:
+        self.sources = Sources()
+        self.dicom: list[DicomRecord] = []
+        self.others: list[OtherRecord] = []
+        self._queue: deque[Entry] = deque()
+        self._run = _Run()
+
+    @property
+    def notes(self) -> list[SourceNote]:
+        return self.sources.notes
+
+    def add(self, paths: list[str]) -> dict[str, Any]:
+        """Queue every entry of ``paths`` (files or folders) for indexing."""
+        first_entry = len(self.sources.entries)
+        first_problem = len(self.sources.problems)
+        for path in paths:
+            self.sources.add(path)
+        if not self._queue:
+            self._run = _Run()
+        for problem in self.sources.problems[first_problem:]:
+            self.others.append(OtherRecord(problem.location, problem.size, "unreadable", problem.reason))
+            self._run.add(problem.size)
+            self._run.finish(problem.size)
+        for entry in self.sources.entries[first_entry:]:
+            self._queue.append(entry)
+            self._run.add(entry.size)
+        return self.progress()
+
+    def step(self, budget: float = 0.1) -> dict[str, Any]:
+        """Index entries for about ``budget`` seconds; return the progress."""
+        deadline = time.perf_counter() + budget
+        while self._queue:
+            entry = self._queue.popleft()
+            self._index_entry(entry)
+            self._run.finish(entry.size)
+            if time.perf_counter() >= deadline:
+                break
+        return self.progress()
+
+    def run(self) -> dict[str, Any]:
+        """Index everything queued (the CLI's way)."""
+        while self._queue:
+            self.step(1.0)
+        return self.progress()
+
+    def cancel(self) -> dict[str, Any]:
+        """Stop: what is still queued is listed as not indexed."""
+        while self._queue:
+            entry = self._queue.popleft()
+            self.others.append(OtherRecord(entry.location, entry.size, "not-indexed",
+                                           "not indexed: cancelled before it was read"))
+            self._run.finish(entry.size)
+        self._run.cancelled = True
+        return self.progress()
+
+    def close(self) -> None:
+        self.sources.close()
+
+    def progress(self) -> dict[str, Any]:
+        return self._run.report(finished=not self._queue)
+
+    def _index_entry(self, entry: Entry) -> None:
+        try:
+            header = read_header(entry)
+        except NotDicom as exc:
+            self.others.append(OtherRecord(entry.location, entry.size, "non-dicom", str(exc)))
+        except Unreadable as exc:
+            self.others.append(OtherRecord(entry.location, entry.size, "unreadable", str(exc)))
+        else:
+            self.dicom.append(DicomRecord(entry.location, entry.archive, entry.folder, entry.size,
+                                          header.transfer_syntax, header.fields, header.warning))
+
+
+@dataclass(slots=True)
+class _Run:
+    """Progress of one continuous stretch of indexing (may span several picks)."""
+
+    total: int = 0
+    done: int = 0
+    bytes_total: int = 0
+    bytes_done: int = 0
+    started: float = 0.0
+    ended: float = 0.0
+    cancelled: bool = False
+
+    def __post_init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def add(self, size: int) -> None:
+        self.total += 1
+        self.bytes_total += size
+
+    def finish(self, size: int) -> None:
+        self.done += 1
+        self.bytes_done += size
+        self.ended = time.perf_counter()
+
+    def report(self, finished: bool) -> dict[str, Any]:
+        now = self.ended if finished else time.perf_counter()
+        elapsed = max(now - self.started, 0.0)
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        remaining = self.total - self.done
+        return {
+            "done": self.done,
+            "total": self.total,
+            "bytes_done": self.bytes_done,
+            "bytes_total": self.bytes_total,
+            "elapsed": round(elapsed, 3),
+            "files_per_second": round(rate, 1),
+            "eta_seconds": round(remaining / rate, 1) if rate > 0 and remaining else 0.0,
+            "finished": finished,
+            "cancelled": self.cancelled,
+        }

@@ -1,0 +1,33 @@
+// Human-readable forms of values from the summary.
+
+export function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function count(n) {
+  return n.toLocaleString("en-US");
+}
+
+export function seconds(s) {
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** DICOM DA "20240131" → "2024-01-31"; anything else is shown as it is. */
+export function date(da) {
+  return /^\d{8}$/.test(da || "") ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6)}` : (da || "");
+}
+
+/** DICOM PN "DOE^JANE^M" → "DOE, JANE M" (alphabetic group only). */
+export function personName(pn) {
+  if (!pn) return "";
+  const [family, given, middle, prefix, suffix] = pn.split("=")[0].split("^");
+  const rest = [prefix, given, middle, suffix].filter(Boolean).join(" ");
+  return family && rest ? `${family}, ${rest}` : (family || rest || pn);
+}

@@ -1,0 +1,21 @@
+// The indexing progress bar: files done / total, files per second, bytes, ETA.
+import { bytes, count, seconds } from "./format.js";
+import { setText } from "./dom.js";
+
+export function showProgress(p) {
+  document.getElementById("progress").hidden = false;
+  const bar = document.getElementById("progress-bar");
+  bar.max = Math.max(p.total, 1);
+  bar.value = p.done;
+  document.getElementById("cancel").hidden = p.finished;
+  if (p.finished) {
+    const verb = p.cancelled ? "Cancelled after indexing" : "Indexed";
+    setText("progress-text", `${verb} ${count(p.done)} entries in ${seconds(p.elapsed)}`
+      + ` (${count(Math.round(p.files_per_second))} files/s, ${bytes(p.bytes_done)})`);
+    return;
+  }
+  const eta = p.eta_seconds > 0 ? ` · about ${seconds(p.eta_seconds)} left` : "";
+  setText("progress-text", `${count(p.done)} / ${count(p.total)} files`
+    + ` · ${count(Math.round(p.files_per_second))} files/s`
+    + ` · ${bytes(p.bytes_done)} / ${bytes(p.bytes_total)}${eta}`);
+}

@@ -1,0 +1,131 @@
+// The summary view: totals, the Patient → Study → Series tree with a filter,
+// and the list of files that are not (readable) DICOM.
+import { el, setText } from "./dom.js";
+import { bytes, count, date, personName } from "./format.js";
+
+const TOTALS = [
+  ["entries", "Zip entries and files"], ["dicom", "DICOM files"], ["non_dicom", "Non-DICOM files"],
+  ["unreadable", "Unreadable"], ["not_indexed", "Not indexed"],
+  ["patients", "Patients"], ["studies", "Studies"], ["series", "Series"],
+];
+const KIND_LABELS = { "non-dicom": "Not DICOM", unreadable: "Unreadable", "not-indexed": "Not indexed", dicom: "DICOM" };
+
+export function showSummary(summary) {
+  const hasData = summary.totals.entries > 0 || summary.notes.length > 0;
+  document.getElementById("summary").hidden = !hasData;
+  document.getElementById("empty").hidden = hasData;
+  renderTotals(summary.totals);
+  renderTree(summary.patients);
+  renderFiles(summary.files);
+  document.getElementById("notes").replaceChildren(
+    ...summary.notes.map((n) => el("li", {}, el("strong", {}, n.location), `: ${n.message}`)));
+  applyFilter();
+}
+
+function renderTotals(totals) {
+  document.getElementById("totals").replaceChildren(...TOTALS
+    .filter(([key]) => key !== "not_indexed" || totals[key] > 0)
+    .map(([key, label]) => el("div", { class: `total total-${key}`, "data-total": key },
+      el("dt", {}, label), el("dd", {}, count(totals[key])))));
+}
+
+function renderTree(patients) {
+  const tree = document.getElementById("tree");
+  tree.replaceChildren(...patients.map(patientNode));
+}
+
+function patientNode(patient) {
+  const name = personName(patient.name) || "(no patient name)";
+  const studyCount = patient.studies.length;
+  const node = el("details", { class: "patient", open: true },
+    el("summary", {},
+      el("span", { class: "label" }, "Patient"),
+      el("strong", { class: "patient-name" }, name),
+      field("ID", patient.id), field("Born", date(patient.birth_date)), field("Sex", patient.sex),
+      el("span", { class: "muted" }, `${studyCount} ${studyCount === 1 ? "study" : "studies"}`)),
+    ...patient.studies.map((study) => studyNode(study, patient)));
+  node.dataset.search = [patient.name, name, patient.id, patient.birth_date].join(" ").toLowerCase();
+  return node;
+}
+
+function studyNode(study, patient) {
+  const node = el("details", { class: "study", open: true },
+    el("summary", {},
+      el("span", { class: "label" }, "Study"),
+      el("strong", {}, study.description || "(no description)"),
+      field("Date", date(study.date)), field("Accession", study.accession_number),
+      el("span", { class: "muted" }, `${study.series_count} series`)),
+    seriesTable(study.series));
+  node.dataset.search = [study.description, study.date, date(study.date), study.accession_number,
+    study.study_id, study.study_instance_uid].join(" ").toLowerCase();
+  return node;
+}
+
+function seriesTable(series) {
+  return el("table", { class: "series" },
+    el("thead", {}, el("tr", {}, ...["#", "Modality", "Description", "Instances", "Frames", "Rows × Columns",
+      "SOP class", "Transfer syntax", "Size", "From"].map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...series.map(seriesRow)));
+}
+
+function seriesRow(s) {
+  const from = [...s.archives, ...s.folders.filter(Boolean)];
+  const row = el("tr", { class: "series-row", "data-series-uid": s.series_instance_uid },
+    el("td", { class: "num" }, s.number ?? ""),
+    el("td", {}, s.modality),
+    el("td", {}, s.description || "(no description)"),
+    el("td", { class: "num" }, count(s.instances)),
+    el("td", { class: "num" }, count(s.frames)),
+    el("td", {}, s.sizes.join(", ")),
+    el("td", {}, s.sop_classes.map((c) => c.name).join(", ")),
+    el("td", {}, s.transfer_syntaxes.map((t) => t.name).join(", ")),
+    el("td", { class: "num" }, bytes(s.bytes)),
+    el("td", { class: "from" }, from.join(", ")));
+  row.title = `Series Instance UID ${s.series_instance_uid}`;
+  row.dataset.search = [s.number, s.modality, s.description, s.body_part, ...from,
+    ...s.sop_classes.map((c) => c.name), ...s.transfer_syntaxes.map((t) => t.name),
+    s.series_instance_uid].join(" ").toLowerCase();
+  return row;
+}
+
+function field(label, value) {
+  return value ? el("span", { class: "field" }, el("span", { class: "muted" }, `${label} `), value) : null;
+}
+
+function renderFiles(files) {
+  document.getElementById("files-section").hidden = files.length === 0;
+  setText("files-count", `(${count(files.length)})`);
+  document.getElementById("files").replaceChildren(...files.map((f) =>
+    el("tr", { class: `file-${f.kind}` },
+      el("td", {}, KIND_LABELS[f.kind] || f.kind),
+      el("td", { class: "path" }, f.location),
+      el("td", { class: "num" }, bytes(f.size)),
+      el("td", {}, f.reason || ""))));
+}
+
+/** Show series rows matching every word of the filter, with their study and patient;
+ *  a match on a study or patient shows all it contains. */
+export function applyFilter() {
+  const words = document.getElementById("filter").value.toLowerCase().split(/\s+/).filter(Boolean);
+  const matches = (text, context) => words.every((w) => text.includes(w) || context.includes(w));
+  let shown = 0;
+  let total = 0;
+  for (const patient of document.querySelectorAll("#tree .patient")) {
+    let patientVisible = false;
+    for (const study of patient.querySelectorAll(".study")) {
+      let studyVisible = false;
+      const context = `${patient.dataset.search} ${study.dataset.search}`;
+      for (const row of study.querySelectorAll(".series-row")) {
+        const visible = matches(row.dataset.search, context);
+        row.hidden = !visible;
+        studyVisible ||= visible;
+        total++;
+        if (visible) shown++;
+      }
+      study.hidden = !studyVisible;
+      patientVisible ||= studyVisible;
+    }
+    patient.hidden = !patientVisible;
+  }
+  setText("filter-count", words.length ? `${count(shown)} of ${count(total)} series` : "");
+}

@@ -1,0 +1,115 @@
+// The worker: boots Pyodide, mounts picked files with WORKERFS, and runs the
+// dicompeek Python package. Messages in: {op: "open" | "cancel" | "reset"}.
+// Messages out: {type: "boot" | "ready" | "progress" | "summary" | "error" | "fatal"}.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+const base = new URL("./", import.meta.url);
+const pending = [];          // messages that arrived before Python was ready
+let api = null;              // dicompeek.worker_api, once booted
+let pyodide = null;
+let pickCount = 0;
+let indexing = false;
+let cancelRequested = false;
+
+self.onmessage = (event) => {
+  const message = event.data;
+  if (message.op === "cancel") {
+    cancelRequested = indexing;
+    if (!api) pending.length = 0;
+    return;
+  }
+  if (api) handle(message);
+  else pending.push(message);
+};
+
+function post(message) {
+  self.postMessage(message);
+}
+
+function call(name, ...args) {
+  return JSON.parse(api.call(name, JSON.stringify(args)));
+}
+
+async function boot() {
+  const stage = (step, of, text) => post({ type: "boot", step, of, text });
+  const started = performance.now();
+  stage(1, 5, "Loading the Python runtime");
+  const config = await (await fetch(new URL("build.json", base))).json();
+  pyodide = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
+  stage(2, 5, "Loading numpy");
+  await pyodide.loadPackage(config.pyodide_packages, { messageCallback: () => {} });
+  stage(3, 5, "Installing pydicom");
+  const micropip = pyodide.pyimport("micropip");
+  for (const wheel of config.wheels) {
+    await micropip.install(new URL(wheel, base).href, { deps: false });
+  }
+  micropip.destroy();
+  stage(4, 5, "Loading DICOM Peek");
+  const app = await (await fetch(new URL(config.app, base))).arrayBuffer();
+  pyodide.unpackArchive(app, "zip", { extractDir: "/app" });
+  pyodide.runPython("import sys; sys.path.insert(0, '/app')");
+  api = pyodide.pyimport("dicompeek.worker_api");
+  stage(5, 5, "Ready");
+  post({ type: "ready", seconds: (performance.now() - started) / 1000, demo: config.demo });
+  for (const message of pending.splice(0)) handle(message);
+}
+
+function handle(message) {
+  try {
+    if (message.op === "open") {
+      const paths = mount(message.items);
+      post({ type: "progress", progress: call("add_paths", paths) });
+      runIndex();
+    } else if (message.op === "reset") {
+      cancelRequested = indexing;
+      post({ type: "summary", summary: resetAll() });
+    }
+  } catch (error) {
+    post({ type: "error", message: String(error && error.message ? error.message : error) });
+  }
+}
+
+// Each pick is mounted in a directory of its own, so equal names never clash.
+// items: [{path: "export.zip" | "FOLDER/sub/IM1", file: File}]
+function mount(items) {
+  const dir = `/picks/${++pickCount}`;
+  pyodide.FS.mkdirTree(dir);
+  pyodide.FS.mount(pyodide.FS.filesystems.WORKERFS,
+    { blobs: items.map((item) => ({ name: item.path, data: item.file })) }, dir);
+  const tops = new Set(items.map((item) => item.path.split("/")[0]));
+  return [...tops].map((top) => `${dir}/${top}`);
+}
+
+function resetAll() {
+  call("reset");
+  for (let n = 1; n <= pickCount; n++) {
+    try { pyodide.FS.unmount(`/picks/${n}`); } catch { /* already gone */ }
+  }
+  return call("summary");
+}
+
+// Index in slices of ~100 ms, yielding in between so that "cancel" arrives.
+async function runIndex() {
+  if (indexing) return;
+  indexing = true;
+  try {
+    for (;;) {
+      if (cancelRequested) {
+        post({ type: "progress", progress: call("cancel") });
+        break;
+      }
+      const progress = call("index_step", 0.1);
+      post({ type: "progress", progress });
+      if (progress.finished) break;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    post({ type: "summary", summary: call("summary") });
+  } catch (error) {
+    post({ type: "error", message: String(error && error.message ? error.message : error) });
+  } finally {
+    indexing = false;
+    cancelRequested = false;
+  }
+}
+
+boot().catch((error) => post({ type: "fatal", message: String(error && error.stack ? error.stack : error) }));
