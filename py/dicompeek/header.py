@@ -10,6 +10,7 @@ header does not fit, so a zip of large images costs a few KiB per file.
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import warnings
 from dataclasses import dataclass
@@ -121,8 +122,7 @@ class _NeedMore(Exception):
 def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = False) -> Header:
     """Parse the header from ``fp``, which holds ``available`` of the entry's ``size`` bytes."""
     complete = available >= size
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _Messages() as messages:
         try:
             ds = pydicom.dcmread(fp, stop_before_pixels=True, force=raw,
                                  defer_size=DEFER_SIZE if defer else None)
@@ -136,19 +136,76 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
             raise
         stop = fp.tell()
         at_pixels = _pixel_tag_at(fp, stop, ds)
-        if not complete and not at_pixels and stop >= available:
+        ran_out = next((m for m in messages.so_far() if _RAN_OUT in m), None)
+        if not complete and (ran_out or (not at_pixels and stop >= available)):
             raise _NeedMore
         if raw and not _plausible_raw(ds):
             raise NotDicom("not DICOM: no 'DICM' marker at byte 128 and the start "
                            "does not parse as a DICOM dataset")
+        if ran_out:
+            raise Unreadable(f"truncated: {ran_out}")
+        if not ds:
+            raise Unreadable(_empty_dataset_reason(ds, size))
         problem = _truncation(ds, available, stop, at_pixels)
         if problem:
             raise Unreadable(problem)
         fields = _fields(ds)
     warning = _pixel_length_warning(fp, stop, size, ds) if at_pixels else None
-    if caught and not warning:
-        warning = "; ".join(sorted({str(w.message).splitlines()[0][:200] for w in caught}))
+    if messages and not warning:
+        warning = "; ".join(sorted(set(messages)))
     return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning)
+
+
+#: pydicom's message when a sequence or item runs past the end of the data.
+_RAN_OUT = "End of file reached"
+
+
+class _Messages(list):
+    """Collect what pydicom warns about, whether by ``warnings`` or by its logger."""
+
+    def __enter__(self) -> "_Messages":
+        self._warnings = warnings.catch_warnings(record=True)
+        self._caught = self._warnings.__enter__()
+        warnings.simplefilter("always")
+        self._handler = _ListHandler(self)
+        self._logger = logging.getLogger("pydicom")
+        self._logger.addHandler(self._handler)
+        self._propagate, self._logger.propagate = self._logger.propagate, False
+        return self
+
+    def so_far(self) -> list[str]:
+        """The messages up to now; pydicom's warn_and_log says each twice, keep one."""
+        return list(dict.fromkeys([*self, *(_first_line(str(w.message)) for w in self._caught)]))
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.propagate = self._propagate
+        self[:] = self.so_far()
+        self._warnings.__exit__(*exc)
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, target: list) -> None:
+        super().__init__(logging.WARNING)
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.target.append(_first_line(record.getMessage()))
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:200] if text.strip() else ""
+
+
+def _empty_dataset_reason(ds: Dataset, size: int) -> str:
+    if not ds.file_meta:
+        return "has the DICOM marker but no element could be read"
+    group_length = ds.file_meta.get("FileMetaInformationGroupLength")
+    meta_end = 132 + 12 + group_length if isinstance(group_length, int) else 0
+    if meta_end > size:
+        return (f"truncated: the file ends after {size} bytes, inside the file meta "
+                f"information ({meta_end} bytes)")
+    return f"no data elements after the file meta information (the file ends after {size} bytes)"
 
 
 def _detect(prefix: bytes) -> str | None:

@@ -1,0 +1,148 @@
+"""DICOM detection by content and header reading (dicompeek.header)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydicom.dataset import Dataset
+
+from dicompeek.archive import Sources
+from dicompeek.header import NotDicom, Unreadable, read_header
+from dicompeek.synthetic import dataset_bytes
+from registry import pydicom_file, raw_dataset_bytes, small_dataset
+
+
+def entry_for(path: Path):
+    sources = Sources()
+    sources.add(str(path))
+    (entry,) = sources.entries
+    return entry
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_part10_file_is_read_with_its_summary_fields():
+    header = read_header(entry_for(pydicom_file("CT_small.dcm")))
+    assert header.fields["PatientName"] == "CompressedSamples^CT1"
+    assert header.fields["Modality"] == "CT"
+    assert header.fields["Rows"] == 128 and header.fields["Columns"] == 128
+    assert header.transfer_syntax == "1.2.840.10008.1.2.1"
+    assert header.warning is None
+
+
+def test_dicom_is_detected_by_content_not_by_name(tmp_path):
+    path = write(tmp_path, "report.txt", dataset_bytes(small_dataset(patient_id="BYCONTENT")))
+    assert read_header(entry_for(path)).fields["PatientID"] == "BYCONTENT"
+
+
+def test_dataset_without_preamble_or_meta_is_dicom(tmp_path):
+    path = write(tmp_path, "IM0001", raw_dataset_bytes(small_dataset(patient_id="RAW")))
+    header = read_header(entry_for(path))
+    assert header.fields["PatientID"] == "RAW"
+    assert not header.has_file_meta
+    assert header.transfer_syntax == "1.2.840.10008.1.2"
+
+
+@pytest.mark.parametrize("data", [
+    b"hello, this is a plain text file\n" * 10,
+    b"\x89PNG\r\n\x1a\n" + bytes(200),
+    b'{"PatientName": "not dicom"}',
+    bytes(range(256)) * 4,
+])
+def test_other_content_is_not_dicom(tmp_path, data):
+    with pytest.raises(NotDicom, match="not DICOM"):
+        read_header(entry_for(write(tmp_path, "file.dcm", data)))
+
+
+def test_empty_file_is_unreadable(tmp_path):
+    with pytest.raises(Unreadable, match="empty file"):
+        read_header(entry_for(write(tmp_path, "IM0001.dcm", b"")))
+
+
+def test_header_truncated_mid_element_is_unreadable(tmp_path):
+    data = dataset_bytes(small_dataset())
+    cut = data.index(b"TEST^PATIENT") + 4  # inside the PatientName value
+    with pytest.raises(Unreadable, match=r"truncated: element \(0010,0010\)"):
+        read_header(entry_for(write(tmp_path, "cut.dcm", data[:cut])))
+
+
+def test_pydicoms_truncated_rt_plan_is_unreadable():
+    with pytest.raises(Unreadable, match="truncated"):
+        read_header(entry_for(pydicom_file("rtplan_truncated.dcm")))
+
+
+def test_truncated_pixel_data_keeps_the_header_with_a_warning(tmp_path):
+    data = dataset_bytes(small_dataset(rows=64, columns=64))
+    header = read_header(entry_for(write(tmp_path, "short.dcm", data[:-100])))
+    assert header.fields["PatientName"] == "TEST^PATIENT"
+    assert header.warning == "pixel data truncated: 8192 bytes declared, 8092 present"
+
+
+def test_header_larger_than_the_first_prefix_is_read_whole(tmp_path):
+    ds = small_dataset(patient_id="BIGHEADER")
+    ds.add_new(0x00291010, "OB", bytes(300_000))  # a large private block before the pixels
+    ds.private_block(0x0029, "BIG CREATOR", create=True)
+    header = read_header(entry_for(write(tmp_path, "big.dcm", dataset_bytes(ds))))
+    assert header.fields["PatientID"] == "BIGHEADER"
+    assert header.fields["Rows"] == 8
+
+
+def test_header_larger_than_every_prefix_is_read_from_the_stream(tmp_path, monkeypatch):
+    import dicompeek.header as header_module
+
+    monkeypatch.setattr(header_module, "PREFIX_STEPS", (1024, 4096))
+    ds = small_dataset(patient_id="STREAMED")
+    ds.ImageComments = "x" * 10_000  # LT value far past the last prefix
+    header = read_header(entry_for(write(tmp_path, "long.dcm", dataset_bytes(ds))))
+    assert header.fields["PatientID"] == "STREAMED"
+    assert header.warning is None
+
+
+def test_invalid_values_are_kept_with_a_warning():
+    header = read_header(entry_for(pydicom_file("badVR.dcm")))
+    assert "Invalid value for VR IS" in header.warning
+
+
+def test_header_read_stops_before_pixel_data(tmp_path):
+    """A 4 MB image costs only its header: the first prefix is all that is read."""
+    ds = small_dataset(rows=1024, columns=2048)
+    path = write(tmp_path, "large.dcm", dataset_bytes(ds))
+    entry = entry_for(path)
+    reads = []
+
+    class CountingFile:
+        def __init__(self, f):
+            self.f = f
+
+        def read(self, n=-1):
+            data = self.f.read(n)
+            reads.append(len(data))
+            return data
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+    from dataclasses import replace
+    counted = replace(entry, open=lambda: CountingFile(open(path, "rb")))
+    assert read_header(counted).fields["Rows"] == 1024
+    assert sum(reads) <= 64 * 1024
+
+
+def test_meta_with_dicm_but_garbage_after_is_unreadable(tmp_path):
+    data = bytes(128) + b"DICM" + b"\xff" * 64
+    with pytest.raises(Unreadable):
+        read_header(entry_for(write(tmp_path, "garbage.dcm", data)))
+
+
+def test_dataset_type_is_plain(tmp_path):
+    ds: Dataset = small_dataset(frames=3)
+    header = read_header(entry_for(write(tmp_path, "mf.dcm", dataset_bytes(ds))))
+    assert header.fields["NumberOfFrames"] == 3

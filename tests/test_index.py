@@ -1,0 +1,71 @@
+"""Incremental indexing, progress and cancel (dicompeek.index)."""
+
+from __future__ import annotations
+
+from dicompeek.index import Index
+from dicompeek.synthetic import dataset_bytes, write_bench_zip
+from registry import encrypt_flag, small_dataset, summarize, zip_bytes
+
+
+def test_every_entry_lands_in_exactly_one_list(tmp_path):
+    good = small_dataset()
+    data = zip_bytes({"ok.dcm": good, "text.txt": b"notes", "empty.dcm": b"",
+                      "cut.dcm": dataset_bytes(good)[:300],
+                      "enc.dcm": small_dataset()})
+    data = encrypt_flag(data, "enc.dcm")
+    (tmp_path / "mixed.zip").write_bytes(data)
+    (tmp_path / "renamed.zip").write_bytes(b"plain text, not a zip")
+    summary = summarize(tmp_path / "mixed.zip", tmp_path / "renamed.zip")
+    totals = summary["totals"]
+    assert totals["entries"] == 6
+    assert totals["entries"] == totals["dicom"] + totals["non_dicom"] + totals["unreadable"] + totals["not_indexed"]
+    assert (totals["dicom"], totals["non_dicom"], totals["unreadable"]) == (1, 1, 4)
+    reasons = {f["location"]: f["reason"] for f in summary["files"]}
+    assert "encrypted" in reasons["mixed.zip::enc.dcm"]
+    assert reasons["mixed.zip::empty.dcm"] == "empty file (0 bytes)"
+    assert "not a zip archive" in reasons["renamed.zip"]
+    assert reasons["mixed.zip::cut.dcm"].startswith("truncated")
+
+
+def test_steps_report_progress_until_finished(tmp_path):
+    write_bench_zip(tmp_path / "b.zip", n_series=2, per_series=40, rows=16, columns=16)
+    index = Index()
+    first = index.add([str(tmp_path / "b.zip")])
+    assert (first["done"], first["total"], first["finished"]) == (0, 80, False)
+    assert first["bytes_total"] > 80 * 16 * 16 * 2
+    seen = []
+    while True:
+        progress = index.step(0.0)  # one entry per step
+        seen.append(progress["done"])
+        if progress["finished"]:
+            break
+    assert seen == list(range(1, 81))
+    assert progress["bytes_done"] == progress["bytes_total"]
+    assert len(index.dicom) == 80
+    index.close()
+
+
+def test_cancel_lists_the_rest_as_not_indexed(tmp_path):
+    write_bench_zip(tmp_path / "b.zip", n_series=1, per_series=30, rows=8, columns=8)
+    index = Index()
+    index.add([str(tmp_path / "b.zip")])
+    for _ in range(10):
+        index.step(0.0)
+    progress = index.cancel()
+    assert progress["finished"] and progress["cancelled"]
+    assert len(index.dicom) == 10
+    assert len(index.others) == 20
+    assert {o.kind for o in index.others} == {"not-indexed"}
+    index.close()
+
+
+def test_a_second_pick_adds_to_the_first(tmp_path):
+    (tmp_path / "a.zip").write_bytes(zip_bytes({"1.dcm": small_dataset(patient_id="A")}))
+    (tmp_path / "b.zip").write_bytes(zip_bytes({"1.dcm": small_dataset(patient_id="B")}))
+    index = Index()
+    index.add([str(tmp_path / "a.zip")])
+    index.run()
+    index.add([str(tmp_path / "b.zip")])
+    index.run()
+    assert sorted(r.fields["PatientID"] for r in index.dicom) == ["A", "B"]
+    index.close()
