@@ -48,14 +48,15 @@ def test_dataset_without_preamble_or_meta_is_dicom(tmp_path):
     assert header.transfer_syntax == "1.2.840.10008.1.2"
 
 
-@pytest.mark.parametrize("data", [
-    b"hello, this is a plain text file\n" * 10,
-    b"\x89PNG\r\n\x1a\n" + bytes(200),
-    b'{"PatientName": "not dicom"}',
-    bytes(range(256)) * 4,
+@pytest.mark.parametrize("data, kind", [
+    (b"hello, this is a plain text file\n" * 10, "text"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(200), "PNG image"),
+    (b'{"PatientName": "not dicom"}', "JSON text"),
+    (b"%PDF-1.7\n" + bytes(300), "PDF document"),
+    (bytes(range(256)) * 4, "binary data"),
 ])
-def test_other_content_is_not_dicom(tmp_path, data):
-    with pytest.raises(NotDicom, match="not DICOM"):
+def test_other_content_is_not_dicom_and_says_what_it_looks_like(tmp_path, data, kind):
+    with pytest.raises(NotDicom, match=rf"^not DICOM \({kind}\)"):
         read_header(entry_for(write(tmp_path, "file.dcm", data)))
 
 

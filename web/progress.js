@@ -8,6 +8,9 @@ export function showProgress(p) {
   bar.max = Math.max(p.total, 1);
   bar.value = p.done;
   document.getElementById("cancel").hidden = p.finished;
+  // the figures, machine-readable, for the benchmark script
+  Object.assign(document.getElementById("progress").dataset,
+    { done: p.done, total: p.total, elapsed: p.elapsed, finished: p.finished });
   if (p.finished) {
     const verb = p.cancelled ? "Cancelled after indexing" : "Indexed";
     setText("progress-text", `${verb} ${count(p.done)} entries in ${seconds(p.elapsed)}`

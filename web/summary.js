@@ -12,7 +12,9 @@ const KIND_LABELS = { "non-dicom": "Not DICOM", unreadable: "Unreadable", "not-i
 
 export function showSummary(summary) {
   const hasData = summary.totals.entries > 0 || summary.notes.length > 0;
-  document.getElementById("summary").hidden = !hasData;
+  const main = document.getElementById("summary");
+  main.hidden = !hasData;
+  main.dataset.version = Number(main.dataset.version || 0) + 1;  // lets tests wait for a new summary
   document.getElementById("empty").hidden = hasData;
   renderTotals(summary.totals);
   renderTree(summary.patients);

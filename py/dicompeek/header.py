@@ -92,7 +92,8 @@ def _read(entry: Entry) -> Header:
         raise Unreadable(f"entry is shorter than its stated size ({len(prefix)} of {entry.size} bytes)")
     kind = _detect(prefix)
     if kind is None:
-        raise NotDicom("not DICOM: no 'DICM' marker at byte 128 and no DICOM dataset at the start")
+        raise NotDicom(f"not DICOM ({content_kind(prefix)}): no 'DICM' marker at byte 128 "
+                       "and no DICOM dataset at the start")
     raw = kind == "raw"
     for step in PREFIX_STEPS:
         if len(prefix) < min(step, entry.size):
@@ -222,6 +223,36 @@ def _detect(prefix: bytes) -> str | None:
                 if length < 0x10000:
                     return "raw"
     return None
+
+
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+    (b"%PDF-", "PDF document"), (b"PK\x03\x04", "zip archive"), (b"\x1f\x8b", "gzip data"),
+    (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image"), (b"BM", "BMP image"),
+    (b"\xd0\xcf\x11\xe0", "Office document"), (b"\x7fELF", "executable"), (b"MZ", "executable"),
+)
+
+
+def content_kind(prefix: bytes) -> str:
+    """A short guess at what a non-DICOM file is, from its first bytes."""
+    for signature, kind in _SIGNATURES:
+        if prefix.startswith(signature):
+            return kind
+    head = prefix[:4096]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a multi-byte character cut at the end is still text
+        if exc.start < len(head) - 4:
+            return "binary data"
+        text = head[:exc.start].decode("utf-8")
+    if any(ord(c) < 32 and c not in "\t\r\n\f" for c in text):
+        return "binary data"
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("<?xml", "<")):
+        return "XML/HTML text"
+    if stripped.startswith(("{", "[")):
+        return "JSON text"
+    return "text"
 
 
 def _plausible_raw(ds: Dataset) -> bool:
