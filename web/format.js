@@ -23,11 +23,3 @@ export function seconds(s) {
 export function date(da) {
   return /^\d{8}$/.test(da || "") ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6)}` : (da || "");
 }
-
-/** DICOM PN "DOE^JANE^M" → "DOE, JANE M" (alphabetic group only). */
-export function personName(pn) {
-  if (!pn) return "";
-  const [family, given, middle, prefix, suffix] = pn.split("=")[0].split("^");
-  const rest = [prefix, given, middle, suffix].filter(Boolean).join(" ");
-  return family && rest ? `${family}, ${rest}` : (family || rest || pn);
-}

@@ -1,7 +1,7 @@
 // The summary view: totals, the Patient → Study → Series tree with a filter,
 // and the list of files that are not (readable) DICOM.
 import { el, setText } from "./dom.js";
-import { bytes, count, date, personName } from "./format.js";
+import { bytes, count, date } from "./format.js";
 
 const TOTALS = [
   ["entries", "Zip entries and files"], ["dicom", "DICOM files"], ["non_dicom", "Non-DICOM files"],
@@ -37,7 +37,9 @@ function renderTree(patients) {
 }
 
 function patientNode(patient) {
-  const name = personName(patient.name) || "(no patient name)";
+  // The name exactly as stored (PN components and groups included): this is
+  // what a reviewer must see, and what they would search for.
+  const name = patient.name || "(no patient name)";
   const studyCount = patient.studies.length;
   const node = el("details", { class: "patient", open: true },
     el("summary", {},
@@ -46,7 +48,7 @@ function patientNode(patient) {
       field("ID", patient.id), field("Born", date(patient.birth_date)), field("Sex", patient.sex),
       el("span", { class: "muted" }, `${studyCount} ${studyCount === 1 ? "study" : "studies"}`)),
     ...patient.studies.map((study) => studyNode(study, patient)));
-  node.dataset.search = [patient.name, name, patient.id, patient.birth_date].join(" ").toLowerCase();
+  node.dataset.search = [name, name.replace(/\^/g, " "), patient.id, patient.birth_date].join(" ").toLowerCase();
   return node;
 }
 

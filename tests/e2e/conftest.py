@@ -1,0 +1,133 @@
+"""End-to-end fixtures: dist/ served on localhost, one Chromium, one booted page.
+
+Playwright's own browser download does not work on our machines, so the
+system Chromium is used (CHROMIUM_PATH, else /usr/bin/chromium). Booting
+Pyodide takes seconds, so the tests share one page and clear it in between.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+import build  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-default-apps", "--disable-domain-reliability"]
+BOOT_TIMEOUT_MS = 180_000
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH or apt-get install chromium)")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    if not (build.DIST / "build.json").exists():
+        build.build()
+    server = build.make_server(port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class App:
+    """The booted page and what it did, with the actions a person takes."""
+
+    def __init__(self, page, url: str) -> None:
+        self.page = page
+        self.url = url
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+
+    def version(self) -> int:
+        return int(self.page.get_attribute("#summary", "data-version") or 0)
+
+    def wait_for_summary(self, before: int, timeout: float = 120_000) -> None:
+        self.page.wait_for_function(
+            "v => Number(document.getElementById('summary').dataset.version || 0) > v",
+            arg=before, timeout=timeout)
+
+    def open_files(self, *paths: Path) -> None:
+        before = self.version()
+        self.page.set_input_files("#pick-files", [str(p) for p in paths])
+        self.wait_for_summary(before)
+
+    def open_folder(self, path: Path) -> None:
+        before = self.version()
+        self.page.set_input_files("#pick-folder", str(path))
+        self.wait_for_summary(before)
+
+    def open_demo(self) -> None:
+        before = self.version()
+        self.page.click("#demo")
+        self.wait_for_summary(before)
+
+    def clear(self) -> None:
+        if self.page.is_disabled("#clear"):
+            return
+        before = self.version()
+        self.page.click("#clear")
+        self.wait_for_summary(before)
+
+    def totals(self) -> dict[str, int]:
+        return self.page.eval_on_selector_all(
+            "#totals .total",
+            "nodes => Object.fromEntries(nodes.map(n => [n.dataset.total, "
+            "Number(n.querySelector('dd').textContent.replace(/,/g, ''))]))")
+
+    def files(self) -> dict[str, tuple[str, str]]:
+        """Files list: location -> (status, reason)."""
+        rows = self.page.eval_on_selector_all(
+            "#files tr", "rows => rows.map(r => [...r.children].map(c => c.textContent))")
+        return {row[1]: (row[0], row[3]) for row in rows}
+
+
+def _watch(app: App, context, page) -> None:
+    context.on("request", lambda request: app.requests.append(request.url))
+    page.on("dialog", lambda dialog: (app.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: app.errors.append(str(error)))
+
+
+@pytest.fixture(scope="session")
+def app(browser, site_url):
+    """One page, booted once, shared by the end-to-end tests."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    booted = App(page, site_url)
+    _watch(booted, context, page)
+    page.goto(site_url)
+    page.wait_for_selector("#boot.ready", timeout=BOOT_TIMEOUT_MS)
+    yield booted
+    context.close()
+
+
+@pytest.fixture
+def clean_app(app):
+    app.clear()
+    yield app
+
+
+@pytest.fixture
+def fresh_page(browser, site_url):
+    """A page of its own, for tests about start-up."""
+    context = browser.new_context()
+    page = context.new_page()
+    fresh = App(page, site_url)
+    _watch(fresh, context, page)
+    yield fresh
+    context.close()
