@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import CORPUS  # noqa: E402
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus() -> Path:
     """The shared real-DICOM corpus next to the project; skip where it is absent."""
     if not CORPUS.is_dir():

@@ -27,7 +27,9 @@ export function showSummary(summary) {
 function renderTotals(totals) {
   document.getElementById("totals").replaceChildren(...TOTALS
     .filter(([key]) => key !== "not_indexed" || totals[key] > 0)
-    .map(([key, label]) => el("div", { class: `total total-${key}`, "data-total": key },
+    .map(([key, label]) => el("div", {
+      class: `total${(key === "unreadable" || key === "not_indexed") && totals[key] > 0 ? " problem" : ""}`,
+      "data-total": key },
       el("dt", {}, label), el("dd", {}, count(totals[key])))));
 }
 
@@ -84,7 +86,8 @@ function seriesRow(s) {
     el("td", {}, s.sop_classes.map((c) => c.name).join(", ")),
     el("td", {}, s.transfer_syntaxes.map((t) => t.name).join(", ")),
     el("td", { class: "num" }, bytes(s.bytes)),
-    el("td", { class: "from" }, from.join(", ")));
+    el("td", { class: "from" }, ...s.archives.map((zip) => el("div", { class: "zip" }, zip)),
+      ...s.folders.filter(Boolean).map((folder) => el("div", { class: "folder" }, folder))));
   row.title = `Series Instance UID ${s.series_instance_uid}`;
   row.dataset.search = [s.number, s.modality, s.description, s.body_part, ...from,
     ...s.sop_classes.map((c) => c.name), ...s.transfer_syntaxes.map((t) => t.name),

@@ -195,7 +195,9 @@ class _ListHandler(logging.Handler):
 
 
 def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:200] if text.strip() else ""
+    """The message's first line, without pydicom's link to the standard."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line.split(" Please see <", 1)[0][:200]
 
 
 def _empty_dataset_reason(ds: Dataset, size: int) -> str:
