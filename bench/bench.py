@@ -71,7 +71,7 @@ def bench_zip(spec: Spec) -> Path:
     target = CACHE / f"{spec.name}-{key}.zip"
     if target.exists():
         return target
-    for old in CACHE.glob(f"{spec.name}-*.zip"):
+    for old in CACHE.glob(f"{spec.name}-{'?' * len(key)}.zip"):  # not "small-quick-…" for "small"
         old.unlink()
     from dicompeek.synthetic import write_bench_zip  # numpy/pydicom only when generating
 

@@ -40,11 +40,13 @@ function showError(message) {
 function open(items) {
   if (!items.length) return;
   document.getElementById("empty").hidden = true;
-  showProgress({ done: 0, total: items.length, bytes_done: 0, bytes_total: 0, files_per_second: 0,
-    eta_seconds: 0, elapsed: 0, finished: false, cancelled: false });
-  if (!document.getElementById("boot").classList.contains("ready")) {
-    setText("progress-text", `Waiting for Python to start… (${items.length} item(s) queued)`);
-  }
+  const progress = document.getElementById("progress");
+  progress.hidden = false;
+  Object.assign(progress.dataset, { done: 0, finished: false });
+  document.getElementById("progress-bar").removeAttribute("value");  // indeterminate until counted
+  const what = items.length === 1 ? items[0].path : `${items.length} items`;
+  setText("progress-text", document.getElementById("boot").classList.contains("ready")
+    ? `Opening ${what}…` : `Waiting for Python to start… (${what} queued)`);
   client.open(items);
 }
 
