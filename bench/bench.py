@@ -84,6 +84,20 @@ def bench_zip(spec: Spec) -> Path:
     return target
 
 
+def built_app() -> str:
+    """The app zip dist/ serves, after checking it holds today's py/: build.py names it after a
+    hash of py/dicompeek/*.py, and the CLI runs py/ live, so a mismatch (py/ edited after the
+    build) would compare two different versions of the code."""
+    digest = hashlib.sha256()
+    for path in sorted((build.PY / "dicompeek").rglob("*.py")):  # as build.package_zip does
+        digest.update(path.relative_to(build.PY).as_posix().encode() + b"\0" + path.read_bytes())
+    app = json.loads((build.DIST / "build.json").read_text())["app"]
+    if app != f"app/dicompeek-{digest.hexdigest()[:12]}.zip":
+        raise SystemExit(f"bench.py: py/dicompeek changed since dist/ was built ({app}); "
+                         "run `python3 build.py bench` again")
+    return app
+
+
 def index_cpython(zip_path: Path) -> dict[str, Any]:
     """Index with the CLI in a fresh interpreter, as a pipeline would run it."""
     out = subprocess.run([sys.executable, "-m", "dicompeek", "summary", str(zip_path), "--json"],
@@ -153,9 +167,10 @@ def process_memory(pid: int) -> tuple[int, str]:
     return 0, "PSS"  # the process exited between listing and reading
 
 
-def tree_memory() -> tuple[int, str]:
-    """Total memory of the Chromium tree; the kind is "RSS" if any process had to fall back."""
-    sizes = [process_memory(pid) for pid in chromium_tree()]
+def tree_memory(pids: list[int] | None = None) -> tuple[int, str]:
+    """Total memory of the Chromium tree (or of ``pids``); the kind is "RSS" if any process had
+    to fall back."""
+    sizes = [process_memory(pid) for pid in (chromium_tree() if pids is None else pids)]
     return sum(s for s, _ in sizes), "RSS" if any(k == "RSS" for _, k in sizes) else "PSS"
 
 
@@ -169,8 +184,11 @@ class PeakSampler(threading.Thread):
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        pids: list[int] = []
         while not self._stop_event.is_set():
-            size, kind = tree_memory()
+            if self.samples % 10 == 0:  # walking /proc costs as much as reading memory of 2
+                pids = chromium_tree()  # processes, and the tree hardly changes while indexing
+            size, kind = tree_memory(pids)
             self.peak, self.samples = max(self.peak, size), self.samples + 1
             self.kind = "RSS" if kind == "RSS" else self.kind
             self._stop_event.wait(SAMPLE_INTERVAL)
@@ -283,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (build.DIST / "build.json").exists():
         parser.error("dist/ is not built; run `python3 build.py bench`")
     specs = [SPECS[n] for n in args.only] if args.only else list(QUICK if args.quick else FULL)
+    app = built_app()
 
     from playwright.sync_api import sync_playwright  # only once the arguments are known good
 
@@ -298,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                 cpython = index_cpython(zip_path)
                 log(f"{spec.name}: CPython {cpython['files_per_second']:,.0f} files/s; browser")
                 browser = index_browser(playwright, url, zip_path, args.timeout)
+                built_app()  # py/ must not have changed while we measured
                 log(f"{spec.name}: browser {browser['files_per_second']:,.0f} files/s, "
                     f"+{browser['memory_growth_mb']:.0f} MB")
                 if browser["files"] != cpython["files"]:
@@ -308,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append({**row, **judge(row)})
     finally:
         server.shutdown()
-    info = {**machine(), "chromium": rows[0]["browser"]["chromium"] if rows else "?"}
+    info = {**machine(), "app": app, "chromium": rows[0]["browser"]["chromium"] if rows else "?"}
     CACHE.mkdir(parents=True, exist_ok=True)
     (CACHE / "results.json").write_text(json.dumps({"machine": info, "results": rows}, indent=1) + "\n")
     print(markdown(rows, info))

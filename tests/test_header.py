@@ -106,7 +106,8 @@ def test_header_larger_than_every_prefix_is_read_from_the_stream(tmp_path, monke
 
 def test_invalid_values_are_kept_with_a_warning():
     header = read_header(entry_for(pydicom_file("badVR.dcm")))
-    assert "Invalid value for VR IS" in header.warning
+    assert header.warning == "invalid IS value '1A' in NumberOfFrames (0028,0008)"
+    assert header.fields["NumberOfFrames"] == "1A"
 
 
 def test_header_read_stops_before_pixel_data(tmp_path):
@@ -147,3 +148,20 @@ def test_dataset_type_is_plain(tmp_path):
     ds: Dataset = small_dataset(frames=3)
     header = read_header(entry_for(write(tmp_path, "mf.dcm", dataset_bytes(ds))))
     assert header.fields["NumberOfFrames"] == 3
+
+
+def test_names_in_other_character_sets_are_decoded(tmp_path):
+    ds = small_dataset(patient_name="Müller^Jürgen")
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.StudyDescription = "Tête – thorax"
+    header = read_header(entry_for(write(tmp_path, "utf8.dcm", dataset_bytes(ds))))
+    assert header.fields["PatientName"] == "Müller^Jürgen"
+    assert header.fields["StudyDescription"] == "Tête – thorax"
+
+
+def test_japanese_names_from_pydicoms_charset_files_are_decoded():
+    from pydicom.data import get_charset_files
+
+    (path,) = get_charset_files("chrH31.dcm")
+    header = read_header(entry_for(Path(path)))
+    assert header.fields["PatientName"] == "Yamada^Tarou=山田^太郎=やまだ^たろう"

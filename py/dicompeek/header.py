@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import pydicom
+from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.tag import Tag
@@ -150,7 +152,7 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
         problem = _truncation(ds, available, stop, at_pixels)
         if problem:
             raise Unreadable(problem)
-        fields = _fields(ds)
+        fields = _fields(ds, messages)
     warning = _pixel_length_warning(fp, stop, size, ds) if at_pixels else None
     if messages and not warning:
         warning = "; ".join(sorted(set(messages)))
@@ -325,30 +327,76 @@ def _pixel_length_warning(fp: BinaryIO, stop: int, available: int, ds: Dataset) 
     return None
 
 
-def _fields(ds: Dataset) -> dict[str, Any]:
+def _fields(ds: Dataset, problems: list[str]) -> dict[str, Any]:
+    """The summary's fields; values that break their VR are noted in ``problems``."""
     fields: dict[str, Any] = {}
-    for keyword in FIELDS:
-        try:
-            value = ds.get(keyword)
-        except Exception:  # a malformed value must not lose the file
-            value = None
+    elements = ds._dict
+    for keyword, tag, vr in _FIELD_TAGS:
+        elem = elements.get(tag)
+        if elem is None:
+            continue
+        value = _fast_value(elem, vr)
+        if value is None:
+            try:  # pydicom's full conversion: character sets, odd encodings
+                value = _plain(keyword, ds[tag].value)
+            except Exception:  # a malformed value must not lose the file
+                continue
         if value is None or value == "":
             continue
-        fields[keyword] = _plain(keyword, value)
+        if keyword in _NUMERIC:
+            if _is_int(value):
+                value = int(value)
+            else:
+                problems.append(f"invalid {vr} value {value!r} in {keyword} {Tag(tag)}")
+        fields[keyword] = value
     if "SOPClassUID" not in fields and ds.file_meta.get("MediaStorageSOPClassUID"):
         # A DICOMDIR names its class only in the file meta.
         fields["SOPClassUID"] = str(ds.file_meta.MediaStorageSOPClassUID)
     return fields
 
 
+#: (keyword, tag, VR) of each field, looked up once.
+_FIELD_TAGS = tuple((kw, int(Tag(kw)), dictionary_VR(Tag(kw))) for kw in FIELDS)
+_TEXT_VRS = {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "PN", "SH", "TM", "UI"}
+
+
+def _fast_value(elem: Any, vr: str) -> str | int | None:
+    """Decode a still-raw ASCII text or US value directly, or return None.
+
+    pydicom's general conversion (character sets, validation hooks) costs more
+    than the whole parse; the summary's fields are almost always plain ASCII,
+    which every DICOM character set decodes the same way.
+    """
+    if not isinstance(elem, RawDataElement) or elem.value is None:
+        return None
+    if elem.VR not in (None, vr):
+        return None
+    raw: bytes = elem.value
+    if vr in _TEXT_VRS:
+        if not raw.isascii() or b"\x1b" in raw:  # ISO 2022 escapes are ASCII bytes too
+            return None
+        text = raw.decode("ascii").strip(" \x00")
+        return text.rstrip("\x00") if vr == "UI" else text
+    if vr == "US" and len(raw) == 2:
+        return int.from_bytes(raw, "little" if elem.is_little_endian else "big")
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _plain(keyword: str, value: Any) -> Any:
+    if value is None:
+        return None
     if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
         value = "\\".join(str(v) for v in value)
     if keyword in _NUMERIC:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return str(value)
+        return value if isinstance(value, int) else str(value).strip()
     return str(value).strip()
 
 
