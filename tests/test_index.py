@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from dicompeek.index import Index
 from dicompeek.synthetic import dataset_bytes, write_bench_zip
 from registry import encrypt_flag, small_dataset, summarize, zip_bytes
@@ -69,3 +72,16 @@ def test_a_second_pick_adds_to_the_first(tmp_path):
     index.run()
     assert sorted(r.fields["PatientID"] for r in index.dicom) == ["A", "B"]
     index.close()
+
+
+def test_corrupt_compressed_entry_is_unreadable_and_named(tmp_path):
+    data = bytearray(zip_bytes({"IM1.dcm": small_dataset(rows=64, columns=64), "IM2.dcm": small_dataset()}))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo("IM1.dcm")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start:start + 40] = b"\xff" * 40  # garbage where the deflate stream begins
+    (tmp_path / "damaged.zip").write_bytes(bytes(data))
+    summary = summarize(tmp_path / "damaged.zip")
+    reasons = {f["location"]: f["reason"] for f in summary["files"]}
+    assert reasons["damaged.zip::IM1.dcm"].startswith("cannot read the entry: error: Error -3 while decompressing")
+    assert summary["totals"]["dicom"] == 1

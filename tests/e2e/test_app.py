@@ -161,3 +161,19 @@ def test_no_request_ever_leaves_the_pages_origin(app):
     foreign = [url for url in app.requests if not url.startswith(app.url) and not url.startswith(("blob:", "data:"))]
     assert foreign == []
     assert not app.errors
+
+
+def test_zip_dropped_on_the_page_is_indexed(clean_app):
+    data = zip_bytes({"dropped/IM1.dcm": small_dataset(patient_id="DROPPED")})
+    page = clean_app.page
+    before = clean_app.version()
+    page.evaluate("""([name, bytes]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], name, { type: "application/zip" }));
+        document.body.dispatchEvent(new DragEvent("dragenter", { bubbles: true, dataTransfer: transfer }));
+        document.body.dispatchEvent(new DragEvent("drop", { bubbles: true, dataTransfer: transfer }));
+    }""", ["dropped.zip", list(data)])
+    clean_app.wait_for_summary(before)
+    assert clean_app.totals()["dicom"] == 1
+    assert "DROPPED" in page.text_content("#tree")
+    assert page.is_hidden("#drop-overlay")

@@ -1,0 +1,67 @@
+"""build.py: verified downloads and a self-contained dist/."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import zipfile
+
+import pytest
+
+from registry import ROOT
+
+sys.path.insert(0, str(ROOT))
+import build  # noqa: E402
+
+
+def test_a_wheel_that_differs_from_pyodides_lock_file_is_refused(tmp_path, monkeypatch):
+    lock = json.loads((build.PYODIDE_NPM / "pyodide-lock.json").read_text())
+    monkeypatch.setattr(build, "CACHE", tmp_path)
+    (tmp_path / "pyodide").mkdir()
+    for name in build.PYODIDE_PACKAGES:
+        (tmp_path / "pyodide" / lock["packages"][name]["file_name"]).write_bytes(b"not the official wheel")
+    with pytest.raises(SystemExit, match="differs from pyodide-lock.json.*refusing"):
+        build.pyodide_wheels()
+
+
+def test_a_pypi_download_with_the_wrong_hash_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "CACHE", tmp_path)
+    requirement, filename, _ = build.PYDICOM_WHEEL
+    (tmp_path / "pypi").mkdir()
+    (tmp_path / "pypi" / filename).write_bytes(b"tampered")
+    with pytest.raises(SystemExit, match="does not match the pinned"):
+        build.pypi_download(requirement, filename, build.PYDICOM_WHEEL[2])
+
+
+@pytest.fixture(scope="module")
+def dist():
+    build.build()
+    return build.DIST
+
+
+def test_dist_holds_everything_the_page_loads(dist):
+    manifest = json.loads((dist / "build.json").read_text())
+    for name in build.PYODIDE_CORE:
+        assert (dist / "pyodide" / name).is_file()
+    for wheel in manifest["pyodide_wheels"]:
+        assert (dist / "pyodide" / wheel).is_file()
+    for relative in [*manifest["wheels"], manifest["app"], manifest["demo"]]:
+        assert (dist / relative).is_file(), relative
+    with zipfile.ZipFile(dist / manifest["app"]) as app:
+        assert "dicompeek/worker_api.py" in app.namelist()
+
+
+def test_our_page_refers_to_no_other_host(dist):
+    for path in [*dist.glob("*.html"), *dist.glob("*.js"), *dist.glob("*.css")]:
+        text = path.read_text()
+        assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:)?//""", text), path.name
+        assert not re.search(r"""(fetch|import)\s*\(\s*["']https?://""", text), path.name
+    html = (dist / "index.html").read_text()
+    assert "default-src 'self'" in html and "connect-src 'self'" in html
+
+
+def test_page_code_never_uses_innerhtml():
+    for path in (ROOT / "web").rglob("*.js"):
+        text = path.read_text()
+        assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write", text), path.name
