@@ -132,13 +132,22 @@ def copy_if_changed(src: Path, dst: Path) -> None:
     shutil.copy2(src, dst)
 
 
-def package_zip() -> Path:
-    """Zip py/dicompeek deterministically; the name carries its content hash."""
-    files = sorted(p for p in (PY / "dicompeek").rglob("*.py"))
+def package_files() -> list[Path]:
+    return sorted((PY / "dicompeek").rglob("*.py"))
+
+
+def package_name() -> str:
+    """The app zip's name, which carries the hash of the package's sources."""
     digest = hashlib.sha256()
-    for path in files:
+    for path in package_files():
         digest.update(path.relative_to(PY).as_posix().encode() + b"\0" + path.read_bytes())
-    name = f"dicompeek-{digest.hexdigest()[:12]}.zip"
+    return f"dicompeek-{digest.hexdigest()[:12]}.zip"
+
+
+def package_zip() -> Path:
+    """Zip py/dicompeek deterministically, named by :func:`package_name`."""
+    files = package_files()
+    name = package_name()
     target = DIST / "app" / name
     if not target.exists():
         for old in (DIST / "app").glob("dicompeek-*.zip"):
