@@ -27,7 +27,7 @@ from .archive import Entry, read_prefix
 
 #: Prefix sizes tried in turn; most headers fit in the first. Beyond the last,
 #: the header is parsed from the stream with large values skipped.
-PREFIX_STEPS = (64 * 1024, 1024 * 1024, 16 * 1024 * 1024)
+PREFIX_STEPS = (16 * 1024, 256 * 1024, 4 * 1024 * 1024, 32 * 1024 * 1024)
 #: Values larger than this are skipped, not loaded, when parsing from a stream.
 DEFER_SIZE = 1024 * 1024
 
