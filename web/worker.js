@@ -8,6 +8,7 @@ const pending = [];          // messages that arrived before Python was ready
 let api = null;              // dicompeek.worker_api, once booted
 let pyodide = null;
 let pickCount = 0;
+const mounted = [];          // WORKERFS mount points of the picks still indexed
 let indexing = false;
 let cancelRequested = false;
 
@@ -76,15 +77,14 @@ function mount(items) {
   pyodide.FS.mkdirTree(dir);
   pyodide.FS.mount(pyodide.FS.filesystems.WORKERFS,
     { blobs: items.map((item) => ({ name: item.path, data: item.file })) }, dir);
+  mounted.push(dir);
   const tops = new Set(items.map((item) => item.path.split("/")[0]));
   return [...tops].map((top) => `${dir}/${top}`);
 }
 
 function resetAll() {
-  call("reset");
-  for (let n = 1; n <= pickCount; n++) {
-    try { pyodide.FS.unmount(`/picks/${n}`); } catch { /* already gone */ }
-  }
+  call("reset");  // closes the zips first, then their files can go
+  for (const dir of mounted.splice(0)) pyodide.FS.unmount(dir);
   return call("summary");
 }
 

@@ -102,20 +102,21 @@ def _read(entry: Entry) -> Header:
             with entry.open() as stream:
                 prefix = read_prefix(stream, step)
         try:
-            return _parse(io.BytesIO(prefix), len(prefix), entry.size, raw)
+            return _parse_checked(io.BytesIO(prefix), len(prefix), entry.size, raw)
         except _NeedMore:
             continue
-        except (NotDicom, Unreadable):
-            raise
-        except Exception as exc:
-            raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
     with entry.open() as stream:
-        try:
-            return _parse(stream, entry.size, entry.size, raw, defer=True)
-        except (NotDicom, Unreadable):
-            raise
-        except Exception as exc:
-            raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
+        return _parse_checked(stream, entry.size, entry.size, raw, defer=True)
+
+
+def _parse_checked(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = False) -> Header:
+    """:func:`_parse`, with pydicom's own exceptions turned into a reason."""
+    try:
+        return _parse(fp, available, size, raw, defer)
+    except (NotDicom, Unreadable, _NeedMore):
+        raise
+    except Exception as exc:
+        raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
 
 
 class _NeedMore(Exception):
