@@ -1,0 +1,40 @@
+"""Regenerate docs/summary.png, the README's screenshot: the demo zip's summary.
+
+    python3 build.py && python3 docs/screenshot.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+import build  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+
+def main() -> None:
+    server = build.make_server(port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", CHROMIUM),
+                                             args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("#boot.ready", timeout=180_000)
+        page.click("#demo")
+        page.wait_for_function("() => Number(document.getElementById('summary').dataset.version || 0) > 0")
+        page.screenshot(path=str(ROOT / "docs" / "summary.png"), full_page=True)
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
