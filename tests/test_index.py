@@ -85,3 +85,32 @@ def test_corrupt_compressed_entry_is_unreadable_and_named(tmp_path):
     reasons = {f["location"]: f["reason"] for f in summary["files"]}
     assert reasons["damaged.zip::IM1.dcm"].startswith("cannot read the entry: error: Error -3 while decompressing")
     assert summary["totals"]["dicom"] == 1
+
+
+def test_shards_merged_give_the_same_summary_as_one_index(tmp_path):
+    """The page splits work between workers; the merged result must not differ."""
+    import json
+
+    from dicompeek.summary import build_summary
+
+    write_bench_zip(tmp_path / "b.zip", n_series=3, per_series=11, rows=8, columns=8)
+    (tmp_path / "broken.zip").write_bytes(b"not a zip")
+    paths = [str(tmp_path / "b.zip"), str(tmp_path / "broken.zip")]
+    single = Index()
+    single.add(paths)
+    single.run()
+    shards = [Index() for _ in range(3)]
+    for number, shard in enumerate(shards):
+        progress = shard.add(paths, number, 3)
+        assert progress["total"] == 11 + (1 if number == 0 else 0)  # the broken pick counts once
+        shard.run()
+    main = shards[0]
+    for other in shards[1:]:
+        main.merge_records(json.loads(json.dumps(other.take_records())))
+        assert not other.dicom and not other.others
+    merged, expected = build_summary(main), build_summary(single)
+    assert merged["totals"] == expected["totals"] == merged["totals"] | {"entries": 34, "dicom": 33}
+    assert merged["patients"] == expected["patients"]
+    assert sorted(f["location"] for f in merged["files"]) == sorted(f["location"] for f in expected["files"])
+    for index in (single, *shards):
+        index.close()

@@ -1,6 +1,7 @@
-// The worker: boots Pyodide, mounts picked files with WORKERFS, and runs the
-// dicompeek Python package. Messages in: {op: "open" | "cancel" | "reset"}.
-// Messages out: {type: "boot" | "ready" | "progress" | "summary" | "error" | "fatal"}.
+// A worker: boots Pyodide, mounts picked files with WORKERFS, and runs the
+// dicompeek Python package on its share of the entries (see worker-client.js).
+// Messages in: {op: "open" | "cancel" | "reset" | "take" | "merge"}.
+// Messages out: {type: "boot" | "ready" | "progress" | "records" | "summary" | "error" | "fatal"}.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const base = new URL("./", import.meta.url);
@@ -11,6 +12,7 @@ let pickCount = 0;
 const mounted = [];          // WORKERFS mount points of the picks still indexed
 let indexing = false;
 let cancelRequested = false;
+let run = 0;                 // the page's run number, echoed so that stale progress is ignored
 
 self.onmessage = (event) => {
   const message = event.data;
@@ -58,9 +60,14 @@ async function boot() {
 function handle(message) {
   try {
     if (message.op === "open") {
+      run = message.run;
       const paths = mount(message.items);
-      post({ type: "progress", progress: call("add_paths", paths) });
+      post({ type: "progress", run, progress: call("add_paths", paths, message.shard, message.shards) });
       runIndex();
+    } else if (message.op === "take") {
+      post({ type: "records", records: call("take_records") });
+    } else if (message.op === "merge") {
+      post({ type: "summary", summary: call("merge_summary", message.records) });
     } else if (message.op === "reset") {
       cancelRequested = indexing;
       post({ type: "summary", summary: resetAll() });
@@ -83,9 +90,9 @@ function mount(items) {
 }
 
 function resetAll() {
-  call("reset");  // closes the zips first, then their files can go
+  const summary = call("reset");  // closes the zips first, then their files can go
   for (const dir of mounted.splice(0)) pyodide.FS.unmount(dir);
-  return call("summary");
+  return summary;
 }
 
 // Index in slices of ~100 ms, yielding in between so that "cancel" arrives.
@@ -95,15 +102,14 @@ async function runIndex() {
   try {
     for (;;) {
       if (cancelRequested) {
-        post({ type: "progress", progress: call("cancel") });
+        post({ type: "progress", run, progress: call("cancel") });
         break;
       }
       const progress = call("index_step", 0.1);
-      post({ type: "progress", progress });
+      post({ type: "progress", run, progress });
       if (progress.finished) break;
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    post({ type: "summary", summary: call("summary") });
   } catch (error) {
     post({ type: "error", message: String(error && error.message ? error.message : error) });
   } finally {

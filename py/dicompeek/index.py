@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from .archive import Entry, SourceNote, Sources
@@ -58,22 +58,42 @@ class Index:
     def notes(self) -> list[SourceNote]:
         return self.sources.notes
 
-    def add(self, paths: list[str]) -> dict[str, Any]:
-        """Queue every entry of ``paths`` (files or folders) for indexing."""
+    def add(self, paths: list[str], shard: int = 0, shards: int = 1) -> dict[str, Any]:
+        """Queue every entry of ``paths`` (files or folders) for indexing.
+
+        With ``shards`` > 1, that many indexes (one per browser worker, each
+        given the same paths) share the work: this one takes every
+        ``shards``-th entry from ``shard`` on, and only shard 0 reports the
+        picks that could not be opened, so merged results count each once.
+        """
         first_entry = len(self.sources.entries)
         first_problem = len(self.sources.problems)
         for path in paths:
             self.sources.add(path)
         if not self._queue:
             self._run = _Run()
-        for problem in self.sources.problems[first_problem:]:
-            self.others.append(OtherRecord(problem.location, problem.size, "unreadable", problem.reason))
-            self._run.add(problem.size)
-            self._run.finish(problem.size)
-        for entry in self.sources.entries[first_entry:]:
+        if shard == 0:
+            for problem in self.sources.problems[first_problem:]:
+                self.others.append(OtherRecord(problem.location, problem.size, "unreadable", problem.reason))
+                self._run.add(problem.size)
+                self._run.finish(problem.size)
+        for position in range(first_entry + shard, len(self.sources.entries), shards):
+            entry = self.sources.entries[position]
             self._queue.append(entry)
             self._run.add(entry.size)
         return self.progress()
+
+    def take_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Hand over (and forget) what this shard indexed, as plain data."""
+        records = {"dicom": [asdict(r) for r in self.dicom], "others": [asdict(r) for r in self.others]}
+        self.dicom.clear()
+        self.others.clear()
+        return records
+
+    def merge_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
+        """Add what another shard indexed (from :meth:`take_records`)."""
+        self.dicom.extend(DicomRecord(**r) for r in records["dicom"])
+        self.others.extend(OtherRecord(**r) for r in records["others"])
 
     def step(self, budget: float = 0.1) -> dict[str, Any]:
         """Index entries for about ``budget`` seconds; return the progress."""

@@ -15,9 +15,9 @@ from .summary import build_summary
 _index = Index()
 
 
-def add_paths(paths: list[str]) -> dict[str, Any]:
-    """Queue mounted files or folders for indexing; return the progress."""
-    return _index.add(paths)
+def add_paths(paths: list[str], shard: int = 0, shards: int = 1) -> dict[str, Any]:
+    """Queue mounted files or folders for indexing (this worker's share); return the progress."""
+    return _index.add(paths, shard, shards)
 
 
 def index_step(budget: float = 0.1) -> dict[str, Any]:
@@ -30,8 +30,15 @@ def cancel() -> dict[str, Any]:
     return _index.cancel()
 
 
-def summary() -> dict[str, Any]:
-    """The patient / study / series summary of everything indexed."""
+def take_records() -> dict[str, Any]:
+    """What this worker indexed since it was last asked, for the main worker to merge."""
+    return _index.take_records()
+
+
+def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge the other workers' records, then return the summary of everything indexed."""
+    for shard in records:
+        _index.merge_records(shard)
     return build_summary(_index)
 
 
@@ -40,14 +47,15 @@ def reset() -> dict[str, Any]:
     global _index
     _index.close()
     _index = Index()
-    return {"ok": True}
+    return build_summary(_index)
 
 
 _API: dict[str, Callable[..., dict[str, Any]]] = {
     "add_paths": add_paths,
     "index_step": index_step,
     "cancel": cancel,
-    "summary": summary,
+    "take_records": take_records,
+    "merge_summary": merge_summary,
     "reset": reset,
 }
 
