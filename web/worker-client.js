@@ -2,8 +2,8 @@
 //
 // Reading DICOM headers is pure Python, which runs about half as fast in
 // WebAssembly as in CPython. So the page runs one worker per core (at most
-// MAX_WORKERS): every worker mounts the same picks and indexes every n-th
-// entry; when all are done, worker 0 merges the others' records and builds
+// MAX_WORKERS): every worker mounts the same picks and indexes its own run of
+// consecutive entries; when all are done, worker 0 merges the others' records and builds
 // the summary. Events: boot, ready (worker 0's stand for all), progress
 // (summed over the workers), summary, error, fatal.
 

@@ -19,7 +19,7 @@ from typing import BinaryIO, Callable
 #: small entries is therefore cheapest to read straight through in large
 #: chunks (entries are read in zip order); a zip of large entries is cheapest
 #: read with small buffers placed at each entry's header.
-STREAM_BUFFER = 4 * 1024 * 1024
+STREAM_BUFFER = 1024 * 1024
 SEEK_BUFFER = 64 * 1024
 #: Mean entry size below which a zip is read straight through.
 STREAM_BELOW = 512 * 1024

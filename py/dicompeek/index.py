@@ -62,9 +62,10 @@ class Index:
         """Queue every entry of ``paths`` (files or folders) for indexing.
 
         With ``shards`` > 1, that many indexes (one per browser worker, each
-        given the same paths) share the work: this one takes every
-        ``shards``-th entry from ``shard`` on, and only shard 0 reports the
-        picks that could not be opened, so merged results count each once.
+        given the same paths) share the work: this one takes the ``shard``-th
+        of ``shards`` consecutive runs of entries (consecutive, so that each
+        worker reads only its own part of a zip), and only shard 0 reports
+        the picks that could not be opened, so merged results count each once.
         """
         first_entry = len(self.sources.entries)
         first_problem = len(self.sources.problems)
@@ -77,8 +78,10 @@ class Index:
                 self.others.append(OtherRecord(problem.location, problem.size, "unreadable", problem.reason))
                 self._run.add(problem.size)
                 self._run.finish(problem.size)
-        for position in range(first_entry + shard, len(self.sources.entries), shards):
-            entry = self.sources.entries[position]
+        count = len(self.sources.entries) - first_entry
+        start = first_entry + count * shard // shards
+        end = first_entry + count * (shard + 1) // shards
+        for entry in self.sources.entries[start:end]:
             self._queue.append(entry)
             self._run.add(entry.size)
         return self.progress()
