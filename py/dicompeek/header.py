@@ -4,7 +4,7 @@ Detection is by content, never by name: a Part 10 file has ``DICM`` at byte
 128; a dataset written without preamble and file meta is recognised by a
 plausible first element and confirmed by parsing it. Only the header is read
 (``stop_before_pixels``), from a bounded prefix that grows only when the
-header does not fit, so a zip of large images costs a few KiB per file.
+header does not fit, so a large image costs no more to parse than its header.
 """
 
 from __future__ import annotations
@@ -139,7 +139,8 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
                 raise _NeedMore
             raise
         stop = fp.tell()
-        at_pixels = _pixel_tag_at(fp, stop, ds)
+        next_element = _element_header(fp, stop, ds)
+        at_pixels = next_element is not None and next_element[0] in _PIXEL_TAGS
         ran_out = next((m for m in messages.so_far() if _RAN_OUT in m), None)
         if not complete and (ran_out or (not at_pixels and stop >= available)):
             raise _NeedMore
@@ -154,7 +155,7 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
         if problem:
             raise Unreadable(problem)
         fields = _fields(ds, messages)
-    warning = _pixel_length_warning(fp, stop, size, ds) if at_pixels else None
+    warning = _pixel_length_warning(next_element, stop, size) if at_pixels else None
     if messages and not warning:
         warning = "; ".join(sorted(set(messages)))
     return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning)
@@ -268,11 +269,6 @@ def _plausible_raw(ds: Dataset) -> bool:
     return any(kw in ds for kw in ("SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID", "Modality"))
 
 
-def _pixel_tag_at(fp: BinaryIO, stop: int, ds: Dataset) -> bool:
-    header = _element_header(fp, stop, ds)
-    return header is not None and header[0] in _PIXEL_TAGS
-
-
 def _element_header(fp: BinaryIO, pos: int, ds: Dataset) -> tuple[int, int, int] | None:
     """(tag, value length, header size) of the element at ``pos``, or None at the end."""
     fp.seek(pos)
@@ -317,14 +313,11 @@ def _truncation(ds: Dataset, available: int, stop: int, at_pixels: bool) -> str 
     return None
 
 
-def _pixel_length_warning(fp: BinaryIO, stop: int, available: int, ds: Dataset) -> str | None:
-    header = _element_header(fp, stop, ds)
-    if header is None:
-        return None
-    _, length, size = header
-    if length != 0xFFFFFFFF and stop + size + length > available:
+def _pixel_length_warning(pixel_element: tuple[int, int, int], stop: int, size: int) -> str | None:
+    _, length, header_size = pixel_element
+    if length != 0xFFFFFFFF and stop + header_size + length > size:
         return (f"pixel data truncated: {length} bytes declared, "
-                f"{max(available - stop - size, 0)} present")
+                f"{max(size - stop - header_size, 0)} present")
     return None
 
 
