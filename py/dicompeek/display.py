@@ -1,0 +1,139 @@
+"""Turn a frame's stored pixel values into display values (8-bit grey or RGB).
+
+The order is the standard's grayscale pipeline (PS3.3 C.11, PS3.14): stored
+values → Modality LUT (Rescale Slope/Intercept or Modality LUT Sequence) →
+VOI (Window Center/Width with the VOI LUT Function, or a VOI LUT Sequence) →
+Presentation LUT (INVERSE, or MONOCHROME1) → 8 bits. Colour images go through
+pydicom's colour conversions instead (YBR → RGB, palette lookup). Everything
+is vectorised numpy, so a 512×512 frame costs a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.pixels import apply_color_lut, apply_modality_lut
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A VOI window in modality units, with the VOI LUT Function it is used with."""
+
+    center: float
+    width: float
+    function: str = "LINEAR"
+    explanation: str = ""
+
+
+def frame_pixels(ds: Dataset, frame: int = 0) -> np.ndarray:
+    """The stored values of one frame, decoded by pydicom (colour as RGB)."""
+    if "TransferSyntaxUID" not in ds.file_meta:
+        # a dataset without file meta: pydicom needs the syntax it was read with
+        implicit, little = ds.original_encoding
+        ds.file_meta.TransferSyntaxUID = (
+            ImplicitVRLittleEndian if implicit else
+            ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+    ds.pixel_array_options(index=frame)
+    return ds.pixel_array
+
+
+def modality_values(ds: Dataset, stored: np.ndarray) -> np.ndarray:
+    """Stored values in modality units (e.g. HU): Rescale or Modality LUT Sequence."""
+    return apply_modality_lut(stored, ds).astype(np.float64, copy=False)
+
+
+def file_windows(ds: Dataset) -> list[Window]:
+    """Every window the file states, in order, with its explanation."""
+    centers = _numbers(ds.get("WindowCenter"))
+    widths = _numbers(ds.get("WindowWidth"))
+    explanations = ds.get("WindowCenterWidthExplanation") or []
+    if isinstance(explanations, str):
+        explanations = [explanations]
+    function = str(ds.get("VOILUTFunction") or "LINEAR").upper()
+    return [Window(c, w, function, str(explanations[i]) if i < len(explanations) else "")
+            for i, (c, w) in enumerate(zip(centers, widths)) if w > 0]
+
+
+def full_range_window(values: np.ndarray) -> Window:
+    """The window covering every value of the frame, for files that state none."""
+    low, high = float(np.min(values)), float(np.max(values))
+    return Window((low + high + 1) / 2, max(high - low + 1, 1.0), "LINEAR", "full range")
+
+
+def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
+    """PS3.3 C.11.2.1.2: modality values to 0..255 (float) through ``window``."""
+    c, w = window.center, window.width
+    if window.function == "SIGMOID":
+        return 255.0 / (1.0 + np.exp(-4.0 * (values - c) / w))
+    if window.function == "LINEAR_EXACT":
+        scaled = (values - c) / w + 0.5
+    else:  # LINEAR, and unknown functions as the standard's default
+        if w <= 1:
+            return np.where(values > c - 0.5, 255.0, 0.0)
+        scaled = (values - (c - 0.5)) / (w - 1) + 0.5
+    return np.clip(scaled, 0.0, 1.0) * 255.0
+
+
+def apply_voi_lut_sequence(ds: Dataset, values: np.ndarray, index: int = 0) -> np.ndarray:
+    """The file's VOI LUT (from VOI LUT Sequence) to 0..255 (float)."""
+    item = ds.VOILUTSequence[index]
+    entries, first, bits = (int(v) for v in item.LUTDescriptor)
+    entries = entries or 65536
+    lut = np.frombuffer(item.LUTData, dtype="<u2") if isinstance(item.LUTData, bytes) \
+        else np.asarray(item.LUTData, dtype=np.float64)
+    lut = lut[:entries].astype(np.float64)
+    positions = np.clip(np.rint(values).astype(np.int64) - first, 0, entries - 1)
+    return lut[positions] * (255.0 / (2 ** bits - 1))
+
+
+def render_frame(ds: Dataset, frame: int = 0, window: Window | None = None) -> np.ndarray:
+    """One frame as display values: (rows, columns) uint8 grey or (rows, columns, 3) uint8 RGB.
+
+    ``window`` overrides the file's; without either, the frame's full range is used.
+    """
+    stored = frame_pixels(ds, frame)
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
+    if photometric == "PALETTE COLOR":
+        return _to_8_bits(apply_color_lut(stored, ds), _lut_bits(ds))
+    if stored.ndim == 3:  # colour: pydicom already converted YBR to RGB
+        return _to_8_bits(stored, int(ds.BitsStored))
+    values = modality_values(ds, stored)
+    if window is None and "VOILUTSequence" in ds:
+        shown = apply_voi_lut_sequence(ds, values)
+    else:
+        window = window or next(iter(file_windows(ds)), None) or full_range_window(values)
+        shown = apply_window(values, window)
+    inverse = str(ds.get("PresentationLUTShape", "")).upper() == "INVERSE"
+    if photometric == "MONOCHROME1":
+        inverse = not inverse
+    grey = np.rint(shown).astype(np.uint8)
+    return 255 - grey if inverse else grey
+
+
+def to_rgba(image: np.ndarray) -> np.ndarray:
+    """Grey or RGB uint8 to RGBA uint8, the layout of a canvas ImageData."""
+    rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
+    alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
+    return np.concatenate([rgb, alpha], axis=2)
+
+
+def _to_8_bits(rgb: np.ndarray, bits: int) -> np.ndarray:
+    if rgb.dtype == np.uint8 and bits <= 8:
+        return rgb
+    return np.rint(rgb.astype(np.float64) * (255.0 / (2 ** bits - 1))).clip(0, 255).astype(np.uint8)
+
+
+def _lut_bits(ds: Dataset) -> int:
+    descriptor = ds.get("RedPaletteColorLookupTableDescriptor")
+    return int(descriptor[2]) if descriptor is not None else 8
+
+
+def _numbers(value: object) -> list[float]:
+    if value is None or value == "":
+        return []
+    values = value if isinstance(value, (MultiValue, list, tuple)) else [value]
+    return [float(v) for v in values]
