@@ -4,8 +4,10 @@ import { WorkerClient } from "./worker-client.js";
 import { showProgress } from "./progress.js";
 import { applyFilter, showSummary } from "./summary.js";
 import { setText } from "./dom.js";
+import { Viewer } from "./viewer.js";
 
 const client = new WorkerClient(new URL("./worker.js", import.meta.url));
+const viewer = new Viewer(client);
 let demoUrl = null;
 
 client.addEventListener("boot", ({ detail }) => {
@@ -74,6 +76,15 @@ document.getElementById("clear").addEventListener("click", () => {
   document.getElementById("filter").value = "";
 });
 document.getElementById("filter").addEventListener("input", applyFilter);
+document.getElementById("tree").addEventListener("click", (event) => {
+  const row = event.target.closest(".series-row");
+  if (!row) return;
+  const cells = row.children;
+  viewer.open(row.dataset.studyUid, row.dataset.seriesUid,
+    `${cells[1].textContent} #${cells[0].textContent} ${cells[2].textContent}`)
+    .catch((error) => showError(`Cannot open the series: ${error.message}`));
+  document.getElementById("viewer").focus();
+});
 
 // Drag and drop anywhere; folders are walked with the File System Entries API.
 const overlay = document.getElementById("drop-overlay");

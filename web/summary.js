@@ -61,22 +61,22 @@ function studyNode(study, patient) {
       el("strong", {}, study.description || "(no description)"),
       field("Date", date(study.date)), field("Accession", study.accession_number),
       el("span", { class: "muted" }, `${study.series_count} series`)),
-    seriesTable(study.series));
+    seriesTable(study.series, study.study_instance_uid));
   node.dataset.search = [study.description, study.date, date(study.date), study.accession_number,
     study.study_id, study.study_instance_uid].join(" ").toLowerCase();
   return node;
 }
 
-function seriesTable(series) {
+function seriesTable(series, studyUid) {
   return el("table", { class: "series" },
     el("thead", {}, el("tr", {}, ...["#", "Modality", "Description", "Instances", "Frames", "Rows × Columns",
       "SOP class", "Transfer syntax", "Size", "From"].map((h) => el("th", {}, h)))),
-    el("tbody", {}, ...series.map(seriesRow)));
+    el("tbody", {}, ...series.map((s) => seriesRow(s, studyUid))));
 }
 
-function seriesRow(s) {
+function seriesRow(s, studyUid) {
   const from = [...s.archives, ...s.folders.filter(Boolean)];
-  const row = el("tr", { class: "series-row", "data-series-uid": s.series_instance_uid },
+  const row = el("tr", { class: "series-row", "data-series-uid": s.series_instance_uid, "data-study-uid": studyUid },
     el("td", { class: "num" }, s.number ?? ""),
     el("td", {}, s.modality),
     el("td", {}, s.description || "(no description)"),
@@ -88,7 +88,7 @@ function seriesRow(s) {
     el("td", { class: "num" }, bytes(s.bytes)),
     el("td", { class: "from" }, ...s.archives.map((zip) => el("div", { class: "zip" }, zip)),
       ...s.folders.filter(Boolean).map((folder) => el("div", { class: "folder" }, folder))));
-  row.title = `Series Instance UID ${s.series_instance_uid}`;
+  row.title = `Click to view · Series Instance UID ${s.series_instance_uid}`;
   row.dataset.search = [s.number, s.modality, s.description, s.body_part, ...from,
     ...s.sop_classes.map((c) => c.name), ...s.transfer_syntaxes.map((t) => t.name),
     s.series_instance_uid].join(" ").toLowerCase();

@@ -14,6 +14,8 @@ export class WorkerClient extends EventTarget {
   #progress;
   #records = null;
   #run = 0;
+  #replies = new Map();
+  #nextRequest = 0;
 
   constructor(url, count = Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), MAX_WORKERS)) {
     super();
@@ -31,6 +33,15 @@ export class WorkerClient extends EventTarget {
     this.#progress.fill(null);
     this.#workers.forEach((worker, shard) =>
       worker.postMessage({ op: "open", items, shard, shards: this.#workers.length, run: this.#run }));
+  }
+
+  /** Ask worker 0 (which holds the merged index) for the viewer: series, render, probe. */
+  request(name, ...args) {
+    const id = ++this.#nextRequest;
+    return new Promise((resolve, reject) => {
+      this.#replies.set(id, { resolve, reject });
+      this.#workers[0].postMessage({ op: "request", id, name, args });
+    });
   }
 
   cancel() {
@@ -71,6 +82,13 @@ export class WorkerClient extends EventTarget {
           this.#progressChanged();
         }
         break;
+      case "reply": {
+        const waiting = this.#replies.get(message.id);
+        this.#replies.delete(message.id);
+        if (message.error) waiting.reject(new Error(message.error));
+        else waiting.resolve(message.result);
+        break;
+      }
       case "records":
         this.#records[index] = message.records;
         this.#mergeWhenComplete();

@@ -1,7 +1,7 @@
 // A worker: boots Pyodide, mounts picked files with WORKERFS, and runs the
 // dicompeek Python package on its share of the entries (see worker-client.js).
-// Messages in: {op: "open" | "cancel" | "reset" | "take" | "merge"}.
-// Messages out: {type: "boot" | "ready" | "progress" | "records" | "summary" | "error" | "fatal"}.
+// Messages in: {op: "open" | "cancel" | "reset" | "take" | "merge" | "request"}.
+// Messages out: {type: "boot" | "ready" | "progress" | "records" | "summary" | "reply" | "error" | "fatal"}.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const base = new URL("./", import.meta.url);
@@ -64,6 +64,8 @@ function handle(message) {
       const paths = mount(message.items);
       post({ type: "progress", run, progress: call("add_paths", paths, message.shard, message.shards) });
       runIndex();
+    } else if (message.op === "request") {
+      reply(message);
     } else if (message.op === "take") {
       post({ type: "records", records: call("take_records") });
     } else if (message.op === "merge") {
@@ -74,6 +76,23 @@ function handle(message) {
     }
   } catch (error) {
     post({ type: "error", message: String(error && error.message ? error.message : error) });
+  }
+}
+
+// The viewer's requests: {id, name, args}; a rendered frame's pixels travel as a transferred buffer.
+function reply({ id, name, args }) {
+  try {
+    if (name === "render") {
+      const result = api.render(JSON.stringify(args));
+      const [metaJson, pixels] = result.toJs();
+      result.destroy();
+      self.postMessage({ type: "reply", id, result: { meta: JSON.parse(metaJson), pixels: pixels.buffer } },
+        [pixels.buffer]);
+    } else {
+      post({ type: "reply", id, result: call(name, ...args) });
+    }
+  } catch (error) {
+    post({ type: "reply", id, error: String(error && error.message ? error.message : error) });
   }
 }
 

@@ -40,8 +40,11 @@ FIELDS = (
     "SeriesDescription", "Modality", "BodyPartExamined",
     "SOPClassUID", "SOPInstanceUID", "InstanceNumber",
     "NumberOfFrames", "Rows", "Columns",
+    # geometry, for slice order and the viewer's checks
+    "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "SliceThickness",
+    "SliceLocation", "AcquisitionNumber",
 )
-_NUMERIC = {"SeriesNumber", "InstanceNumber", "NumberOfFrames", "Rows", "Columns"}
+_NUMERIC = {"SeriesNumber", "InstanceNumber", "NumberOfFrames", "Rows", "Columns", "AcquisitionNumber"}
 
 _PIXEL_TAGS = {0x7FE00008, 0x7FE00009, 0x7FE00010}
 _VRS = {

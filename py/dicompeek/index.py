@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .archive import Entry, SourceNote, Sources
+from .archive import SourceNote, Sources
 from .header import NotDicom, Unreadable, read_header
 
 
@@ -25,6 +25,7 @@ from .header import NotDicom, Unreadable, read_header
 class DicomRecord:
     """One DICOM file as the summary sees it."""
 
+    entry: int  # position in Sources.entries, the same in every worker
     location: str
     archive: str | None
     folder: str
@@ -51,7 +52,7 @@ class Index:
         self.sources = Sources()
         self.dicom: list[DicomRecord] = []
         self.others: list[OtherRecord] = []
-        self._queue: deque[Entry] = deque()
+        self._queue: deque[int] = deque()  # positions in self.sources.entries
         self._run = _Run()
 
     @property
@@ -81,9 +82,9 @@ class Index:
         count = len(self.sources.entries) - first_entry
         start = first_entry + count * shard // shards
         end = first_entry + count * (shard + 1) // shards
-        for entry in self.sources.entries[start:end]:
-            self._queue.append(entry)
-            self._run.add(entry.size)
+        for position in range(start, end):
+            self._queue.append(position)
+            self._run.add(self.sources.entries[position].size)
         return self.progress()
 
     def take_records(self) -> dict[str, list[dict[str, Any]]]:
@@ -102,9 +103,9 @@ class Index:
         """Index entries for about ``budget`` seconds; return the progress."""
         deadline = time.perf_counter() + budget
         while self._queue:
-            entry = self._queue.popleft()
-            self._index_entry(entry)
-            self._run.finish(entry.size)
+            position = self._queue.popleft()
+            self._index_entry(position)
+            self._run.finish(self.sources.entries[position].size)
             if time.perf_counter() >= deadline:
                 break
         return self.progress()
@@ -118,7 +119,7 @@ class Index:
     def cancel(self) -> dict[str, Any]:
         """Stop: what is still queued is listed as not indexed."""
         while self._queue:
-            entry = self._queue.popleft()
+            entry = self.sources.entries[self._queue.popleft()]
             self.others.append(OtherRecord(entry.location, entry.size, "not-indexed",
                                            "not indexed: cancelled before it was read"))
             self._run.finish(entry.size)
@@ -131,7 +132,8 @@ class Index:
     def progress(self) -> dict[str, Any]:
         return self._run.report(finished=not self._queue)
 
-    def _index_entry(self, entry: Entry) -> None:
+    def _index_entry(self, position: int) -> None:
+        entry = self.sources.entries[position]
         try:
             header = read_header(entry)
         except NotDicom as exc:
@@ -139,7 +141,7 @@ class Index:
         except Unreadable as exc:
             self.others.append(OtherRecord(entry.location, entry.size, "unreadable", str(exc)))
         else:
-            self.dicom.append(DicomRecord(entry.location, entry.archive, entry.folder, entry.size,
+            self.dicom.append(DicomRecord(position, entry.location, entry.archive, entry.folder, entry.size,
                                           header.transfer_syntax, header.fields, header.warning))
 
 

@@ -11,8 +11,10 @@ from typing import Any, Callable
 
 from .index import Index
 from .summary import build_summary
+from .viewer import Viewer
 
 _index = Index()
+_viewer = Viewer(_index)
 
 
 def add_paths(paths: list[str], shard: int = 0, shards: int = 1) -> dict[str, Any]:
@@ -44,10 +46,27 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index
+    global _index, _viewer
     _index.close()
     _index = Index()
+    _viewer = Viewer(_index)
     return build_summary(_index)
+
+
+def series(study_uid: str, series_uid: str) -> dict[str, Any]:
+    """The viewer's frames of a series, in order, with geometry warnings."""
+    return _viewer.series(study_uid, series_uid)
+
+
+def probe(entry: int, frame: int, x: int, y: int) -> dict[str, Any]:
+    """The stored and modality value of one pixel."""
+    return _viewer.probe(entry, frame, x, y)
+
+
+def render(args_json: str) -> tuple[str, bytes]:
+    """A frame as (JSON metadata, RGBA bytes): pixels stay binary across the bridge."""
+    meta, rgba = _viewer.render(*json.loads(args_json))
+    return json.dumps(meta), rgba
 
 
 _API: dict[str, Callable[..., dict[str, Any]]] = {
@@ -57,6 +76,8 @@ _API: dict[str, Callable[..., dict[str, Any]]] = {
     "take_records": take_records,
     "merge_summary": merge_summary,
     "reset": reset,
+    "series": series,
+    "probe": probe,
 }
 
 

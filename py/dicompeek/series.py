@@ -1,0 +1,145 @@
+"""Slice order and geometry checks of a series, and orientation letters.
+
+Slices are ordered by their position along the slice normal (from Image
+Position and Orientation (Patient)), as 3D Slicer and the web viewers do,
+falling back to Instance Number. The checks warn about what makes a stack
+misleading to scroll or to measure: uneven spacing, missing or duplicate
+slices, gantry tilt, and mixed orientations, sizes or pixel spacings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .index import DicomRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One frame to show: which entry, which frame in it, and where it lies."""
+
+    entry: int
+    frame: int
+    instance: int | None
+    position: float | None  # along the slice normal, mm
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"entry": self.entry, "frame": self.frame, "instance": self.instance,
+                "position": self.position}
+
+
+def _floats(value: Any, count: int) -> tuple[float, ...] | None:
+    try:
+        numbers = tuple(float(v) for v in str(value).split("\\"))
+    except (TypeError, ValueError):
+        return None
+    return numbers if len(numbers) == count and all(np.isfinite(numbers)) else None
+
+
+def slice_normal(orientation: tuple[float, ...]) -> np.ndarray:
+    row, column = np.array(orientation[:3]), np.array(orientation[3:])
+    return np.cross(row, column)
+
+
+def order_frames(records: list[DicomRecord]) -> list[Frame]:
+    """Every frame of the series, in viewing order."""
+    orientation = next((o for r in records
+                        if (o := _floats(r.fields.get("ImageOrientationPatient"), 6))), None)
+    normal = slice_normal(orientation) if orientation else None
+    frames = []
+    for record in records:
+        instance = record.fields.get("InstanceNumber")
+        instance = instance if isinstance(instance, int) else None
+        position = _floats(record.fields.get("ImagePositionPatient"), 3)
+        distance = float(np.dot(position, normal)) if position and normal is not None else None
+        count = record.fields.get("NumberOfFrames")
+        count = count if isinstance(count, int) and count > 0 else 1
+        frames += [Frame(record.entry, f, instance, distance) for f in range(count)]
+    by_instance = sorted(frames, key=lambda f: (f.instance is None, f.instance or 0, f.entry, f.frame))
+    if len(frames) < 2 or any(f.position is None for f in frames):
+        return by_instance
+    by_position = sorted(frames, key=lambda f: (f.position, f.instance or 0, f.entry, f.frame))
+    # Scroll in the direction the scanner numbered the slices (e.g. head to feet),
+    # while the positions fix any slice numbered out of place.
+    if by_instance[0].position > by_instance[-1].position:
+        by_position.reverse()
+    return by_position
+
+
+def geometry_warnings(records: list[DicomRecord]) -> list[str]:
+    """What a reader of this series should know before trusting its geometry."""
+    warnings = []
+    mixed = set()
+    for keyword, label in (("ImageOrientationPatient", "orientations"), ("PixelSpacing", "pixel spacings")):
+        values = {_rounded(r.fields.get(keyword)) for r in records if r.fields.get(keyword)}
+        if len(values) > 1:
+            mixed.add(keyword)
+            warnings.append(f"mixed {label} in one series ({len(values)} different)")
+    sizes = Counter(f"{r.fields.get('Rows')}×{r.fields.get('Columns')}" for r in records if "Rows" in r.fields)
+    if len(sizes) > 1:
+        warnings.append("mixed image sizes in one series: " + ", ".join(sorted(sizes)))
+    single = [r for r in records if not isinstance(r.fields.get("NumberOfFrames"), int)
+              or r.fields["NumberOfFrames"] <= 1]
+    orientation = next((o for r in single if (o := _floats(r.fields.get("ImageOrientationPatient"), 6))), None)
+    positions = [p for r in single if (p := _floats(r.fields.get("ImagePositionPatient"), 3))]
+    if orientation is None or len(positions) < 3 or "ImageOrientationPatient" in mixed:
+        return warnings  # spacing along one normal means nothing for mixed orientations
+    normal = slice_normal(orientation)
+    points = np.array(positions)
+    distances = np.sort(points @ normal)
+    gaps = np.diff(distances)
+    duplicates = int(np.count_nonzero(gaps < 1e-3))
+    if duplicates:
+        warnings.append(f"{duplicates} duplicate slice position(s) (several acquisitions, echoes or phases?)")
+    gaps = gaps[gaps >= 1e-3]
+    if len(gaps) >= 2:
+        typical = float(np.median(gaps))
+        missing = int(sum(round(g / typical) - 1 for g in gaps if g > 1.5 * typical))
+        if missing:
+            warnings.append(f"about {missing} missing slice(s): gaps up to {gaps.max():.2f} mm "
+                            f"where slices are {typical:.2f} mm apart")
+        elif gaps.max() - gaps.min() > max(0.01 * typical, 0.01):
+            warnings.append(f"non-uniform slice spacing: {gaps.min():.3f} to {gaps.max():.3f} mm")
+    ordered = points[np.argsort(points @ normal)]
+    travel = ordered[-1] - ordered[0]
+    if np.linalg.norm(travel) > 1e-3:
+        cosine = abs(float(np.dot(travel / np.linalg.norm(travel), normal)))
+        tilt = float(np.degrees(np.arccos(min(cosine, 1.0))))
+        if tilt > 0.5:
+            warnings.append(f"gantry/detector tilt: slices advance {tilt:.1f}° off the slice normal")
+    return warnings
+
+
+def _rounded(value: Any) -> tuple[float, ...] | str:
+    try:
+        return tuple(round(float(v), 4) for v in str(value).split("\\"))
+    except ValueError:
+        return str(value)
+
+
+#: Patient axes (LPS): the letter for the positive direction of each.
+_POSITIVE = ("L", "P", "H")
+_NEGATIVE = ("R", "A", "F")
+
+
+def direction_letters(vector: np.ndarray) -> str:
+    """Letters for a direction in patient space, strongest first (e.g. "LA" for an oblique)."""
+    letters = []
+    for axis in np.argsort(-np.abs(vector)):
+        if abs(vector[axis]) > 0.0001 and (not letters or abs(vector[axis]) > 0.25):
+            letters.append(_POSITIVE[axis] if vector[axis] > 0 else _NEGATIVE[axis])
+    return "".join(letters[:3])
+
+
+def orientation_letters(orientation_value: Any) -> dict[str, str] | None:
+    """Letters for the left, right, top and bottom edges of the image; None without orientation."""
+    orientation = _floats(orientation_value, 6)
+    if orientation is None:
+        return None
+    row, column = np.array(orientation[:3]), np.array(orientation[3:])
+    return {"left": direction_letters(-row), "right": direction_letters(row),
+            "top": direction_letters(-column), "bottom": direction_letters(column)}

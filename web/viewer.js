@@ -1,0 +1,321 @@
+// The image viewer: frames rendered to RGBA by Python in the worker, painted
+// on a canvas. Scroll (wheel, arrows, slider), window/level by dragging,
+// zoom and pan, presets, invert, cine, corner overlays, orientation letters,
+// pixel probe, save as PNG.
+import { el, setText } from "./dom.js";
+import { date } from "./format.js";
+
+const CT_PRESETS = [
+  ["Soft tissue", 40, 400], ["Lung", -600, 1500], ["Mediastinum", 50, 350], ["Bone", 400, 1800],
+  ["Brain", 40, 80], ["Subdural", 75, 215], ["Stroke", 40, 40], ["Liver", 60, 160],
+  ["Abdomen", 60, 400], ["Angio", 300, 600],
+];
+const CACHE_BUDGET = 384 * 1024 * 1024;  // bytes of RGBA frames kept for instant scrolling
+const PREFETCH = 4;                      // frames decoded ahead of the current one
+
+export class Viewer {
+  constructor(client) {
+    this.client = client;
+    this.root = document.getElementById("viewer");
+    this.canvas = document.getElementById("viewer-canvas");
+    this.context = this.canvas.getContext("2d");
+    this.cache = new Map();
+    this.cacheBytes = 0;
+    this.frames = [];
+    this.index = 0;
+    this.window = null;       // {center, width} chosen by the person; null = the file's
+    this.invert = false;
+    this.zoom = 1;
+    this.pan = { x: 0, y: 0 };
+    this.fit = true;
+    this.meta = null;
+    this.playing = null;
+    this.pending = null;      // the request in flight
+    this.wanted = null;       // the latest frame asked for while one was in flight
+    this.#bind();
+  }
+
+  async open(studyUid, seriesUid, title) {
+    this.root.hidden = false;
+    document.body.classList.add("viewing");
+    setText("viewer-title", title);
+    setText("viewer-message", "Loading…");
+    this.#stop();
+    this.cache.clear();
+    this.cacheBytes = 0;
+    this.window = null;
+    this.invert = false;
+    this.fit = true;
+    document.getElementById("viewer-invert").checked = false;
+    const series = await this.client.request("series", studyUid, seriesUid);
+    this.frames = series.frames;
+    this.modality = series.modality;
+    document.getElementById("viewer-warnings").replaceChildren(
+      ...series.warnings.map((w) => el("li", {}, w)));
+    const slider = document.getElementById("viewer-slider");
+    slider.max = Math.max(this.frames.length - 1, 0);
+    slider.hidden = this.frames.length < 2;
+    this.#presets(null);
+    this.root.dataset.frames = this.frames.length;
+    await this.show(0);
+  }
+
+  close() {
+    this.#stop();
+    this.root.hidden = true;
+    document.body.classList.remove("viewing");
+    this.cache.clear();
+    this.cacheBytes = 0;
+  }
+
+  /** Show frame `index`; while a render is in flight only the latest wish is kept. */
+  async show(index) {
+    if (!this.frames.length) {
+      setText("viewer-message", "This series has no frames to show.");
+      return;
+    }
+    this.index = Math.min(Math.max(index, 0), this.frames.length - 1);
+    document.getElementById("viewer-slider").value = this.index;
+    if (this.pending) {
+      this.wanted = this.index;
+      return;
+    }
+    this.pending = this.#frame(this.index);
+    const shown = await this.pending;
+    this.pending = null;
+    this.#paint(shown);
+    if (this.wanted !== null) {
+      const next = this.wanted;
+      this.wanted = null;
+      await this.show(next);
+    } else {
+      this.#prefetch();
+    }
+  }
+
+  #key(index) {
+    const f = this.frames[index];
+    const w = this.window ? `${this.window.center}/${this.window.width}` : "file";
+    return `${f.entry}:${f.frame}:${w}:${this.invert}`;
+  }
+
+  async #frame(index) {
+    const key = this.#key(index);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);  // most recent last
+      this.cache.set(key, cached);
+      return cached;
+    }
+    const f = this.frames[index];
+    const window = { ...(this.window || {}), invert: this.invert };
+    const { meta, pixels } = await this.client.request("render", f.entry, f.frame, window);
+    const shown = { meta, image: meta.error ? null : new ImageData(new Uint8ClampedArray(pixels), meta.columns, meta.rows) };
+    this.cache.set(key, shown);
+    this.cacheBytes += pixels.byteLength;
+    for (const [oldKey, old] of this.cache) {
+      if (this.cacheBytes <= CACHE_BUDGET) break;
+      this.cache.delete(oldKey);
+      this.cacheBytes -= old.image ? old.image.data.byteLength : 0;
+    }
+    return shown;
+  }
+
+  async #prefetch() {
+    for (let step = 1; step <= PREFETCH; step++) {
+      const index = this.index + step;
+      if (index >= this.frames.length || this.pending || this.wanted !== null) return;
+      if (!this.cache.has(this.#key(index))) await this.#frame(index);
+    }
+  }
+
+  #paint({ meta, image }) {
+    this.meta = meta;
+    if (!image) {
+      this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      setText("viewer-message", meta.error || "Nothing to show.");
+    } else {
+      setText("viewer-message", "");
+      if (this.canvas.width !== image.width || this.canvas.height !== image.height) {
+        this.canvas.width = image.width;
+        this.canvas.height = image.height;
+      }
+      this.context.putImageData(image, 0, 0);
+      if (this.fit) this.#fit();
+    }
+    this.#transform();
+    this.#overlays();
+    this.#presets(meta);
+    this.root.dataset.index = this.index;
+  }
+
+  #overlays() {
+    const meta = this.meta || {};
+    const o = meta.overlay || {};
+    const f = this.frames[this.index];
+    const corner = (id, lines) => document.getElementById(id).replaceChildren(
+      ...lines.filter(Boolean).map((line) => el("div", {}, line)));
+    corner("overlay-tl", [o.PatientName, o.PatientID && `ID ${o.PatientID}`, o.StudyDate && date(o.StudyDate)]);
+    corner("overlay-tr", [[o.Modality, o.SeriesNumber && `Series ${o.SeriesNumber}`].filter(Boolean).join(" "),
+      o.SeriesDescription]);
+    corner("overlay-bl", [
+      `Image ${this.index + 1} / ${this.frames.length}` + (f && f.frame ? ` (frame ${f.frame + 1})` : ""),
+      o.SliceLocation && `Location ${Number(o.SliceLocation).toFixed(2)} mm`,
+      o.SliceThickness && `Thickness ${Number(o.SliceThickness).toFixed(2)} mm`,
+      o.RepetitionTime && `TR ${o.RepetitionTime} TE ${o.EchoTime ?? "-"}`,
+    ]);
+    const w = meta.window;
+    corner("overlay-br", [w && `W ${Math.round(w.width)} L ${Math.round(w.center)}`, `Zoom ${Math.round(this.zoom * 100)} %`]);
+    const letters = meta.orientation || {};
+    for (const edge of ["left", "right", "top", "bottom"]) setText(`orient-${edge}`, letters[edge] || "");
+  }
+
+  #presets(meta) {
+    const select = document.getElementById("viewer-preset");
+    const key = JSON.stringify([this.modality, meta && meta.windows]);
+    if (select.dataset.key === key) return;
+    select.dataset.key = key;
+    const options = [el("option", { value: "" }, "File window")];
+    for (const w of (meta && meta.windows) || []) {
+      options.push(el("option", { value: `${w.center}/${w.width}` },
+        `${w.explanation || "File"}: W ${w.width} L ${w.center}`));
+    }
+    if (this.modality === "CT") {
+      for (const [name, center, width] of CT_PRESETS) {
+        options.push(el("option", { value: `${center}/${width}` }, `${name}: W ${width} L ${center}`));
+      }
+    }
+    select.replaceChildren(...options);
+  }
+
+  #setWindow(window) {
+    this.window = window;
+    this.show(this.index);
+  }
+
+  #fit() {
+    const stage = document.getElementById("viewer-stage");
+    const scale = Math.min(stage.clientWidth / this.canvas.width, stage.clientHeight / this.canvas.height);
+    this.zoom = Number.isFinite(scale) && scale > 0 ? scale : 1;
+    this.pan = { x: 0, y: 0 };
+  }
+
+  #transform() {
+    this.canvas.style.transform = `translate(-50%, -50%) translate(${this.pan.x}px, ${this.pan.y}px) scale(${this.zoom})`;
+    this.canvas.style.imageRendering = this.zoom >= 2 ? "pixelated" : "auto";
+  }
+
+  #zoomBy(factor) {
+    this.fit = false;
+    this.zoom = Math.min(Math.max(this.zoom * factor, 0.05), 40);
+    this.#transform();
+    this.#overlays();
+  }
+
+  #stop() {
+    if (this.playing) clearInterval(this.playing);
+    this.playing = null;
+    setText("viewer-play", "Play");
+  }
+
+  #play() {
+    if (this.playing) return this.#stop();
+    const fps = Number(document.getElementById("viewer-fps").value) || (this.meta && this.meta.frame_rate) || 10;
+    setText("viewer-play", "Pause");
+    this.playing = setInterval(() => {
+      if (!this.pending) this.show((this.index + 1) % this.frames.length);
+    }, 1000 / fps);
+  }
+
+  #save() {
+    this.canvas.toBlob((blob) => {
+      const link = el("a", { href: URL.createObjectURL(blob), download: `frame-${this.index + 1}.png` });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    }, "image/png");
+  }
+
+  async #probe(event) {
+    if (!this.meta || this.meta.error || this.probing) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const x = Math.floor((event.clientX - rect.left) / rect.width * this.canvas.width);
+    const y = Math.floor((event.clientY - rect.top) / rect.height * this.canvas.height);
+    const f = this.frames[this.index];
+    this.probing = true;
+    try {
+      const p = await this.client.request("probe", f.entry, f.frame, x, y);
+      setText("viewer-probe", p.stored === undefined ? "" :
+        `x ${p.x} y ${p.y} · stored ${p.stored}` + (p.value !== undefined ? ` · ${p.value} ${p.unit}`.trimEnd() : ""));
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  #bind() {
+    const $ = (id) => document.getElementById(id);
+    $("viewer-close").addEventListener("click", () => this.close());
+    $("viewer-slider").addEventListener("input", (e) => this.show(Number(e.target.value)));
+    $("viewer-invert").addEventListener("change", (e) => { this.invert = e.target.checked; this.show(this.index); });
+    $("viewer-preset").addEventListener("change", (e) => {
+      const [center, width] = e.target.value.split("/").map(Number);
+      this.#setWindow(e.target.value ? { center, width } : null);
+    });
+    $("viewer-fit").addEventListener("click", () => { this.fit = true; this.#fit(); this.#transform(); this.#overlays(); });
+    $("viewer-one").addEventListener("click", () => { this.fit = false; this.zoom = 1; this.pan = { x: 0, y: 0 }; this.#transform(); this.#overlays(); });
+    $("viewer-zoom-in").addEventListener("click", () => this.#zoomBy(1.25));
+    $("viewer-zoom-out").addEventListener("click", () => this.#zoomBy(0.8));
+    $("viewer-reset").addEventListener("click", () => {
+      this.fit = true;
+      this.invert = false;
+      $("viewer-invert").checked = false;
+      $("viewer-preset").value = "";
+      this.#setWindow(null);
+    });
+    $("viewer-play").addEventListener("click", () => this.#play());
+    $("viewer-save").addEventListener("click", () => this.#save());
+    $("viewer-overlays").addEventListener("change", (e) => this.root.classList.toggle("no-overlays", !e.target.checked));
+
+    const stage = $("viewer-stage");
+    stage.addEventListener("wheel", (event) => {
+      event.preventDefault();
+      if (event.ctrlKey || event.metaKey) this.#zoomBy(event.deltaY < 0 ? 1.1 : 0.9);
+      else this.show(this.index + Math.sign(event.deltaY));
+    }, { passive: false });
+    let drag = null;
+    stage.addEventListener("contextmenu", (event) => event.preventDefault());
+    stage.addEventListener("pointerdown", (event) => {
+      stage.setPointerCapture(event.pointerId);
+      const window = this.meta && this.meta.window;
+      drag = { x: event.clientX, y: event.clientY, pan: event.button === 2 || event.shiftKey,
+        center: window ? window.center : 0, width: window ? window.width : 1, panStart: { ...this.pan } };
+    });
+    stage.addEventListener("pointermove", (event) => {
+      if (!drag) return this.#probe(event);
+      const dx = event.clientX - drag.x;
+      const dy = event.clientY - drag.y;
+      if (drag.pan) {
+        this.fit = false;
+        this.pan = { x: drag.panStart.x + dx, y: drag.panStart.y + dy };
+        this.#transform();
+      } else if (this.meta && this.meta.grey) {
+        // like the desktop viewers: right = wider, down = higher level
+        const step = Math.max(drag.width / 256, 0.5);
+        this.#setWindow({ center: drag.center + dy * step, width: Math.max(1, drag.width + dx * step) });
+      }
+    });
+    stage.addEventListener("pointerup", () => { drag = null; });
+    this.root.addEventListener("keydown", (event) => {
+      const keys = { ArrowDown: 1, ArrowRight: 1, PageDown: 10, ArrowUp: -1, ArrowLeft: -1, PageUp: -10 };
+      if (event.key in keys) this.show(this.index + keys[event.key]);
+      else if (event.key === "Home") this.show(0);
+      else if (event.key === "End") this.show(this.frames.length - 1);
+      else if (event.key === "Escape") this.close();
+      else if (event.key === "+" || event.key === "=") this.#zoomBy(1.25);
+      else if (event.key === "-") this.#zoomBy(0.8);
+      else if (event.key === "i") { $("viewer-invert").click(); }
+      else if (event.key === " ") this.#play();
+      else return;
+      event.preventDefault();
+    });
+  }
+}
