@@ -36,6 +36,7 @@ export class Viewer {
   }
 
   async open(studyUid, seriesUid, title) {
+    delete this.root.dataset.index;  // set again once the first frame is painted
     this.root.hidden = false;
     document.body.classList.add("viewing");
     setText("viewer-title", title);

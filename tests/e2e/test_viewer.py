@@ -1,0 +1,93 @@
+"""The image viewer in the page: what a person sees and does with a series."""
+
+from __future__ import annotations
+
+import pytest
+
+CANVAS_PIXEL = """([x, y]) => Array.from(document.getElementById('viewer-canvas')
+    .getContext('2d').getImageData(x, y, 1, 1).data)"""
+
+
+@pytest.fixture
+def viewer(clean_app):
+    clean_app.open_demo()
+    yield clean_app
+    if clean_app.page.is_visible("#viewer"):
+        clean_app.page.click("#viewer-close")
+
+
+def open_series(app, modality: str) -> None:
+    page = app.page
+    page.click(f".series-row:has(td:text-is('{modality}'))")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+
+
+def wait_index(page, index: int) -> None:
+    page.wait_for_function("i => document.getElementById('viewer').dataset.index === String(i)", arg=index)
+
+
+def test_clicking_a_series_shows_its_first_image_with_letters_and_overlays(viewer):
+    open_series(viewer, "CT")
+    page = viewer.page
+    assert page.get_attribute("#viewer", "data-frames") == "64"
+    assert page.evaluate("() => [document.getElementById('viewer-canvas').width, "
+                         "document.getElementById('viewer-canvas').height]") == [128, 128]
+    body = page.evaluate(CANVAS_PIXEL, [64, 64])
+    air = page.evaluate(CANVAS_PIXEL, [1, 1])
+    assert air == [0, 0, 0, 255] and body[0] > 50  # soft-tissue window: air black, body grey
+    letters = [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")]
+    assert letters == ["R", "L", "A", "P"]
+    assert "Image 1 / 64" in page.text_content("#overlay-bl")
+    assert "DEMO^PHANTOM" in page.text_content("#overlay-tl")
+    assert "W 400 L 40" in page.text_content("#overlay-br")
+
+
+def test_wheel_keys_and_slider_scroll_through_slices(viewer):
+    open_series(viewer, "CT")
+    page = viewer.page
+    page.mouse.move(640, 400)
+    page.mouse.wheel(0, 100)
+    wait_index(page, 1)
+    page.keyboard.press("ArrowDown")
+    wait_index(page, 2)
+    page.keyboard.press("End")
+    wait_index(page, 63)
+    assert "Image 64 / 64" in page.text_content("#overlay-bl")
+    page.fill("#viewer-slider", "10")
+    page.dispatch_event("#viewer-slider", "input")
+    wait_index(page, 10)
+
+
+def test_dragging_changes_window_and_level(viewer):
+    open_series(viewer, "CT")
+    page = viewer.page
+    before = page.evaluate(CANVAS_PIXEL, [64, 64])
+    box = page.locator("#viewer-stage").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 100, y + 60, steps=4)
+    page.mouse.up()
+    page.wait_for_function("() => !document.getElementById('overlay-br').textContent.includes('W 400 L 40')")
+    assert page.evaluate(CANVAS_PIXEL, [64, 64]) != before
+
+
+def test_presets_and_invert(viewer):
+    open_series(viewer, "CT")
+    page = viewer.page
+    page.select_option("#viewer-preset", label="Lung: W 1500 L -600")
+    page.wait_for_function("() => document.getElementById('overlay-br').textContent.includes('W 1500 L -600')")
+    lung = page.evaluate(CANVAS_PIXEL, [64, 64])
+    page.check("#viewer-invert")
+    page.wait_for_function("([x, y, v]) => document.getElementById('viewer-canvas').getContext('2d')"
+                           ".getImageData(x, y, 1, 1).data[0] === 255 - v", arg=[64, 64, lung[0]])
+
+
+def test_sagittal_mr_has_its_own_letters_and_escape_closes(viewer):
+    open_series(viewer, "MR")
+    page = viewer.page
+    letters = [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")]
+    assert letters == ["A", "P", "H", "F"]
+    assert "TR" in page.text_content("#overlay-bl")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#viewer", state="hidden")

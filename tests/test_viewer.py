@@ -1,0 +1,91 @@
+"""The viewer's worker side (dicompeek.viewer): series lookup, rendering, probing, failures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dicompeek.index import Index
+from dicompeek.synthetic import ct_phantom_series, dataset_bytes
+from dicompeek.viewer import Viewer
+from registry import pydicom_file, small_dataset, zip_bytes
+
+
+@pytest.fixture
+def ct_viewer(tmp_path):
+    series = ct_phantom_series(8, 32, 32)
+    (tmp_path / "ct.zip").write_bytes(zip_bytes({f"CT/{i}.dcm": ds for i, ds in enumerate(series)}))
+    index = Index()
+    index.add([str(tmp_path / "ct.zip")])
+    index.run()
+    yield Viewer(index), series[0]
+    index.close()
+
+
+def test_series_frames_come_in_instance_direction(ct_viewer):
+    viewer, first = ct_viewer
+    result = viewer.series(first.StudyInstanceUID, first.SeriesInstanceUID)
+    assert [f["instance"] for f in result["frames"]] == list(range(1, 9))
+    assert result["warnings"] == [] and result["modality"] == "CT"
+
+
+def test_render_gives_rgba_and_what_the_overlays_need(ct_viewer):
+    viewer, first = ct_viewer
+    frames = viewer.series(first.StudyInstanceUID, first.SeriesInstanceUID)["frames"]
+    meta, rgba = viewer.render(frames[0]["entry"], 0)
+    assert (meta["rows"], meta["columns"]) == (32, 32) and len(rgba) == 32 * 32 * 4
+    assert meta["window"] == {"center": 40.0, "width": 400.0}
+    assert meta["windows"][0]["explanation"] and meta["unit"] == "HU"
+    assert meta["orientation"] == {"left": "R", "right": "L", "top": "A", "bottom": "P"}
+    assert meta["overlay"]["PatientName"] == "DEMO^PHANTOM"
+    pixels = np.frombuffer(rgba, np.uint8).reshape(32, 32, 4)
+    assert pixels[..., 3].min() == 255 and pixels[..., 0].max() > pixels[..., 0].min()
+
+
+def test_a_chosen_window_and_invert_change_the_image(ct_viewer):
+    viewer, first = ct_viewer
+    entry = viewer.series(first.StudyInstanceUID, first.SeriesInstanceUID)["frames"][4]["entry"]
+    _, normal = viewer.render(entry, 0)
+    meta, lung = viewer.render(entry, 0, {"center": -600, "width": 1500})
+    _, inverted = viewer.render(entry, 0, {"invert": True})
+    assert meta["window"] == {"center": -600.0, "width": 1500.0}
+    assert lung != normal
+    assert np.array_equal(255 - np.frombuffer(normal, np.uint8)[0::4], np.frombuffer(inverted, np.uint8)[0::4])
+
+
+def test_probe_reports_stored_and_modality_values(ct_viewer):
+    viewer, first = ct_viewer
+    entry = viewer.series(first.StudyInstanceUID, first.SeriesInstanceUID)["frames"][0]["entry"]
+    corner = viewer.probe(entry, 0, 0, 0)
+    assert corner["unit"] == "HU" and corner["value"] == corner["stored"] - 1024
+    assert corner["value"] < -900  # air outside the phantom
+    assert viewer.probe(entry, 0, 999, 0) == {}
+
+
+def test_a_frame_that_cannot_be_decoded_says_so_and_names_the_syntax(tmp_path):
+    path = pydicom_file("JPEG2000.dcm")  # no JPEG 2000 decoder in this CPython
+    index = Index()
+    index.add([str(path)])
+    index.run()
+    viewer = Viewer(index)
+    meta, rgba = viewer.render(index.dicom[0].entry, 0)
+    if rgba:
+        pytest.skip("a JPEG 2000 decoder is installed here")
+    assert meta["error"].startswith("cannot decode frame 1 (JPEG 2000 Image Compression")
+    index.close()
+
+
+def test_truncated_pixel_data_fails_only_that_file(tmp_path):
+    good, short = small_dataset(rows=16, columns=16), small_dataset(rows=16, columns=16)
+    (tmp_path / "good.dcm").write_bytes(dataset_bytes(good))
+    (tmp_path / "short.dcm").write_bytes(dataset_bytes(short)[:-200])
+    index = Index()
+    index.add([str(tmp_path / "good.dcm"), str(tmp_path / "short.dcm")])
+    index.run()
+    viewer = Viewer(index)
+    by_name = {r.location: r.entry for r in index.dicom}
+    meta, rgba = viewer.render(by_name["short.dcm"], 0)
+    assert "cannot decode frame 1" in meta["error"] and rgba == b""
+    meta, rgba = viewer.render(by_name["good.dcm"], 0)
+    assert "error" not in meta and len(rgba) == 16 * 16 * 4
+    index.close()
