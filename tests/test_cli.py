@@ -7,8 +7,15 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+
 from dicompeek.cli import main
-from dicompeek.synthetic import write_demo_zip
+from dicompeek.display import Window, render_frame
+from dicompeek.synthetic import ct_phantom_series, dataset_bytes, write_demo_zip
 from registry import ROOT, XSS, small_dataset, zip_bytes
 
 
@@ -71,3 +78,54 @@ def test_package_installs_with_pip(tmp_path):
     result = subprocess.run([sys.executable, "-m", "dicompeek", "--version"], capture_output=True,
                             text=True, env={**os.environ, "PYTHONPATH": str(target)}, cwd=tmp_path)
     assert result.stdout.strip() == "0.1.0"
+
+
+needs_dcmtk = pytest.mark.skipif(not shutil.which("dcmcjpls"), reason="DCMTK not installed")
+
+
+def read_png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(path))
+
+
+@pytest.fixture(scope="module")
+def ct_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ct") / "ct.dcm"
+    path.write_bytes(dataset_bytes(ct_phantom_series(5, 64, 64)[2]))
+    return path
+
+
+def test_render_writes_the_frame_as_the_viewer_shows_it(ct_file, tmp_path):
+    result = run_cli("render", str(ct_file), "--window", "-600", "1500", "-o", str(tmp_path / "out.png"))
+    assert result.returncode == 0, result.stderr
+    expected = render_frame(pydicom.dcmread(ct_file), 0, Window(-600, 1500))
+    assert np.array_equal(read_png(tmp_path / "out.png"), expected)
+
+
+def test_render_takes_a_zip_entry_and_rejects_a_missing_frame(ct_file, tmp_path):
+    (tmp_path / "x.zip").write_bytes(zip_bytes({"A/ct.dcm": ct_file.read_bytes()}))
+    assert run_cli("render", f"{tmp_path / 'x.zip'}::A/ct.dcm", "-o", str(tmp_path / "a.png")).returncode == 0
+    assert read_png(tmp_path / "a.png").shape == (64, 64)
+    result = run_cli("render", f"{tmp_path / 'x.zip'}::A/ct.dcm", "--frame", "2", "-o", str(tmp_path / "b.png"))
+    assert result.returncode == 2 and "has 1 frame(s)" in result.stderr
+
+
+@needs_dcmtk
+@pytest.mark.parametrize("compress", [
+    ["dcmcrle"],                      # RLE Lossless
+    ["dcmcjpls"],                     # JPEG-LS lossless
+    ["dcmcjpeg", "+e1"],              # JPEG lossless, first-order prediction (.70)
+    ["dcmcjpeg", "+el"],              # JPEG lossless (.57)
+])
+def test_lossless_syntaxes_render_as_dcmtk_renders_the_original(ct_file, tmp_path, compress):
+    """DCMTK compresses; our render of the result must match DCMTK's render of the original."""
+    compressed = tmp_path / "c.dcm"
+    subprocess.run([*compress, str(ct_file), str(compressed)], check=True, capture_output=True)
+    assert pydicom.dcmread(compressed).file_meta.TransferSyntaxUID != pydicom.dcmread(ct_file).file_meta.TransferSyntaxUID
+    result = run_cli("render", str(compressed), "-o", str(tmp_path / "ours.png"))
+    assert result.returncode == 0, result.stderr
+    subprocess.run(["dcmj2pnm", "+Wi", "1", "+on", str(ct_file), str(tmp_path / "dcmtk.png")],
+                   check=True, capture_output=True)
+    difference = np.abs(read_png(tmp_path / "ours.png").astype(int) - read_png(tmp_path / "dcmtk.png").astype(int))
+    assert difference.max() <= 1

@@ -8,7 +8,9 @@ import pytest
 from dicompeek.index import Index
 from dicompeek.synthetic import ct_phantom_series, dataset_bytes
 from dicompeek.viewer import Viewer
-from registry import pydicom_file, small_dataset, zip_bytes
+from pydicom.encaps import encapsulate
+
+from registry import small_dataset, zip_bytes
 
 
 @pytest.fixture
@@ -63,15 +65,16 @@ def test_probe_reports_stored_and_modality_values(ct_viewer):
 
 
 def test_a_frame_that_cannot_be_decoded_says_so_and_names_the_syntax(tmp_path):
-    path = pydicom_file("JPEG2000.dcm")  # no JPEG 2000 decoder in this CPython
+    ds = small_dataset()
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.100"  # MPEG2: nobody decodes it here
+    ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + bytes(60)])
+    (tmp_path / "mpeg.dcm").write_bytes(dataset_bytes(ds))
     index = Index()
-    index.add([str(path)])
+    index.add([str(tmp_path / "mpeg.dcm")])
     index.run()
-    viewer = Viewer(index)
-    meta, rgba = viewer.render(index.dicom[0].entry, 0)
-    if rgba:
-        pytest.skip("a JPEG 2000 decoder is installed here")
-    assert meta["error"].startswith("cannot decode frame 1 (JPEG 2000 Image Compression")
+    meta, rgba = Viewer(index).render(index.dicom[0].entry, 0)
+    assert rgba == b""
+    assert meta["error"].startswith("cannot decode frame 1 (MPEG2 Main Profile / Main Level")
     index.close()
 
 

@@ -1,19 +1,30 @@
-"""Command line: the same indexing and summary as the browser, in CPython.
+"""Command line: the same indexing, summary and rendering as the browser, in CPython.
 
     python -m dicompeek summary PATH... [--json]
+    python -m dicompeek render FILE_OR_ZIP[::ENTRY] [--frame N] [--window CENTER WIDTH] -o OUT.png
+
+In CPython, compressed pixel data is decoded by the plugins pydicom finds
+installed (pylibjpeg with -libjpeg, -openjpeg and -rle, and Pillow); only
+that step differs from the browser.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 from typing import Any, TextIO
 
+import pydicom
+
 from . import __version__
+from .archive import Sources, read_prefix
+from .display import Window, render_frame
 from .index import Index
-from .summary import build_summary
+from .png import encode_png
+from .summary import build_summary, uid_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     summary = commands.add_parser("summary", help="patient / study / series summary")
     summary.add_argument("paths", nargs="+", metavar="PATH", help="zip, folder or file")
     summary.add_argument("--json", action="store_true", help="print the JSON summary")
+    render = commands.add_parser("render", help="render one frame to PNG with the viewer's pipeline")
+    render.add_argument("target", metavar="FILE_OR_ZIP[::ENTRY]")
+    render.add_argument("--frame", type=int, default=1, help="frame number, from 1 (default 1)")
+    render.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
+                        help="window in modality units (default: the file's first, else the full range)")
+    render.add_argument("-o", "--output", required=True, metavar="OUT.png")
     args = parser.parse_args(argv)
+    if args.command == "render":
+        return render_command(parser, args)
 
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
@@ -42,6 +61,39 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
     else:
         print_summary(result, progress, sys.stdout)
+    return 0
+
+
+def render_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Render one frame of a file, or of a zip entry, to PNG."""
+    path, _, member = args.target.partition("::")
+    if not os.path.exists(path):
+        parser.error(f"no such file: {path}")
+    sources = Sources()
+    try:
+        sources.add(os.path.abspath(path))
+        candidates = [e for e in sources.entries if not member or e.path == member]
+        if sources.problems or not candidates:
+            reason = sources.problems[0].reason if sources.problems else f"no entry named {member!r}"
+            parser.error(f"{args.target}: {reason}")
+        entry = candidates[0]
+        with entry.open() as stream:
+            ds = pydicom.dcmread(io.BytesIO(read_prefix(stream, entry.size)), force=True)
+    finally:
+        sources.close()
+    frames = int(ds.get("NumberOfFrames") or 1)
+    if not 1 <= args.frame <= frames:
+        parser.error(f"{entry.location} has {frames} frame(s); --frame {args.frame} is out of range")
+    window = Window(*args.window) if args.window else None
+    try:
+        image = render_frame(ds, args.frame - 1, window)
+    except Exception as exc:
+        syntax = uid_name(str(ds.file_meta.get("TransferSyntaxUID", "")))
+        print(f"{entry.location}: cannot decode frame {args.frame} ({syntax}): {exc}", file=sys.stderr)
+        return 1
+    with open(args.output, "wb") as out:
+        out.write(encode_png(image))
+    print(f"{entry.location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
     return 0
 
 

@@ -18,7 +18,6 @@ import os
 import struct
 import time
 import zipfile
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Union
@@ -28,6 +27,9 @@ import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import (PYDICOM_IMPLEMENTATION_UID, CTImageStorage, ExplicitVRLittleEndian,
                          MRImageStorage, SecondaryCaptureImageStorage, generate_uid)
+
+from .display import render_frame
+from .png import encode_png
 
 ZipTarget = Union[str, "os.PathLike[str]", BinaryIO]
 
@@ -331,26 +333,6 @@ def write_zip(path: ZipTarget, members: Mapping[str, bytes | pydicom.Dataset], *
             archive.writestr(_zip_info(name, compress), data)
 
 
-def png_bytes(gray: np.ndarray) -> bytes:
-    """A minimal 8-bit greyscale PNG, so the demo has a real non-DICOM image without Pillow."""
-    raw = b"".join(b"\0" + row.astype(np.uint8).tobytes() for row in gray)
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", gray.shape[1], gray.shape[0], 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-
-
-def _windowed(ds: Dataset) -> np.ndarray:
-    """The slice as a viewer shows it at its stored window, as 8-bit grey."""
-    values = ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
-    low, width = float(ds.WindowCenter) - float(ds.WindowWidth) / 2, float(ds.WindowWidth)
-    return np.clip((values - low) * 255.0 / width, 0, 255).astype(np.uint8)
-
-
 _README = """DICOM Peek demo data
 ====================
 
@@ -378,7 +360,7 @@ def write_demo_zip(path: ZipTarget) -> dict:
         {"date": "2024-09-02", "series": [
             {"modality": "MR", "slices": len(mr), "plane": "sagittal"}]}]}
     members["notes/protocol.json"] = json.dumps(protocol, indent=2).encode()
-    members["thumbnails/preview.png"] = png_bytes(_windowed(ct[len(ct) // 2])[::2, ::2])
+    members["thumbnails/preview.png"] = encode_png(render_frame(ct[len(ct) // 2])[::2, ::2])
     write_zip(path, members, compress=True)
     return {"dicom_files": len(ct) + 1 + len(mr), "non_dicom_files": 3, "series": 3,
             "studies": 2, "patients": 1}
