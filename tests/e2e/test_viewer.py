@@ -91,3 +91,36 @@ def test_sagittal_mr_has_its_own_letters_and_escape_closes(viewer):
     assert "TR" in page.text_content("#overlay-bl")
     page.keyboard.press("Escape")
     page.wait_for_selector("#viewer", state="hidden")
+
+
+def test_jpeg_baseline_and_rle_decode_in_the_browser(clean_app, tmp_path):
+    from registry import pydicom_file, zip_bytes
+
+    files = {name: pydicom_file(name).read_bytes() for name in ("SC_rgb_jpeg_dcmtk.dcm", "MR_small_RLE.dcm")}
+    (tmp_path / "compressed.zip").write_bytes(zip_bytes(files))
+    clean_app.open_files(tmp_path / "compressed.zip")
+    page = clean_app.page
+    for modality in ("MR", "OT"):
+        page.click(f".series-row:has(td:text-is('{modality}'))")
+        page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+        assert page.text_content("#viewer-message") == ""
+        assert max(page.evaluate(CANVAS_PIXEL, [20, 20])[:3]) > 0
+        page.click("#viewer-close")
+
+
+def test_an_undecodable_frame_shows_a_message_naming_the_syntax(clean_app, tmp_path):
+    from pydicom.encaps import encapsulate
+
+    from dicompeek.synthetic import dataset_bytes
+    from registry import small_dataset, zip_bytes
+
+    ds = small_dataset(patient_id="MPEG")
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.100"
+    ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + bytes(60)])
+    (tmp_path / "mpeg.zip").write_bytes(zip_bytes({"mpeg.dcm": dataset_bytes(ds)}))
+    clean_app.open_files(tmp_path / "mpeg.zip")
+    page = clean_app.page
+    page.click(".series-row")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    assert page.text_content("#viewer-message").startswith("cannot decode frame 1 (MPEG2 Main Profile / Main Level)")
+    page.click("#viewer-close")
