@@ -124,3 +124,18 @@ def test_an_undecodable_frame_shows_a_message_naming_the_syntax(clean_app, tmp_p
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
     assert page.text_content("#viewer-message").startswith("cannot decode frame 1 (MPEG2 Main Profile / Main Level)")
     page.click("#viewer-close")
+
+
+def test_cine_plays_and_the_view_saves_as_png(viewer, tmp_path):
+    open_series(viewer, "CT")
+    page = viewer.page
+    page.fill("#viewer-fps", "30")
+    page.click("#viewer-play")
+    page.wait_for_function("() => Number(document.getElementById('viewer').dataset.index) >= 3")
+    page.click("#viewer-play")
+    assert page.text_content("#viewer-play") == "Play"
+    with page.expect_download() as download:
+        page.click("#viewer-save")
+    saved = tmp_path / "view.png"
+    download.value.save_as(saved)
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
