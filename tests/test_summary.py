@@ -114,3 +114,11 @@ def test_series_grouping_agrees_with_dcmdump_on_pydicoms_files():
     assert checked > 100
     location_of = files_by_location(summary)
     assert "test_files/rtplan_truncated.dcm" in location_of
+
+
+def test_geometry_warnings_stand_next_to_their_series(tmp_path):
+    series = ct_phantom_series(10, 8, 8)
+    del series[4]  # a missing slice
+    (tmp_path / "gap.zip").write_bytes(zip_bytes({f"{i}.dcm": ds for i, ds in enumerate(series)}))
+    (s,) = all_series(summarize(tmp_path / "gap.zip"))
+    assert s["geometry_warnings"] == ["about 1 missing slice(s): gaps up to 5.00 mm where slices are 2.50 mm apart"]

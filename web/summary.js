@@ -89,6 +89,9 @@ function seriesRow(s, studyUid) {
     el("td", { class: "from" }, ...s.archives.map((zip) => el("div", { class: "zip" }, zip)),
       ...s.folders.filter(Boolean).map((folder) => el("div", { class: "folder" }, folder))));
   row.title = `Click to view · Series Instance UID ${s.series_instance_uid}`;
+  if (s.geometry_warnings.length) {
+    row.children[2].append(...s.geometry_warnings.map((w) => el("div", { class: "geometry-warning" }, `⚠ ${w}`)));
+  }
   row.dataset.search = [s.number, s.modality, s.description, s.body_part, ...from,
     ...s.sop_classes.map((c) => c.name), ...s.transfer_syntaxes.map((t) => t.name),
     s.series_instance_uid].join(" ").toLowerCase();

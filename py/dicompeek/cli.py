@@ -119,6 +119,8 @@ def print_summary(result: dict[str, Any], progress: dict[str, Any], out: TextIO)
                           f" {s['instances']} instances, {s['frames']} frames,"
                           f" {', '.join(s['sizes']) or '-'}, {sop}, {ts}, {s['bytes']} bytes"
                           f" [{'; '.join(s['archives'] + s['folders'])}]\n")
+                for warning in s["geometry_warnings"]:
+                    out.write(f"      warning: {warning}\n")
     if result["files"]:
         out.write("\nFiles\n")
         for f in result["files"]:

@@ -15,6 +15,7 @@ from typing import Any
 from pydicom.uid import UID
 
 from .index import DicomRecord, Index
+from .series import geometry_warnings
 
 SCHEMA_VERSION = 1
 
@@ -127,6 +128,7 @@ def _new_series(uid: str, fields: dict[str, Any]) -> dict[str, Any]:
         "_archives": Counter(),
         "_folders": Counter(),
         "_warnings": 0,
+        "_records": [],
     }
 
 
@@ -148,6 +150,7 @@ def _add_to_series(entry: dict[str, Any], record: DicomRecord) -> None:
     entry["_folders"][record.folder] += 1
     if record.warning:
         entry["_warnings"] += 1
+    entry["_records"].append(record)
 
 
 def _finish_series(entry: dict[str, Any]) -> None:
@@ -162,6 +165,7 @@ def _finish_series(entry: dict[str, Any]) -> None:
     entry["archives"] = [a for a in _ranked(entry.pop("_archives")) if a]
     entry["folders"] = _ranked(entry.pop("_folders"))
     entry["files_with_warnings"] = entry.pop("_warnings")
+    entry["geometry_warnings"] = geometry_warnings(entry.pop("_records"))
 
 
 def _ranked(counter: Counter) -> list[str]:
