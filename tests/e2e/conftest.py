@@ -62,10 +62,14 @@ class App:
             "v => Number(document.getElementById('summary').dataset.version || 0) > v",
             arg=before, timeout=timeout)
 
-    def open_files(self, *paths: Path) -> None:
+    def start_open(self, *paths: Path) -> int:
+        """Pick files without waiting; returns the summary version to wait beyond."""
         before = self.version()
         self.page.set_input_files("#pick-files", [str(p) for p in paths])
-        self.wait_for_summary(before)
+        return before
+
+    def open_files(self, *paths: Path) -> None:
+        self.wait_for_summary(self.start_open(*paths))
 
     def open_folder(self, path: Path) -> None:
         before = self.version()

@@ -129,8 +129,7 @@ def test_cancel_stops_indexing_and_lists_the_rest(clean_app, tmp_path):
     zip_path = tmp_path / "many.zip"
     write_bench_zip(zip_path, n_series=1, per_series=4000, rows=8, columns=8)
     page = clean_app.page
-    before = clean_app.version()
-    page.set_input_files("#pick-files", str(zip_path))
+    before = clean_app.start_open(zip_path)
     page.wait_for_function("() => Number(document.getElementById('progress').dataset.done || 0) > 0")
     page.click("#cancel")
     clean_app.wait_for_summary(before)
@@ -145,8 +144,7 @@ def test_progress_shows_rate_and_final_line(clean_app, tmp_path):
     zip_path = tmp_path / "progress.zip"
     write_bench_zip(zip_path, n_series=2, per_series=600, rows=8, columns=8)
     page = clean_app.page
-    before = clean_app.version()
-    page.set_input_files("#pick-files", str(zip_path))
+    before = clean_app.start_open(zip_path)
     page.wait_for_selector("#progress-text:has-text('files/s')")
     text = page.text_content("#progress-text")
     assert "/ 1,200 files" in text or text.startswith("Indexed 1,200 entries")
