@@ -95,12 +95,17 @@ def render_frame(ds: Dataset, frame: int = 0, window: Window | None = None) -> n
 
     ``window`` overrides the file's; without either, the frame's full range is used.
     """
-    stored = frame_pixels(ds, frame)
+    return render_stored(ds, frame_pixels(ds, frame), window)[0]
+
+
+def render_stored(ds: Dataset, stored: np.ndarray, window: Window | None = None) -> tuple[np.ndarray, Window | None]:
+    """:func:`render_frame` for already decoded values; also returns the window it applied
+    (None for colour or a VOI LUT Sequence), so callers need not work it out again."""
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if photometric == "PALETTE COLOR":
-        return _to_8_bits(apply_color_lut(stored, ds), _lut_bits(ds))
+        return _to_8_bits(apply_color_lut(stored, ds), _lut_bits(ds)), None
     if stored.ndim == 3:  # colour: pydicom already converted YBR to RGB
-        return _to_8_bits(stored, int(ds.BitsStored))
+        return _to_8_bits(stored, int(ds.BitsStored)), None
     values = modality_values(ds, stored)
     if window is None and "VOILUTSequence" in ds:
         shown = apply_voi_lut_sequence(ds, values)
@@ -111,7 +116,7 @@ def render_frame(ds: Dataset, frame: int = 0, window: Window | None = None) -> n
     if photometric == "MONOCHROME1":
         inverse = not inverse
     grey = np.rint(shown).astype(np.uint8)
-    return 255 - grey if inverse else grey
+    return (255 - grey if inverse else grey), window
 
 
 def to_rgba(image: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from .archive import read_prefix
-from .display import Window, file_windows, frame_pixels, full_range_window, modality_values, render_frame, to_rgba
+from .display import Window, file_windows, frame_pixels, modality_values, render_stored, to_rgba
 from .index import Index
 from .series import geometry_warnings, order_frames, orientation_letters
 from .summary import uid_name
@@ -38,7 +38,8 @@ class Viewer:
         self.index = index
         self._files: OrderedDict[int, Dataset] = OrderedDict()
         self._sizes: dict[int, int] = {}
-        self._last: tuple[int, int, np.ndarray] | None = None  # entry, frame, modality values
+        self._last: tuple[int, int, np.ndarray] | None = None  # entry, frame, stored values
+        self._modality: np.ndarray | None = None  # of self._last, once the probe needs it
 
     def series(self, study_uid: str, series_uid: str) -> dict[str, Any]:
         """The ordered frames of a series and its geometry warnings."""
@@ -64,17 +65,13 @@ class Viewer:
         try:
             chosen = Window(float(window["center"]), float(window["width"]), window.get("function", "LINEAR")) \
                 if window and window.get("width") else None
-            if chosen is None and not meta["windows"] and "VOILUTSequence" not in ds and meta["grey"]:
-                chosen = full_range_window(self._modality(ds, entry, frame))
-            image = render_frame(ds, frame, chosen)
+            image, applied = render_stored(ds, self._stored(ds, entry, frame), chosen)
             if window and window.get("invert"):
                 image = 255 - image
         except Exception as exc:  # a frame that fails must not take the others with it
             syntax = uid_name(str(ds.file_meta.get("TransferSyntaxUID", "")))
             return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {exc}"}, b""
-        meta["window"] = {"center": chosen.center, "width": chosen.width} if chosen else (
-            {"center": meta["windows"][0]["center"], "width": meta["windows"][0]["width"]}
-            if meta["windows"] else None)
+        meta["window"] = {"center": applied.center, "width": applied.width} if applied else None
         meta["rows"], meta["columns"] = int(image.shape[0]), int(image.shape[1])
         return meta, to_rgba(image).tobytes()
 
@@ -82,7 +79,7 @@ class Viewer:
         """Stored and modality value under the cursor."""
         try:
             ds = self._dataset(entry)
-            stored = frame_pixels(ds, frame)
+            stored = self._stored(ds, entry, frame)
         except Exception as exc:
             return {"error": str(exc)}
         if not (0 <= y < stored.shape[0] and 0 <= x < stored.shape[1]):
@@ -90,16 +87,17 @@ class Viewer:
         value = stored[y, x]
         if stored.ndim == 3:
             return {"x": x, "y": y, "stored": [int(v) for v in value]}
-        modality = float(self._modality(ds, entry, frame)[y, x])
+        if self._modality is None:
+            self._modality = modality_values(ds, stored)
         return {"x": x, "y": y, "stored": int(value) if float(value).is_integer() else float(value),
-                "value": round(modality, 3), "unit": _unit(ds)}
+                "value": round(float(self._modality[y, x]), 3), "unit": _unit(ds)}
 
-    def _modality(self, ds: Dataset, entry: int, frame: int) -> np.ndarray:
-        if self._last and self._last[:2] == (entry, frame):
-            return self._last[2]
-        values = modality_values(ds, frame_pixels(ds, frame))
-        self._last = (entry, frame, values)
-        return values
+    def _stored(self, ds: Dataset, entry: int, frame: int) -> np.ndarray:
+        """The decoded frame, kept for the probe and re-windowing until another is asked for."""
+        if self._last is None or self._last[:2] != (entry, frame):
+            self._last = (entry, frame, frame_pixels(ds, frame))
+            self._modality = None
+        return self._last[2]
 
     def _dataset(self, entry: int) -> Dataset:
         if entry in self._files:
