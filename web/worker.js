@@ -3,6 +3,7 @@
 // Messages in: {op: "open" | "cancel" | "reset" | "take" | "merge" | "request"}.
 // Messages out: {type: "boot" | "ready" | "progress" | "records" | "summary" | "reply" | "error" | "fatal"}.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { loadCodecs } from "./codecs.js";
 
 const base = new URL("./", import.meta.url);
 const pending = [];          // messages that arrived before Python was ready
@@ -13,6 +14,7 @@ const mounted = [];          // WORKERFS mount points of the picks still indexed
 let indexing = false;
 let cancelRequested = false;
 let run = 0;                 // the page's run number, echoed so that stale progress is ignored
+let codecs = null;           // resolves once the pixel codecs are pydicom plugins
 
 self.onmessage = (event) => {
   const message = event.data;
@@ -65,7 +67,8 @@ function handle(message) {
       post({ type: "progress", run, progress: call("add_paths", paths, message.shard, message.shards) });
       runIndex();
     } else if (message.op === "request") {
-      reply(message);
+      codecs ??= useCodecs();
+      codecs.then(() => reply(message));
     } else if (message.op === "take") {
       post({ type: "records", records: call("take_records") });
     } else if (message.op === "merge") {
@@ -76,6 +79,17 @@ function handle(message) {
     }
   } catch (error) {
     post({ type: "error", message: String(error && error.message ? error.message : error) });
+  }
+}
+
+// Only the worker that renders needs the codecs: load them with its first request.
+// If they fail to load, frames that need them say so and everything else works.
+async function useCodecs() {
+  try {
+    pyodide.registerJsModule("dicompeek_codecs", await loadCodecs());
+    call("use_codecs");
+  } catch (error) {
+    post({ type: "error", message: `The image codecs failed to load: ${error && error.message ? error.message : error}` });
   }
 }
 

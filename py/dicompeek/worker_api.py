@@ -12,6 +12,7 @@ from typing import Any, Callable
 from .index import Index
 from .summary import build_summary
 from .viewer import Viewer
+from . import wasm_decoders
 
 _index = Index()
 _viewer = Viewer(_index)
@@ -69,6 +70,11 @@ def render(args_json: str) -> tuple[str, bytes]:
     return json.dumps(meta), rgba
 
 
+def use_codecs() -> dict[str, Any]:
+    """Add the page's codecs (registered by the worker as a JS module) to pydicom's decoders."""
+    return {"syntaxes": wasm_decoders.register()}
+
+
 _API: dict[str, Callable[..., dict[str, Any]]] = {
     "add_paths": add_paths,
     "index_step": index_step,
@@ -78,6 +84,7 @@ _API: dict[str, Callable[..., dict[str, Any]]] = {
     "reset": reset,
     "series": series,
     "probe": probe,
+    "use_codecs": use_codecs,
 }
 
 
