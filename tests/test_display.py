@@ -167,3 +167,42 @@ def test_rgba_has_opaque_alpha_and_repeats_grey():
     rgba = to_rgba(grey)
     assert rgba.shape == (2, 2, 4) and rgba.dtype == np.uint8
     assert rgba[0, 1].tolist() == [128, 128, 128, 255]
+
+
+def test_a_segmented_palette_expands_as_the_standard_describes():
+    """PS3.3 C.7.9.2: a discrete segment, a linear ramp, and an indirect segment repeating both.
+    DCMTK cannot render segmented palettes, so the expected colours are worked out here."""
+    ds = small_dataset(rows=1, columns=8)
+    ds.PhotometricInterpretation, ds.SamplesPerPixel = "PALETTE COLOR", 1
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit, ds.PixelRepresentation = 7, 0
+    ds.PixelData = bytes([0, 1, 2, 3, 4, 5, 6, 7])
+    # red: 2 entries of 0 (discrete), then linear to 65535 over 2 more entries, then an
+    # indirect segment copying both (4 entries again) -> 0, 0, 32768, 65535, 0, 0, 32768, 65535
+    red = [0, 2, 0, 0, 1, 2, 65535, 2, 2, 0, 0]
+    ramp = [0, 1, 0, 1, 7, 65535]  # 0, then linear over 7 entries up to 65535
+    for colour, segments in (("Red", red), ("Green", ramp), ("Blue", [0, 8] + [65535] * 8)):
+        setattr(ds, f"{colour}PaletteColorLookupTableDescriptor", [8, 0, 16])
+        setattr(ds, f"Segmented{colour}PaletteColorLookupTableData",
+                np.array(segments, dtype="<u2").tobytes())
+    image = render_frame(ds)[0]
+    assert image[:, 0].tolist() == [0, 0, 128, 255, 0, 0, 128, 255]
+    assert image[:, 1].tolist() == [round(255 * k / 7) for k in range(8)]
+    assert image[:, 2].tolist() == [255] * 8
+
+
+def test_real_segmented_palette_ultrasound_renders_in_colour(corpus):
+    ds = pydicom.dcmread(corpus / "pydicom_data" / "gdcm-US-ALOKA-16.dcm")
+    assert "SegmentedRedPaletteColorLookupTableData" in ds
+    image = render_frame(ds)
+    assert image.shape == (480, 640, 3) and len(np.unique(image.reshape(-1, 3), axis=0)) > 16
+
+
+def test_float_parametric_maps_render_through_their_functional_groups(corpus):
+    """Float and double pixel data with rescale and window in the shared functional groups."""
+    for name in ("parametric_map_float.dcm", "parametric_map_double_float.dcm"):
+        ds = pydicom.dcmread(corpus / "pydicom_data" / name)
+        values = ds.pixel_array
+        image = render_frame(ds)
+        # Window 0.5/1.0 LINEAR: per PS3.3 C.11.2.1.2.1 everything above 0 is white
+        assert np.array_equal(image == 255, values > 0)

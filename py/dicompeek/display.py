@@ -18,6 +18,8 @@ from pydicom.multival import MultiValue
 from pydicom.pixels import apply_color_lut, apply_modality_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from .functional_groups import frame_view
+
 
 @dataclass(frozen=True, slots=True)
 class Window:
@@ -95,12 +97,13 @@ def render_frame(ds: Dataset, frame: int = 0, window: Window | None = None) -> n
 
     ``window`` overrides the file's; without either, the frame's full range is used.
     """
-    return render_stored(ds, frame_pixels(ds, frame), window)[0]
+    return render_stored(frame_view(ds, frame), frame_pixels(ds, frame), window)[0]
 
 
 def render_stored(ds: Dataset, stored: np.ndarray, window: Window | None = None) -> tuple[np.ndarray, Window | None]:
     """:func:`render_frame` for already decoded values; also returns the window it applied
-    (None for colour or a VOI LUT Sequence), so callers need not work it out again."""
+    (None for colour or a VOI LUT Sequence), so callers need not work it out again.
+    For an enhanced multi-frame image pass the frame's :func:`frame_view`."""
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if photometric == "PALETTE COLOR":
         return _to_8_bits(apply_color_lut(stored, ds), _lut_bits(ds)), None

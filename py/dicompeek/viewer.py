@@ -17,6 +17,7 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from .archive import read_prefix
+from .functional_groups import frame_view
 from .display import Window, file_windows, frame_pixels, modality_values, render_stored, to_rgba
 from .index import Index
 from .series import geometry_warnings, order_frames, orientation_letters
@@ -61,11 +62,12 @@ class Viewer:
             ds = self._dataset(entry)
         except Exception as exc:
             return {"error": f"cannot read this file: {exc}"}, b""
-        meta = self._meta(ds)
+        view = frame_view(ds, frame)  # an enhanced image's per-frame rescale, window, geometry
+        meta = self._meta(view)
         try:
             chosen = Window(float(window["center"]), float(window["width"]), window.get("function", "LINEAR")) \
                 if window and window.get("width") else None
-            image, applied = render_stored(ds, self._stored(ds, entry, frame), chosen)
+            image, applied = render_stored(view, self._stored(ds, entry, frame), chosen)
             if window and window.get("invert"):
                 image = 255 - image
         except Exception as exc:  # a frame that fails must not take the others with it
@@ -87,10 +89,11 @@ class Viewer:
         value = stored[y, x]
         if stored.ndim == 3:
             return {"x": x, "y": y, "stored": [int(v) for v in value]}
+        view = frame_view(ds, frame)
         if self._modality is None:
-            self._modality = modality_values(ds, stored)
+            self._modality = modality_values(view, stored)
         return {"x": x, "y": y, "stored": int(value) if float(value).is_integer() else float(value),
-                "value": round(float(self._modality[y, x]), 3), "unit": _unit(ds)}
+                "value": round(float(self._modality[y, x]), 3), "unit": _unit(view)}
 
     def _stored(self, ds: Dataset, entry: int, frame: int) -> np.ndarray:
         """The decoded frame, kept for the probe and re-windowing until another is asked for."""
