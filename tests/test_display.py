@@ -29,7 +29,7 @@ CORPUS_REFERENCES = [
     "pydicom_data/SC_rgb_16bit.dcm", "pydicom_data/SC_rgb_expb_16bit.dcm", "pydicom_data/emri_small.dcm",
     "pydicom_data/liver_nonbyte_aligned.dcm", "pydicom_data/color-pl.dcm", "pydicom_data/color-px.dcm",
     "pydicom_data/MR2_UNCI.dcm", "pydicom_data/US1_UNCR.dcm", "pydicom_data/693_UNCI.dcm",
-    "pydicom_data/OBXXXX1A.dcm", "pydicom_data/eCT_Supplemental.dcm",
+    "pydicom_data/OBXXXX1A.dcm",
     "pydicom_data/MR-SIEMENS-DICOM-WithOverlays.dcm",
 ]
 

@@ -4,10 +4,13 @@ rescale, window and geometry, exactly as the same slice stored as a classic imag
 from __future__ import annotations
 
 import copy
+import shutil
+import subprocess
 
 import numpy as np
 import pydicom
 import pytest
+from PIL import Image
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -105,9 +108,18 @@ def test_the_viewer_reports_each_frames_window_and_probes_in_hu(slices, tmp_path
         index.close()
 
 
-def test_real_enhanced_ct_uses_its_shared_window(corpus):
-    ds = pydicom.dcmread(corpus / "pydicom_data" / "eCT_Supplemental.dcm")
+@pytest.mark.skipif(not shutil.which("dcmj2pnm"), reason="DCMTK not installed")
+def test_real_enhanced_ct_renders_as_dcmtk_does_with_its_functional_group_window(corpus, tmp_path):
+    """dcmj2pnm applies the functional groups' rescale but does not find their window
+    ("only 0 window(s) in file"), so it is given the window the file states."""
+    path = corpus / "pydicom_data" / "eCT_Supplemental.dcm"
+    ds = pydicom.dcmread(path)
     views = [frame_view(ds, k) for k in range(2)]
-    assert [float(v.WindowCenter) for v in views] == [49.0, 49.0]
+    assert [(float(v.WindowCenter), float(v.WindowWidth)) for v in views] == [(49.0, 102.0)] * 2
     assert [float(v.ImagePositionPatient[2]) for v in views] == [-159.0, -149.0]
-    assert render_frame(ds, 1).std() > 0
+    for k in range(2):
+        out = tmp_path / f"{k}.png"
+        subprocess.run(["dcmj2pnm", "--no-overlays", "+Ww", "49", "102", "+F", str(k + 1), "+on", str(path), str(out)],
+                       check=True, capture_output=True)
+        reference = np.asarray(Image.open(out)).astype(int)
+        assert np.abs(render_frame(ds, k).astype(int) - reference).max() <= 1

@@ -1,0 +1,590 @@
+#!/usr/bin/env python3
+"""Benchmark DICOM Peek's image viewer: time to first image and scrolling speed, per syntax.
+
+    python3 bench/viewer_bench.py [--quick] [--only NAME ...] [--repeat N] [--markdown]
+
+For a 512 x 512 x 300-slice CT series stored in each of several transfer syntaxes (one zip
+each), headless Chromium opens the zip through the real page, as a person would, and measures:
+
+- **first image**: from the click on the series row in the summary until the viewer has painted
+  frame 0 (``#viewer`` gets ``data-index="0"``, which viewer.js sets right after
+  ``putImageData``). Every series is opened in a fresh browser context, so this is the first
+  image of a session: it includes the worker loading the pixel codecs, which it does on the
+  viewer's first request whatever the syntax.
+- **cold fps**: ArrowDown through ``--scroll`` slices never shown before, waiting for each frame
+  to be painted and presented (one animation frame) before the next key; frames / seconds.
+- **warm fps**: back to slice 1 (Home), then the same slices again, now from the viewer's LRU of
+  rendered frames. Presentation is paced by animation frames, so this is at most the display
+  rate (60 Hz in headless Chromium).
+
+Targets from the viewer issue: first image < 500 ms; uncompressed scrolling (cold) >= 30 fps.
+
+The zips are generated once into .cache/bench/ (names carry DATA_VERSION) from
+``dicompeek.synthetic.ct_phantom_series``: DCMTK's dcmcrle and dcmcjpeg and pydicom's pylibjpeg
+encoder compress each slice, in parallel over the cores. dist/ is (re)built with
+``python3 build.py`` when it is missing or older than py/ or web/.
+
+The worker's requests are traced in the page (a pass-through wrapper of ``Worker``, installed
+before the app starts), which splits the time between the worker and the page and counts
+renders per frame shown. Figures go to .cache/bench/viewer-results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "py")]
+import build  # noqa: E402  (the repo's build.py: its static server is the one people use)
+
+CACHE = ROOT / ".cache" / "bench"
+RESULTS = CACHE / "viewer-results.json"
+#: Bump when the generated data changes (phantom, encoder options, zip layout): it is part of
+#: every cached zip's name, and zips of another version are deleted when regenerated.
+DATA_VERSION = "v1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-default-apps", "--disable-domain-reliability"]
+VIEWPORT = {"width": 1280, "height": 800}
+SIDE = 512
+SLICES, SCROLL_STEPS = 300, 100         # full run: series length, slices scrolled per pass
+QUICK_SLICES, QUICK_SCROLL = 60, 40     # --quick
+TARGET_FIRST_MS, TARGET_FPS = 500.0, 30.0
+FPS_TARGET_SERIES = "uncompressed"      # the fps target applies to this series (cold pass)
+SETTLE = 1.0                            # seconds of idle page before the click
+BOOT_TIMEOUT_MS = 180_000
+STEP_TIMEOUT_MS = 60_000                # one frame, in the page
+MB = 1e6
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One series: how its slices are encoded. ``tool`` is a DCMTK command line, or
+    ["pydicom-j2k"] for pydicom's pylibjpeg encoder, or [] for no compression."""
+
+    name: str
+    label: str          # Series Description, the row the benchmark clicks
+    syntax: str         # the Transfer Syntax UID the files must end up with
+    tool: tuple[str, ...]
+    bits: int = 16      # 8: windowed to an 8-bit MONOCHROME2 copy first (JPEG baseline)
+
+
+VARIANTS = (
+    Variant("uncompressed", "BENCH UNCOMPRESSED", "1.2.840.10008.1.2.1", ()),
+    Variant("rle", "BENCH RLE", "1.2.840.10008.1.2.5", ("dcmcrle",)),
+    Variant("jpeg-baseline", "BENCH JPEG BASELINE 8 BIT", "1.2.840.10008.1.2.4.50",
+            ("dcmcjpeg", "+eb"), bits=8),
+    Variant("jpeg-lossless", "BENCH JPEG LOSSLESS SV1", "1.2.840.10008.1.2.4.70",
+            ("dcmcjpeg", "+e1")),
+    Variant("j2k-lossless", "BENCH JPEG 2000 LOSSLESS", "1.2.840.10008.1.2.4.90",
+            ("pydicom-j2k",)),
+)
+BY_NAME = {v.name: v for v in VARIANTS}
+
+
+def log(message: str) -> None:
+    print(f"[viewer-bench] {message}", file=sys.stderr, flush=True)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def zip_path(variant: Variant, slices: int) -> Path:
+    return CACHE / f"viewer-{variant.name}-{slices}-{DATA_VERSION}.zip"
+
+
+def _to_8bit(ds: Any) -> Any:
+    """An 8-bit MONOCHROME2 copy: the CT's stored values (HU + 1024) through its soft-tissue
+    window (L 40 W 400) to 0..255, without rescale; the window then spans the full range."""
+    import numpy as np
+
+    out = copy.deepcopy(ds)
+    hu = ds.pixel_array.astype(np.float32) - 1024.0
+    pixels = np.clip(np.rint((hu - (40 - 200)) / 400 * 255), 0, 255).astype(np.uint8)
+    out.BitsAllocated, out.BitsStored, out.HighBit, out.PixelRepresentation = 8, 8, 7, 0
+    for keyword in ("RescaleIntercept", "RescaleSlope", "RescaleType"):
+        delattr(out, keyword)
+    out.WindowCenter, out.WindowWidth = "128", "256"
+    out.WindowCenterWidthExplanation = "8 BIT"
+    out.PixelData = pixels.tobytes()
+    out["PixelData"].VR = "OB"
+    return out
+
+
+def _encode(job: tuple[tuple[str, ...], bytes, str]) -> bytes:
+    """One slice, Part 10 in and out (runs in a worker process)."""
+    tool, data, workdir = job
+    if not tool:
+        return data
+    if tool == ("pydicom-j2k",):
+        import pydicom
+
+        from dicompeek.synthetic import dataset_bytes
+
+        ds = pydicom.dcmread(io.BytesIO(data))
+        ds.compress(pydicom.uid.JPEG2000Lossless, encoding_plugin="pylibjpeg")
+        return dataset_bytes(ds)
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        source, target = Path(tmp, "in.dcm"), Path(tmp, "out.dcm")
+        source.write_bytes(data)
+        done = subprocess.run([*tool, str(source), str(target)], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(tool)} failed: {done.stderr.strip()}")
+        return target.read_bytes()
+
+
+def ensure_zips(variants: list[Variant], slices: int) -> dict[str, Path]:
+    """The zip of every variant, generating the missing ones from one phantom series."""
+    paths = {v.name: zip_path(v, slices) for v in variants}
+    missing = [v for v in variants if not paths[v.name].exists()]
+    if not missing:
+        return paths
+    import pydicom
+
+    from dicompeek.synthetic import ct_phantom_series, dataset_bytes, new_uid
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    log(f"generating a {SIDE}x{SIDE}x{slices} CT phantom for {', '.join(v.name for v in missing)}")
+    base = ct_phantom_series(slices, SIDE, SIDE, patient_name="BENCH^VIEWER",
+                             patient_id="BENCH-VIEWER")
+    log(f"  phantom: {time.perf_counter() - started:.1f} s")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for variant in missing:
+            t0 = time.perf_counter()
+            series_uid = new_uid()
+            jobs = []
+            for ds in base:
+                ds = _to_8bit(ds) if variant.bits == 8 else ds
+                ds.SeriesInstanceUID, ds.SeriesDescription = series_uid, variant.label
+                jobs.append((variant.tool, dataset_bytes(ds), str(CACHE)))
+            encoded = list(pool.map(_encode, jobs, chunksize=8))
+            syntax = pydicom.dcmread(io.BytesIO(encoded[0]), stop_before_pixels=True) \
+                .file_meta.TransferSyntaxUID
+            if syntax != variant.syntax:
+                raise RuntimeError(f"{variant.name}: the encoder wrote {syntax}, not {variant.syntax}")
+            target = paths[variant.name]
+            for old in CACHE.glob(f"viewer-{variant.name}-{slices}-*.zip"):
+                old.unlink()
+            tmp = target.with_suffix(".tmp")  # an interrupted run must not leave a truncated zip
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+                for k, data in enumerate(encoded):
+                    archive.writestr(f"BENCH/{variant.name.upper()}/IM{k + 1:04d}.dcm", data)
+            tmp.replace(target)
+            log(f"  {target.relative_to(ROOT)}: {target.stat().st_size / MB:,.0f} MB "
+                f"in {time.perf_counter() - t0:.1f} s")
+    return paths
+
+
+# --- dist/ --------------------------------------------------------------------------------------
+
+
+def stale_reason() -> str | None:
+    """Why dist/ does not hold today's py/ and web/, or None. The app zip's name carries a hash
+    of py/dicompeek (as bench.py checks); web/ files are copied as they are, so compare bytes."""
+    manifest = build.DIST / "build.json"
+    if not manifest.exists():
+        return "dist/ is not built"
+    if json.loads(manifest.read_text())["app"] != f"app/{build.package_name()}":
+        return "py/dicompeek changed since dist/ was built"
+    for source in sorted(build.WEB.rglob("*")):
+        built = build.DIST / source.relative_to(build.WEB)
+        if source.is_file() and (not built.exists() or built.read_bytes() != source.read_bytes()):
+            return f"web/{source.relative_to(build.WEB)} changed since dist/ was built"
+    return None
+
+
+def ensure_built() -> str:
+    reason = stale_reason()
+    if reason:
+        log(f"{reason}: running python3 build.py")
+        subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=ROOT, check=True,
+                       stdout=sys.stderr)
+        reason = stale_reason()
+        if reason:
+            raise SystemExit(f"viewer_bench.py: {reason}, even after building")
+    return json.loads((build.DIST / "build.json").read_text())["app"]
+
+
+# --- in the page --------------------------------------------------------------------------------
+
+#: Installed before the app runs: records every viewer request the page posts to a worker and
+#: when its reply arrives. A pass-through subclass of Worker; the app sees no difference.
+TRACE_WORKERS = """(() => {
+  const Native = window.Worker;
+  const trace = [];
+  Object.defineProperty(window, "__viewerBenchTrace", { value: trace });
+  window.Worker = class extends Native {
+    constructor(url, options) {
+      super(url, options);
+      const open = new Map();
+      this.__open = open;
+      this.addEventListener("message", (event) => {
+        const m = event.data;
+        if (m && m.type === "reply" && open.has(m.id)) {
+          const r = open.get(m.id);
+          open.delete(m.id);
+          r.end = performance.now();
+          if (m.error) r.error = m.error;
+        }
+      });
+    }
+    postMessage(message, transfer) {
+      if (message && message.op === "request") {
+        const r = { id: message.id, name: message.name, args: JSON.stringify(message.args),
+                    start: performance.now() };
+        this.__open.set(message.id, r);
+        trace.push(r);
+      }
+      return transfer === undefined ? super.postMessage(message) : super.postMessage(message, transfer);
+    }
+  };
+})();"""
+
+#: Before the click: note when the click reaches the page and when frame 0 is painted
+#: (data-index = "0") and then presented (the next animation frame has run).
+ARM_FIRST_IMAGE = """() => {
+  const root = document.getElementById("viewer");
+  const mark = window.__viewerBench = {};
+  window.addEventListener("click", (event) => {
+    if (mark.click === undefined && event.target.closest(".series-row")) mark.click = performance.now();
+  }, { capture: true });
+  const observer = new MutationObserver(() => {
+    if (root.dataset.index !== "0" || mark.painted !== undefined) return;
+    mark.painted = performance.now();
+    observer.disconnect();
+    requestAnimationFrame(() => setTimeout(() => { mark.presented = performance.now(); }, 0));
+  });
+  observer.observe(root, { attributes: true, attributeFilter: ["data-index"] });
+}"""
+
+#: Press `key` on the viewer `steps` times (ArrowDown), each time waiting until the next index is
+#: painted and presented; per step: ms to paint, ms to present, and the viewer's message if any.
+SCROLL_JS = """async ([steps, key]) => {
+  const root = document.getElementById("viewer");
+  const message = document.getElementById("viewer-message");
+  const presented = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  const indexIs = (i) => new Promise((resolve, reject) => {
+    if (root.dataset.index === String(i)) return resolve();
+    const timer = setTimeout(() => { observer.disconnect(); reject(new Error(`frame ${i} was not painted in time`)); }, %d);
+    const observer = new MutationObserver(() => {
+      if (root.dataset.index === String(i)) { clearTimeout(timer); observer.disconnect(); resolve(); }
+    });
+    observer.observe(root, { attributes: true, attributeFilter: ["data-index"] });
+  });
+  const first = Number(root.dataset.index);
+  const started = performance.now();
+  const frames = [];
+  for (let k = 1; k <= steps; k++) {
+    const pressed = performance.now();
+    root.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
+    await indexIs(first + k);
+    const painted = performance.now();
+    const text = message.textContent;
+    await presented();
+    frames.push([painted - pressed, performance.now() - pressed, text]);
+  }
+  return { started, ended: performance.now(), frames };
+}""" % STEP_TIMEOUT_MS
+
+GO_HOME = """async () => {
+  const root = document.getElementById("viewer");
+  root.dispatchEvent(new KeyboardEvent("keydown", { key: "Home", bubbles: true, cancelable: true }));
+  while (root.dataset.index !== "0") await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}"""
+
+CANVAS_STATE = """() => {
+  const canvas = document.getElementById("viewer-canvas");
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let lit = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] > 0) lit++;
+  return { width: canvas.width, height: canvas.height, lit: lit / (data.length / 4),
+           frames: Number(document.getElementById("viewer").dataset.frames),
+           message: document.getElementById("viewer-message").textContent };
+}"""
+
+IDLE = "() => window.__viewerBenchTrace.every((r) => r.end !== undefined)"
+
+
+def wait_idle(page: Any) -> None:
+    """Until no viewer request is in flight and none starts for a moment (prefetch done)."""
+    while True:
+        page.wait_for_function(IDLE, polling=50, timeout=120_000)
+        count = page.evaluate("() => window.__viewerBenchTrace.length")
+        time.sleep(0.3)
+        if page.evaluate(IDLE) and page.evaluate("() => window.__viewerBenchTrace.length") == count:
+            return
+
+
+def worker_busy(trace: list[dict[str, Any]]) -> dict[int, float]:
+    """Per request id, the time worker 0 spent on it: it answers one request at a time, in order,
+    so a request's service starts when it was posted or when the one before was answered."""
+    busy, previous_end = {}, 0.0
+    for r in sorted(trace, key=lambda r: r["start"]):
+        begin = max(r["start"], previous_end)
+        busy[r["id"]] = r["end"] - begin
+        previous_end = r["end"]
+    return busy
+
+
+def pass_figures(scroll: dict[str, Any], trace: list[dict[str, Any]],
+                 busy: dict[int, float]) -> dict[str, Any]:
+    """fps and where the time went in one scroll pass."""
+    frames = scroll["frames"]
+    errors = [text for _, _, text in frames if text]
+    if errors:
+        raise RuntimeError(f"the viewer showed a message instead of a frame: {errors[0]}")
+    elapsed = scroll["ended"] - scroll["started"]
+    renders = [r for r in trace if r["name"] == "render"
+               and scroll["started"] <= r["start"] < scroll["ended"]]
+    paint = sorted(p for p, _, _ in frames)
+    keys = [r["args"] for r in renders]
+    return {
+        "frames": len(frames), "seconds": elapsed / 1000, "fps": len(frames) / elapsed * 1000,
+        "paint_ms_median": statistics.median(paint), "paint_ms_p95": paint[int(0.95 * (len(paint) - 1))],
+        "paint_ms_max": paint[-1], "renders": len(renders),
+        "renders_repeated": len(keys) - len(set(keys)),  # the same frame asked for again
+        "worker_ms_per_render": statistics.median([busy[r["id"]] for r in renders]) if renders else None,
+    }
+
+
+def measure(browser: Any, url: str, variant: Variant, path: Path, slices: int,
+            scroll_steps: int) -> dict[str, Any]:
+    """Open ``path`` in a fresh context, click its series, scroll cold, then warm."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(script=TRACE_WORKERS)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector("#boot.ready, #boot.failed", state="attached", timeout=BOOT_TIMEOUT_MS)
+        if page.locator("#boot.failed").count():
+            raise RuntimeError(f"Python failed to start: {page.inner_text('#error')}")
+        boot = time.perf_counter() - t0
+        if not page.evaluate("() => Array.isArray(window.__viewerBenchTrace)"):
+            raise RuntimeError("the request trace was not installed")
+        t0 = time.perf_counter()
+        page.set_input_files("#pick-files", str(path))
+        row = page.locator(f".series-row:has(td:text-is('{variant.label}'))")
+        row.wait_for(state="visible", timeout=300_000)
+        index = time.perf_counter() - t0
+        time.sleep(SETTLE)
+
+        page.evaluate(ARM_FIRST_IMAGE)
+        t0 = time.perf_counter()
+        row.click()
+        page.wait_for_function("() => window.__viewerBench.presented !== undefined",
+                               polling=10, timeout=120_000)
+        click_wall = time.perf_counter() - t0
+        mark = page.evaluate("() => window.__viewerBench")
+        state = page.evaluate(CANVAS_STATE)
+        if state["message"] or (state["width"], state["height"]) != (SIDE, SIDE) \
+                or state["frames"] != slices or state["lit"] < 0.05:
+            raise RuntimeError(f"{variant.name}: frame 0 is not what it should be: {state}")
+        wait_idle(page)
+        cold = page.evaluate(SCROLL_JS, [scroll_steps, "ArrowDown"])
+        wait_idle(page)
+        page.evaluate(GO_HOME)
+        wait_idle(page)
+        warm = page.evaluate(SCROLL_JS, [scroll_steps, "ArrowDown"])
+        wait_idle(page)
+        trace = page.evaluate("() => window.__viewerBenchTrace")
+        if any("error" in r for r in trace):
+            raise RuntimeError(f"a viewer request failed: {next(r for r in trace if 'error' in r)}")
+        if errors:
+            raise RuntimeError(f"the page threw: {errors[0]}")
+        busy = worker_busy(trace)
+        opening = [r for r in trace if mark["click"] <= r["start"] <= mark["painted"]]
+        series_request = next(r for r in opening if r["name"] == "series")
+        first_render = next(r for r in opening if r["name"] == "render")
+        return {
+            "boot_seconds": boot, "index_seconds": index, "zip_bytes": path.stat().st_size,
+            "first_image_ms": mark["painted"] - mark["click"],
+            "first_image_presented_ms": mark["presented"] - mark["click"],
+            "click_to_presented_wall_ms": click_wall * 1000,  # includes Playwright's own overhead
+            "series_request_ms": series_request["end"] - series_request["start"],
+            "first_render_ms": first_render["end"] - first_render["start"],
+            "cold": pass_figures(cold, trace, busy), "warm": pass_figures(warm, trace, busy),
+            "chromium": browser.version,
+        }
+    finally:
+        context.close()
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each headline figure over ``runs``; the rest from the first run."""
+    if len(runs) == 1:
+        return runs[0]
+    out = copy.deepcopy(runs[0])
+    out["first_image_ms"] = statistics.median(r["first_image_ms"] for r in runs)
+    for phase in ("cold", "warm"):
+        out[phase]["fps"] = statistics.median(r[phase]["fps"] for r in runs)
+    out["runs"] = [{"first_image_ms": r["first_image_ms"], "cold_fps": r["cold"]["fps"],
+                    "warm_fps": r["warm"]["fps"]} for r in runs]
+    return out
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def judge(name: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {"first_image_target": "PASS" if result["first_image_ms"] < TARGET_FIRST_MS else "MISS",
+            "fps_target": ("PASS" if result["cold"]["fps"] >= TARGET_FPS else "MISS")
+            if name == FPS_TARGET_SERIES else None}
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = ["Series", "Zip MB", "First image ms", f"< {TARGET_FIRST_MS:.0f}", "Cold fps",
+            "Warm fps", f">= {TARGET_FPS:.0f} fps"]
+    body = [[r["name"], f"{r['zip_bytes'] / MB:,.0f}", f"{r['first_image_ms']:,.0f}",
+             r["first_image_target"], f"{r['cold']['fps']:.1f}", f"{r['warm']['fps']:.1f}",
+             r["fps_target"] or "-"] for r in rows]
+    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
+    fmt = lambda line: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
+                                 for i, (c, w) in enumerate(zip(line, widths)))
+    return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, body)])
+
+
+def details(rows: list[dict[str, Any]]) -> str:
+    head = ["Series", "Boot s", "Index s", "Series req ms", "1st render ms", "Cold paint ms p50/p95",
+            "Cold renders/frame", "Worker ms/render", "Warm paint ms p50"]
+    body = []
+    for r in rows:
+        c, w = r["cold"], r["warm"]
+        body.append([r["name"], f"{r['boot_seconds']:.1f}", f"{r['index_seconds']:.1f}",
+                     f"{r['series_request_ms']:,.0f}", f"{r['first_render_ms']:,.0f}",
+                     f"{c['paint_ms_median']:.0f} / {c['paint_ms_p95']:.0f}",
+                     f"{c['renders'] / c['frames']:.2f}",
+                     f"{c['worker_ms_per_render']:.0f}" if c["worker_ms_per_render"] else "-",
+                     f"{w['paint_ms_median']:.1f}"])
+    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
+    fmt = lambda line: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
+                                 for i, (c, w) in enumerate(zip(line, widths)))
+    return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, body)])
+
+
+def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
+    lines = [f"| Series ({SIDE}×{SIDE}×{info['slices']}) | Transfer syntax | Zip | First image ms "
+             f"(target < {TARGET_FIRST_MS:.0f}) | Cold fps (target ≥ {TARGET_FPS:.0f}, "
+             f"{FPS_TARGET_SERIES}) | Warm fps |",
+             "|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        fps_target = f" {r['fps_target']}" if r["fps_target"] else ""
+        lines.append(f"| {r['name']} | {r['syntax_name']} | {r['zip_bytes'] / MB:,.0f} MB "
+                     f"| {r['first_image_ms']:,.0f} {r['first_image_target']} "
+                     f"| {r['cold']['fps']:.1f}{fps_target} | {r['warm']['fps']:.1f} |")
+    lines += ["", f"Machine: {info['nproc']} × {info['cpu']}; {info['date']}; Chromium "
+              f"{info['chromium']} headless; Pyodide {info['pyodide']}; {info['app']}. "
+              f"Each series in a fresh browser context; {info['scroll']} slices scrolled with "
+              f"ArrowDown per pass, each frame painted and presented before the next key; "
+              f"median of {info['repeat']} run(s)."]
+    return "\n".join(lines)
+
+
+def machine(**extra: Any) -> dict[str, Any]:
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+                 "unknown CPU")
+    return {"nproc": os.cpu_count(), "cpu": model, "python": sys.version.split()[0],
+            "pyodide": build.PYODIDE_VERSION,
+            "date": datetime.datetime.now().astimezone().isoformat(" ", "minutes"), **extra}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_SLICES}-slice series, {QUICK_SCROLL} slices scrolled")
+    parser.add_argument("--only", action="append", choices=list(BY_NAME), metavar="NAME",
+                        help=f"run only this series (repeatable): {', '.join(BY_NAME)}")
+    parser.add_argument("--scroll", type=int, metavar="N",
+                        help=f"slices per scroll pass (default {SCROLL_STEPS}, --quick {QUICK_SCROLL})")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="runs per series (each in a fresh context); medians are reported")
+    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    args = parser.parse_args(argv)
+    slices = QUICK_SLICES if args.quick else SLICES
+    scroll = args.scroll or (QUICK_SCROLL if args.quick else SCROLL_STEPS)
+    if not 1 <= scroll < slices:
+        parser.error(f"--scroll must be between 1 and {slices - 1}")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if not Path(CHROMIUM).exists():
+        parser.error(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    variants = [BY_NAME[n] for n in dict.fromkeys(args.only)] if args.only else list(VARIANTS)
+    for tool in {v.tool[0] for v in variants if v.tool and v.tool[0].startswith("dcm")}:
+        if not any(Path(d, tool).exists() for d in os.environ.get("PATH", "").split(os.pathsep)):
+            parser.error(f"{tool} (DCMTK) is needed to generate the data: apt-get install dcmtk")
+
+    started = time.perf_counter()
+    app = ensure_built()
+    paths = ensure_zips(variants, slices)
+
+    from playwright.sync_api import sync_playwright  # only once the data are ready
+
+    server = build.make_server(port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    rows: list[dict[str, Any]] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                 headless=True)
+            try:
+                for variant in variants:
+                    runs = []
+                    for _ in range(args.repeat):
+                        runs.append(measure(browser, url, variant, paths[variant.name], slices, scroll))
+                        r = runs[-1]
+                        log(f"{variant.name}: first image {r['first_image_ms']:,.0f} ms "
+                            f"(series request {r['series_request_ms']:,.0f} ms, first render "
+                            f"{r['first_render_ms']:,.0f} ms); cold {r['cold']['fps']:.1f} fps, "
+                            f"warm {r['warm']['fps']:.1f} fps")
+                    result = median_run(runs)
+                    from pydicom.uid import UID
+
+                    row = {"name": variant.name, "variant": asdict(variant),
+                           "syntax_name": UID(variant.syntax).name, **result}
+                    rows.append({**row, **judge(variant.name, result)})
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+    if stale_reason():
+        log(f"warning: {stale_reason()} while measuring; the figures may mix two versions")
+    info = machine(app=app, slices=slices, scroll=scroll, repeat=args.repeat,
+                   chromium=rows[0]["chromium"] if rows else "?",
+                   total_seconds=round(time.perf_counter() - started, 1))
+    RESULTS.write_text(json.dumps({"machine": info, "results": rows}, indent=1) + "\n")
+    print(table(rows))
+    print()
+    print("Where the time goes (first run of each series):")
+    print(details(rows))
+    if args.markdown:
+        print()
+        print(markdown(rows, info))
+    log(f"figures written to {RESULTS.relative_to(ROOT)}; {info['total_seconds']:.0f} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
