@@ -5,9 +5,11 @@ import { showProgress } from "./progress.js";
 import { applyFilter, showSummary } from "./summary.js";
 import { setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
+import { TagPanel } from "./tags.js";
 
 const client = new WorkerClient(new URL("./worker.js", import.meta.url));
 const viewer = new Viewer(client);
+const tags = new TagPanel(client, viewer.root);
 let demoUrl = null;
 
 client.addEventListener("boot", ({ detail }) => {
@@ -80,6 +82,7 @@ document.getElementById("tree").addEventListener("click", (event) => {
   const row = event.target.closest(".series-row");
   if (!row) return;
   const cells = row.children;
+  tags.forget();
   viewer.open(row.dataset.studyUid, row.dataset.seriesUid,
     `${cells[1].textContent} #${cells[0].textContent} ${cells[2].textContent}`)
     .catch((error) => showError(`Cannot open the series: ${error.message}`));

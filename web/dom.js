@@ -21,3 +21,10 @@ export function el(tag, props = {}, ...children) {
 export function setText(id, text) {
   document.getElementById(id).textContent = text;
 }
+
+/** Offer `blob` as a download named `name` (nothing is sent anywhere). */
+export function download(blob, name) {
+  const link = el("a", { href: URL.createObjectURL(blob), download: name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}

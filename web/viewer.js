@@ -2,7 +2,7 @@
 // on a canvas. Scroll (wheel, arrows, slider), window/level by dragging,
 // zoom and pan, presets, invert, cine, corner overlays, orientation letters,
 // pixel probe, save as PNG.
-import { el, setText } from "./dom.js";
+import { download, el, setText } from "./dom.js";
 import { date } from "./format.js";
 
 const CT_PRESETS = [
@@ -36,6 +36,8 @@ export class Viewer {
   }
 
   async open(studyUid, seriesUid, title) {
+    this.studyUid = studyUid;
+    this.seriesUid = seriesUid;
     delete this.root.dataset.index;  // set again once the first frame is painted
     this.root.hidden = false;
     document.body.classList.add("viewing");
@@ -148,6 +150,9 @@ export class Viewer {
     this.#overlays();
     this.#presets(meta);
     this.root.dataset.index = this.index;
+    const f = this.frames[this.index];
+    this.root.dispatchEvent(new CustomEvent("frame", {
+      detail: { entry: f.entry, frame: f.frame, studyUid: this.studyUid, seriesUid: this.seriesUid } }));
   }
 
   #overlays() {
@@ -229,11 +234,7 @@ export class Viewer {
   }
 
   #save() {
-    this.canvas.toBlob((blob) => {
-      const link = el("a", { href: URL.createObjectURL(blob), download: `frame-${this.index + 1}.png` });
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-    }, "image/png");
+    this.canvas.toBlob((blob) => download(blob, `frame-${this.index + 1}.png`), "image/png");
   }
 
   async #probe(event) {

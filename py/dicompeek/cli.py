@@ -2,6 +2,7 @@
 
     python -m dicompeek summary PATH... [--json]
     python -m dicompeek render FILE_OR_ZIP[::ENTRY] [--frame N] [--window CENTER WIDTH] -o OUT.png
+    python -m dicompeek dump FILE_OR_ZIP[::ENTRY] [--json]
 
 In CPython, compressed pixel data is decoded by the plugins pydicom finds
 installed (pylibjpeg with -libjpeg, -openjpeg and -rle, and Pillow); only
@@ -22,9 +23,11 @@ import pydicom
 from . import __version__
 from .archive import Sources, read_prefix
 from .display import Window, render_frame
+from .exports import dicom_json
 from .index import Index
 from .png import encode_png
 from .summary import build_summary, uid_name
+from .tags import dump_text, header_tree
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,9 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
                         help="window in modality units (default: the file's first, else the full range)")
     render.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    dump = commands.add_parser("dump", help="every header element, as the tag browser shows it")
+    dump.add_argument("target", metavar="FILE_OR_ZIP[::ENTRY]")
+    dump.add_argument("--json", action="store_true", help="DICOM JSON (PS3.18 Annex F) instead of text")
     args = parser.parse_args(argv)
     if args.command == "render":
         return render_command(parser, args)
+    if args.command == "dump":
+        return dump_command(parser, args)
 
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
@@ -66,7 +74,33 @@ def main(argv: list[str] | None = None) -> int:
 
 def render_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Render one frame of a file, or of a zip entry, to PNG."""
-    path, _, member = args.target.partition("::")
+    location, ds = open_target(parser, args.target)
+    frames = int(ds.get("NumberOfFrames") or 1)
+    if not 1 <= args.frame <= frames:
+        parser.error(f"{location} has {frames} frame(s); --frame {args.frame} is out of range")
+    window = Window(*args.window) if args.window else None
+    try:
+        image = render_frame(ds, args.frame - 1, window)
+    except Exception as exc:
+        syntax = uid_name(str(ds.file_meta.get("TransferSyntaxUID", "")))
+        print(f"{location}: cannot decode frame {args.frame} ({syntax}): {exc}", file=sys.stderr)
+        return 1
+    with open(args.output, "wb") as out:
+        out.write(encode_png(image))
+    print(f"{location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
+    return 0
+
+
+def dump_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Print every element of a file or zip entry: dcmdump-style text, or DICOM JSON."""
+    location, ds = open_target(parser, args.target)
+    sys.stdout.write(dicom_json(ds, location) + "\n" if args.json else dump_text(header_tree(ds)))
+    return 0
+
+
+def open_target(parser: argparse.ArgumentParser, target: str) -> tuple[str, pydicom.Dataset]:
+    """The dataset of FILE, or of an entry of a zip (ZIP::ENTRY; the first entry without ::ENTRY)."""
+    path, _, member = target.partition("::")
     if not os.path.exists(path):
         parser.error(f"no such file: {path}")
     sources = Sources()
@@ -75,26 +109,12 @@ def render_command(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         candidates = [e for e in sources.entries if not member or e.path == member]
         if sources.problems or not candidates:
             reason = sources.problems[0].reason if sources.problems else f"no entry named {member!r}"
-            parser.error(f"{args.target}: {reason}")
+            parser.error(f"{target}: {reason}")
         entry = candidates[0]
         with entry.open() as stream:
-            ds = pydicom.dcmread(io.BytesIO(read_prefix(stream, entry.size)), force=True)
+            return entry.location, pydicom.dcmread(io.BytesIO(read_prefix(stream, entry.size)), force=True)
     finally:
         sources.close()
-    frames = int(ds.get("NumberOfFrames") or 1)
-    if not 1 <= args.frame <= frames:
-        parser.error(f"{entry.location} has {frames} frame(s); --frame {args.frame} is out of range")
-    window = Window(*args.window) if args.window else None
-    try:
-        image = render_frame(ds, args.frame - 1, window)
-    except Exception as exc:
-        syntax = uid_name(str(ds.file_meta.get("TransferSyntaxUID", "")))
-        print(f"{entry.location}: cannot decode frame {args.frame} ({syntax}): {exc}", file=sys.stderr)
-        return 1
-    with open(args.output, "wb") as out:
-        out.write(encode_png(image))
-    print(f"{entry.location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
-    return 0
 
 
 def print_summary(result: dict[str, Any], progress: dict[str, Any], out: TextIO) -> None:

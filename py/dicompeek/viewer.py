@@ -8,18 +8,16 @@ frame that failed, naming its transfer syntax; other frames keep working.
 
 from __future__ import annotations
 
-import io
 from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-import pydicom
 from pydicom.dataset import Dataset
 
-from .archive import read_prefix
 from .functional_groups import frame_view
 from .display import Window, file_windows, frame_pixels, modality_values, render_stored, to_rgba
 from .index import Index
+from .instances import read_instance, series_records
 from .series import geometry_warnings, order_frames, orientation_letters
 from .summary import uid_name
 
@@ -44,8 +42,7 @@ class Viewer:
 
     def series(self, study_uid: str, series_uid: str) -> dict[str, Any]:
         """The ordered frames of a series and its geometry warnings."""
-        records = [r for r in self.index.dicom if r.fields.get("StudyInstanceUID") == study_uid
-                   and r.fields.get("SeriesInstanceUID") == series_uid]
+        records = series_records(self.index, study_uid, series_uid)
         if not records:
             return {"frames": [], "warnings": [], "error": "this series is no longer loaded"}
         first = records[0].fields
@@ -59,7 +56,7 @@ class Viewer:
     def render(self, entry: int, frame: int, window: dict[str, Any] | None = None) -> tuple[dict[str, Any], bytes]:
         """One frame as RGBA bytes, with what the overlays and controls need."""
         try:
-            ds = self._dataset(entry)
+            ds = self.dataset(entry)
         except Exception as exc:
             return {"error": f"cannot read this file: {exc}"}, b""
         view = frame_view(ds, frame)  # an enhanced image's per-frame rescale, window, geometry
@@ -80,7 +77,7 @@ class Viewer:
     def probe(self, entry: int, frame: int, x: int, y: int) -> dict[str, Any]:
         """Stored and modality value under the cursor."""
         try:
-            ds = self._dataset(entry)
+            ds = self.dataset(entry)
             stored = self._stored(ds, entry, frame)
         except Exception as exc:
             return {"error": str(exc)}
@@ -102,16 +99,14 @@ class Viewer:
             self._modality = None
         return self._last[2]
 
-    def _dataset(self, entry: int) -> Dataset:
+    def dataset(self, entry: int) -> Dataset:
+        """The whole dataset of ``entry``, from the cache when it was shown recently."""
         if entry in self._files:
             self._files.move_to_end(entry)
             return self._files[entry]
-        source = self.index.sources.entries[entry]
-        with source.open() as stream:
-            data = read_prefix(stream, source.size)
-        ds = pydicom.dcmread(io.BytesIO(data), force=True)
+        ds = read_instance(self.index, entry)
         self._files[entry] = ds
-        self._sizes[entry] = len(data)
+        self._sizes[entry] = self.index.sources.entries[entry].size
         while sum(self._sizes.values()) > CACHE_BUDGET and len(self._files) > 1:
             old, _ = self._files.popitem(last=False)
             del self._sizes[old]

@@ -11,11 +11,13 @@ from typing import Any, Callable
 
 from .index import Index
 from .summary import build_summary
+from .tag_browser import TagBrowser
 from .viewer import Viewer
 from . import wasm_decoders
 
 _index = Index()
 _viewer = Viewer(_index)
+_tags = TagBrowser(_index, _viewer)
 
 
 def add_paths(paths: list[str], shard: int = 0, shards: int = 1) -> dict[str, Any]:
@@ -47,10 +49,11 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _viewer
+    global _index, _viewer, _tags
     _index.close()
     _index = Index()
     _viewer = Viewer(_index)
+    _tags = TagBrowser(_index, _viewer)
     return build_summary(_index)
 
 
@@ -70,12 +73,42 @@ def render(args_json: str) -> tuple[str, bytes]:
     return json.dumps(meta), rgba
 
 
+def header(entry: int) -> dict[str, Any]:
+    """Every element of one instance, as a tree for the tag browser."""
+    return _tags.header(entry)
+
+
+def export_header(entry: int, form: str) -> dict[str, str]:
+    """One instance's header as a download: form "json" (DICOM JSON) or "dump" (dcmdump-style)."""
+    return _tags.dicom_json(entry) if form == "json" else _tags.dump(entry)
+
+
+def variation(study_uid: str, series_uid: str) -> dict[str, Any]:
+    """What changes across the instances of a series."""
+    return _tags.variation(study_uid, series_uid)
+
+
+def series_csv(study_uid: str, series_uid: str, fields: list[str]) -> dict[str, str]:
+    """Chosen elements of every instance of a series, as CSV."""
+    return _tags.series_csv(study_uid, series_uid, fields)
+
+
+def compare(first: int, second: int) -> dict[str, Any]:
+    """Two instances' headers side by side."""
+    return _tags.compare(first, second)
+
+
+def instances() -> list[dict[str, Any]]:
+    """Every DICOM file loaded, for choosing what to compare."""
+    return _tags.instances()
+
+
 def use_codecs() -> dict[str, Any]:
     """Add the page's codecs (registered by the worker as a JS module) to pydicom's decoders."""
     return {"syntaxes": wasm_decoders.register()}
 
 
-_API: dict[str, Callable[..., dict[str, Any]]] = {
+_API: dict[str, Callable[..., Any]] = {
     "add_paths": add_paths,
     "index_step": index_step,
     "cancel": cancel,
@@ -85,6 +118,12 @@ _API: dict[str, Callable[..., dict[str, Any]]] = {
     "series": series,
     "probe": probe,
     "use_codecs": use_codecs,
+    "header": header,
+    "export_header": export_header,
+    "variation": variation,
+    "series_csv": series_csv,
+    "compare": compare,
+    "instances": instances,
 }
 
 

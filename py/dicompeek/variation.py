@@ -1,0 +1,138 @@
+"""How headers differ: across the instances of a series, and between two instances.
+
+"What changes across this series" is how people check a series without
+opening hundreds of files: for every top-level element, whether it is the same
+in all instances, and if not its distinct values with counts (numbers also as
+min/max). Comparing two instances lists every element at every depth side by
+side, marking the ones that differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any, Iterable
+
+from pydicom.datadict import dictionary_description, keyword_for_tag
+from pydicom.dataset import Dataset
+
+from .tags import NUMBER_VRS, tag_text
+
+#: Distinct values listed per element; the rest are counted.
+DISTINCT_LIMIT = 25
+#: Never compared: the pixels themselves.
+SKIPPED_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
+
+
+def value_text(ds: Dataset, tag: int) -> tuple[str, str]:
+    """(VR, a short text standing for the value), for comparison and display."""
+    try:
+        element = ds[tag]
+    except Exception as exc:  # undecodable: compare what pydicom says about it
+        return "UN", f"<unreadable: {exc}>"
+    vr = element.VR or "UN"
+    value = element.value
+    if vr == "SQ":
+        digest = hashlib.sha1(repr([[(e.tag, str(e.value)) for e in item] for item in value]).encode())
+        return vr, f"{len(value)} item(s) #{digest.hexdigest()[:8]}"
+    if isinstance(value, (bytes, bytearray)):
+        return vr, f"{len(value)} bytes #{hashlib.sha1(value).hexdigest()[:8]}"
+    if element.VM > 1:
+        return vr, "\\".join(str(v) for v in value)
+    return vr, "" if value is None else str(value)
+
+
+def series_variation(datasets: list[tuple[str, Dataset]]) -> dict[str, Any]:
+    """Per top-level element of ``datasets`` [(location, dataset)]: constant or varying, and how."""
+    found: dict[int, dict[str, Any]] = {}
+    for location, ds in datasets:
+        for tag in ds.keys():
+            if tag in SKIPPED_TAGS:
+                continue
+            vr, text = value_text(ds, tag)
+            entry = found.setdefault(int(tag), {"vr": vr, "values": Counter(), "where": {}})
+            entry["values"][text] += 1
+            entry["where"].setdefault(text, location)
+    total = len(datasets)
+    elements = []
+    for tag in sorted(found):
+        entry = found[tag]
+        values: Counter = entry["values"]
+        present = sum(values.values())
+        element = {"tag": tag_text(tag), "keyword": _keyword(tag), "name": _name(tag), "vr": entry["vr"],
+                   "present": present, "constant": len(values) == 1 and present == total,
+                   "distinct": len(values),
+                   "values": [{"value": v, "count": c, "example": entry["where"][v]}
+                              for v, c in values.most_common(DISTINCT_LIMIT)]}
+        numbers = _numbers(values) if entry["vr"] in NUMBER_VRS else None
+        if numbers and len(values) > 1:
+            element["min"], element["max"] = min(numbers), max(numbers)
+        elements.append(element)
+    return {"instances": total, "elements": elements,
+            "varying": sum(1 for e in elements if not e["constant"])}
+
+
+def compare(first: Dataset, second: Dataset) -> dict[str, Any]:
+    """Every element of both datasets at every depth, side by side, differences marked."""
+    left, right = dict(_flatten(first)), dict(_flatten(second))
+    rows = []
+    for path in sorted(set(left) | set(right), key=_path_key):
+        a, b = left.get(path), right.get(path)
+        rows.append({"path": path, "name": _path_name(path), "vr": (a or b)[0],
+                     "first": None if a is None else a[1], "second": None if b is None else b[1],
+                     "differs": a != b})
+    return {"rows": rows, "differences": sum(1 for r in rows if r["differs"])}
+
+
+def _flatten(ds: Dataset, prefix: str = "") -> Iterable[tuple[str, tuple[str, str]]]:
+    for tag in sorted(ds.keys()):
+        if tag in SKIPPED_TAGS:
+            continue
+        path = f"{prefix}{tag_text(tag)}"
+        vr, text = value_text(ds, tag)
+        if vr == "SQ":
+            items = ds[tag].value
+            yield path, (vr, f"{len(items)} item(s)")
+            for number, item in enumerate(items, 1):
+                yield from _flatten(item, f"{path} > item {number} > ")
+        else:
+            yield path, (vr, text)
+
+
+def _path_key(path: str) -> list[Any]:
+    return [int(p.split()[1]) if p.startswith("item ") else p for p in path.split(" > ")]
+
+
+def _path_name(path: str) -> str:
+    names = []
+    for part in path.split(" > "):
+        if part.startswith("item "):
+            names.append(part)
+        else:
+            tag = int(part[1:5] + part[6:10], 16)
+            names.append(_keyword(tag) or part)
+    return " > ".join(names)
+
+
+def _keyword(tag: int) -> str:
+    try:
+        return keyword_for_tag(tag)
+    except KeyError:
+        return ""
+
+
+def _name(tag: int) -> str:
+    try:
+        return dictionary_description(tag)
+    except KeyError:
+        return "Private element" if (tag >> 16) % 2 else "Unknown element"
+
+
+def _numbers(values: Counter) -> list[float]:
+    numbers = []
+    for text in values:
+        try:
+            numbers += [float(v) for v in text.split("\\")]
+        except ValueError:
+            return []
+    return numbers
