@@ -16,7 +16,7 @@ import pytest
 from dicompeek.cli import main
 from dicompeek.display import Window, render_frame
 from dicompeek.synthetic import ct_phantom_series, dataset_bytes, write_demo_zip
-from registry import ROOT, XSS, small_dataset, zip_bytes
+from registry import ROOT, XSS, pydicom_file, small_dataset, zip_bytes
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -129,3 +129,15 @@ def test_lossless_syntaxes_render_as_dcmtk_renders_the_original(ct_file, tmp_pat
                    check=True, capture_output=True)
     difference = np.abs(read_png(tmp_path / "ours.png").astype(int) - read_png(tmp_path / "dcmtk.png").astype(int))
     assert difference.max() <= 1
+
+
+def test_dump_prints_every_element_and_json_reads_back(tmp_path):
+    from pydicom.dataset import Dataset
+
+    source = pydicom_file("rtplan.dcm")
+    (tmp_path / "x.zip").write_bytes(zip_bytes({"A/plan.dcm": source.read_bytes()}))
+    text = run_cli("dump", f"{tmp_path / 'x.zip'}::A/plan.dcm")
+    assert text.returncode == 0, text.stderr
+    assert "(0010,0010) PN [Last^First^mid^pre]" in text.stdout and "(300A,00B0) SQ" in text.stdout
+    as_json = run_cli("dump", str(source), "--json")
+    assert Dataset.from_json(as_json.stdout) == pydicom.dcmread(source)

@@ -1,0 +1,56 @@
+"""Header exports (dicompeek.exports): DICOM JSON that reads back as the same header, and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pydicom
+import pytest
+from pydicom.dataset import Dataset
+
+from dicompeek.exports import INLINE_LIMIT, dicom_json, parse_fields, series_csv
+from dicompeek.synthetic import ct_phantom_series
+from registry import pydicom_file
+
+ROUND_TRIP = ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtdose.dcm", "JPEG2000.dcm", "nested_priv_SQ.dcm",
+              "SC_rgb_small_odd.dcm", "ExplVR_BigEnd.dcm", "image_dfl.dcm"]
+
+
+@pytest.mark.parametrize("name", ROUND_TRIP)
+def test_dicom_json_reads_back_as_the_same_header(name):
+    original = pydicom.dcmread(pydicom_file(name))
+    exported = json.loads(dicom_json(original, name))
+    omitted = {}
+
+    def bulk(tag: str, vr: str, uri: str) -> bytes:
+        omitted[tag] = uri
+        return original[int(tag, 16)].value
+
+    restored = Dataset.from_json(exported, bulk_data_uri_handler=bulk)
+    assert restored == original  # pydicom compares every element, sequences included
+    for tag, uri in omitted.items():
+        assert len(original[int(tag, 16)].value) > INLINE_LIMIT and uri.startswith("dicompeek:omitted/")
+
+
+def test_large_values_are_left_out_by_reference_and_small_ones_inlined():
+    ds = pydicom.dcmread(pydicom_file("MR_small.dcm"))  # 8 KiB of pixel data
+    assert "InlineBinary" in json.loads(dicom_json(ds, "mr"))["7FE00010"]
+    big = ct_phantom_series(1, 256, 256)[0]  # 128 KiB
+    assert json.loads(dicom_json(big, "ct"))["7FE00010"]["BulkDataURI"].startswith("dicompeek:omitted/7FE00010")
+
+
+def test_csv_has_a_row_per_instance_with_the_chosen_elements():
+    series = ct_phantom_series(3, 16, 16)
+    text = series_csv([(f"ct/{i}", ds) for i, ds in enumerate(series)],
+                      ["InstanceNumber", "(0020,0032)", "0018,0050", "PatientAge"])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["location", "InstanceNumber", "(0020,0032)", "0018,0050", "PatientAge"]
+    assert [r[1] for r in rows[1:]] == ["1", "2", "3"]
+    assert rows[1][2].count("\\") == 2 and rows[1][3] == "2.5" and rows[1][4] == ""
+
+
+def test_an_unknown_field_name_is_refused_by_name():
+    with pytest.raises(ValueError, match="not a keyword or tag: 'PatientNme'"):
+        parse_fields(["PatientNme"])
