@@ -22,7 +22,7 @@ Targets from the viewer issue: first image < 500 ms; uncompressed scrolling (col
 The zips are generated once into .cache/bench/ (names carry DATA_VERSION) from
 ``dicompeek.synthetic.ct_phantom_series``: DCMTK's dcmcrle and dcmcjpeg and pydicom's pylibjpeg
 encoder compress each slice, in parallel over the cores. dist/ is (re)built with
-``python3 build.py`` when it is missing or older than py/ or web/.
+``python3 build.py`` when it is missing or out of date with py/ or web/.
 
 The worker's requests are traced in the page (a pass-through wrapper of ``Worker``, installed
 before the app starts), which splits the time between the worker and the page and counts
@@ -81,20 +81,22 @@ class Variant:
 
     name: str
     label: str          # Series Description, the row the benchmark clicks
+    syntax_name: str    # short, for the tables
     syntax: str         # the Transfer Syntax UID the files must end up with
     tool: tuple[str, ...]
     bits: int = 16      # 8: windowed to an 8-bit MONOCHROME2 copy first (JPEG baseline)
 
 
 VARIANTS = (
-    Variant("uncompressed", "BENCH UNCOMPRESSED", "1.2.840.10008.1.2.1", ()),
-    Variant("rle", "BENCH RLE", "1.2.840.10008.1.2.5", ("dcmcrle",)),
-    Variant("jpeg-baseline", "BENCH JPEG BASELINE 8 BIT", "1.2.840.10008.1.2.4.50",
-            ("dcmcjpeg", "+eb"), bits=8),
-    Variant("jpeg-lossless", "BENCH JPEG LOSSLESS SV1", "1.2.840.10008.1.2.4.70",
-            ("dcmcjpeg", "+e1")),
-    Variant("j2k-lossless", "BENCH JPEG 2000 LOSSLESS", "1.2.840.10008.1.2.4.90",
-            ("pydicom-j2k",)),
+    Variant("uncompressed", "BENCH UNCOMPRESSED", "Explicit VR Little Endian",
+            "1.2.840.10008.1.2.1", ()),
+    Variant("rle", "BENCH RLE", "RLE Lossless", "1.2.840.10008.1.2.5", ("dcmcrle",)),
+    Variant("jpeg-baseline", "BENCH JPEG BASELINE 8 BIT", "JPEG Baseline, 8-bit",
+            "1.2.840.10008.1.2.4.50", ("dcmcjpeg", "+eb"), bits=8),
+    Variant("jpeg-lossless", "BENCH JPEG LOSSLESS SV1", "JPEG Lossless SV1",
+            "1.2.840.10008.1.2.4.70", ("dcmcjpeg", "+e1")),
+    Variant("j2k-lossless", "BENCH JPEG 2000 LOSSLESS", "JPEG 2000 Lossless",
+            "1.2.840.10008.1.2.4.90", ("pydicom-j2k",)),
 )
 BY_NAME = {v.name: v for v in VARIANTS}
 
@@ -179,7 +181,8 @@ def ensure_zips(variants: list[Variant], slices: int) -> dict[str, Path]:
             syntax = pydicom.dcmread(io.BytesIO(encoded[0]), stop_before_pixels=True) \
                 .file_meta.TransferSyntaxUID
             if syntax != variant.syntax:
-                raise RuntimeError(f"{variant.name}: the encoder wrote {syntax}, not {variant.syntax}")
+                raise RuntimeError(f"{variant.name}: the encoder wrote {syntax}, "
+                                   f"not {variant.syntax}")
             target = paths[variant.name]
             for old in CACHE.glob(f"viewer-{variant.name}-{slices}-*.zip"):
                 old.unlink()
@@ -283,7 +286,10 @@ SCROLL_JS = """async ([steps, key]) => {
   const presented = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const indexIs = (i) => new Promise((resolve, reject) => {
     if (root.dataset.index === String(i)) return resolve();
-    const timer = setTimeout(() => { observer.disconnect(); reject(new Error(`frame ${i} was not painted in time`)); }, %d);
+    const timer = setTimeout(() => {
+      observer.disconnect();
+      reject(new Error(`frame ${i} was not painted in time`));
+    }, %d);
     const observer = new MutationObserver(() => {
       if (root.dataset.index === String(i)) { clearTimeout(timer); observer.disconnect(); resolve(); }
     });
@@ -309,6 +315,12 @@ GO_HOME = """async () => {
   root.dispatchEvent(new KeyboardEvent("keydown", { key: "Home", bubbles: true, cancelable: true }));
   while (root.dataset.index !== "0") await new Promise((resolve) => setTimeout(resolve, 5));
   await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}"""
+
+CLOSE = """async () => {
+  const root = document.getElementById("viewer");
+  root.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+  while (!root.hidden) await new Promise((resolve) => setTimeout(resolve, 5));
 }"""
 
 CANVAS_STATE = """() => {
@@ -347,23 +359,52 @@ def worker_busy(trace: list[dict[str, Any]]) -> dict[int, float]:
 
 def pass_figures(scroll: dict[str, Any], trace: list[dict[str, Any]],
                  busy: dict[int, float]) -> dict[str, Any]:
-    """fps and where the time went in one scroll pass."""
+    """fps and where the time went in one scroll pass. A render is "new" when it is the first
+    request for its frame and window in the session, a "repeat" otherwise (the worker keeps the
+    last decoded frame, so a repeat right after a new one costs the display pipeline only)."""
     frames = scroll["frames"]
     errors = [text for _, _, text in frames if text]
     if errors:
         raise RuntimeError(f"the viewer showed a message instead of a frame: {errors[0]}")
     elapsed = scroll["ended"] - scroll["started"]
+    first_asked: dict[str, int] = {}
+    for r in trace:
+        if r["name"] == "render":
+            first_asked.setdefault(r["args"], r["id"])
     renders = [r for r in trace if r["name"] == "render"
                and scroll["started"] <= r["start"] < scroll["ended"]]
+    new = [busy[r["id"]] for r in renders if first_asked[r["args"]] == r["id"]]
+    repeat = [busy[r["id"]] for r in renders if first_asked[r["args"]] != r["id"]]
     paint = sorted(p for p, _, _ in frames)
-    keys = [r["args"] for r in renders]
+    p50 = lambda values: statistics.median(values) if values else None  # noqa: E731
     return {
         "frames": len(frames), "seconds": elapsed / 1000, "fps": len(frames) / elapsed * 1000,
-        "paint_ms_median": statistics.median(paint), "paint_ms_p95": paint[int(0.95 * (len(paint) - 1))],
-        "paint_ms_max": paint[-1], "renders": len(renders),
-        "renders_repeated": len(keys) - len(set(keys)),  # the same frame asked for again
-        "worker_ms_per_render": statistics.median([busy[r["id"]] for r in renders]) if renders else None,
+        "paint_ms_median": statistics.median(paint),
+        "paint_ms_p95": paint[int(0.95 * (len(paint) - 1))],
+        "paint_ms_max": paint[-1], "renders": len(renders), "renders_repeated": len(repeat),
+        "worker_ms_new_median": p50(new), "worker_ms_repeat_median": p50(repeat),
+        "worker_ms_per_frame_shown": sum(new + repeat) / len(frames),
     }
+
+
+def open_series(page: Any, row: Any) -> dict[str, float]:
+    """Click the series row; the page's times of the click, the paint and the presentation."""
+    page.evaluate(ARM_FIRST_IMAGE)
+    row.click()
+    page.wait_for_function("() => window.__viewerBench.presented !== undefined",
+                           polling=10, timeout=120_000)
+    return page.evaluate("() => window.__viewerBench")
+
+
+def opening(trace: list[dict[str, Any]], mark: dict[str, float]) -> dict[str, float]:
+    """The series and first render requests made between the click and the paint."""
+    made = [r for r in trace if mark["click"] <= r["start"] <= mark["painted"]]
+    series = next(r for r in made if r["name"] == "series")
+    render = next(r for r in made if r["name"] == "render")
+    return {"first_image_ms": mark["painted"] - mark["click"],
+            "first_image_presented_ms": mark["presented"] - mark["click"],
+            "series_request_ms": series["end"] - series["start"],
+            "first_render_ms": render["end"] - render["start"]}
 
 
 def measure(browser: Any, url: str, variant: Variant, path: Path, slices: int,
@@ -390,13 +431,9 @@ def measure(browser: Any, url: str, variant: Variant, path: Path, slices: int,
         index = time.perf_counter() - t0
         time.sleep(SETTLE)
 
-        page.evaluate(ARM_FIRST_IMAGE)
         t0 = time.perf_counter()
-        row.click()
-        page.wait_for_function("() => window.__viewerBench.presented !== undefined",
-                               polling=10, timeout=120_000)
+        mark = open_series(page, row)
         click_wall = time.perf_counter() - t0
-        mark = page.evaluate("() => window.__viewerBench")
         state = page.evaluate(CANVAS_STATE)
         if state["message"] or (state["width"], state["height"]) != (SIDE, SIDE) \
                 or state["frames"] != slices or state["lit"] < 0.05:
@@ -408,22 +445,23 @@ def measure(browser: Any, url: str, variant: Variant, path: Path, slices: int,
         wait_idle(page)
         warm = page.evaluate(SCROLL_JS, [scroll_steps, "ArrowDown"])
         wait_idle(page)
+        # Close and open again: the codecs are loaded now and the worker still holds the
+        # files, so this splits the first open's time between set-up and the viewer itself.
+        page.evaluate(CLOSE)
+        time.sleep(SETTLE)
+        again = open_series(page, row)
+        wait_idle(page)
         trace = page.evaluate("() => window.__viewerBenchTrace")
         if any("error" in r for r in trace):
             raise RuntimeError(f"a viewer request failed: {next(r for r in trace if 'error' in r)}")
         if errors:
             raise RuntimeError(f"the page threw: {errors[0]}")
         busy = worker_busy(trace)
-        opening = [r for r in trace if mark["click"] <= r["start"] <= mark["painted"]]
-        series_request = next(r for r in opening if r["name"] == "series")
-        first_render = next(r for r in opening if r["name"] == "render")
         return {
             "boot_seconds": boot, "index_seconds": index, "zip_bytes": path.stat().st_size,
-            "first_image_ms": mark["painted"] - mark["click"],
-            "first_image_presented_ms": mark["presented"] - mark["click"],
+            **opening(trace, mark),
             "click_to_presented_wall_ms": click_wall * 1000,  # includes Playwright's own overhead
-            "series_request_ms": series_request["end"] - series_request["start"],
-            "first_render_ms": first_render["end"] - first_render["start"],
+            "reopen": opening(trace, again),
             "cold": pass_figures(cold, trace, busy), "warm": pass_figures(warm, trace, busy),
             "chromium": browser.version,
         }
@@ -432,15 +470,18 @@ def measure(browser: Any, url: str, variant: Variant, path: Path, slices: int,
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median of each headline figure over ``runs``; the rest from the first run."""
-    if len(runs) == 1:
-        return runs[0]
-    out = copy.deepcopy(runs[0])
-    out["first_image_ms"] = statistics.median(r["first_image_ms"] for r in runs)
-    for phase in ("cold", "warm"):
-        out[phase]["fps"] = statistics.median(r[phase]["fps"] for r in runs)
-    out["runs"] = [{"first_image_ms": r["first_image_ms"], "cold_fps": r["cold"]["fps"],
-                    "warm_fps": r["warm"]["fps"]} for r in runs]
+    """Every figure as its median over ``runs`` (two cores make single runs noisy)."""
+    def merge(values: list[Any]) -> Any:
+        if isinstance(values[0], dict):
+            return {key: merge([v[key] for v in values]) for key in values[0]}
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return statistics.median(values)
+        return values[0]
+
+    out = merge(runs)
+    if len(runs) > 1:
+        out["runs"] = [{"first_image_ms": r["first_image_ms"], "cold_fps": r["cold"]["fps"],
+                        "warm_fps": r["warm"]["fps"]} for r in runs]
     return out
 
 
@@ -466,16 +507,18 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def details(rows: list[dict[str, Any]]) -> str:
-    head = ["Series", "Boot s", "Index s", "Series req ms", "1st render ms", "Cold paint ms p50/p95",
-            "Cold renders/frame", "Worker ms/render", "Warm paint ms p50"]
+    head = ["Series", "Boot s", "Index s", "Series req ms", "1st render ms", "Reopen ms",
+            "Cold paint ms p50/p95", "Renders/frame", "Worker ms new/repeat", "Warm paint ms"]
     body = []
+    ms = lambda value: "-" if value is None else f"{value:,.0f}"  # noqa: E731
     for r in rows:
-        c, w = r["cold"], r["warm"]
+        c, w, again = r["cold"], r["warm"], r["reopen"]
         body.append([r["name"], f"{r['boot_seconds']:.1f}", f"{r['index_seconds']:.1f}",
-                     f"{r['series_request_ms']:,.0f}", f"{r['first_render_ms']:,.0f}",
+                     f"{r['series_request_ms']:,.0f} ({again['series_request_ms']:,.0f})",
+                     f"{r['first_render_ms']:,.0f}", f"{again['first_image_ms']:,.0f}",
                      f"{c['paint_ms_median']:.0f} / {c['paint_ms_p95']:.0f}",
                      f"{c['renders'] / c['frames']:.2f}",
-                     f"{c['worker_ms_per_render']:.0f}" if c["worker_ms_per_render"] else "-",
+                     f"{ms(c['worker_ms_new_median'])} / {ms(c['worker_ms_repeat_median'])}",
                      f"{w['paint_ms_median']:.1f}"])
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
     fmt = lambda line: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
@@ -493,12 +536,34 @@ def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
         lines.append(f"| {r['name']} | {r['syntax_name']} | {r['zip_bytes'] / MB:,.0f} MB "
                      f"| {r['first_image_ms']:,.0f} {r['first_image_target']} "
                      f"| {r['cold']['fps']:.1f}{fps_target} | {r['warm']['fps']:.1f} |")
+    lines += ["", "| Series | Series request ms (reopened) | First render ms | First image "
+              "reopened ms | Cold paint ms p50 / p95 | Renders per frame | Worker ms per render: "
+              "new / repeat |", "|---|---:|---:|---:|---:|---:|---:|"]
+    ms = lambda value: "–" if value is None else f"{value:,.0f}"  # noqa: E731
+    for r in rows:
+        c, again = r["cold"], r["reopen"]
+        lines.append(f"| {r['name']} | {r['series_request_ms']:,.0f} "
+                     f"({again['series_request_ms']:,.0f}) "
+                     f"| {r['first_render_ms']:,.0f} | {again['first_image_ms']:,.0f} "
+                     f"| {c['paint_ms_median']:.0f} / {c['paint_ms_p95']:.0f} "
+                     f"| {c['renders'] / c['frames']:.2f} "
+                     f"| {ms(c['worker_ms_new_median'])} / {ms(c['worker_ms_repeat_median'])} |")
     lines += ["", f"Machine: {info['nproc']} × {info['cpu']}; {info['date']}; Chromium "
               f"{info['chromium']} headless; Pyodide {info['pyodide']}; {info['app']}. "
               f"Each series in a fresh browser context; {info['scroll']} slices scrolled with "
               f"ArrowDown per pass, each frame painted and presented before the next key; "
-              f"median of {info['repeat']} run(s)."]
+              f"medians of {info['repeat']} run(s)."]
     return "\n".join(lines)
+
+
+def busy_machine() -> float:
+    """The 1-minute load average, with a warning when other work competes for the cores: the
+    page needs them all (one Python worker per core, plus the page and the browser)."""
+    load = os.getloadavg()[0]
+    if load > 0.5 * (os.cpu_count() or 1):
+        log(f"warning: load average {load:.1f} on {os.cpu_count()} cores; other work on this "
+            "machine slows the browser, so these figures will be low")
+    return load
 
 
 def machine(**extra: Any) -> dict[str, Any]:
@@ -536,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{tool} (DCMTK) is needed to generate the data: apt-get install dcmtk")
 
     started = time.perf_counter()
+    load_before = busy_machine()
     app = ensure_built()
     paths = ensure_zips(variants, slices)
 
@@ -553,17 +619,16 @@ def main(argv: list[str] | None = None) -> int:
                 for variant in variants:
                     runs = []
                     for _ in range(args.repeat):
-                        runs.append(measure(browser, url, variant, paths[variant.name], slices, scroll))
-                        r = runs[-1]
+                        r = measure(browser, url, variant, paths[variant.name], slices, scroll)
+                        runs.append(r)
                         log(f"{variant.name}: first image {r['first_image_ms']:,.0f} ms "
                             f"(series request {r['series_request_ms']:,.0f} ms, first render "
-                            f"{r['first_render_ms']:,.0f} ms); cold {r['cold']['fps']:.1f} fps, "
-                            f"warm {r['warm']['fps']:.1f} fps")
+                            f"{r['first_render_ms']:,.0f} ms; reopened "
+                            f"{r['reopen']['first_image_ms']:,.0f} ms); "
+                            f"cold {r['cold']['fps']:.1f} fps, warm {r['warm']['fps']:.1f} fps")
                     result = median_run(runs)
-                    from pydicom.uid import UID
-
                     row = {"name": variant.name, "variant": asdict(variant),
-                           "syntax_name": UID(variant.syntax).name, **result}
+                           "syntax_name": variant.syntax_name, **result}
                     rows.append({**row, **judge(variant.name, result)})
             finally:
                 browser.close()
@@ -572,12 +637,13 @@ def main(argv: list[str] | None = None) -> int:
     if stale_reason():
         log(f"warning: {stale_reason()} while measuring; the figures may mix two versions")
     info = machine(app=app, slices=slices, scroll=scroll, repeat=args.repeat,
+                   load_average_before=load_before, load_average_after=busy_machine(),
                    chromium=rows[0]["chromium"] if rows else "?",
                    total_seconds=round(time.perf_counter() - started, 1))
     RESULTS.write_text(json.dumps({"machine": info, "results": rows}, indent=1) + "\n")
     print(table(rows))
     print()
-    print("Where the time goes (first run of each series):")
+    print("Where the time goes:")
     print(details(rows))
     if args.markdown:
         print()

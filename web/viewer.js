@@ -21,6 +21,8 @@ export class Viewer {
     this.context = this.canvas.getContext("2d");
     this.cache = new Map();
     this.cacheBytes = 0;
+    this.inflight = new Map();  // key → promise of a render already asked for (e.g. by prefetch)
+    this.opened = 0;            // counts series openings, so late renders of an old one are not cached
     this.frames = [];
     this.index = 0;
     this.window = null;       // {center, width} chosen by the person; null = the file's
@@ -38,6 +40,8 @@ export class Viewer {
   async open(studyUid, seriesUid, title) {
     this.studyUid = studyUid;
     this.seriesUid = seriesUid;
+    this.opened++;
+    this.inflight.clear();
     delete this.root.dataset.index;  // set again once the first frame is painted
     this.root.hidden = false;
     document.body.classList.add("viewing");
@@ -110,10 +114,23 @@ export class Viewer {
       this.cache.set(key, cached);
       return cached;
     }
+    if (!this.inflight.has(key)) {
+      const rendering = this.#render(index, key);
+      this.inflight.set(key, rendering);
+      rendering.finally(() => {
+        if (this.inflight.get(key) === rendering) this.inflight.delete(key);
+      }).catch(() => {});
+    }
+    return this.inflight.get(key);
+  }
+
+  async #render(index, key) {
+    const opened = this.opened;
     const f = this.frames[index];
     const window = { ...(this.window || {}), invert: this.invert };
     const { meta, pixels } = await this.client.request("render", f.entry, f.frame, window);
     const shown = { meta, image: meta.error ? null : new ImageData(new Uint8ClampedArray(pixels), meta.columns, meta.rows) };
+    if (opened !== this.opened) return shown;  // a series opened since: do not cache into it
     this.cache.set(key, shown);
     this.cacheBytes += pixels.byteLength;
     for (const [oldKey, old] of this.cache) {

@@ -71,8 +71,12 @@ export class WorkerClient extends EventTarget {
 
   #receive(index, message) {
     switch (message.type) {
-      case "boot":
       case "ready":
+        // the renderer gets its image codecs now, not on the first click on a series
+        if (index === 0) this.#workers[0].postMessage({ op: "prepare" });
+        if (index === 0) this.#emit(message.type, message);
+        break;
+      case "boot":
       case "summary":
         if (index === 0) this.#emit(message.type, message);
         break;

@@ -1,6 +1,6 @@
 // A worker: boots Pyodide, mounts picked files with WORKERFS, and runs the
 // dicompeek Python package on its share of the entries (see worker-client.js).
-// Messages in: {op: "open" | "cancel" | "reset" | "take" | "merge" | "request"}.
+// Messages in: {op: "open" | "cancel" | "reset" | "take" | "merge" | "request" | "prepare"}.
 // Messages out: {type: "boot" | "ready" | "progress" | "records" | "summary" | "reply" | "error" | "fatal"}.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import { loadCodecs } from "./codecs.js";
@@ -66,6 +66,8 @@ function handle(message) {
       const paths = mount(message.items);
       post({ type: "progress", run, progress: call("add_paths", paths, message.shard, message.shards) });
       runIndex();
+    } else if (message.op === "prepare") {
+      codecs ??= useCodecs();
     } else if (message.op === "request") {
       codecs ??= useCodecs();
       codecs.then(() => reply(message));
@@ -82,7 +84,8 @@ function handle(message) {
   }
 }
 
-// Only the worker that renders needs the codecs: load them with its first request.
+// Only the worker that renders needs the codecs: the page asks it to prepare them once
+// Python is ready (and any request waits for them).
 // If they fail to load, frames that need them say so and everything else works.
 async function useCodecs() {
   try {
