@@ -109,6 +109,11 @@ def render_stored(ds: Dataset, stored: np.ndarray, window: Window | None = None)
         return _to_8_bits(apply_color_lut(stored, ds), _lut_bits(ds)), None
     if stored.ndim == 3:  # colour: pydicom already converted YBR to RGB
         return _to_8_bits(stored, int(ds.BitsStored)), None
+    return _grey(ds, stored, window)
+
+
+def _grey(ds: Dataset, stored: np.ndarray, window: Window | None) -> tuple[np.ndarray, Window | None]:
+    """Modality LUT → VOI → Presentation LUT → 8 bits, for grey stored values."""
     values = modality_values(ds, stored)
     if window is None and "VOILUTSequence" in ds:
         shown = apply_voi_lut_sequence(ds, values)
@@ -116,7 +121,7 @@ def render_stored(ds: Dataset, stored: np.ndarray, window: Window | None = None)
         window = window or next(iter(file_windows(ds)), None) or full_range_window(values)
         shown = apply_window(values, window)
     inverse = str(ds.get("PresentationLUTShape", "")).upper() == "INVERSE"
-    if photometric == "MONOCHROME1":
+    if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
         inverse = not inverse
     grey = np.rint(shown).astype(np.uint8)
     return (255 - grey if inverse else grey), window
@@ -124,9 +129,14 @@ def render_stored(ds: Dataset, stored: np.ndarray, window: Window | None = None)
 
 def to_rgba(image: np.ndarray) -> np.ndarray:
     """Grey or RGB uint8 to RGBA uint8, the layout of a canvas ImageData."""
-    rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
-    alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
-    return np.concatenate([rgb, alpha], axis=2)
+    rows, columns = image.shape[:2]
+    if image.ndim == 2:  # one pass: grey g becomes the little-endian word (g, g, g, 255)
+        words = image.astype("<u4") * np.uint32(0x010101) | np.uint32(0xFF000000)
+        return words.view(np.uint8).reshape(rows, columns, 4)
+    rgba = np.empty((rows, columns, 4), dtype=np.uint8)
+    rgba[..., :3] = image
+    rgba[..., 3] = 255
+    return rgba
 
 
 def _to_8_bits(rgb: np.ndarray, bits: int) -> np.ndarray:
