@@ -257,3 +257,33 @@ def _htj2k(source: Path, target: Path, lossless: bool) -> None:
     stream.unlink()
     target.write_bytes(dataset_bytes(ds))
 
+
+def charset_file(name: str) -> Path:
+    """One of pydicom's character set test files (chrH31.dcm, chrI2.dcm, ...)."""
+    from pydicom.data import get_charset_files
+
+    return next(Path(f) for f in get_charset_files() if Path(f).name == name)
+
+
+def explicit_element(tag: int, vr: str, value: bytes, *, length: int | None = None) -> bytes:
+    """One element as an explicit VR little endian file stores it; ``length`` overrides the true
+    length (to make a truncated or undefined-length element)."""
+    length = len(value) if length is None else length
+    head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr.encode("latin-1")
+    if vr in ("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"):
+        return head + struct.pack("<HL", 0, length) + value
+    return head + struct.pack("<H", length) + value
+
+
+def part10_bytes(dataset: bytes, syntax: str = ExplicitVRLittleEndian) -> bytes:
+    """Preamble, DICM and a minimal file meta group in front of the raw ``dataset`` bytes."""
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_file_meta_info
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = pydicom.uid.SecondaryCaptureImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = syntax
+    buffer = DicomBytesIO()
+    write_file_meta_info(buffer, meta, enforce_standard=True)
+    return bytes(128) + b"DICM" + buffer.getvalue() + dataset

@@ -5,36 +5,54 @@ length as stored, private creator, retired status — next to the value decoded
 by VR (numbers as numbers, dates also readable, PN components, AT as tags, UIDs
 with their registered names, text in its Specific Character Set). Nothing is
 dropped: an element whose value cannot be decoded is shown with its raw bytes
-and a warning. Large binary values are summarised (length, first bytes);
-encapsulated pixel data lists its fragments and basic offset table.
+and a warning, and so is anything a careful reader would want pointed out (odd
+length, value shorter than its length, VR that disagrees with the dictionary).
+Large values are summarised (length, first bytes or values); encapsulated pixel
+data lists its fragments and basic offset table.
+
+DCMTK's dcmdump is the reference: tests/test_tags.py checks every element of
+pydicom's test files and the shared corpus against it.
 """
 
 from __future__ import annotations
 
+import math
+import struct
 import warnings
+import weakref
 from typing import Any
 
-from pydicom.datadict import dictionary_description, dictionary_is_retired, get_private_entry, keyword_for_tag
+import numpy as np
+from pydicom._private_dict import private_dictionaries
+from pydicom.charset import CODES_TO_ENCODINGS, convert_encodings
+from pydicom.datadict import get_entry, get_private_entry, keyword_for_tag
 from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileDataset
-from pydicom.encaps import parse_basic_offsets, parse_fragments
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
-from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 from pydicom.tag import BaseTag, Tag
-from pydicom.valuerep import PersonName
+from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, PersonName
 
 from .summary import uid_name
 
-#: Binary values up to this many bytes come with a hex view; longer ones with their first bytes.
+#: Binary values up to this many bytes come with a full hex view; longer ones with their first bytes.
 HEX_LIMIT = 512
-#: Text longer than this is cut in the tree (the length says how long it is).
+#: Text longer than this is cut in the tree (``length`` says how long it is, ``truncated`` that it was cut).
 TEXT_LIMIT = 1024
+#: Numeric values beyond this many (LUTs, long DS lists) are cut the same way.
+NUMBER_LIMIT = 256
+#: Each fragment of encapsulated pixel data shows this many of its first bytes (the codec's marker).
+FRAGMENT_START = 16
 #: Undefined length, as stored.
 UNDEFINED = 0xFFFFFFFF
 
 BINARY_VRS = {"OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "UV", "SV", "IS", "DS"}
+#: VRs whose values get a readable form in ``detail``.
+READABLE_VRS = {"PN", "AT", "UI", "DA", "TM", "DT"}
+#: The VRs PS3.5 defines; anything else read from an explicit VR file is a malformed VR.
+KNOWN_VRS = BINARY_VRS | NUMBER_VRS | {"AE", "AS", "AT", "CS", "DA", "DT", "LO", "LT", "PN", "SH", "SQ", "ST",
+                                       "TM", "UC", "UI", "UR", "UT"}
 
 
 def tag_text(tag: int) -> str:
@@ -42,18 +60,49 @@ def tag_text(tag: int) -> str:
 
 
 def header_tree(ds: Dataset) -> dict[str, Any]:
-    """The whole header: preamble status, file meta group, then the dataset, as nested nodes."""
+    """The whole header: preamble status, file meta group, then the dataset, as nested nodes.
+
+    Never raises for a dataset pydicom could open: what cannot be decoded becomes a warning
+    on its element, so one bad element does not hide the rest of the header.
+
+    Building the tree converts pydicom's raw elements in place, and only raw elements still
+    know their VR and length as stored (and only their conversion gives pydicom's warnings),
+    so the first tree of a dataset is kept while the dataset lives and given again: the panel,
+    the text dump and any later call show the same thing. Treat it as read-only.
+    """
+    cached = _TREES.get(id(ds))
+    if cached is not None and cached[0]() is ds:
+        return cached[1]
     meta = getattr(ds, "file_meta", None) or Dataset()
-    elements = element_nodes(ds)
-    return {
-        "preamble": preamble_status(ds),
-        "meta": element_nodes(meta),
-        "elements": elements,
-        "count": _count(elements) + len(meta),
-    }
+    syntax = meta.get("TransferSyntaxUID")
+    explicit = not syntax.is_implicit_VR if syntax and syntax.is_transfer_syntax else None
+    with warnings.catch_warnings(record=True) as caught:  # once: entering it per element is slow
+        warnings.simplefilter("always")
+        meta_nodes = element_nodes(meta, caught)
+        elements = element_nodes(ds, caught, explicit)
+    tree = {"preamble": preamble_status(ds), "meta": meta_nodes, "elements": elements,
+            "count": _count(elements) + _count(meta_nodes)}
+    _remember(ds, tree)
+    return tree
+
+
+#: The tree of each dataset still alive, by id (a Dataset is not hashable, and an attribute
+#: on it would make a FileDataset unequal to another read of the same file).
+_TREES: dict[int, tuple[weakref.ref, dict[str, Any]]] = {}
+
+
+def _remember(ds: Dataset, tree: dict[str, Any]) -> None:
+    key = id(ds)
+
+    def forget(ref: weakref.ref) -> None:
+        if _TREES.get(key, (None,))[0] is ref:
+            del _TREES[key]
+
+    _TREES[key] = (weakref.ref(ds, forget), tree)
 
 
 def preamble_status(ds: Dataset) -> str:
+    """What precedes the dataset: says whether this is a Part 10 file and what its preamble holds."""
     preamble = getattr(ds, "preamble", None)
     if not isinstance(ds, FileDataset) or preamble is None:
         return "no preamble and no DICM prefix (a dataset without the Part 10 header)"
@@ -64,177 +113,359 @@ def preamble_status(ds: Dataset) -> str:
     return "128-byte preamble with non-zero content, then DICM"
 
 
-def element_nodes(ds: Dataset) -> list[dict[str, Any]]:
-    """One node per element of ``ds`` in tag order; sequences carry their items' nodes."""
+def element_nodes(ds: Dataset, caught: list[warnings.WarningMessage],
+                  explicit: bool | None = None) -> list[dict[str, Any]]:
+    """One node per element of ``ds`` in tag order; sequences carry their items' nodes.
+
+    ``caught`` is the list a surrounding ``warnings.catch_warnings(record=True)`` fills;
+    the warnings pydicom gives while decoding an element go to that element's node.
+    ``explicit`` is what the transfer syntax says, to point out a dataset written otherwise.
+    """
+    creators: dict[int, str] = {}  # private block (group << 8 | block) -> its creator, as they come
     nodes = []
+    switched = False
     for tag in sorted(ds.keys()):
-        nodes.append(element_node(ds, BaseTag(tag)))
+        raw = ds.get_item(tag, keep_deferred=True)  # as read: no conversion, no deferred read
+        node = element_node(ds, tag, raw, caught, creators, explicit)  # the key itself: lookups by identity
+        if explicit and not switched and isinstance(raw, RawDataElement) and raw.is_implicit_VR:
+            # pydicom noticed while reading (and said so then) and read on in implicit VR
+            switched = True
+            problem = "from here this dataset is written in implicit VR, though the transfer syntax is explicit VR"
+            node["warning"] = "; ".join(filter(None, [node.get("warning"), problem]))
+        if tag & 0x10000 and 0x10 <= tag & 0xFFFF <= 0xFF:
+            creators[(tag >> 16) << 8 | tag & 0xFF] = str(node.get("value", "")).strip()
+        nodes.append(node)
     return nodes
 
 
-def element_node(ds: Dataset, tag: BaseTag) -> dict[str, Any]:
-    raw = ds.get_item(tag)
-    length = raw.length if isinstance(raw, RawDataElement) else None
+def element_node(ds: Dataset, tag: BaseTag, raw: DataElement | RawDataElement | None,
+                 caught: list[warnings.WarningMessage], creators: dict[int, str],
+                 explicit: bool | None) -> dict[str, Any]:
+    """One element: names, VR and length as stored, decoded value, and what is wrong with it.
+
+    ``raw`` is the element as ``ds`` holds it (``get_item(keep_deferred=True)``): not yet
+    converted, it still knows the VR and length stored in the file.
+    """
+    stored_vr = length = present = None
+    if isinstance(raw, RawDataElement):  # not yet converted: the file's own VR and length are known
+        stored_vr, length = raw.VR, raw.length
+        if stored_vr and " or " in stored_vr:  # put there by pydicom from its dictionary, not read
+            stored_vr = None
+        present = len(raw.value) if isinstance(raw.value, bytes) else None
+    entry = _entry(tag)
     node: dict[str, Any] = {"tag": tag_text(tag)}
+    node.update(_names(tag, entry, creators))
     problems: list[str] = []
+    seen = len(caught)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            element = ds[tag]
-        problems += [str(w.message) for w in caught]
-    except Exception as exc:  # a value pydicom cannot convert: show the raw bytes
-        problems.append(f"value cannot be decoded: {exc}")
-        element = DataElement(tag, raw.VR or "UN", raw.value or b"") if isinstance(raw, RawDataElement) \
-            else DataElement(tag, "UN", b"")
-        element.VR = "UN" if element.VR not in BINARY_VRS else element.VR
-    vr = element.VR or "UN"
-    node.update(_names(ds, tag))
-    node["vr"] = vr
+        element = ds[tag]
+        if tag == 0x00080005 and element.value:  # pydicom warned about a bad one when it read the file,
+            convert_encodings(element.value)  # not here: ask again, so the warning lands on this node
+        if element.VR == "UN" and tag.is_private and isinstance(raw, RawDataElement):
+            element = _reread_private(ds, raw, _private_entry(tag, node.get("creator", ""))) or element
+    except Exception as exc:  # a value pydicom cannot convert: show the raw bytes under the stored VR
+        problems.append(f"value cannot be decoded as {stored_vr or (entry[0] if entry else 'its VR')}: "
+                        f"{type(exc).__name__}: {exc}")
+        value = raw.value if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes) else b""
+        element = DataElement(tag, "UN", value)
+        node["vr"] = stored_vr if stored_vr in KNOWN_VRS else "UN"
+    if len(caught) > seen:
+        problems += list(dict.fromkeys(str(w.message) for w in caught[seen:]))
+    vr = node.setdefault("vr", _single_vr(element))
+    if stored_vr and stored_vr != vr:
+        node["stored_vr"] = stored_vr  # e.g. UN in the file, decoded with the dictionary's VR
     if length is None:
         length = _value_length(element)
     node["length"] = None if length == UNDEFINED else length
-    if vr == "SQ":
+    problems += _checks(tag, stored_vr, node["length"], present, entry)
+    if element.VR == "SQ":
         items = element.value or []
         node["vm"] = len(items)
-        node["items"] = [element_nodes(item) for item in items]
+        node["items"] = [element_nodes(item, caught, explicit) for item in items]
     else:
         node["vm"] = element.VM
-        node.update(describe_value(element, ds))
+        try:
+            described = describe_value(element, node["vm"])
+        except Exception as exc:  # never out of header_tree: the rest of the header still shows
+            described = {"value": repr(element.value)[:TEXT_LIMIT], "warning": f"value cannot be shown: {exc}"}
+        problems += [described.pop("warning")] if "warning" in described else []
+        node.update(described)
     if problems:
         node["warning"] = "; ".join(problems)
     return node
 
 
-def _names(ds: Dataset, tag: BaseTag) -> dict[str, Any]:
-    if tag.is_private:
-        info: dict[str, Any] = {"private": True}
-        if tag.is_private_creator:
-            info.update(keyword="", name="Private Creator")
-            return info
-        creator_tag = Tag(tag.group, tag.element >> 8)
-        creator = str(ds[creator_tag].value) if creator_tag in ds else ""
-        info["creator"] = creator
-        try:
-            _vr, _vm, name, _retired = get_private_entry(tag, creator)
-            info.update(keyword="", name=name)
-        except (KeyError, ValueError):
-            info.update(keyword="", name="Unknown private element")
-        return info
+def _single_vr(element: DataElement) -> str:
+    """The VR to show. pydicom keeps the dictionary's 'OB or OW' / 'US or SS' where nothing in
+    the dataset decides it (implicit VR, no Pixel Representation); the value it decoded says which."""
+    vr = str(element.VR or "UN")  # a plain str, not pydicom's VR enum
+    if " or " not in vr:
+        return vr
+    if isinstance(element.value, bytes):
+        return "OB" if vr.startswith("OB") else "OW"
+    values = element.value if element.VM > 1 else [element.value]
+    return "SS" if "SS" in vr and any(isinstance(v, int) and v < 0 for v in values) else "US"
+
+
+def _entry(tag: BaseTag) -> tuple[str, str, str, str, str] | None:
+    """The public dictionary entry (VR, VM, name, retired, keyword), repeater groups included."""
     try:
-        return {"keyword": keyword_for_tag(tag), "name": dictionary_description(tag),
-                "retired": bool(dictionary_is_retired(tag))}
+        return None if tag.is_private else get_entry(tag)
     except KeyError:
+        return None
+
+
+def _checks(tag: BaseTag, stored_vr: str | None, length: int | None, present: int | None,
+            entry: tuple[str, ...] | None) -> list[str]:
+    """What is wrong with how the element is stored, beyond what pydicom itself warns about."""
+    problems = []
+    if length is not None and present is not None and present < length:
+        problems.append(f"value truncated: {present} of {length} bytes present (the file ends early)")
+    if length is not None and length % 2:
+        problems.append(f"odd value length {length} (DICOM values have even lengths)")
+    if stored_vr and stored_vr not in KNOWN_VRS:
+        problems.append(f"invalid VR {stored_vr!r} in the file")
+    elif stored_vr and stored_vr != "UN" and entry and tag.element != 0:
+        if stored_vr not in entry[0].split(" or "):
+            problems.append(f"VR {stored_vr} in the file, the DICOM dictionary says {entry[0]}")
+    return problems
+
+
+def _names(tag: BaseTag, entry: tuple[str, ...] | None, creators: dict[int, str]) -> dict[str, Any]:
+    """Keyword, name and retired status; for private elements also the creator and private marking."""
+    if tag.is_private:
+        info: dict[str, Any] = {"keyword": "", "private": True, "retired": False}
         if tag.element == 0:
-            return {"keyword": "", "name": "Group Length", "retired": False}
-        return {"keyword": "", "name": "Unknown element", "retired": False}
+            return {**info, "name": "Private Group Length"}
+        if tag.is_private_creator:
+            return {**info, "name": "Private Creator"}
+        if tag.element < 0x1000:  # outside any private block: no creator can reserve it
+            return {**info, "name": "Unknown private element (no private block)"}
+        creator = creators.get(tag.group << 8 | tag.element >> 8, "")
+        info["creator"] = creator
+        entry = _private_entry(tag, creator)
+        if entry:
+            return {**info, "name": entry[2], "retired": bool(entry[3])}
+        return {**info, "name": "Unknown private element" if creator else "Private element without creator"}
+    if entry:
+        return {"keyword": entry[4], "name": entry[2], "retired": bool(entry[3])}
+    if tag.element == 0:
+        return {"keyword": "", "name": "Group Length", "retired": False}
+    return {"keyword": "", "name": "Unknown element", "retired": False}
 
 
-def describe_value(element: DataElement, ds: Dataset) -> dict[str, Any]:
-    """The value as text (``value``) plus what helps reading it (``detail``, ``hex``, ...)."""
+def _private_entry(tag: BaseTag, creator: str) -> tuple[str, str, str, str] | None:
+    """pydicom's private dictionary entry (VR, VM, name, retired) for ``tag`` under ``creator``.
+
+    Creators are matched exactly first, then ignoring case: files write 'PHILIPS IMAGING DD 001'
+    where the dictionary has 'Philips Imaging DD 001' (DCMTK's dictionary knows both).
+    """
+    if not creator:
+        return None
+    for name in (creator, _CREATORS.get(creator.lower())):
+        try:
+            return get_private_entry(tag, name) if name else None
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+_CREATORS = {name.lower(): name for name in private_dictionaries}
+
+
+def _reread_private(ds: Dataset, raw: RawDataElement, entry: tuple[str, ...] | None) -> DataElement | None:
+    """A private element pydicom could only read as UN, read with the VR ``entry`` gives it.
+
+    The value of a UN element is in implicit VR little endian (PS3.5 6.2.2), as is every value
+    of an implicit VR dataset, which is all the case-insensitive creator match adds to pydicom.
+    """
+    vr = entry[0] if entry else ""
+    if vr not in KNOWN_VRS or vr == "UN" or not isinstance(raw.value, bytes):
+        return None
+    stored = raw.VR
+    again = raw._replace(VR=vr, is_implicit_VR=True if stored in (None, "UN") else raw.is_implicit_VR,
+                         is_little_endian=True if stored == "UN" else raw.is_little_endian)
+    try:
+        return convert_raw_data_element(again, encoding=getattr(ds, "_character_set", None), ds=ds)
+    except Exception:  # not what the dictionary says after all: stay with UN
+        return None
+
+
+def describe_value(element: DataElement, vm: int | None = None) -> dict[str, Any]:
+    """The value as text (``value``) plus what helps reading it (``detail``, ``numbers``, ``hex``, ...)."""
     vr, value = element.VR, element.value
+    vm = element.VM if vm is None else vm
     if value is None or value == "" or value == b"":
         return {"value": ""}
-    if element.tag == 0x7FE00010 and getattr(element, "is_undefined_length", False):
+    if element.tag == 0x7FE00010 and element.is_undefined_length and isinstance(value, bytes):
         return _encapsulated(value)
-    if vr in BINARY_VRS:
-        return _binary(value)
-    values = list(value) if element.VM > 1 else [value]
-    if vr == "AT":
-        return {"value": "\\".join(_at(v) for v in values)}
-    if vr == "PN":
-        return {"value": "\\".join(str(v) for v in values), "detail": "; ".join(_pn(v) for v in values)}
+    if vr in BINARY_VRS or isinstance(value, bytes):
+        return _binary(bytes(value))
+    values = list(value) if vm > 1 else [value]
+    out: dict[str, Any] = {}
     if vr in NUMBER_VRS:
-        return {"value": "\\".join(_number(v) for v in values), "numbers": [_plain(v) for v in values]}
-    text = "\\".join(str(v) for v in values)
-    out: dict[str, Any] = {"value": text[:TEXT_LIMIT]}
-    if len(text) > TEXT_LIMIT:
+        shown = values[:NUMBER_LIMIT]
+        out["numbers"] = [_plain(v) for v in shown]
+        texts = [_float_text(v, vr) for v in shown]
+        bad = [n for n in out["numbers"] if isinstance(n, str) and n.strip()] if vr in ("IS", "DS") else []
+        if bad:  # pydicom keeps an IS/DS that is not a number as its text, silently
+            out["warning"] = f"not a number: {', '.join(repr(b) for b in bad[:4])} ({vr} needs a decimal number)"
+    else:
+        shown = values
+        texts = [tag_text(Tag(v)) if vr == "AT" else _strip_escapes(str(v)) for v in values]
+    text = "\\".join(texts)
+    if len(text) > TEXT_LIMIT or len(shown) < len(values):
         out["truncated"] = True
-    readable = [_readable(vr, str(v)) for v in values]
-    if any(readable):
-        out["detail"] = "; ".join(r or str(v) for r, v in zip(readable, values))
+    out["value"] = text[:TEXT_LIMIT]
+    if vr in READABLE_VRS:
+        details = [_readable(vr, t if vr != "AT" else v) for v, t in zip(values[:NUMBER_LIMIT], texts)]
+        if any(details):
+            out["detail"] = "; ".join(d or t for d, t in zip(details, texts))
     return out
 
 
-def _readable(vr: str, text: str) -> str:
-    """Dates and times as people write them; UIDs with their registered names."""
-    text = text.strip()
+#: ISO 2022 escape sequences as text. Python's codec for ISO 2022 IR 58 (GB2312) does not strip
+#: its escape sequence and pydicom 3.0.2 expects it to, so "\x1b$)A" is left inside decoded names.
+_ESCAPES = sorted((code.decode("latin-1") for code in CODES_TO_ENCODINGS), key=len, reverse=True)
+
+
+def _strip_escapes(text: str) -> str:
+    if "\x1b" in text:
+        for escape in _ESCAPES:
+            text = text.replace(escape, "")
+    return text
+
+
+def _readable(vr: str, value: Any) -> str:
+    """Dates and times as people write them; UIDs with their names; PN by component; AT by keyword."""
+    if vr == "PN":
+        return _pn(value)
+    if vr == "AT":
+        try:
+            return keyword_for_tag(Tag(value)) or ""
+        except (KeyError, ValueError, OverflowError):
+            return ""
+    text = str(value).strip()
     if vr == "UI":
         name = uid_name(text)
         return name if name != text else ""
     if vr == "DA" and len(text) == 8 and text.isdigit():
         return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    if vr == "TM" and len(text) >= 4 and text[:4].isdigit():
-        return ":".join(text[i:i + 2] for i in range(0, min(len(text.split(".")[0]), 6), 2)) + \
-            (f".{text.split('.')[1]}" if "." in text else "")
+    if vr == "TM" and len(text) >= 2 and text.split(".")[0].isdigit():
+        whole, _, fraction = text.partition(".")
+        return ":".join(whole[i:i + 2] for i in range(0, min(len(whole), 6), 2)) + (f".{fraction}" if fraction else "")
     if vr == "DT" and len(text) >= 8 and text[:8].isdigit():
         date = f"{text[:4]}-{text[4:6]}-{text[6:8]}"
-        rest = _readable("TM", text[8:]) if len(text) > 8 else ""
-        return f"{date} {rest}".strip()
+        rest, zone = text[8:], ""
+        for sign in "+-":
+            if sign in rest:
+                rest, zone = rest.split(sign, 1)[0], sign + rest.split(sign, 1)[1]
+        time = _readable("TM", rest) if rest else ""
+        return " ".join(p for p in (date, time, f"UTC{zone[:3]}:{zone[3:]}" if len(zone) == 5 else zone) if p)
     return ""
 
 
-def _pn(name: PersonName | str) -> str:
+def _pn(name: Any) -> str:
+    """'family: Yamada, given: Tarou | ideographic family: 山田, ...' — which part of a name is which."""
     name = name if isinstance(name, PersonName) else PersonName(str(name))
     parts = []
     for group, label in ((name.alphabetic, ""), (name.ideographic, "ideographic "), (name.phonetic, "phonetic ")):
         if not group:
             continue
-        components = PersonName(group)
-        named = [(k, getattr(components, k)) for k in ("family_name", "given_name", "middle_name",
-                                                       "name_prefix", "name_suffix")]
-        parts.append(label + ", ".join(f"{k.replace('_name', '').replace('name_', '')}: {v}"
-                                       for k, v in named if v))
+        components = group.split("^") + [""] * 5
+        named = zip(("family", "given", "middle", "prefix", "suffix"), components)
+        parts.append(", ".join(f"{label}{k}: {v}" for k, v in named if v))
     return " | ".join(parts)
 
 
-def _at(value: Any) -> str:
-    tag = Tag(value)
-    try:
-        return f"{tag_text(tag)} {keyword_for_tag(tag)}".strip()
-    except KeyError:
-        return tag_text(tag)
-
-
-def _number(value: Any) -> str:
-    return str(_plain(value))
+def _float_text(value: Any, vr: str) -> str:
+    """Numbers as stored for IS/DS; FL with the digits a float32 carries, not its float64 noise."""
+    if vr != "FL" or not isinstance(value, float):
+        return str(value)
+    return str(np.float32(value)) if abs(value) < 3.4e38 else str(value)
 
 
 def _plain(value: Any) -> int | float | str:
-    if isinstance(value, (int, float)):
-        return int(value) if isinstance(value, int) else float(value)
+    """A JSON number for a number pydicom decoded; the text itself for one it could not.
+
+    NaN and infinities (FL/FD allow them) become "NaN", "Infinity", "-Infinity": the worker's
+    replies are JSON, which has no such numbers, and JavaScript's Number() reads these.
+    """
+    if isinstance(value, int):
+        return int(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    return int(number) if number.is_integer() and "." not in str(value) and "e" not in str(value).lower() \
-        else number
+    if not math.isfinite(number):
+        return "NaN" if math.isnan(number) else "Infinity" if number > 0 else "-Infinity"
+    text = str(value).lower()
+    return number if isinstance(value, float) or not number.is_integer() or "." in text or "e" in text \
+        else int(number)
 
 
-def _binary(value: bytes) -> dict[str, Any]:
-    data = bytes(value)
-    shown = data[:HEX_LIMIT]
-    return {"value": f"{len(data)} bytes" + ("" if len(data) <= HEX_LIMIT else f", first {HEX_LIMIT} shown"),
-            "hex": shown.hex(" ")}
+def _binary(data: bytes) -> dict[str, Any]:
+    if len(data) <= HEX_LIMIT:
+        return {"value": f"{len(data)} bytes", "hex": data.hex(" ")}
+    return {"value": f"{len(data)} bytes, first {HEX_LIMIT} shown", "hex": data[:HEX_LIMIT].hex(" "),
+            "truncated": True}
 
 
-def _encapsulated(value: bytes) -> dict[str, Any]:
-    data = bytes(value)
-    try:
-        offsets = parse_basic_offsets(data)
-        count, positions = parse_fragments(data)
-    except Exception as exc:
-        return {"value": f"encapsulated, {len(data)} bytes", "warning": f"cannot list fragments: {exc}"}
-    fragments = [{"offset": p, "length": int.from_bytes(data[p + 4:p + 8], "little")} for p in positions]
-    return {"value": f"encapsulated: {count} fragment(s), {len(data)} bytes",
-            "basic_offset_table": offsets, "fragments": fragments}
+def _encapsulated(data: bytes) -> dict[str, Any]:
+    """Items of encapsulated pixel data: the basic offset table, then each fragment.
+
+    Fragment offsets count from the first fragment's item tag, as the basic offset table
+    does, so its entries can be matched to fragments. A damaged item list is shown as
+    far as it could be read, with a warning.
+    """
+    items: list[tuple[int, int]] = []  # (position of the item tag, value length)
+    problems: list[str] = []
+    pos = 0
+    while pos + 8 <= len(data):
+        group, elem, length = struct.unpack_from("<HHL", data, pos)
+        if (group, elem) == (0xFFFE, 0xE0DD):
+            break
+        if (group, elem) != (0xFFFE, 0xE000):
+            problems.append(f"unexpected tag {tag_text(group << 16 | elem)} at byte {pos} of the pixel data")
+            break
+        if pos + 8 + length > len(data):
+            problems.append(f"item at byte {pos} runs past the end ({length} bytes stated, "
+                            f"{len(data) - pos - 8} present)")
+            items.append((pos, len(data) - pos - 8))
+            break
+        items.append((pos, length))
+        pos += 8 + length
+    if not items:
+        return {"value": f"encapsulated, {len(data)} bytes", "basic_offset_table": [], "fragments": [],
+                "warning": "; ".join(problems) or "no items in the encapsulated pixel data"}
+    bot_pos, bot_length = items[0]
+    offsets = list(struct.unpack_from(f"<{bot_length // 4}L", data, bot_pos + 8))
+    if bot_length % 4:
+        problems.append(f"basic offset table length {bot_length} is not a multiple of 4")
+    origin = items[1][0] if len(items) > 1 else bot_pos + 8 + bot_length
+    fragments = [{"offset": p - origin, "length": n, "start": data[p + 8:p + 8 + min(n, FRAGMENT_START)].hex(" ")}
+                 for p, n in items[1:]]
+    starts = {f["offset"] for f in fragments}
+    stray = [o for o in offsets if o not in starts]
+    if stray:
+        problems.append(f"basic offset table entries {stray[:4]} do not point at a fragment")
+    out: dict[str, Any] = {
+        "value": f"encapsulated: {len(fragments)} fragment(s), basic offset table with "
+                 f"{len(offsets)} offset(s), {len(data)} bytes",
+        "basic_offset_table": offsets, "fragments": fragments}
+    if problems:
+        out["warning"] = "; ".join(problems)
+    return out
 
 
 def _value_length(element: DataElement) -> int | None:
     """The length an element already converted by pydicom has when written (explicit VR LE)."""
-    if getattr(element, "is_undefined_length", False):
+    if element.is_undefined_length:
         return UNDEFINED
     if element.VR == "SQ":
         return None
+    if isinstance(element.value, bytes):  # no need to write (a copy of) pixel data to know this
+        return len(element.value) + len(element.value) % 2
     buffer = DicomBytesIO()
     buffer.is_little_endian, buffer.is_implicit_VR = True, False
     try:
@@ -254,10 +485,8 @@ def _count(nodes: list[dict[str, Any]]) -> int:
 
 def dump_text(tree: dict[str, Any]) -> str:
     """The tree as text laid out like DCMTK's dcmdump, for reading, diffing and copying."""
-    lines = [f"# {tree['preamble']}", "", "# Dicom-Meta-Information-Header"]
-    lines += _dump_nodes(tree["meta"], 0)
-    lines += ["", "# Dicom-Data-Set"]
-    lines += _dump_nodes(tree["elements"], 0)
+    lines = [f"# {tree['preamble']}", "", "# Dicom-Meta-Information-Header", *_dump_nodes(tree["meta"], 0),
+             "", "# Dicom-Data-Set", *_dump_nodes(tree["elements"], 0)]
     return "\n".join(lines) + "\n"
 
 
@@ -267,17 +496,23 @@ def _dump_nodes(nodes: list[dict[str, Any]], depth: int) -> list[str]:
     for node in nodes:
         length = "u/l" if node["length"] is None else str(node["length"])
         label = node.get("keyword") or node.get("name", "")
-        if node["vr"] == "SQ":
+        warning = f"  ! {node['warning']}" if node.get("warning") else ""
+        if node["vr"] == "SQ" and "items" in node:
             head = f"{pad}{node['tag']} SQ (Sequence with {len(node['items'])} item(s))"
-            lines.append(f"{head:<56} # {length:>4}, {node['vm']} {label}")
-            for item in node["items"]:
-                lines.append(f"{pad}  (FFFE,E000) na (Item with {len(item)} element(s))")
+            lines.append(f"{head:<56} # {length:>4}, {node['vm']} {label}{warning}")
+            for number, item in enumerate(node["items"], 1):
+                lines.append(f"{pad}  (FFFE,E000) na (Item #{number} with {len(item)} element(s))")
                 lines += _dump_nodes(item, depth + 2)
                 lines.append(f"{pad}  (FFFE,E00D) na (ItemDelimitationItem)")
             lines.append(f"{pad}(FFFE,E0DD) na (SequenceDelimitationItem)")
             continue
-        value = node.get("value", "")
-        shown = value if node["vr"] in BINARY_VRS or node.get("fragments") is not None else f"[{value}]"
+        value = node.get("value", "").replace("\r\n", "\n").replace("\n", "\\n")
+        bare = node["vr"] in BINARY_VRS | {"US", "SS", "UL", "SL", "FL", "FD", "UV", "SV", "AT"} \
+            or node.get("fragments") is not None  # as dcmdump: only strings in brackets
+        shown = value if bare else f"[{value}]"
         head = f"{pad}{node['tag']} {node['vr']} {shown}"
-        lines.append(f"{head:<56} # {length:>4}, {node['vm']} {label}")
+        lines.append(f"{head:<56} # {length:>4}, {node['vm']} {label}{warning}")
+        for number, fragment in enumerate(node.get("fragments", []), 1):
+            lines.append(f"{pad}  (FFFE,E000) pi fragment #{number} at offset {fragment['offset']}: "
+                         f"{fragment['start']} # {fragment['length']:>4}, 1 Item")
     return lines
