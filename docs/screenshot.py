@@ -1,4 +1,5 @@
-"""Regenerate docs/summary.png, the README's screenshot: the demo zip's summary.
+"""Regenerate the README's screenshots: the demo zip's summary (docs/summary.png), and its
+CT series in the viewer with the tag browser open (docs/viewer.png).
 
     python3 build.py && python3 docs/screenshot.py
 """
@@ -32,6 +33,16 @@ def main() -> None:
         page.click("#demo")
         page.wait_for_function("() => Number(document.getElementById('summary').dataset.version || 0) > 0")
         page.screenshot(path=str(ROOT / "docs" / "summary.png"), full_page=True)
+        page.click(".series-row:has(td:text-is('CT'))")
+        page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+        page.focus("#viewer")
+        for _ in range(31):
+            page.keyboard.press("ArrowDown")
+        page.wait_for_function("() => document.getElementById('viewer').dataset.index === '31'")
+        page.click("#viewer-tags")
+        page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
+        page.fill("#tags-search", "position")
+        page.screenshot(path=str(ROOT / "docs" / "viewer.png"))
         browser.close()
     server.shutdown()
 
