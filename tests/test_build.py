@@ -65,3 +65,20 @@ def test_page_code_never_uses_innerhtml():
     for path in (ROOT / "web").rglob("*.js"):
         text = path.read_text()
         assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write", text), path.name
+
+
+def test_the_confidentiality_table_is_what_the_generator_makes_from_the_published_source():
+    """Table E.1-1 is generated (build.py tables), never edited by hand: regenerate and compare."""
+    import json
+
+    table = build.confidentiality_table()
+    shipped = json.loads(build.CONFIDENTIALITY_TABLE.read_text(encoding="utf-8"))
+    assert table == shipped
+    assert 600 <= len(table["rows"]) <= 700
+    assert {o["code"] for o in table["options"]} == {f"1131{n:02}" for n in range(3, 13)} | {"113100"}
+    name = next(r for r in table["rows"] if r.get("tag") == "00100010")
+    assert name["basic"] == "Z" and name["keyword"] == "PatientName"
+
+
+def test_the_app_zip_carries_the_package_data():
+    assert build.CONFIDENTIALITY_TABLE in build.package_files()
