@@ -25,6 +25,7 @@ from typing import BinaryIO, Union
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.sequence import Sequence
 from pydicom.uid import (PYDICOM_IMPLEMENTATION_UID, CTImageStorage, ExplicitVRLittleEndian,
                          MRImageStorage, SecondaryCaptureImageStorage, generate_uid)
 
@@ -348,6 +349,7 @@ def write_demo_zip(path: ZipTarget) -> dict:
     ct = ct_phantom_series()
     sc = secondary_capture(study_uid=str(ct[0].StudyInstanceUID))
     mr = mr_series()
+    _plant_identifiers(ct, mr)
     members: dict[str, bytes | Dataset] = {"README.txt": _README.encode()}
     members.update({f"DEMO/CT/IM{k + 1:04d}.dcm": ds for k, ds in enumerate(ct)})
     members["DEMO/SC/IM0001.dcm"] = sc
@@ -364,6 +366,22 @@ def write_demo_zip(path: ZipTarget) -> dict:
     write_zip(path, members, compress=True)
     return {"dicom_files": len(ct) + 1 + len(mr), "non_dicom_files": 3, "series": 3,
             "studies": 2, "patients": 1}
+
+
+def _plant_identifiers(ct: list[Dataset], mr: list[Dataset]) -> None:
+    """What the privacy review should find besides the obvious names and IDs: the patient ID
+    in a free-text comment, the name in a vendor's private element and in a nested request
+    description. (The secondary capture has no Burned In Annotation flag, as screenshots
+    often have not.)"""
+    for ds in ct:
+        ds.ImageComments = f"Follow-up for {ds.PatientID}, see prior"
+        block = ds.private_block(0x0029, "DICOMPEEK DEMO", create=True)
+        block.add_new(0x10, "LO", "PHANTOM DEMO")
+    for ds in mr:
+        request = Dataset()
+        request.RequestedProcedureID, request.ScheduledProcedureStepID = "RP17", "SPS17"
+        request.RequestedProcedureDescription = "MRI HEAD, PHANTOM DEMO"
+        ds.RequestAttributesSequence = Sequence([request])
 
 
 # --- benchmark generator ------------------------------------------------------------------------
