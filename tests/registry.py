@@ -287,3 +287,31 @@ def part10_bytes(dataset: bytes, syntax: str = ExplicitVRLittleEndian) -> bytes:
     buffer = DicomBytesIO()
     write_file_meta_info(buffer, meta, enforce_standard=True)
     return bytes(128) + b"DICM" + buffer.getvalue() + dataset
+
+
+def deidentified(n: int = 3) -> list[Dataset]:
+    """A synthetic series de-identified by the basic profile: Z elements emptied, X removed,
+    2.25 UIDs, Patient Identity Removed YES, the basic profile's code."""
+    study, series, frame = (f"2.25.{generate_uid(prefix=None)[5:]}" for _ in range(3))
+    out = []
+    for k, ds in enumerate(ct_phantom_series(n, 8, 8)):
+        for keyword in ("PatientBirthDate", "PatientSex", "InstitutionName", "ReferringPhysicianName",
+                        "StationName", "OperatorsName", "StudyDescription", "SeriesDescription",
+                        "ContentDate", "ContentTime", "AcquisitionDate", "AcquisitionTime", "SeriesDate",
+                        "SeriesTime", "InstanceCreationDate", "InstanceCreationTime", "DeviceSerialNumber",
+                        "ProtocolName", "ImageComments", "StudyID"):
+            if keyword in ds:
+                delattr(ds, keyword)
+        ds.PatientName = ds.PatientID = ds.AccessionNumber = ds.StudyDate = ds.StudyTime = ""
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"2.25.{generate_uid(prefix=None)[5:]}{k}"
+        ds.file_meta.ImplementationClassUID = "2.25.1"
+        ds.PatientIdentityRemoved = "YES"
+        ds.LongitudinalTemporalInformationModified = "REMOVED"
+        code = Dataset()
+        code.CodeValue, code.CodingSchemeDesignator = "113100", "DCM"
+        code.CodeMeaning = "Basic Application Confidentiality Profile"
+        ds.DeidentificationMethodCodeSequence = [code]
+        ds.BurnedInAnnotation = "NO"
+        out.append(ds)
+    return out

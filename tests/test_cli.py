@@ -16,7 +16,7 @@ import pytest
 from dicompeek.cli import main
 from dicompeek.display import Window, render_frame
 from dicompeek.synthetic import ct_phantom_series, dataset_bytes, write_demo_zip
-from registry import ROOT, XSS, pydicom_file, small_dataset, zip_bytes
+from registry import ROOT, XSS, deidentified, pydicom_file, small_dataset, zip_bytes
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -141,3 +141,30 @@ def test_dump_prints_every_element_and_json_reads_back(tmp_path):
     assert "(0010,0010) PN [Last^First^mid^pre]" in text.stdout and "(300A,00B0) SQ" in text.stdout
     as_json = run_cli("dump", str(source), "--json")
     assert Dataset.from_json(as_json.stdout) == pydicom.dcmread(source)
+
+
+def test_review_exits_1_and_names_the_planted_identifiers_in_the_demo(tmp_path):
+    write_demo_zip(tmp_path / "demo.zip")
+    text = run_cli("review", str(tmp_path / "demo.zip"))
+    assert text.returncode == 1, text.stderr
+    assert "high" in text.stdout.splitlines()[0] and "Patient's Name (0010,0010)  (89 file(s))" in text.stdout
+    assert "Requested Procedure Description (0032,1060)  [(0040,0275) > item 1 > (0032,1060)]" in text.stdout
+    as_json = run_cli("review", str(tmp_path / "demo.zip"), "--json")
+    result = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and result["schema_version"] == 1 and result["counts"]["high"] > 0
+    names = next(f for f in result["findings"] if f["id"] == "element:(0010,0010)")
+    assert [v["value"] for v in names["values"]] == ["DEMO^PHANTOM"]
+
+
+def test_review_exits_0_for_a_clean_export_and_writes_a_masked_html_report(tmp_path):
+    members = {f"S/{i}.dcm": ds for i, ds in enumerate(deidentified())}
+    (tmp_path / "clean.zip").write_bytes(zip_bytes(members))
+    clean = run_cli("review", str(tmp_path / "clean.zip"))
+    assert clean.returncode == 0 and clean.stdout.startswith("No identifying data found"), clean.stdout
+    ds = small_dataset(patient_name=XSS, patient_id="MRN1")
+    (tmp_path / "x.zip").write_bytes(zip_bytes({"a.dcm": ds}))
+    report = tmp_path / "report.html"
+    flagged = run_cli("review", str(tmp_path / "x.zip"), "--html", str(report), "--mask")
+    html = report.read_text(encoding="utf-8")
+    assert flagged.returncode == 1 and "Patient&#x27;s Name (0010,0010)" in html
+    assert "onerror" not in html and "MRN1" not in html

@@ -6,10 +6,25 @@ import { applyFilter, showSummary } from "./summary.js";
 import { setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
 import { TagPanel } from "./tags.js";
+import { ReviewPanel } from "./review.js";
 
 const client = new WorkerClient(new URL("./worker.js", import.meta.url));
 const viewer = new Viewer(client);
 const tags = new TagPanel(client, viewer.root);
+const review = new ReviewPanel(client, { showInTagBrowser });
+
+// A finding's first instance, in the viewer, with the tag browser searching for its element.
+async function showInTagBrowser(finding) {
+  const series = finding.series[0];
+  tags.forget();
+  document.getElementById("tags-search").value = finding.element ? finding.element.tag : "";
+  await viewer.open(series.study_uid, series.series_uid, series.description || "Series");
+  const index = viewer.frames.findIndex((f) => finding.entries.includes(f.entry));
+  if (index > 0) await viewer.show(index);
+  tags.toggle(true);
+  document.getElementById("tags-tab-instance").click();
+  document.getElementById("viewer").focus();
+}
 let demoUrl = null;
 
 client.addEventListener("boot", ({ detail }) => {
@@ -25,6 +40,7 @@ client.addEventListener("ready", ({ detail }) => {
 });
 client.addEventListener("progress", ({ detail }) => showProgress(detail.progress));
 client.addEventListener("summary", ({ detail }) => {
+  review.forget();  // it described what was loaded before
   showSummary(detail.summary);
   document.getElementById("clear").disabled = detail.summary.totals.entries === 0;
 });

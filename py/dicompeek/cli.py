@@ -3,6 +3,7 @@
     python -m dicompeek summary PATH... [--json]
     python -m dicompeek render FILE_OR_ZIP[::ENTRY] [--frame N] [--window CENTER WIDTH] -o OUT.png
     python -m dicompeek dump FILE_OR_ZIP[::ENTRY] [--json]
+    python -m dicompeek review PATH... [--json | --html OUT.html] [--mask]   (exit 1 if anything is flagged)
 
 In CPython, compressed pixel data is decoded by the plugins pydicom finds
 installed (pylibjpeg with -libjpeg, -openjpeg and -rle, and Pillow); only
@@ -26,6 +27,8 @@ from .display import Window, render_frame
 from .exports import dicom_json
 from .index import Index
 from .png import encode_png
+from .review import review
+from .review_report import report_html
 from .summary import build_summary, uid_name
 from .tags import dump_text, header_tree
 
@@ -47,7 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     dump = commands.add_parser("dump", help="every header element, as the tag browser shows it")
     dump.add_argument("target", metavar="FILE_OR_ZIP[::ENTRY]")
     dump.add_argument("--json", action="store_true", help="DICOM JSON (PS3.18 Annex F) instead of text")
+    check = commands.add_parser("review", help="privacy review: what can identify a person (exit 1 if flagged)")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="zip, folder or file")
+    form = check.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the review as JSON")
+    form.add_argument("--html", metavar="OUT.html", help="write the self-contained HTML report")
+    check.add_argument("--mask", action="store_true", help="mask identifying values in the HTML report")
     args = parser.parse_args(argv)
+    if args.command == "review":
+        return review_command(parser, args)
     if args.command == "render":
         return render_command(parser, args)
     if args.command == "dump":
@@ -89,6 +100,36 @@ def render_command(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         out.write(encode_png(image))
     print(f"{location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
     return 0
+
+
+def review_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Index PATHs, review them, print or write the report; exit 0 only when nothing is flagged."""
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        parser.error("no such file or folder: " + ", ".join(missing))
+    index = Index()
+    try:
+        index.add([os.path.abspath(p) for p in args.paths])
+        index.run()
+        result = review(index)
+    finally:
+        index.close()
+    if args.json:
+        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.html:
+        with open(args.html, "w", encoding="utf-8") as out:
+            out.write(report_html(result, masked=args.mask))
+        print(f"{result['verdict']} → {args.html}")
+    else:
+        print(result["verdict"])
+        for finding in result["findings"]:
+            element = finding.get("element") or {}
+            nested = element.get("path", "") if " > " in element.get("path", "") else ""
+            print(f"  {finding['severity']:<6} {finding['title']}" + (f"  [{nested}]" if nested else "")
+                  + f"  ({finding['files']} file(s))")
+    flagged = any(result["counts"].get(s) for s in ("high", "medium", "low"))
+    return 1 if flagged else 0
 
 
 def dump_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

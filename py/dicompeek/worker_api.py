@@ -10,6 +10,8 @@ import json
 from typing import Any, Callable
 
 from .index import Index
+from .review import review
+from .review_report import report_csv, report_html
 from .summary import build_summary
 from .tag_browser import TagBrowser
 from .viewer import Viewer
@@ -18,6 +20,7 @@ from . import wasm_decoders
 _index = Index()
 _viewer = Viewer(_index)
 _tags = TagBrowser(_index, _viewer)
+_review: dict[str, Any] | None = None  # the last privacy review, for its exports
 
 
 def add_paths(paths: list[str], shard: int = 0, shards: int = 1) -> dict[str, Any]:
@@ -49,7 +52,8 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _viewer, _tags
+    global _index, _viewer, _tags, _review
+    _review = None
     _index.close()
     _index = Index()
     _viewer = Viewer(_index)
@@ -103,6 +107,23 @@ def instances() -> list[dict[str, Any]]:
     return _tags.instances()
 
 
+def privacy_review() -> dict[str, Any]:
+    """Review everything loaded for what can identify a person (see dicompeek.review)."""
+    global _review
+    _review = review(_index)
+    return _review
+
+
+def review_report(form: str, masked: bool = False) -> dict[str, str]:
+    """The last review as a download: form "html", "json" or "csv"."""
+    result = _review if _review is not None else privacy_review()
+    if form == "html":
+        return {"text": report_html(result, masked=masked), "name": "privacy-review.html"}
+    if form == "csv":
+        return {"text": report_csv(result, masked=masked), "name": "privacy-review.csv"}
+    return {"text": json.dumps(result, indent=1, ensure_ascii=False), "name": "privacy-review.json"}
+
+
 def use_codecs() -> dict[str, Any]:
     """Add the page's codecs (registered by the worker as a JS module) to pydicom's decoders."""
     return {"syntaxes": wasm_decoders.register()}
@@ -124,6 +145,8 @@ _API: dict[str, Callable[..., Any]] = {
     "series_csv": series_csv,
     "compare": compare,
     "instances": instances,
+    "privacy_review": privacy_review,
+    "review_report": review_report,
 }
 
 

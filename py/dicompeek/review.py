@@ -1,0 +1,470 @@
+"""Privacy review: everything in the picked files that can identify a person, and where.
+
+A review, not a rewrite: it reads every DICOM header once more (without pixel data), walks
+every element at every depth (file meta group, sequences, DICOMDIR records, private blocks)
+and applies PS3.15 Table E.1-1 (:mod:`.confidentiality`) plus checks the table cannot
+express: de-identification claims against what is present, the patient's name / IDs / birth
+date / accession number turning up elsewhere (other values, private values, zip entry paths),
+UID roots and timestamps, pixel-level risk flags, non-DICOM content and consistency across
+files. :class:`Reviewer` collects one file at a time (``add``), so it can also run during
+indexing; ``finish`` gives the report.
+
+The report (``SCHEMA_VERSION`` 1; keys are never renamed, only added)::
+
+    {"schema_version": 1,
+     "verdict": "No identifying data found" | "3 high, 5 medium, 2 low",
+     "counts": {"high": n, "medium": n, "low": n, "info": n},
+     "profile": {"edition": str, "title": str},
+     "files_reviewed": n, "values_masked_by_default": false,
+     "findings": [{
+        "id": stable across runs of the same files, e.g. "element:(0010,0010)", "leak:name:path",
+        "severity": "high" | "medium" | "low" | "info",
+        "category": "element" | "identity-claim" | "cross-field" | "free-text" | "dates" | "uids" |
+                    "private" | "pixels" | "non-dicom" | "consistency",
+        "title": str, "reason": str (element findings name the E.1-1 action),
+        "element": {"tag": "(0010,0010)", "keyword", "name",
+                    "path": "(0008,1140) > item 1 > (0008,1155)" (first occurrence)} | null,
+        "files": files it occurs in, "entries": [entry positions, ≤ 20, for the tag browser],
+        "locations": [≤ 5 entry locations], "distinct_values": n,
+        "series": [{"study_uid", "series_uid", "description"}] (≤ 10),
+        "values": [{"value": str, "count": occurrences}] (most frequent first, ≤ 20),
+        "thumbnail": {"entry": int, "frame": 0} | null}]}
+
+Findings come sorted by severity, then category, then id. The verdict says "No identifying
+data found" only when there is no high, medium or low finding.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from pydicom.dataelem import RawDataElement
+from pydicom.datadict import dictionary_description
+from pydicom.dataset import Dataset
+
+from .confidentiality import PROFILE, Profile
+from .index import DicomRecord, Index, OtherRecord
+from .instances import read_instance
+from .review_findings import File, Finding
+from .review_rules import (BINARY_VRS, EXTRA_OPTION_CODES, IDENTITY_SOURCES, SR_SOP_PREFIX, TEXT_VRS, UID_TIMESTAMP,
+                           action_text, id_token, leak_pattern, looks_like_real_name, name_tokens, risky_pixels,
+                           rule_for, uid_root, vr_of)
+from .tags import tag_text
+
+SCHEMA_VERSION = 1
+#: Binary private values up to this size are also searched (as Latin-1) for the patient's identity.
+SEARCH_BINARY = 64 * 1024
+_KIND_TEXT = {"name": "The patient's name", "patient-id": "The patient ID", "birth-date": "The birth date",
+              "accession": "The accession number"}
+
+
+class Reviewer:
+    """Collects findings file by file; :meth:`finish` turns them into the report."""
+
+    def __init__(self, profile: Profile = PROFILE) -> None:
+        self.profile = profile
+        self.files = 0
+        self._findings: dict[tuple, Finding] = {}
+        self._tokens: dict[str, str] = {}  # upper-case token -> kind
+        self._pattern: re.Pattern[str] | None = None
+        self._pattern_tokens = 0
+        self._paths: list[File] = []
+        self._series: dict[tuple[str, str], dict[str, Any]] = {}
+        self._people: dict[tuple[str, str, str], list[File]] = {}  # (id, name, birth date) -> files
+        self._studies: dict[str, set[tuple[str, str, str]]] = {}
+        self._dates: Counter[str] = Counter()  # YYYYMMDD of every DA/DT value except birth dates
+        self._codes = {o.code: o for o in profile.options}
+
+    # -- one file -------------------------------------------------------------------------
+
+    def add(self, record: DicomRecord, ds: Dataset) -> None:
+        """Review one DICOM file: ``ds`` is its whole header (pixel data need not be read)."""
+        fields = record.fields
+        key = (str(fields.get("StudyInstanceUID") or ""), str(fields.get("SeriesInstanceUID") or ""))
+        f = File(record.entry, record.location, key)
+        self.files += 1
+        self._paths.append(f)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = {"entry": record.entry, "description": str(fields.get("SeriesDescription") or ""),
+                                          "files": [], "burned": Counter(), "recognizable": Counter(),
+                                          "overlay": 0, "icon": 0, "risk": None, "images": 0}
+        self._read_claims(ds, f)
+        name, pid = str(fields.get("PatientName") or ""), str(fields.get("PatientID") or "")
+        birth = str(fields.get("PatientBirthDate") or "")
+        for kind, text in (("name", name), ("patient-id", pid), ("birth-date", birth),
+                           ("accession", str(fields.get("AccessionNumber") or ""))):
+            self._add_token(kind, text)
+        if len(self._tokens) != self._pattern_tokens:
+            self._pattern, self._pattern_tokens = leak_pattern(self._tokens), len(self._tokens)
+        meta = getattr(ds, "file_meta", None)
+        if meta:
+            self._walk(meta, (), "", f)
+        self._walk(ds, (), "", f)
+        self._after_walk(ds, fields, f, series, name)
+        if name or pid or birth:
+            people = self._people.setdefault((pid, name, birth), [])
+            if len(people) < 20:
+                people.append(f)
+            if key[0]:
+                self._studies.setdefault(key[0], set()).add((pid, name, birth))
+
+    def add_other(self, other: OtherRecord) -> None:
+        """A non-DICOM, unreadable or not-indexed entry: content this review could not read."""
+        f = File(None, other.location, None)
+        self._paths.append(f)
+        match = re.match(r"not DICOM \(([^)]*)\)", other.reason)
+        what = match.group(1) if match else other.kind
+        titles = {"non-dicom": f"Not DICOM, not reviewed: {what}",
+                  "unreadable": "Unreadable entries, not reviewed",
+                  "not-indexed": "Entries not indexed (cancelled), not reviewed"}
+        self._hit(("non-dicom", other.kind, what), f, other.location, "high", "non-dicom", titles[other.kind],
+                  "Everything in the zip leaves with it; this content was not reviewed and can hold anything "
+                  "(reports, scanned forms, spreadsheets of patients, photos).")
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    def _walk(self, ds: Dataset, parents: tuple[int, ...], prefix: str, f: File) -> None:
+        """One pass over ``ds``; sequences are walked item by item with the path of each."""
+        pattern = self._pattern
+        creators: dict[int, str] = {}
+        for tag, elem in ds.items():
+            tag = int(tag)  # pydicom's BaseTag compares in Python: slow as a dict key
+            value = elem.value
+            if value is None or (not value and value != 0):
+                continue
+            vr = (elem.VR or vr_of(tag)) if type(elem) is RawDataElement else elem.VR
+            if vr == "SQ":
+                self._sequence(ds, tag, parents, prefix, f)
+                continue
+            if tag >> 16 & 1:
+                self._private(ds, tag, vr, value, parents, prefix, f, creators, pattern)
+                continue
+            text = _text(ds, tag, value) if vr in TEXT_VRS else None
+            if text == "":
+                continue
+            rule = rule_for(tag)
+            if rule.category:
+                self._apply(rule, ds, tag, vr, text, value, parents, prefix, f)
+            if text is not None and pattern is not None:
+                if tag in IDENTITY_SOURCES:
+                    if parents and self._add_token(IDENTITY_SOURCES[tag], text):
+                        self._pattern_tokens = -1  # rebuilt before the next file
+                else:
+                    match = pattern.search(text)
+                    if match:
+                        where = rule.name or f"{_describe(tag)} {tag_text(tag)}"
+                        self._leak(match, text, tag, where, parents, prefix, f)
+
+    def _sequence(self, ds: Dataset, tag: int, parents: tuple[int, ...], prefix: str, f: File) -> None:
+        items = ds[tag].value
+        if tag >> 16 & 1 == 0:
+            rule = rule_for(tag)
+            if rule.category in ("element", "free-text"):
+                self._element(rule, tag, f"{len(items)} item(s)", parents, prefix, f)
+            elif rule.category == "pixels" and not parents:
+                f.icon = True
+        inner = parents + (tag,)
+        head = f"{prefix}{tag_text(tag)} > item "
+        for number, item in enumerate(items, 1):
+            self._walk(item, inner, f"{head}{number} > ", f)
+
+    def _apply(self, rule, ds: Dataset, tag: int, vr: str, text: str | None, value: Any,
+               parents: tuple[int, ...], prefix: str, f: File) -> None:
+        category = rule.category
+        if category == "uids":
+            for uid in text.split("\\"):
+                self._uid(uid.strip(), rule, tag, parents, prefix, f)
+            return
+        if category == "pixels":
+            if not parents:
+                f.overlay = True
+            return
+        if category == "claim":
+            return
+        if text is None:
+            text = f"{vr}, {len(value)} bytes" if vr in BINARY_VRS else str(ds[tag].value)
+        if category == "document":
+            self._hit(("document",), f, text, "high", "non-dicom", "Encapsulated documents, not reviewed",
+                      "An embedded PDF or CDA document is often a report with the patient's name, "
+                      "addresses and dates on it; this review does not read inside it "
+                      f"({action_text(rule.action)}).", lambda: _element(rule, tag, parents, prefix))
+            return
+        if category == "dates":
+            for part in text.split("\\"):
+                if len(part) >= 8 and part[:8].isdigit() and vr != "TM":
+                    self._dates[part[:8]] += 1
+            self._hit(("dates-summary",), f, None, "info", "dates", "", "")
+            if f.dates_removed:
+                self._hit(("claim", "dates-removed"), f, f"{rule.name}: {text}", "high", "identity-claim",
+                          "Says dates were removed, but dates are present",
+                          "Longitudinal Temporal Information Modified (0028,0303) is REMOVED, yet this "
+                          "date/time element has a value.")
+        self._element(rule, tag, text, parents, prefix, f)
+        row = rule.row
+        if f.deidentified and row is not None and row.basic == "X" and \
+                not any(row.options.get(option) in ("K", "C") for option in f.options):
+            self._hit(("claim", "removed", parents + (tag,)), f, text, "high", "identity-claim",
+                      f"Says de-identified, but {rule.name} is still present",
+                      f"The file claims de-identification ({', '.join(f.claim_names) or 'Patient Identity Removed YES'}); "
+                      f"{action_text('X')} for this element, and no claimed option keeps it.",
+                      lambda: _element(rule, tag, parents, prefix))
+
+    def _element(self, rule, tag: int, text: str, parents: tuple[int, ...], prefix: str, f: File) -> None:
+        key = (rule.category, parents + (tag,))
+        finding = self._findings.get(key)
+        if finding is None:
+            why = {"element": "An identifying element (E.1-1 lists it)",
+                   "free-text": "Free text: people type names, IDs and dates into it",
+                   "dates": "A date or time: a quasi-identifier, and with the birth date a direct one"}[rule.category]
+            if rule.category == "element" and rule.severity == "high":
+                why = "A direct identifier"
+            finding = self._new(key, rule.severity, rule.category, f"{rule.name} {tag_text(tag)}",
+                                f"{why}; {action_text(rule.action)}.", _element(rule, tag, parents, prefix))
+        finding.hit(f, text)
+
+    def _uid(self, uid: str, rule, tag: int, parents: tuple[int, ...], prefix: str, f: File) -> None:
+        if not uid or uid.startswith(("1.2.840.10008.", "2.25.")):
+            return
+        root = uid_root(uid)
+        if root is not None:
+            self._hit(("uid-root", root[0]), f, uid, root[2], "uids", f"UIDs under the root {root[0]} ({root[1]})",
+                      "A UID root names the organisation or product that made the UID: original UIDs "
+                      "point back to the site's archive (E.1-1 action U: replace with new UIDs).",
+                      lambda: _element(rule, tag, parents, prefix))
+        stamp = UID_TIMESTAMP.search(uid)
+        if stamp is not None:
+            self._hit(("uid-time",), f, uid, "medium", "uids", "UIDs with a date and time in them",
+                      f"A component such as {stamp.group(1)} (YYYYMMDDhhmmss) gives away when the data "
+                      "was made, even where the date elements were removed.",
+                      lambda: _element(rule, tag, parents, prefix))
+
+    def _private(self, ds: Dataset, tag: int, vr: str, value: Any, parents: tuple[int, ...], prefix: str,
+                 f: File, creators: dict[int, str], pattern: re.Pattern[str] | None) -> None:
+        group, number = tag >> 16, tag & 0xFFFF
+        if number < 0x10:
+            return
+        if number <= 0xFF:
+            creators[group << 8 | number] = (_text(ds, tag, value) or "").strip()
+            return
+        creator = creators.get(group << 8 | number >> 8, "")
+        binary = isinstance(value, bytes)
+        if vr in TEXT_VRS:
+            text = _text(ds, tag, value)
+            shown = text
+        elif binary and len(value) <= SEARCH_BINARY:
+            text = value.decode("latin-1")
+            shown = text.strip(" \x00") if len(value) <= 64 and value.isascii() and text.strip(" \x00").isprintable() \
+                else None
+        else:
+            text = shown = None
+        f.private += 1
+        block = self._hit(("private", group, creator), f, f"{tag_text(tag)} {shown}" if shown else None,
+                          "medium", "private", "", "")
+        block.extra["elements"] = block.extra.get("elements", 0) + 1
+        block.extra.setdefault("path", f"{prefix}{tag_text(tag)}")
+        if shown is None and (binary or vr in BINARY_VRS):
+            blob = self._hit(("private-blob", group, creator), f, f"{tag_text(tag)} {vr}", "medium", "private",
+                             f"Binary private values in “{creator or 'no creator'}” (group {group:04X})",
+                             "Binary (OB/UN) private values can hold whole vendor headers, including names and "
+                             "dates, that no viewer shows; the basic profile removes all private elements (X).")
+            blob.extra["bytes"] = blob.extra.get("bytes", 0) + (len(value) if binary else 0)
+        if text and pattern is not None:
+            match = pattern.search(text)
+            if match:
+                self._leak(match, text, tag, f"Private ({creator or 'no creator'}) {tag_text(tag)}", parents, prefix, f)
+
+    def _leak(self, match: re.Match[str], text: str, tag: int | None, where: str, parents: tuple[int, ...],
+              prefix: str, f: File) -> None:
+        kind = self._tokens.get(match.group(0).upper(), "name")
+        element = None if tag is None else {"tag": tag_text(tag), "keyword": "", "name": where,
+                                            "path": f"{prefix}{tag_text(tag)}"}
+        self._hit(("leak", kind, parents + (tag,) if tag is not None else "path"), f, _clip(text), "high", "cross-field",
+                  f"{_KIND_TEXT[kind]} appears in {where}",
+                  f"“{match.group(0)}” from the patient's identifying elements turns up here: removing those "
+                  "elements alone would not hide who this is.", element)
+
+    # -- per file, after the walk -------------------------------------------------------------
+
+    def _read_claims(self, ds: Dataset, f: File) -> None:
+        removed = str(ds.get("PatientIdentityRemoved", "") or "").strip().upper()
+        codes = []
+        for item in ds.get("DeidentificationMethodCodeSequence", None) or []:
+            code = str(item.get("CodeValue", "") or "").strip()
+            if code:
+                codes.append(code)
+        options = [self._codes[c].key for c in codes if c in self._codes]
+        f.options = frozenset(options)
+        f.claim_names = [self.profile.option_name(c) or EXTRA_OPTION_CODES.get(c) or c for c in codes]
+        f.codes = frozenset(codes)
+        f.deidentified = removed == "YES" or "113100" in codes
+        temporal = str(ds.get("LongitudinalTemporalInformationModified", "") or "").strip().upper()
+        f.dates_removed = temporal == "REMOVED"
+        self._hit(("claim", "identity-removed"), f, removed or "(absent)", "info", "identity-claim",
+                  "Patient Identity Removed (0012,0062)", "", _std(0x00120062))
+        method = ds.get("DeidentificationMethod", None)
+        if method:
+            values = method if isinstance(method, (list, tuple)) or hasattr(method, "__iter__") and \
+                not isinstance(method, str) else [method]
+            self._hit(("claim", "method"), f, " / ".join(str(v) for v in values), "info", "identity-claim",
+                      "De-identification Method (0012,0063)", "What the file says was done to it.", _std(0x00120063))
+        for code, name in zip(codes, f.claim_names):
+            self._hit(("claim", "codes"), f, f"{code} {name}", "info", "identity-claim",
+                      "De-identification Method Code Sequence (0012,0064)",
+                      "The profile and options the file claims (CID 7050).", _std(0x00120064))
+        if temporal:
+            self._hit(("claim", "temporal"), f, temporal, "info", "identity-claim",
+                      "Longitudinal Temporal Information Modified (0028,0303)",
+                      "Whether dates were kept, shifted or removed, as the file says.", _std(0x00280303))
+
+    def _after_walk(self, ds: Dataset, fields: dict[str, Any], f: File, series: dict[str, Any], name: str) -> None:
+        burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
+        recognizable = str(ds.get("RecognizableVisualFeatures", "") or "").strip().upper()
+        modality, sop = str(fields.get("Modality") or ""), str(fields.get("SOPClassUID") or "")
+        series["files"].append(f) if len(series["files"]) < 20 else None
+        series["burned"][burned] += 1
+        series["recognizable"][recognizable] += 1
+        series["overlay"] += f.overlay
+        series["icon"] += f.icon
+        series["images"] += "Rows" in fields
+        series["risk"] = series["risk"] or risky_pixels(modality, sop)
+        series["modality"] = modality
+        if sop.startswith(SR_SOP_PREFIX) or modality == "SR":
+            self._hit(("sr",), f, modality or sop, "medium", "free-text", "Structured reports (SR)",
+                      "An SR's content tree holds free text (findings, names of observers, dates) "
+                      "that E.1-1 removes with the Content Sequence unless cleaned.")
+        if f.private:
+            self._hit(("private", "summary"), f, None, "info", "private", "", "")
+        if f.deidentified:
+            if looks_like_real_name(name):
+                self._hit(("claim", "real-name"), f, name, "high", "identity-claim",
+                          "Says de-identified, but Patient's Name looks like a real name",
+                          "Patient Identity Removed is YES or the basic profile is claimed, yet the name has a "
+                          "family and a given name that are not placeholders.", _std(0x00100010))
+            if f.private:
+                keeps = "retain_safe_private" in f.options
+                self._hit(("claim", "private"), f, f"{f.private} private elements", "high", "identity-claim",
+                          "Claims Retain Safe Private, but unknown private elements are present" if keeps else
+                          "Says de-identified, but private elements are present",
+                          ("The Retain Safe Private Option keeps only private elements known to be safe; this "
+                           "review has no safe-private list, so every private element here is unknown."
+                           if keeps else "The basic profile removes all private elements (X)."))
+            if burned == "YES" and "113101" not in f.codes:
+                self._hit(("claim", "burned-in"), f, burned, "high", "identity-claim",
+                          "Says de-identified, but Burned In Annotation is YES",
+                          "Text burned into the pixels was not cleaned (no Clean Pixel Data Option claimed).",
+                          _std(0x00280301))
+            if recognizable == "YES" and "113102" not in f.codes:
+                self._hit(("claim", "recognizable"), f, recognizable, "high", "identity-claim",
+                          "Says de-identified, but Recognizable Visual Features is YES",
+                          "A face or other recognisable feature is in the pixels and the Clean Recognizable "
+                          "Visual Features Option is not claimed.", _std(0x00280302))
+        for uid_key in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
+            uid = str(fields.get(uid_key) or "")
+            random = uid.startswith("2.25.")
+            self._hit(("uid-random", random), f, None, "info" if random else "low", "uids",
+                      "Study, Series and SOP Instance UIDs are random 2.25 UIDs" if random else
+                      "Study, Series or SOP Instance UIDs are not random 2.25 UIDs",
+                      "Random UIDs (2.25.…) carry nothing about the site." if random else
+                      "They may be the original UIDs, which the site's archive can look up (E.1-1 action U).")
+
+    # -- the report ---------------------------------------------------------------------------
+
+    def finish(self) -> dict[str, Any]:
+        from .review_totals import finish_report
+
+        return finish_report(self)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _add_token(self, kind: str, text: str) -> bool:
+        tokens = name_tokens(text) if kind == "name" else [id_token(text)]
+        added = False
+        for token in tokens:
+            if token and token not in self._tokens:
+                self._tokens[token] = kind
+                added = True
+        return added
+
+    def _new(self, key: tuple, severity: str, category: str, title: str, reason: str,
+             element: dict[str, str] | None = None) -> Finding:
+        finding = self._findings[key] = Finding(_finding_id(key), severity, category, title, reason, element)
+        return finding
+
+    def _hit(self, key: tuple, f: File, value: str | None, severity: str, category: str, title: str,
+             reason: str, element: dict[str, str] | Callable[[], dict[str, str]] | None = None) -> Finding:
+        """Count a hit; the finding (and its element, given as a function where costly) is made at the first."""
+        finding = self._findings.get(key)
+        if finding is None:
+            finding = self._new(key, severity, category, title, reason, element() if callable(element) else element)
+        finding.hit(f, value)
+        return finding
+
+
+def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dict[str, Any]:
+    """Review everything indexed in ``index``: every DICOM header in full, then the other entries."""
+    reviewer = Reviewer()
+    with warnings.catch_warnings():  # pydicom's complaints about values were shown when indexing
+        warnings.simplefilter("ignore")
+        for record in index.dicom:
+            try:
+                ds = read(index, record.entry, pixels=False)
+            except Exception as exc:  # indexed once, unreadable now (changed on disk?): say so
+                reviewer.add_other(OtherRecord(record.location, record.size, "unreadable", str(exc)))
+                continue
+            reviewer.add(record, ds)
+    for other in index.others:
+        reviewer.add_other(other)
+    return reviewer.finish()
+
+
+def _text(ds: Dataset, tag: int, value: Any) -> str:
+    """A text value as one string (multiple values joined by backslashes), without padding."""
+    if isinstance(value, bytes):
+        if value.isascii():
+            return value.decode("ascii").strip(" \x00")
+        value = ds[tag].value  # pydicom decodes it in the dataset's character set
+    if isinstance(value, str):
+        return value.strip(" \x00")
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(v) for v in value).strip(" \x00")
+    return str(value).strip(" \x00")
+
+
+def _describe(tag: int) -> str:
+    try:
+        return dictionary_description(tag)
+    except KeyError:
+        return "Unknown element"
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _element(rule, tag: int, parents: tuple[int, ...], prefix: str) -> dict[str, str]:
+    return {"tag": tag_text(tag), "keyword": rule.keyword, "name": rule.name, "path": f"{prefix}{tag_text(tag)}"}
+
+
+def _std(tag: int) -> dict[str, str]:
+    rule = rule_for(tag)
+    return {"tag": tag_text(tag), "keyword": rule.keyword, "name": rule.name, "path": tag_text(tag)}
+
+
+def _finding_id(key: tuple) -> str:
+    """A stable id from the finding's key: tags as (gggg,eeee), paths joined by '>'."""
+    parts = []
+    for part in key:
+        if isinstance(part, tuple):
+            parts.append(">".join(tag_text(t) for t in part))
+        elif isinstance(part, bool):
+            parts.append("yes" if part else "no")
+        elif isinstance(part, int):
+            parts.append(tag_text(part) if part > 0xFFFF else f"{part:04X}")
+        else:
+            parts.append(str(part))
+    return ":".join(p for p in parts if p != "")

@@ -1,0 +1,66 @@
+"""The privacy review in the page: verdict, findings on the demo's planted identifiers,
+masking, the report downloads, and the way from a finding into the tag browser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+@pytest.fixture
+def reviewed(clean_app):
+    clean_app.open_demo()
+    page = clean_app.page
+    page.click("#review-open")
+    page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=120_000)
+    yield clean_app
+    if page.is_visible("#viewer"):
+        page.click("#viewer-close")
+    page.uncheck("#review-mask")
+
+
+def test_the_demo_is_flagged_with_its_planted_identifiers(reviewed):
+    page = reviewed.page
+    verdict = page.text_content("#review-verdict")
+    assert "high" in verdict and "No identifying data found" not in verdict
+    text = page.inner_text("#review-findings")
+    assert "DEMO^PHANTOM" in text                      # the patient's name, as stored
+    assert "PHANTOM DEMO" in text                      # the name again, in a private element
+    assert "DEMO-0001" in text                         # the ID, also inside ImageComments
+    assert "README.txt" in text                        # non-DICOM content nobody reviewed
+    categories = set(page.eval_on_selector_all(".review-finding", "n => n.map(e => e.dataset.category)"))
+    assert {"element", "cross-field", "non-dicom", "pixels"} <= categories
+    page.wait_for_function("() => [...document.querySelectorAll('.review-thumb')].some(c => c.width > 1)")
+
+
+def test_masking_hides_the_values_for_screen_sharing(reviewed):
+    page = reviewed.page
+    page.check("#review-mask")
+    text = page.inner_text("#review-findings")
+    assert "DEMO^PHANTOM" not in text and "•••" in text
+    with page.expect_download() as download:
+        page.click("#review-html")
+    html = open(download.value.path(), encoding="utf-8").read()
+    assert "DEMO^PHANTOM" not in html and "<script" not in html.lower() and "high" in html
+
+
+def test_the_report_downloads_as_json_and_csv(reviewed):
+    page = reviewed.page
+    with page.expect_download() as download:
+        page.click("#review-json")
+    result = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert result["schema_version"] == 1 and result["counts"]["high"] > 0
+    assert result["files_reviewed"] == 89
+    with page.expect_download() as download:
+        page.click("#review-csv")
+    assert open(download.value.path(), encoding="utf-8").readline().startswith("severity,category,title")
+
+
+def test_a_finding_opens_its_instance_and_element_in_the_tag_browser(reviewed):
+    page = reviewed.page
+    name = page.locator(".review-finding[data-category='element']", has_text="DEMO^PHANTOM").first
+    name.locator(".review-link").click()
+    page.wait_for_function("() => document.getElementById('tags-status').textContent.includes('dicompeek-demo.zip')")
+    assert page.input_value("#tags-search") == "(0010,0010)"
+    assert page.is_visible("#tags-tree .tags-row:has(.name :text-is('PatientName'))")
+    page.click("#viewer-tags")

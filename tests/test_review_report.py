@@ -1,0 +1,47 @@
+"""The privacy review's report files (dicompeek.review_report): inert, maskable, complete."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from dicompeek.review_report import MASK, report_csv, report_html
+from registry import XSS
+
+RESULT = {
+    "schema_version": 1, "verdict": "1 high, 1 medium", "counts": {"high": 1, "medium": 1, "low": 0, "info": 0},
+    "profile": {"title": "DICOM PS3.15 Table E.1-1", "edition": "the edition current on 2024-09-19"},
+    "files_reviewed": 3,
+    "findings": [
+        {"id": "element:00100010", "severity": "high", "category": "element", "title": "Patient's Name present",
+         "reason": "E.1-1 basic profile: Z", "element": {"tag": "(0010,0010)", "keyword": "PatientName",
+                                                         "name": "Patient's Name", "path": "(0010,0010)"},
+         "files": 3, "entries": [0], "locations": [f"x.zip::{XSS}/1.dcm"], "series": [],
+         "values": [{"value": XSS, "count": 3}], "thumbnail": None},
+        {"id": "dates", "severity": "medium", "category": "dates", "title": "Dates present", "reason": "",
+         "element": None, "files": 3, "entries": [], "locations": [], "series": [], "values": [],
+         "thumbnail": None},
+    ],
+}
+
+
+def test_the_html_report_shows_every_finding_as_inert_text():
+    html = report_html(RESULT)
+    assert "1 high, 1 medium" in html and "Patient&#x27;s Name present" in html and "Dates present" in html
+    assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script" not in html.lower() and "default-src 'none'" in html
+
+
+def test_masking_hides_values_and_locations_but_not_the_findings():
+    html = report_html(RESULT, masked=True)
+    assert "onerror" not in html and MASK in html and "Patient&#x27;s Name present" in html
+    rows = list(csv.reader(io.StringIO(report_csv(RESULT, masked=True))))
+    assert rows[1][7] == MASK and rows[1][9] == MASK
+
+
+def test_the_csv_has_a_row_per_value_and_per_finding_without_values():
+    rows = list(csv.reader(io.StringIO(report_csv(RESULT))))
+    assert rows[0][:4] == ["severity", "category", "title", "tag"]
+    assert rows[1][:5] == ["high", "element", "Patient's Name present", "(0010,0010)", "PatientName"]
+    assert rows[1][7:9] == [XSS, "3"]
+    assert rows[2][:3] == ["medium", "dates", "Dates present"] and rows[2][7] == ""
