@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -86,6 +87,11 @@ CODEC_FIXES = {
         var maxSample = Math.round(255 / component.bitConversion);
         q = Math.min(Math.max((q + 8 * (maxSample + 1) + 8) >> 4, 0), maxSample);""")],
 }
+
+#: The service worker's source: build.py writes it to dist/ with the file list filled in.
+SERVICE_WORKER = WEB / "sw.js"
+#: Sizes of the PNG icons in the web app manifest (Chrome wants 192 and 512 to offer installing).
+ICON_SIZES = (192, 512)
 
 #: Served with every response by `serve`; index.html carries the same policy.
 CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
@@ -334,11 +340,12 @@ def build() -> None:
     pydicom = pypi_download(*PYDICOM_WHEEL)
     copy_if_changed(pydicom, DIST / "wheels" / pydicom.name)
     for src in sorted(WEB.rglob("*")):
-        if src.is_file():
+        if src.is_file() and src != SERVICE_WORKER:
             copy_if_changed(src, DIST / src.relative_to(WEB))
     copy_codecs()
     app = package_zip()
     demo = demo_zip()
+    app_icons()
     manifest = {
         "pyodide_version": PYODIDE_VERSION,
         "pyodide_packages": list(PYODIDE_PACKAGES),
@@ -347,11 +354,97 @@ def build() -> None:
         "app": f"app/{app.name}",
         "demo": f"demo/{demo.name}",
     }
-    text = json.dumps(manifest, indent=1) + "\n"
-    target = DIST / "build.json"
-    if not target.exists() or target.read_text() != text:
-        target.write_text(text)
+    write_if_changed(DIST / "build.json", json.dumps(manifest, indent=1) + "\n")
+    prune_stale(expected_files(wheels, pydicom, app, demo))
+    version = service_worker()
+    print(f"offline version {version}: {len(precache_list())} files precached by sw.js")
     print(f"built {DIST.relative_to(ROOT)}/ ({sum(1 for p in DIST.rglob('*') if p.is_file())} files)")
+
+
+def write_if_changed(target: Path, text: str | bytes) -> None:
+    data = text.encode() if isinstance(text, str) else text
+    if not target.exists() or target.read_bytes() != data:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def expected_files(wheels: list[Path], pydicom: Path, app: Path, demo: Path) -> set[Path]:
+    """Every file this build puts in dist/ (so that files of earlier builds can go)."""
+    files = {DIST / "pyodide" / name for name in PYODIDE_CORE}
+    files |= {DIST / "pyodide" / wheel.name for wheel in wheels}
+    files |= {DIST / "wheels" / pydicom.name, app, demo, DIST / "build.json", DIST / "sw.js"}
+    files |= {DIST / src.relative_to(WEB) for src in WEB.rglob("*") if src.is_file()}
+    files |= {DIST / "codecs" / name for name in CODECS}
+    files |= {DIST / "icons" / f"icon-{size}.png" for size in ICON_SIZES}
+    return files
+
+
+def prune_stale(expected: set[Path]) -> None:
+    """Delete what earlier builds left (old app zips, renamed files): dist/ is exactly this build."""
+    for path in sorted(DIST.rglob("*"), reverse=True):
+        if path.is_file() and path not in expected:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def precache_list(dist: Path = DIST) -> list[dict[str, str]]:
+    """Every file of dist/ but the service worker itself, with its SHA-256, in a stable order."""
+    return [{"path": path.relative_to(dist).as_posix(), "sha256": sha256(path)}
+            for path in sorted(dist.rglob("*")) if path.is_file() and path != dist / "sw.js"]
+
+
+def service_worker(dist: Path = DIST) -> str:
+    """Write dist/sw.js with this build's file list; its version is a hash of that list."""
+    files = precache_list(dist)
+    listing = json.dumps(files, indent=1)
+    version = hashlib.sha256(listing.encode()).hexdigest()[:16]
+    text = SERVICE_WORKER.read_text()
+    for placeholder in ("__VERSION__", "__PRECACHE__"):
+        if text.count(placeholder) != 1:
+            raise BuildError(f"web/sw.js must contain {placeholder} exactly once")
+    write_if_changed(dist / "sw.js", text.replace("__VERSION__", version).replace("__PRECACHE__", listing))
+    return version
+
+
+def icon_png(size: int) -> bytes:
+    """The app icon (the favicon's magnifier on the dark square) as a PNG, drawn in pure Python.
+
+    Maskable: the drawing keeps to the central 80 % safe zone, the background fills the square.
+    """
+    background, ink = (0x17, 0x32, 0x4D), (0x7F, 0xD1, 0xFF)
+    s = size / 32
+    cx = cy = 14.5 * s
+    radius, ring = 6.0 * s, 1.6 * s
+    x0, y0, x1, y1 = 18.8 * s, 18.8 * s, 25.0 * s, 25.0 * s
+    handle = 1.9 * s
+    rows = []
+    for y in range(size):
+        row = bytearray(b"\x00")  # filter type 0
+        for x in range(size):
+            px, py = x + 0.5, y + 0.5
+            on_ring = abs(((px - cx) ** 2 + (py - cy) ** 2) ** 0.5 - radius) <= ring
+            t = max(0.0, min(1.0, ((px - x0) * (x1 - x0) + (py - y0) * (y1 - y0)) / ((x1 - x0) ** 2 + (y1 - y0) ** 2)))
+            on_handle = ((px - x0 - t * (x1 - x0)) ** 2 + (py - y0 - t * (y1 - y0)) ** 2) ** 0.5 <= handle
+            row += bytes(ink if on_ring or on_handle else background)
+        rows.append(bytes(row))
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+    header = size.to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+            + chunk(b"IEND", b""))
+
+
+def app_icons() -> None:
+    """The web app manifest's PNG icons, drawn once per build.py version (cached)."""
+    key = sha256(Path(__file__))[:12]
+    for size in ICON_SIZES:
+        cached = CACHE / "icons" / f"icon-{size}-{key}.png"
+        if not cached.exists():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(icon_png(size))
+        copy_if_changed(cached, DIST / "icons" / f"icon-{size}.png")
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -359,7 +452,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".wasm": "application/wasm", ".mjs": "text/javascript",
-                      ".js": "text/javascript", ".json": "application/json"}
+                      ".js": "text/javascript", ".json": "application/json",
+                      ".webmanifest": "application/manifest+json"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, directory=str(DIST), **kwargs)

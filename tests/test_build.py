@@ -64,7 +64,44 @@ def test_our_page_refers_to_no_other_host(dist):
 def test_page_code_never_uses_innerhtml():
     for path in (ROOT / "web").rglob("*.js"):
         text = path.read_text()
-        assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write", text), path.name
+        assert not re.search(r"\.(innerHTML|outerHTML|srcdoc)\s*=|insertAdjacentHTML|document\.write"
+                             r"|\beval\(|new Function\(|createContextualFragment", text), path.name
+
+
+def test_the_service_worker_precaches_exactly_this_build_with_content_hashes(dist):
+    text = (dist / "sw.js").read_text()
+    listing = json.loads(re.search(r"const PRECACHE = (\[.*?\n\]);", text, re.S).group(1))
+    files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()} - {"sw.js"}
+    assert {entry["path"] for entry in listing} == files  # every file, and nothing of another build
+    assert all(entry["sha256"] == build.sha256(dist / entry["path"]) for entry in listing)
+    assert all("//" not in entry["path"] and not entry["path"].startswith("/") for entry in listing)
+    version = re.search(r'const VERSION = "([0-9a-f]{16})";', text).group(1)
+    assert version == build.service_worker()  # rebuilding the same files keeps the version
+
+
+def test_a_changed_file_makes_a_new_offline_version_and_stale_files_go(dist):
+    before = build.service_worker()
+    stale = dist / "app" / "dicompeek-000000000000.zip"
+    stale.write_bytes(b"left by an earlier build")
+    (dist / "index.html").write_text((dist / "index.html").read_text() + "<!-- changed -->")
+    try:
+        assert build.service_worker() != before
+    finally:
+        build.build()  # copies index.html again (newer source? no: restore it) and prunes
+    assert not stale.exists()
+    assert build.service_worker() == before
+
+
+def test_the_app_can_be_installed(dist):
+    manifest = json.loads((dist / "manifest.webmanifest").read_text())
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "./"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in manifest["icons"]:
+        data = (dist / icon["src"]).read_bytes()
+        if icon["type"] == "image/png":
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+            assert int.from_bytes(data[16:20], "big") == int(icon["sizes"].split("x")[0])
 
 
 def test_the_confidentiality_table_is_what_the_generator_makes_from_the_published_source():

@@ -7,6 +7,7 @@ import { setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
 import { TagPanel } from "./tags.js";
 import { ReviewPanel } from "./review.js";
+import { startOffline } from "./offline.js";
 
 const client = new WorkerClient(new URL("./worker.js", import.meta.url));
 const viewer = new Viewer(client);
@@ -143,3 +144,4 @@ async function walk(entry, prefix) {
   }
   return (await Promise.all(children.map((child) => walk(child, `${path}/`)))).flat();
 }
+startOffline();

@@ -1,0 +1,69 @@
+// The service worker: after one visit the whole app works with no network.
+//
+// build.py fills in PRECACHE (every file of dist/ with its SHA-256) and VERSION (a hash
+// of that list), so every build is a new service worker with a cache of its own. A new
+// version downloads and verifies all its files into its own cache before it can take
+// over, and takes over only when the page asks (the "new version" notice), so a running
+// page never mixes files of two builds. Only same-origin GET requests for listed files
+// are answered from the cache; nothing is ever fetched from another origin.
+
+const VERSION = "__VERSION__";
+const PRECACHE = __PRECACHE__;
+const CACHE = `dicompeek-${VERSION}`;
+const SCOPE = new URL("./", self.location).href;
+const HASHES = new Map(PRECACHE.map(({ path, sha256 }) => [new URL(path, SCOPE).href, sha256]));
+
+async function sha256Hex(buffer) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", buffer));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// All files or none: a file that is missing or differs from this build's hash fails the install.
+async function precache() {
+  const cache = await caches.open(CACHE);
+  for (const [url, expected] of HASHES) {
+    const response = await fetch(url, { cache: "no-store", credentials: "same-origin" });
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    const body = await response.arrayBuffer();
+    const actual = await sha256Hex(body);
+    if (actual !== expected) throw new Error(`${url}: content differs from this build (another build is being served)`);
+    const headers = new Headers(response.headers);
+    await cache.put(url, new Response(body, { status: 200, headers }));
+  }
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(precache().catch(async (error) => {
+    await caches.delete(CACHE);
+    throw error;
+  }));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("dicompeek-") && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "activate-new-version") self.skipWaiting();
+  else if (event.data === "version") event.source.postMessage({ version: VERSION, files: HASHES.size });
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  url.hash = "";
+  if (url.origin !== self.location.origin) return;  // the CSP blocks these anyway
+  let key = url.href.split("?")[0];
+  if (request.mode === "navigate" && key === SCOPE) key = new URL("index.html", SCOPE).href;
+  if (!HASHES.has(key)) return;  // not part of the app: the network as usual
+  event.respondWith((async () => {
+    const cached = await caches.match(key, { cacheName: CACHE });
+    return cached || fetch(request);
+  })());
+});
