@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
+from dicompeek import worker_api
 from dicompeek.index import Index
 from dicompeek.review import review
+from dicompeek.review_merge import merge, plan, reruns, review_part
 from registry import deidentified, pydicom_file, small_dataset, zip_bytes
 
 NAME, MRN, BIRTH, ACCESSION = "Kowalski^Janina", "MRN778812", "19610523", "ACC99812"
@@ -188,6 +193,112 @@ def test_two_patients_and_one_id_with_two_names_are_inconsistent(tmp_path):
     assert found["consistency:patients"]["title"] == "2 patients in this zip"
     assert sorted(values(found["consistency:same-id:1"])) == ["Ab^Cd / ", "Ef^Gh / "]
     assert "consistency:study:1" in found
+
+
+def test_a_leak_is_found_in_a_file_reviewed_before_the_file_it_identifies(tmp_path):
+    early = small_dataset(patient_name="Ab^Cd", patient_id="ID1")
+    early.ImageComments = f"same patient as {MRN}"
+    found = by_id(reviewed(tmp_path, {"a.dcm": early, "b.dcm": identified()}))
+    assert values(found["leak:patient-id:(0020,4000)"]) == [f"same patient as {MRN}"]
+
+
+# -- the review in parts, as the browser's workers run it ----------------------------------------
+
+def planted_zip() -> dict:
+    """Two patients, three series, identifiers planted at every depth, a nested name that leaks into
+    later files, private blocks, claims, pixel risks and non-DICOM entries."""
+    files: dict = {}
+    study, series = generate_uid(), [generate_uid() for _ in range(3)]
+    for i in range(9):
+        ds = identified(StudyInstanceUID=study, SeriesInstanceUID=series[i % 3], InstanceNumber=i,
+                        StudyDate=f"2024010{i + 1}", SeriesDescription=f"series {i % 3}")
+        if i % 3 == 1:
+            ds.Modality, ds.SOPClassUID = "US", "1.2.840.10008.5.1.4.1.1.6.1"
+        if i == 1:
+            inner = Dataset()
+            inner.PatientName = "Nowak^Adam"  # only here: a token found while walking
+            ds.OtherPatientIDsSequence = [inner]
+        if i in (4, 8):
+            ds.ImageComments = "compare with nowak's scan"  # found only once NOWAK is known
+        if i % 2:
+            block = ds.private_block(0x0099, "ACME 1.0", create=True)
+            block.add_new(0x01, "LO", f"patient {MRN} #{i}")
+            block.add_new(0x02, "OB", bytes(100 + i))
+        if i == 5:
+            ds.PatientIdentityRemoved, ds.BurnedInAnnotation = "YES", "YES"
+        files[f"KOWALSKI/{i:02}.dcm"] = ds
+    files["other/a.dcm"] = small_dataset(patient_name="Ef^Gh", patient_id=MRN, study_uid=study)
+    files["other/notes.txt"] = b"Janina Kowalski"
+    files["other/broken.dcm"] = b"\0" * 128 + b"DICM" + b"\2\0"
+    return files
+
+
+def reviewed_in_parts(index: Index, parts: int) -> dict:
+    """Plan, parts, reruns and merge, each result through JSON as between workers."""
+    through_json = lambda data: json.loads(json.dumps(data))  # noqa: E731
+    split = through_json(plan(index, parts))
+    states = [through_json(review_part(index, records, split["tokens"])) for records in split["parts"]]
+    for number, tokens in through_json(reruns(split["tokens"], [s["found"] for s in states])):
+        states[number] = through_json(review_part(index, split["parts"][number], tokens))
+    return through_json(merge(index, states))
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 20])
+def test_a_review_in_parts_merges_into_the_single_pass_report(tmp_path, parts):
+    (tmp_path / "x.zip").write_bytes(zip_bytes(planted_zip()))
+    index = Index()
+    try:
+        index.add([str(tmp_path / "x.zip")])
+        index.run()
+        single = json.loads(json.dumps(review(index)))
+        merged = reviewed_in_parts(index, parts)
+    finally:
+        index.close()
+    found = by_id(single)
+    assert values(found["leak:name:(0020,4000)"]) == ["compare with nowak's scan"]  # the nested token worked
+    assert found["leak:name:(0020,4000)"]["files"] == 2 and found["consistency:patients"]
+    assert [f["id"] for f in merged["findings"]] == [f["id"] for f in single["findings"]]
+    for mine, theirs in zip(merged["findings"], single["findings"]):
+        assert mine == theirs, mine["id"]
+    assert merged == single
+
+
+def test_review_parts_find_nested_tokens_and_only_later_parts_are_reviewed_again():
+    seed = [["KOWALSKI", "name"]]
+    assert reruns(seed, [[], [], []]) == []
+    assert reruns(seed, [[["NOWAK", "name"]], [], [["ADAM", "name"]]]) == [
+        [1, [["KOWALSKI", "name"], ["NOWAK", "name"]]], [2, [["KOWALSKI", "name"], ["NOWAK", "name"]]]]
+
+
+def test_the_worker_api_reviews_in_parts_like_in_one_pass(tmp_path):
+    (tmp_path / "x.zip").write_bytes(zip_bytes(planted_zip()))
+    call = lambda name, *args: json.loads(worker_api.call(name, json.dumps(args)))  # noqa: E731
+    try:
+        call("add_paths", [str(tmp_path / "x.zip")])
+        while not call("index_step", 1.0)["finished"]:
+            pass
+        single = call("privacy_review")
+        split = call("review_plan", 2)
+        assert len(split["parts"]) == 2 and sum(map(len, split["parts"])) == single["files_reviewed"]
+        states = [call("review_part", records, split["tokens"]) for records in split["parts"]]
+        for number, tokens in call("review_reruns", split["tokens"], [s["found"] for s in states]):
+            states[number] = call("review_part", split["parts"][number], tokens)
+        assert call("privacy_review", states) == single
+        assert json.loads(call("review_report", "json")["text"]) == single
+    finally:
+        call("reset")
+
+
+def test_a_zip_without_dicom_is_planned_as_no_parts(tmp_path):
+    (tmp_path / "x.zip").write_bytes(zip_bytes({"a.txt": b"hello"}))
+    index = Index()
+    try:
+        index.add([str(tmp_path / "x.zip")])
+        index.run()
+        assert plan(index, 4)["parts"] == []
+        assert merge(index, []) == review(index)
+    finally:
+        index.close()
 
 
 # -- real data -------------------------------------------------------------------------------

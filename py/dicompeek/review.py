@@ -6,8 +6,11 @@ and applies PS3.15 Table E.1-1 (:mod:`.confidentiality`) plus checks the table c
 express: de-identification claims against what is present, the patient's name / IDs / birth
 date / accession number turning up elsewhere (other values, private values, zip entry paths),
 UID roots and timestamps, pixel-level risk flags, non-DICOM content and consistency across
-files. :class:`Reviewer` collects one file at a time (``add``), so it can also run during
-indexing; ``finish`` gives the report.
+files. :class:`Reviewer` is first told every file's identity (``seed``: names, IDs, birth
+dates and accession numbers from the index), then collects one file at a time (``add``);
+``finish`` gives the report. Seeding first means a leak is found even in a file reviewed before
+its patient's own file, and lets the review run in parts, one per browser worker, whose states
+merge into this same report (:mod:`.review_merge`).
 
 The report (``SCHEMA_VERSION`` 1; keys are never renamed, only added)::
 
@@ -39,7 +42,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydicom.dataelem import RawDataElement
@@ -49,7 +52,7 @@ from pydicom.dataset import Dataset
 from .confidentiality import PROFILE, Profile
 from .index import DicomRecord, Index, OtherRecord
 from .instances import read_instance
-from .review_findings import File, Finding
+from .review_findings import MAX_FILES, File, Finding
 from .review_rules import (BINARY_VRS, EXTRA_OPTION_CODES, IDENTITY_SOURCES, SR_SOP_PREFIX, TEXT_VRS, UID_TIMESTAMP,
                            action_text, id_token, leak_pattern, looks_like_real_name, name_tokens, risky_pixels,
                            rule_for, uid_root, vr_of)
@@ -58,6 +61,9 @@ from .tags import tag_text
 SCHEMA_VERSION = 1
 #: Binary private values up to this size are also searched (as Latin-1) for the patient's identity.
 SEARCH_BINARY = 64 * 1024
+#: Every field of an index record that :class:`Reviewer` reads (a review part is sent only these).
+REVIEW_FIELDS = ("PatientName", "PatientID", "PatientBirthDate", "AccessionNumber", "StudyInstanceUID",
+                 "SeriesInstanceUID", "SeriesDescription", "Modality", "SOPClassUID", "SOPInstanceUID", "Rows")
 _KIND_TEXT = {"name": "The patient's name", "patient-id": "The patient ID", "birth-date": "The birth date",
               "accession": "The accession number"}
 
@@ -70,16 +76,46 @@ class Reviewer:
         self.files = 0
         self._findings: dict[tuple, Finding] = {}
         self._tokens: dict[str, str] = {}  # upper-case token -> kind
+        self._found: list[tuple[str, str]] = []  # tokens first learnt from a nested source, in order
         self._pattern: re.Pattern[str] | None = None
         self._pattern_tokens = 0
         self._paths: list[File] = []
         self._series: dict[tuple[str, str], dict[str, Any]] = {}
         self._people: dict[tuple[str, str, str], list[File]] = {}  # (id, name, birth date) -> files
-        self._studies: dict[str, set[tuple[str, str, str]]] = {}
+        self._studies: dict[str, dict[tuple[str, str, str], None]] = {}  # ordered: deterministic report
         self._dates: Counter[str] = Counter()  # YYYYMMDD of every DA/DT value except birth dates
         self._codes = {o.code: o for o in profile.options}
 
+    # -- before the files ---------------------------------------------------------------------
+
+    def seed(self, records: Iterable[DicomRecord]) -> None:
+        """Learn the identity of every file before any is walked (from the index's fields)."""
+        for record in records:
+            self._identity(record.fields)
+
+    def seed_tokens(self, tokens: Iterable[tuple[str, str] | list[str]]) -> None:
+        """Learn (token, kind) pairs, e.g. :meth:`tokens` of a reviewer seeded elsewhere."""
+        for token, kind in tokens:
+            self._tokens.setdefault(token, kind)
+
+    def tokens(self) -> list[tuple[str, str]]:
+        """Every (token, kind) searched for so far, in the order learnt."""
+        return list(self._tokens.items())
+
     # -- one file -------------------------------------------------------------------------
+
+    def review_files(self, index: Index, records: Iterable[DicomRecord],
+                     read: Callable[..., Dataset] = read_instance) -> None:
+        """Read and :meth:`add` each record's header; a file unreadable now is reported as such."""
+        with warnings.catch_warnings():  # pydicom's complaints about values were shown when indexing
+            warnings.simplefilter("ignore")
+            for record in records:
+                try:
+                    ds = read(index, record.entry, pixels=False)
+                except Exception as exc:  # indexed once, unreadable now (changed on disk?): say so
+                    self.add_other(OtherRecord(record.location, record.size, "unreadable", str(exc)))
+                    continue
+                self.add(record, ds)
 
     def add(self, record: DicomRecord, ds: Dataset) -> None:
         """Review one DICOM file: ``ds`` is its whole header (pixel data need not be read)."""
@@ -94,11 +130,7 @@ class Reviewer:
                                           "files": [], "burned": Counter(), "recognizable": Counter(),
                                           "overlay": 0, "icon": 0, "risk": None, "images": 0}
         self._read_claims(ds, f)
-        name, pid = str(fields.get("PatientName") or ""), str(fields.get("PatientID") or "")
-        birth = str(fields.get("PatientBirthDate") or "")
-        for kind, text in (("name", name), ("patient-id", pid), ("birth-date", birth),
-                           ("accession", str(fields.get("AccessionNumber") or ""))):
-            self._add_token(kind, text)
+        name, pid, birth = self._identity(fields)  # already known when seeded
         if len(self._tokens) != self._pattern_tokens:
             self._pattern, self._pattern_tokens = leak_pattern(self._tokens), len(self._tokens)
         meta = getattr(ds, "file_meta", None)
@@ -108,10 +140,10 @@ class Reviewer:
         self._after_walk(ds, fields, f, series, name)
         if name or pid or birth:
             people = self._people.setdefault((pid, name, birth), [])
-            if len(people) < 20:
+            if len(people) < MAX_FILES:
                 people.append(f)
             if key[0]:
-                self._studies.setdefault(key[0], set()).add((pid, name, birth))
+                self._studies.setdefault(key[0], {})[(pid, name, birth)] = None
 
     def add_other(self, other: OtherRecord) -> None:
         """A non-DICOM, unreadable or not-indexed entry: content this review could not read."""
@@ -152,7 +184,7 @@ class Reviewer:
                 self._apply(rule, ds, tag, vr, text, value, parents, prefix, f)
             if text is not None and pattern is not None:
                 if tag in IDENTITY_SOURCES:
-                    if parents and self._add_token(IDENTITY_SOURCES[tag], text):
+                    if parents and self._add_token(IDENTITY_SOURCES[tag], text, found=True):
                         self._pattern_tokens = -1  # rebuilt before the next file
                 else:
                     match = pattern.search(text)
@@ -325,7 +357,7 @@ class Reviewer:
         burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
         recognizable = str(ds.get("RecognizableVisualFeatures", "") or "").strip().upper()
         modality, sop = str(fields.get("Modality") or ""), str(fields.get("SOPClassUID") or "")
-        series["files"].append(f) if len(series["files"]) < 20 else None
+        series["files"].append(f) if len(series["files"]) < MAX_FILES else None
         series["burned"][burned] += 1
         series["recognizable"][recognizable] += 1
         series["overlay"] += f.overlay
@@ -381,12 +413,23 @@ class Reviewer:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _add_token(self, kind: str, text: str) -> bool:
+    def _identity(self, fields: dict[str, Any]) -> tuple[str, str, str]:
+        """(name, patient ID, birth date) of a file; they and its accession number become tokens."""
+        name, pid = str(fields.get("PatientName") or ""), str(fields.get("PatientID") or "")
+        birth = str(fields.get("PatientBirthDate") or "")
+        for kind, text in (("name", name), ("patient-id", pid), ("birth-date", birth),
+                           ("accession", str(fields.get("AccessionNumber") or ""))):
+            self._add_token(kind, text)
+        return name, pid, birth
+
+    def _add_token(self, kind: str, text: str, found: bool = False) -> bool:
         tokens = name_tokens(text) if kind == "name" else [id_token(text)]
         added = False
         for token in tokens:
             if token and token not in self._tokens:
                 self._tokens[token] = kind
+                if found:
+                    self._found.append((token, kind))
                 added = True
         return added
 
@@ -406,17 +449,11 @@ class Reviewer:
 
 
 def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dict[str, Any]:
-    """Review everything indexed in ``index``: every DICOM header in full, then the other entries."""
+    """Review everything indexed in ``index`` in one pass: every DICOM header in full, then the
+    other entries (the CLI's way; the browser splits it, see :mod:`.review_merge`)."""
     reviewer = Reviewer()
-    with warnings.catch_warnings():  # pydicom's complaints about values were shown when indexing
-        warnings.simplefilter("ignore")
-        for record in index.dicom:
-            try:
-                ds = read(index, record.entry, pixels=False)
-            except Exception as exc:  # indexed once, unreadable now (changed on disk?): say so
-                reviewer.add_other(OtherRecord(record.location, record.size, "unreadable", str(exc)))
-                continue
-            reviewer.add(record, ds)
+    reviewer.seed(index.dicom)
+    reviewer.review_files(index, index.dicom, read)
     for other in index.others:
         reviewer.add_other(other)
     return reviewer.finish()

@@ -13,6 +13,8 @@ MAX_ENTRIES = 20
 MAX_LOCATIONS = 5
 MAX_SERIES = 10
 MAX_VALUES = 20
+#: Files kept per series and per patient, for the findings made from totals.
+MAX_FILES = 20
 #: Distinct values counted per finding; beyond this new values are not counted (the report says so).
 VALUE_CAP = 1000
 

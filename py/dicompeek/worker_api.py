@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from .index import Index
 from .review import review
+from .review_merge import merge as merge_review, plan as plan_review, reruns, review_part as review_one_part
 from .review_report import report_csv, report_html
 from .summary import build_summary
 from .tag_browser import TagBrowser
@@ -107,10 +108,27 @@ def instances() -> list[dict[str, Any]]:
     return _tags.instances()
 
 
-def privacy_review() -> dict[str, Any]:
-    """Review everything loaded for what can identify a person (see dicompeek.review)."""
+def review_plan(parts: int) -> dict[str, Any]:
+    """Worker 0: the tokens to search for and the DICOM files cut into ``parts`` runs, one per
+    worker, so that every core reviews (see dicompeek.review_merge)."""
+    return plan_review(_index, parts)
+
+
+def review_part(records: list[dict[str, Any]], tokens: list[list[str]]) -> dict[str, Any]:
+    """Any worker: review one part of a plan (every worker can read every entry); its state."""
+    return review_one_part(_index, records, tokens)
+
+
+def review_reruns(tokens: list[list[str]], found: list[list[list[str]]]) -> list[list[Any]]:
+    """[part, tokens] of the parts to review again because an earlier part found nested tokens."""
+    return reruns(tokens, found)
+
+
+def privacy_review(states: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Review everything loaded for what can identify a person (see dicompeek.review): in one
+    pass here, or (worker 0) by merging the states of :func:`review_part` in part order."""
     global _review
-    _review = review(_index)
+    _review = review(_index) if states is None else merge_review(_index, states)
     return _review
 
 
@@ -145,6 +163,9 @@ _API: dict[str, Callable[..., Any]] = {
     "series_csv": series_csv,
     "compare": compare,
     "instances": instances,
+    "review_plan": review_plan,
+    "review_part": review_part,
+    "review_reruns": review_reruns,
     "privacy_review": privacy_review,
     "review_report": review_report,
 }
