@@ -36,7 +36,7 @@ export class ReviewPanel {
     document.getElementById("review-findings").replaceChildren();
     const started = performance.now();
     try {
-      this.result = await this.client.request("privacy_review");
+      this.result = await this.#review();
     } catch (error) {
       setText("review-verdict", `The review failed: ${error.message}`);
       return;
@@ -49,6 +49,24 @@ export class ReviewPanel {
 
   close() {
     this.root.hidden = true;
+  }
+
+  // On every worker at once, as indexing is (py/dicompeek/review_merge.py): worker 0 plans
+  // (identity tokens of all files; one run of files per worker), each worker reviews its run,
+  // runs after one that found a name nested in a sequence are reviewed again with it, and
+  // worker 0 merges the parts in order into the same report a single pass gives.
+  async #review() {
+    const client = this.client;
+    const plan = await client.request("review_plan", client.workerCount);
+    const files = plan.parts.reduce((total, part) => total + part.length, 0);
+    const on = plan.parts.length > 1 ? ` on ${plan.parts.length} workers` : "";
+    setText("review-verdict", `Reviewing ${files.toLocaleString("en")} files${on}…`);
+    const part = (number, tokens) => client.requestOn(number, "review_part", plan.parts[number], tokens);
+    const states = await Promise.all(plan.parts.map((_, number) => part(number, plan.tokens)));
+    const again = await client.request("review_reruns", plan.tokens, states.map((state) => state.found));
+    await Promise.all(again.map(async ([number, tokens]) => { states[number] = await part(number, tokens); }));
+    setText("review-verdict", `Merging the review of ${files.toLocaleString("en")} files…`);
+    return client.request("privacy_review", states);
   }
 
   /** Forget the last review (new files, or cleared). */

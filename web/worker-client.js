@@ -37,10 +37,19 @@ export class WorkerClient extends EventTarget {
 
   /** Ask worker 0 (which holds the merged index) for the viewer: series, render, probe. */
   request(name, ...args) {
+    return this.requestOn(0, name, ...args);
+  }
+
+  /**
+   * Ask worker `index` (0 … workerCount - 1). Every worker holds every picked entry, so any
+   * can read any file; only worker 0 holds the merged records. The privacy review runs a
+   * part on each worker this way (review.js).
+   */
+  requestOn(index, name, ...args) {
     const id = ++this.#nextRequest;
     return new Promise((resolve, reject) => {
       this.#replies.set(id, { resolve, reject });
-      this.#workers[0].postMessage({ op: "request", id, name, args });
+      this.#workers[index].postMessage({ op: "request", id, name, args });
     });
   }
 
