@@ -27,6 +27,10 @@ self.onmessage = (event) => {
   else pending.push(message);
 };
 
+// Python's WebAssembly memory in bytes. It never shrinks, so it is the worker's peak;
+// the memory test reads it through the worker's global scope.
+self.pythonMemoryBytes = () => (pyodide && pyodide._module ? pyodide._module.HEAPU8.length : 0);
+
 function post(message) {
   self.postMessage(message);
 }

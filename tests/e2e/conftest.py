@@ -81,6 +81,16 @@ class App:
         self.page.click("#demo")
         self.wait_for_summary(before)
 
+    def reset_views(self) -> None:
+        """Close what an earlier test left open (viewer, tag panel, its search) on the shared page."""
+        page = self.page
+        if page.is_visible("#tags"):
+            page.click("#viewer-tags")
+        page.evaluate("() => { const search = document.getElementById('tags-search');"
+                      " search.value = ''; search.dispatchEvent(new Event('input')); }")
+        if page.is_visible("#viewer"):
+            page.click("#viewer-close")
+
     def clear(self) -> None:
         if self.page.is_disabled("#clear"):
             return
@@ -122,6 +132,7 @@ def app(browser, site_url):
 
 @pytest.fixture
 def clean_app(app):
+    app.reset_views()
     app.clear()
     yield app
 
