@@ -202,6 +202,26 @@ def test_a_leak_is_found_in_a_file_reviewed_before_the_file_it_identifies(tmp_pa
     assert values(found["leak:patient-id:(0020,4000)"]) == [f"same patient as {MRN}"]
 
 
+def test_repeated_values_are_judged_under_each_files_own_claims(tmp_path):
+    claims = identified(PatientAddress="1 Main St", PatientIdentityRemoved="YES",
+                        LongitudinalTemporalInformationModified="REMOVED")
+    files = {"0.dcm": identified(PatientAddress="1 Main St"), "1.dcm": claims,
+             "2.dcm": identified(PatientAddress="1 Main St")}
+    found = by_id(reviewed(tmp_path, files))
+    assert found["element:(0010,1040)"]["files"] == 3 and found["element:(0010,1040)"]["values"][0]["count"] == 3
+    assert found["claim:removed:(0010,1040)"]["files"] == 1
+    assert found["claim:dates-removed"]["files"] == 1 and found["dates:(0008,0020)"]["files"] == 3
+
+
+def test_standard_text_elements_written_as_un_are_read_as_their_own_vr(tmp_path):
+    ds = identified()
+    ds.add_new(0x00080080, "UN", b"St Elsewhere")
+    ds.add_new(0x00200052, "UN", b"1.3.12.2.1107.5.2.32.35162.1")
+    found = by_id(reviewed(tmp_path, {"1.dcm": ds}))
+    assert values(found["element:(0008,0080)"]) == ["St Elsewhere"]
+    assert "1.3.12.2.1107.5.2.32.35162.1" in values(found["uid-root:1.3.12.2.1107.5"])
+
+
 # -- the review in parts, as the browser's workers run it ----------------------------------------
 
 def planted_zip() -> dict:

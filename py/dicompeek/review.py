@@ -45,15 +45,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
-from pydicom.datadict import dictionary_description
 from pydicom.dataset import Dataset
 
 from .confidentiality import PROFILE, Profile
 from .index import DicomRecord, Index, OtherRecord
 from .instances import read_instance
-from .review_findings import MAX_FILES, File, Finding
+from .review_findings import MAX_FILES, File, Finding, finding_id
 from .review_rules import (BINARY_VRS, EXTRA_OPTION_CODES, IDENTITY_SOURCES, SR_SOP_PREFIX, TEXT_VRS, UID_TIMESTAMP,
+                           clip, describe, element_info, standard_element, value_text,
                            action_text, id_token, leak_pattern, looks_like_real_name, name_tokens, risky_pixels,
                            rule_for, uid_root, vr_of)
 from .tags import tag_text
@@ -61,6 +62,10 @@ from .tags import tag_text
 SCHEMA_VERSION = 1
 #: Binary private values up to this size are also searched (as Latin-1) for the patient's identity.
 SEARCH_BINARY = 64 * 1024
+#: Distinct top-level values remembered with their hits (:meth:`Reviewer._walk`), and the longest.
+MEMO_SIZE, MEMO_VALUE = 20_000, 256
+#: Categories whose effects are more than hits (a file's flags): never replayed from the memo.
+_UNSHARED = frozenset({"pixels", "document"})
 #: Every field of an index record that :class:`Reviewer` reads (a review part is sent only these).
 REVIEW_FIELDS = ("PatientName", "PatientID", "PatientBirthDate", "AccessionNumber", "StudyInstanceUID",
                  "SeriesInstanceUID", "SeriesDescription", "Modality", "SOPClassUID", "SOPInstanceUID", "Rows")
@@ -76,6 +81,7 @@ class Reviewer:
         self.files = 0
         self._findings: dict[tuple, Finding] = {}
         self._tokens: dict[str, str] = {}  # upper-case token -> kind
+        self._seeded = False  # every file's identity known before the walk (then add() learns none)
         self._found: list[tuple[str, str]] = []  # tokens first learnt from a nested source, in order
         self._pattern: re.Pattern[str] | None = None
         self._pattern_tokens = 0
@@ -85,16 +91,21 @@ class Reviewer:
         self._studies: dict[str, dict[tuple[str, str, str], None]] = {}  # ordered: deterministic report
         self._dates: Counter[str] = Counter()  # YYYYMMDD of every DA/DT value except birth dates
         self._codes = {o.code: o for o in profile.options}
+        # (file flags the rules read) -> {(tag, VR, raw value): [(finding or None for a date, value)]}
+        self._memos: dict[tuple, dict[tuple[int, str, bytes], list[tuple[Finding | None, Any]]]] = {}
+        self._tape: list[tuple[Finding | None, Any]] | None = None  # the hits of the value being remembered
 
     # -- before the files ---------------------------------------------------------------------
 
     def seed(self, records: Iterable[DicomRecord]) -> None:
         """Learn the identity of every file before any is walked (from the index's fields)."""
+        self._seeded = True
         for record in records:
             self._identity(record.fields)
 
     def seed_tokens(self, tokens: Iterable[tuple[str, str] | list[str]]) -> None:
         """Learn (token, kind) pairs, e.g. :meth:`tokens` of a reviewer seeded elsewhere."""
+        self._seeded = True
         for token, kind in tokens:
             self._tokens.setdefault(token, kind)
 
@@ -130,13 +141,15 @@ class Reviewer:
                                           "files": [], "burned": Counter(), "recognizable": Counter(),
                                           "overlay": 0, "icon": 0, "risk": None, "images": 0}
         self._read_claims(ds, f)
-        name, pid, birth = self._identity(fields)  # already known when seeded
+        name, pid, birth = self._identity(fields, learn=not self._seeded)  # seeded: known already
         if len(self._tokens) != self._pattern_tokens:
             self._pattern, self._pattern_tokens = leak_pattern(self._tokens), len(self._tokens)
+            self._memos.clear()  # remembered under the old tokens
+        memo = self._memos.setdefault((f.deidentified, f.dates_removed, f.options), {})
         meta = getattr(ds, "file_meta", None)
         if meta:
-            self._walk(meta, (), "", f)
-        self._walk(ds, (), "", f)
+            self._walk(meta, (), "", f, memo)
+        self._walk(ds, (), "", f, memo)
         self._after_walk(ds, fields, f, series, name)
         if name or pid or birth:
             people = self._people.setdefault((pid, name, birth), [])
@@ -160,8 +173,14 @@ class Reviewer:
 
     # -- the walk ---------------------------------------------------------------------------
 
-    def _walk(self, ds: Dataset, parents: tuple[int, ...], prefix: str, f: File) -> None:
-        """One pass over ``ds``; sequences are walked item by item with the path of each."""
+    def _walk(self, ds: Dataset, parents: tuple[int, ...], prefix: str, f: File, memo: dict | None = None) -> None:
+        """One pass over ``ds``; sequences are walked item by item with the path of each.
+
+        Most top-level values repeat from file to file (a series shares its dates, descriptions,
+        UIDs), and what a value hits depends only on it, the tokens and the file's claims (the key
+        of ``memo``): so the hits of an ASCII text value are remembered the first time and replayed
+        after, which makes the walk several times faster. Nested values are always worked out.
+        """
         pattern = self._pattern
         creators: dict[int, str] = {}
         for tag, elem in ds.items():
@@ -170,27 +189,53 @@ class Reviewer:
             if value is None or (not value and value != 0):
                 continue
             vr = (elem.VR or vr_of(tag)) if type(elem) is RawDataElement else elem.VR
+            if vr == "UN" and not tag >> 16 & 1 and vr_of(tag) in TEXT_VRS:
+                vr = vr_of(tag)  # a standard text element written as UN is read as its own VR
             if vr == "SQ":
                 self._sequence(ds, tag, parents, prefix, f)
                 continue
             if tag >> 16 & 1:
                 self._private(ds, tag, vr, value, parents, prefix, f, creators, pattern)
                 continue
-            text = _text(ds, tag, value) if vr in TEXT_VRS else None
-            if text == "":
-                continue
-            rule = rule_for(tag)
-            if rule.category:
-                self._apply(rule, ds, tag, vr, text, value, parents, prefix, f)
-            if text is not None and pattern is not None:
-                if tag in IDENTITY_SOURCES:
-                    if parents and self._add_token(IDENTITY_SOURCES[tag], text, found=True):
-                        self._pattern_tokens = -1  # rebuilt before the next file
-                else:
-                    match = pattern.search(text)
-                    if match:
-                        where = rule.name or f"{_describe(tag)} {tag_text(tag)}"
-                        self._leak(match, text, tag, where, parents, prefix, f)
+            if memo is not None and type(value) is bytes and vr in TEXT_VRS and len(value) <= MEMO_VALUE:
+                key = (tag, vr, value)
+                tape = memo.get(key)
+                if tape is not None:
+                    for finding, shown in tape:
+                        if finding is None:
+                            self._dates[shown] += 1
+                        else:
+                            finding.hit(f, shown)
+                    continue
+                if value.isascii() and rule_for(tag).category not in _UNSHARED:
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()
+                    self._tape = memo[key] = []
+                    try:
+                        self._value(ds, tag, vr, value, parents, prefix, f, pattern)
+                    finally:
+                        self._tape = None
+                    continue
+            self._value(ds, tag, vr, value, parents, prefix, f, pattern)
+
+    def _value(self, ds: Dataset, tag: int, vr: str, value: Any, parents: tuple[int, ...], prefix: str, f: File,
+               pattern: re.Pattern[str] | None) -> None:
+        """One standard element that is not a sequence: its rule, then the search for leaks."""
+        text = value_text(ds, tag, value) if vr in TEXT_VRS else None
+        if text == "":
+            return
+        rule = rule_for(tag)
+        if rule.category:
+            self._apply(rule, ds, tag, vr, text, value, parents, prefix, f)
+        if text is not None and pattern is not None:
+            if tag in IDENTITY_SOURCES:
+                if parents and self._add_token(IDENTITY_SOURCES[tag], text, found=True):
+                    self._pattern_tokens = -1  # rebuilt before the next file
+            else:
+                match = pattern.search(text)
+                if match:
+                    where = rule.name or f"{describe(tag)} {tag_text(tag)}"
+                    self._leak(match, text, tag, where, parents, prefix, f)
 
     def _sequence(self, ds: Dataset, tag: int, parents: tuple[int, ...], prefix: str, f: File) -> None:
         items = ds[tag].value
@@ -209,7 +254,7 @@ class Reviewer:
                parents: tuple[int, ...], prefix: str, f: File) -> None:
         category = rule.category
         if category == "uids":
-            for uid in text.split("\\"):
+            for uid in (text or "").split("\\"):
                 self._uid(uid.strip(), rule, tag, parents, prefix, f)
             return
         if category == "pixels":
@@ -224,12 +269,14 @@ class Reviewer:
             self._hit(("document",), f, text, "high", "non-dicom", "Encapsulated documents, not reviewed",
                       "An embedded PDF or CDA document is often a report with the patient's name, "
                       "addresses and dates on it; this review does not read inside it "
-                      f"({action_text(rule.action)}).", lambda: _element(rule, tag, parents, prefix))
+                      f"({action_text(rule.action)}).", lambda: element_info(rule, tag, parents, prefix))
             return
         if category == "dates":
             for part in text.split("\\"):
                 if len(part) >= 8 and part[:8].isdigit() and vr != "TM":
                     self._dates[part[:8]] += 1
+                    if self._tape is not None:
+                        self._tape.append((None, part[:8]))
             self._hit(("dates-summary",), f, None, "info", "dates", "", "")
             if f.dates_removed:
                 self._hit(("claim", "dates-removed"), f, f"{rule.name}: {text}", "high", "identity-claim",
@@ -244,7 +291,7 @@ class Reviewer:
                       f"Says de-identified, but {rule.name} is still present",
                       f"The file claims de-identification ({', '.join(f.claim_names) or 'Patient Identity Removed YES'}); "
                       f"{action_text('X')} for this element, and no claimed option keeps it.",
-                      lambda: _element(rule, tag, parents, prefix))
+                      lambda: element_info(rule, tag, parents, prefix))
 
     def _element(self, rule, tag: int, text: str, parents: tuple[int, ...], prefix: str, f: File) -> None:
         key = (rule.category, parents + (tag,))
@@ -256,8 +303,10 @@ class Reviewer:
             if rule.category == "element" and rule.severity == "high":
                 why = "A direct identifier"
             finding = self._new(key, rule.severity, rule.category, f"{rule.name} {tag_text(tag)}",
-                                f"{why}; {action_text(rule.action)}.", _element(rule, tag, parents, prefix))
+                                f"{why}; {action_text(rule.action)}.", element_info(rule, tag, parents, prefix))
         finding.hit(f, text)
+        if self._tape is not None:
+            self._tape.append((finding, text))
 
     def _uid(self, uid: str, rule, tag: int, parents: tuple[int, ...], prefix: str, f: File) -> None:
         if not uid or uid.startswith(("1.2.840.10008.", "2.25.")):
@@ -267,13 +316,13 @@ class Reviewer:
             self._hit(("uid-root", root[0]), f, uid, root[2], "uids", f"UIDs under the root {root[0]} ({root[1]})",
                       "A UID root names the organisation or product that made the UID: original UIDs "
                       "point back to the site's archive (E.1-1 action U: replace with new UIDs).",
-                      lambda: _element(rule, tag, parents, prefix))
+                      lambda: element_info(rule, tag, parents, prefix))
         stamp = UID_TIMESTAMP.search(uid)
         if stamp is not None:
             self._hit(("uid-time",), f, uid, "medium", "uids", "UIDs with a date and time in them",
                       f"A component such as {stamp.group(1)} (YYYYMMDDhhmmss) gives away when the data "
                       "was made, even where the date elements were removed.",
-                      lambda: _element(rule, tag, parents, prefix))
+                      lambda: element_info(rule, tag, parents, prefix))
 
     def _private(self, ds: Dataset, tag: int, vr: str, value: Any, parents: tuple[int, ...], prefix: str,
                  f: File, creators: dict[int, str], pattern: re.Pattern[str] | None) -> None:
@@ -281,12 +330,12 @@ class Reviewer:
         if number < 0x10:
             return
         if number <= 0xFF:
-            creators[group << 8 | number] = (_text(ds, tag, value) or "").strip()
+            creators[group << 8 | number] = (value_text(ds, tag, value) or "").strip()
             return
         creator = creators.get(group << 8 | number >> 8, "")
         binary = isinstance(value, bytes)
         if vr in TEXT_VRS:
-            text = _text(ds, tag, value)
+            text = value_text(ds, tag, value)
             shown = text
         elif binary and len(value) <= SEARCH_BINARY:
             text = value.decode("latin-1")
@@ -315,7 +364,7 @@ class Reviewer:
         kind = self._tokens.get(match.group(0).upper(), "name")
         element = None if tag is None else {"tag": tag_text(tag), "keyword": "", "name": where,
                                             "path": f"{prefix}{tag_text(tag)}"}
-        self._hit(("leak", kind, parents + (tag,) if tag is not None else "path"), f, _clip(text), "high", "cross-field",
+        self._hit(("leak", kind, parents + (tag,) if tag is not None else "path"), f, clip(text), "high", "cross-field",
                   f"{_KIND_TEXT[kind]} appears in {where}",
                   f"“{match.group(0)}” from the patient's identifying elements turns up here: removing those "
                   "elements alone would not hide who this is.", element)
@@ -323,9 +372,9 @@ class Reviewer:
     # -- per file, after the walk -------------------------------------------------------------
 
     def _read_claims(self, ds: Dataset, f: File) -> None:
-        removed = str(ds.get("PatientIdentityRemoved", "") or "").strip().upper()
+        removed = str(_get(ds, "PatientIdentityRemoved") or "").strip().upper()
         codes = []
-        for item in ds.get("DeidentificationMethodCodeSequence", None) or []:
+        for item in _get(ds, "DeidentificationMethodCodeSequence") or []:
             code = str(item.get("CodeValue", "") or "").strip()
             if code:
                 codes.append(code)
@@ -334,28 +383,28 @@ class Reviewer:
         f.claim_names = [self.profile.option_name(c) or EXTRA_OPTION_CODES.get(c) or c for c in codes]
         f.codes = frozenset(codes)
         f.deidentified = removed == "YES" or "113100" in codes
-        temporal = str(ds.get("LongitudinalTemporalInformationModified", "") or "").strip().upper()
+        temporal = str(_get(ds, "LongitudinalTemporalInformationModified") or "").strip().upper()
         f.dates_removed = temporal == "REMOVED"
         self._hit(("claim", "identity-removed"), f, removed or "(absent)", "info", "identity-claim",
-                  "Patient Identity Removed (0012,0062)", "", _std(0x00120062))
-        method = ds.get("DeidentificationMethod", None)
+                  "Patient Identity Removed (0012,0062)", "", standard_element(0x00120062))
+        method = _get(ds, "DeidentificationMethod")
         if method:
             values = method if isinstance(method, (list, tuple)) or hasattr(method, "__iter__") and \
                 not isinstance(method, str) else [method]
             self._hit(("claim", "method"), f, " / ".join(str(v) for v in values), "info", "identity-claim",
-                      "De-identification Method (0012,0063)", "What the file says was done to it.", _std(0x00120063))
+                      "De-identification Method (0012,0063)", "What the file says was done to it.", standard_element(0x00120063))
         for code, name in zip(codes, f.claim_names):
             self._hit(("claim", "codes"), f, f"{code} {name}", "info", "identity-claim",
                       "De-identification Method Code Sequence (0012,0064)",
-                      "The profile and options the file claims (CID 7050).", _std(0x00120064))
+                      "The profile and options the file claims (CID 7050).", standard_element(0x00120064))
         if temporal:
             self._hit(("claim", "temporal"), f, temporal, "info", "identity-claim",
                       "Longitudinal Temporal Information Modified (0028,0303)",
-                      "Whether dates were kept, shifted or removed, as the file says.", _std(0x00280303))
+                      "Whether dates were kept, shifted or removed, as the file says.", standard_element(0x00280303))
 
     def _after_walk(self, ds: Dataset, fields: dict[str, Any], f: File, series: dict[str, Any], name: str) -> None:
-        burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
-        recognizable = str(ds.get("RecognizableVisualFeatures", "") or "").strip().upper()
+        burned = str(_get(ds, "BurnedInAnnotation") or "").strip().upper()
+        recognizable = str(_get(ds, "RecognizableVisualFeatures") or "").strip().upper()
         modality, sop = str(fields.get("Modality") or ""), str(fields.get("SOPClassUID") or "")
         series["files"].append(f) if len(series["files"]) < MAX_FILES else None
         series["burned"][burned] += 1
@@ -376,7 +425,7 @@ class Reviewer:
                 self._hit(("claim", "real-name"), f, name, "high", "identity-claim",
                           "Says de-identified, but Patient's Name looks like a real name",
                           "Patient Identity Removed is YES or the basic profile is claimed, yet the name has a "
-                          "family and a given name that are not placeholders.", _std(0x00100010))
+                          "family and a given name that are not placeholders.", standard_element(0x00100010))
             if f.private:
                 keeps = "retain_safe_private" in f.options
                 self._hit(("claim", "private"), f, f"{f.private} private elements", "high", "identity-claim",
@@ -389,12 +438,12 @@ class Reviewer:
                 self._hit(("claim", "burned-in"), f, burned, "high", "identity-claim",
                           "Says de-identified, but Burned In Annotation is YES",
                           "Text burned into the pixels was not cleaned (no Clean Pixel Data Option claimed).",
-                          _std(0x00280301))
+                          standard_element(0x00280301))
             if recognizable == "YES" and "113102" not in f.codes:
                 self._hit(("claim", "recognizable"), f, recognizable, "high", "identity-claim",
                           "Says de-identified, but Recognizable Visual Features is YES",
                           "A face or other recognisable feature is in the pixels and the Clean Recognizable "
-                          "Visual Features Option is not claimed.", _std(0x00280302))
+                          "Visual Features Option is not claimed.", standard_element(0x00280302))
         for uid_key in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
             uid = str(fields.get(uid_key) or "")
             random = uid.startswith("2.25.")
@@ -413,10 +462,12 @@ class Reviewer:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _identity(self, fields: dict[str, Any]) -> tuple[str, str, str]:
+    def _identity(self, fields: dict[str, Any], learn: bool = True) -> tuple[str, str, str]:
         """(name, patient ID, birth date) of a file; they and its accession number become tokens."""
         name, pid = str(fields.get("PatientName") or ""), str(fields.get("PatientID") or "")
         birth = str(fields.get("PatientBirthDate") or "")
+        if not learn:
+            return name, pid, birth
         for kind, text in (("name", name), ("patient-id", pid), ("birth-date", birth),
                            ("accession", str(fields.get("AccessionNumber") or ""))):
             self._add_token(kind, text)
@@ -435,7 +486,7 @@ class Reviewer:
 
     def _new(self, key: tuple, severity: str, category: str, title: str, reason: str,
              element: dict[str, str] | None = None) -> Finding:
-        finding = self._findings[key] = Finding(_finding_id(key), severity, category, title, reason, element)
+        finding = self._findings[key] = Finding(finding_id(key), severity, category, title, reason, element)
         return finding
 
     def _hit(self, key: tuple, f: File, value: str | None, severity: str, category: str, title: str,
@@ -445,7 +496,19 @@ class Reviewer:
         if finding is None:
             finding = self._new(key, severity, category, title, reason, element() if callable(element) else element)
         finding.hit(f, value)
+        if self._tape is not None:
+            self._tape.append((finding, value))
         return finding
+
+
+def _get(ds: Dataset, keyword: str) -> Any:
+    """The value of a standard element, or None: an absent one (most files) costs two dict lookups,
+    not pydicom's keyword machinery and a KeyError."""
+    tag = _TAGS.get(keyword) or _TAGS.setdefault(keyword, tag_for_keyword(keyword))
+    return ds[tag].value if tag in ds._dict else None
+
+
+_TAGS: dict[str, int] = {}
 
 
 def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dict[str, Any]:
@@ -457,51 +520,3 @@ def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dic
     for other in index.others:
         reviewer.add_other(other)
     return reviewer.finish()
-
-
-def _text(ds: Dataset, tag: int, value: Any) -> str:
-    """A text value as one string (multiple values joined by backslashes), without padding."""
-    if isinstance(value, bytes):
-        if value.isascii():
-            return value.decode("ascii").strip(" \x00")
-        value = ds[tag].value  # pydicom decodes it in the dataset's character set
-    if isinstance(value, str):
-        return value.strip(" \x00")
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        return "\\".join(str(v) for v in value).strip(" \x00")
-    return str(value).strip(" \x00")
-
-
-def _describe(tag: int) -> str:
-    try:
-        return dictionary_description(tag)
-    except KeyError:
-        return "Unknown element"
-
-
-def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _element(rule, tag: int, parents: tuple[int, ...], prefix: str) -> dict[str, str]:
-    return {"tag": tag_text(tag), "keyword": rule.keyword, "name": rule.name, "path": f"{prefix}{tag_text(tag)}"}
-
-
-def _std(tag: int) -> dict[str, str]:
-    rule = rule_for(tag)
-    return {"tag": tag_text(tag), "keyword": rule.keyword, "name": rule.name, "path": tag_text(tag)}
-
-
-def _finding_id(key: tuple) -> str:
-    """A stable id from the finding's key: tags as (gggg,eeee), paths joined by '>'."""
-    parts = []
-    for part in key:
-        if isinstance(part, tuple):
-            parts.append(">".join(tag_text(t) for t in part))
-        elif isinstance(part, bool):
-            parts.append("yes" if part else "no")
-        elif isinstance(part, int):
-            parts.append(tag_text(part) if part > 0xFFFF else f"{part:04X}")
-        else:
-            parts.append(str(part))
-    return ":".join(p for p in parts if p != "")

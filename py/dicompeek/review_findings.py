@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .tags import tag_text
+
 MAX_ENTRIES = 20
 MAX_LOCATIONS = 5
 MAX_SERIES = 10
@@ -95,3 +97,18 @@ class Finding:
 
     def sort_key(self) -> tuple:
         return SEVERITY_ORDER[self.severity], CATEGORY_ORDER.get(self.category, 99), self.id
+
+
+def finding_id(key: tuple) -> str:
+    """A stable id from the finding's key: tags as (gggg,eeee), paths joined by '>'."""
+    parts = []
+    for part in key:
+        if isinstance(part, tuple):
+            parts.append(">".join(tag_text(t) for t in part))
+        elif isinstance(part, bool):
+            parts.append("yes" if part else "no")
+        elif isinstance(part, int):
+            parts.append(tag_text(part) if part > 0xFFFF else f"{part:04X}")
+        else:
+            parts.append(str(part))
+    return ":".join(p for p in parts if p != "")

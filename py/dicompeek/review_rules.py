@@ -14,11 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.datadict import dictionary_description
+from pydicom.dataset import Dataset
 
 from .confidentiality import PROFILE, Row
+from .tags import tag_text
 
 SEVERITIES = ("high", "medium", "low", "info")
 
@@ -244,3 +247,38 @@ def leak_pattern(tokens: dict[str, str]) -> re.Pattern[str] | None:
             escaped = rf"(?<![A-Za-z]){escaped}(?![A-Za-z])"
         alternatives.append(escaped)
     return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+# -- values and elements as the report shows them ----------------------------------------------
+
+def value_text(ds: Dataset, tag: int, value: Any) -> str:
+    """A text value as one string (multiple values joined by backslashes), without padding."""
+    if isinstance(value, bytes):
+        if value.isascii():
+            return value.decode("ascii").strip(" \x00")
+        value = ds[tag].value  # pydicom decodes it in the dataset's character set
+    if isinstance(value, str):
+        return value.strip(" \x00")
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(v) for v in value).strip(" \x00")
+    return str(value).strip(" \x00")
+
+
+def describe(tag: int) -> str:
+    try:
+        return dictionary_description(tag)
+    except KeyError:
+        return "Unknown element"
+
+
+def clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def element_info(rule, tag: int, parents: tuple[int, ...], prefix: str) -> dict[str, str]:
+    return {"tag": tag_text(tag), "keyword": rule.keyword, "name": rule.name, "path": f"{prefix}{tag_text(tag)}"}
+
+
+def standard_element(tag: int) -> dict[str, str]:
+    rule = rule_for(tag)
+    return {"tag": tag_text(tag), "keyword": rule.keyword, "name": rule.name, "path": tag_text(tag)}
