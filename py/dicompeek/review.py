@@ -45,7 +45,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
@@ -53,10 +52,9 @@ from .confidentiality import PROFILE, Profile
 from .index import DicomRecord, Index, OtherRecord
 from .instances import read_instance
 from .review_findings import MAX_FILES, File, Finding, finding_id
-from .review_rules import (BINARY_VRS, EXTRA_OPTION_CODES, IDENTITY_SOURCES, SR_SOP_PREFIX, TEXT_VRS, UID_TIMESTAMP,
-                           clip, describe, element_info, standard_element, value_text,
-                           action_text, id_token, leak_pattern, looks_like_real_name, name_tokens, risky_pixels,
-                           rule_for, uid_root, vr_of)
+from .review_claims import after_walk, read_claims
+from .review_rules import (BINARY_VRS, IDENTITY_SOURCES, TEXT_VRS, UID_TIMESTAMP, action_text, clip, describe,
+                           element_info, id_token, leak_pattern, name_tokens, rule_for, uid_root, value_text, vr_of)
 from .tags import tag_text
 
 SCHEMA_VERSION = 1
@@ -140,7 +138,7 @@ class Reviewer:
             series = self._series[key] = {"entry": record.entry, "description": str(fields.get("SeriesDescription") or ""),
                                           "files": [], "burned": Counter(), "recognizable": Counter(),
                                           "overlay": 0, "icon": 0, "risk": None, "images": 0}
-        self._read_claims(ds, f)
+        read_claims(self, ds, f)
         name, pid, birth = self._identity(fields, learn=not self._seeded)  # seeded: known already
         if len(self._tokens) != self._pattern_tokens:
             self._pattern, self._pattern_tokens = leak_pattern(self._tokens), len(self._tokens)
@@ -150,7 +148,7 @@ class Reviewer:
         if meta:
             self._walk(meta, (), "", f, memo)
         self._walk(ds, (), "", f, memo)
-        self._after_walk(ds, fields, f, series, name)
+        after_walk(self, ds, fields, f, series, name)
         if name or pid or birth:
             people = self._people.setdefault((pid, name, birth), [])
             if len(people) < MAX_FILES:
@@ -369,90 +367,6 @@ class Reviewer:
                   f"“{match.group(0)}” from the patient's identifying elements turns up here: removing those "
                   "elements alone would not hide who this is.", element)
 
-    # -- per file, after the walk -------------------------------------------------------------
-
-    def _read_claims(self, ds: Dataset, f: File) -> None:
-        removed = str(_get(ds, "PatientIdentityRemoved") or "").strip().upper()
-        codes = []
-        for item in _get(ds, "DeidentificationMethodCodeSequence") or []:
-            code = str(item.get("CodeValue", "") or "").strip()
-            if code:
-                codes.append(code)
-        options = [self._codes[c].key for c in codes if c in self._codes]
-        f.options = frozenset(options)
-        f.claim_names = [self.profile.option_name(c) or EXTRA_OPTION_CODES.get(c) or c for c in codes]
-        f.codes = frozenset(codes)
-        f.deidentified = removed == "YES" or "113100" in codes
-        temporal = str(_get(ds, "LongitudinalTemporalInformationModified") or "").strip().upper()
-        f.dates_removed = temporal == "REMOVED"
-        self._hit(("claim", "identity-removed"), f, removed or "(absent)", "info", "identity-claim",
-                  "Patient Identity Removed (0012,0062)", "", standard_element(0x00120062))
-        method = _get(ds, "DeidentificationMethod")
-        if method:
-            values = method if isinstance(method, (list, tuple)) or hasattr(method, "__iter__") and \
-                not isinstance(method, str) else [method]
-            self._hit(("claim", "method"), f, " / ".join(str(v) for v in values), "info", "identity-claim",
-                      "De-identification Method (0012,0063)", "What the file says was done to it.", standard_element(0x00120063))
-        for code, name in zip(codes, f.claim_names):
-            self._hit(("claim", "codes"), f, f"{code} {name}", "info", "identity-claim",
-                      "De-identification Method Code Sequence (0012,0064)",
-                      "The profile and options the file claims (CID 7050).", standard_element(0x00120064))
-        if temporal:
-            self._hit(("claim", "temporal"), f, temporal, "info", "identity-claim",
-                      "Longitudinal Temporal Information Modified (0028,0303)",
-                      "Whether dates were kept, shifted or removed, as the file says.", standard_element(0x00280303))
-
-    def _after_walk(self, ds: Dataset, fields: dict[str, Any], f: File, series: dict[str, Any], name: str) -> None:
-        burned = str(_get(ds, "BurnedInAnnotation") or "").strip().upper()
-        recognizable = str(_get(ds, "RecognizableVisualFeatures") or "").strip().upper()
-        modality, sop = str(fields.get("Modality") or ""), str(fields.get("SOPClassUID") or "")
-        series["files"].append(f) if len(series["files"]) < MAX_FILES else None
-        series["burned"][burned] += 1
-        series["recognizable"][recognizable] += 1
-        series["overlay"] += f.overlay
-        series["icon"] += f.icon
-        series["images"] += "Rows" in fields
-        series["risk"] = series["risk"] or risky_pixels(modality, sop)
-        series["modality"] = modality
-        if sop.startswith(SR_SOP_PREFIX) or modality == "SR":
-            self._hit(("sr",), f, modality or sop, "medium", "free-text", "Structured reports (SR)",
-                      "An SR's content tree holds free text (findings, names of observers, dates) "
-                      "that E.1-1 removes with the Content Sequence unless cleaned.")
-        if f.private:
-            self._hit(("private", "summary"), f, None, "info", "private", "", "")
-        if f.deidentified:
-            if looks_like_real_name(name):
-                self._hit(("claim", "real-name"), f, name, "high", "identity-claim",
-                          "Says de-identified, but Patient's Name looks like a real name",
-                          "Patient Identity Removed is YES or the basic profile is claimed, yet the name has a "
-                          "family and a given name that are not placeholders.", standard_element(0x00100010))
-            if f.private:
-                keeps = "retain_safe_private" in f.options
-                self._hit(("claim", "private"), f, f"{f.private} private elements", "high", "identity-claim",
-                          "Claims Retain Safe Private, but unknown private elements are present" if keeps else
-                          "Says de-identified, but private elements are present",
-                          ("The Retain Safe Private Option keeps only private elements known to be safe; this "
-                           "review has no safe-private list, so every private element here is unknown."
-                           if keeps else "The basic profile removes all private elements (X)."))
-            if burned == "YES" and "113101" not in f.codes:
-                self._hit(("claim", "burned-in"), f, burned, "high", "identity-claim",
-                          "Says de-identified, but Burned In Annotation is YES",
-                          "Text burned into the pixels was not cleaned (no Clean Pixel Data Option claimed).",
-                          standard_element(0x00280301))
-            if recognizable == "YES" and "113102" not in f.codes:
-                self._hit(("claim", "recognizable"), f, recognizable, "high", "identity-claim",
-                          "Says de-identified, but Recognizable Visual Features is YES",
-                          "A face or other recognisable feature is in the pixels and the Clean Recognizable "
-                          "Visual Features Option is not claimed.", standard_element(0x00280302))
-        for uid_key in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
-            uid = str(fields.get(uid_key) or "")
-            random = uid.startswith("2.25.")
-            self._hit(("uid-random", random), f, None, "info" if random else "low", "uids",
-                      "Study, Series and SOP Instance UIDs are random 2.25 UIDs" if random else
-                      "Study, Series or SOP Instance UIDs are not random 2.25 UIDs",
-                      "Random UIDs (2.25.…) carry nothing about the site." if random else
-                      "They may be the original UIDs, which the site's archive can look up (E.1-1 action U).")
-
     # -- the report ---------------------------------------------------------------------------
 
     def finish(self) -> dict[str, Any]:
@@ -501,14 +415,6 @@ class Reviewer:
         return finding
 
 
-def _get(ds: Dataset, keyword: str) -> Any:
-    """The value of a standard element, or None: an absent one (most files) costs two dict lookups,
-    not pydicom's keyword machinery and a KeyError."""
-    tag = _TAGS.get(keyword) or _TAGS.setdefault(keyword, tag_for_keyword(keyword))
-    return ds[tag].value if tag in ds._dict else None
-
-
-_TAGS: dict[str, int] = {}
 
 
 def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dict[str, Any]:
