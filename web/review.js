@@ -58,14 +58,14 @@ export class ReviewPanel {
   async #review() {
     const client = this.client;
     const plan = await client.request("review_plan", client.workerCount);
-    const files = plan.parts.reduce((total, part) => total + part.length, 0);
+    const files = plan.files.toLocaleString("en");
     const on = plan.parts.length > 1 ? ` on ${plan.parts.length} workers` : "";
-    setText("review-verdict", `Reviewing ${files.toLocaleString("en")} files${on}…`);
+    setText("review-verdict", `Reviewing ${files} files${on}…`);
     const part = (number, tokens) => client.requestOn(number, "review_part", plan.parts[number], tokens);
     const states = await Promise.all(plan.parts.map((_, number) => part(number, plan.tokens)));
     const again = await client.request("review_reruns", plan.tokens, states.map((state) => state.found));
     await Promise.all(again.map(async ([number, tokens]) => { states[number] = await part(number, tokens); }));
-    setText("review-verdict", `Merging the review of ${files.toLocaleString("en")} files…`);
+    setText("review-verdict", `Merging the review of ${files} files…`);
     return client.request("privacy_review", states);
   }
 

@@ -5,8 +5,8 @@ indexing already uses every core, so the review has to as well to stay within 1.
 indexing time. The steps (run by :mod:`.worker_api` for ``web/review.js``):
 
 1. :func:`plan` (worker 0, which holds every record): the identity tokens of *all* records,
-   and the DICOM records cut into consecutive runs, one per worker, slimmed to
-   :data:`~.review.REVIEW_FIELDS`;
+   and the DICOM records cut into consecutive runs, one per worker, packed small (only
+   :data:`~.review.REVIEW_FIELDS`, each distinct value once: it crosses two threads as JSON);
 2. :func:`review_part` (every worker at once): a :class:`~.review.Reviewer` seeded with those
    tokens reviews its run (any worker can read any entry) and returns its state as plain
    JSON data (:func:`state_of`);
@@ -27,7 +27,7 @@ single pass would have gone on counting values that an earlier part saw.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydicom.dataset import Dataset
@@ -38,6 +38,7 @@ from .review import REVIEW_FIELDS, Reviewer
 from .review_findings import MAX_ENTRIES, MAX_FILES, MAX_LOCATIONS, MAX_SERIES, VALUE_CAP, File, Finding
 
 State = dict[str, Any]
+_ABSENT = object()
 
 
 def plan(index: Index, parts: int) -> dict[str, Any]:
@@ -48,17 +49,16 @@ def plan(index: Index, parts: int) -> dict[str, Any]:
     records = index.dicom
     count = max(min(parts, len(records)), 0)
     runs = [records[len(records) * n // count:len(records) * (n + 1) // count] for n in range(count)]
-    return {"tokens": [list(t) for t in reviewer.tokens()],
-            "parts": [[_slim(record) for record in run] for run in runs]}
+    return {"tokens": [list(t) for t in reviewer.tokens()], "files": len(records),
+            "parts": [_pack(run) for run in runs]}
 
 
-def review_part(index: Index, records: list[dict[str, Any]], tokens: list[list[str]],
+def review_part(index: Index, part: dict[str, Any], tokens: list[list[str]],
                 read: Callable[..., Dataset] = read_instance) -> State:
-    """Review one part (records from :func:`plan`) and return the reviewer's state."""
+    """Review one part of a :func:`plan` and return the reviewer's state."""
     reviewer = Reviewer()
     reviewer.seed_tokens(tokens)
-    reviewer.review_files(index, (DicomRecord(r["entry"], r["location"], None, "", r["size"], "", r["fields"], None)
-                                  for r in records), read)
+    reviewer.review_files(index, _unpack(part), read)
     return state_of(reviewer)
 
 
@@ -94,12 +94,17 @@ def merge(index: Index, states: list[State]) -> dict[str, Any]:
 
 def state_of(reviewer: Reviewer) -> State:
     """Everything :meth:`Reviewer.finish` needs, as JSON-able data. Files are listed once
-    (``paths``) and referred to by position, as the series and patients keep some of them."""
+    (``paths``: entry, location, position of its series key in ``keys`` or -1) and referred to
+    by position, as the series and patients keep some of them."""
     position = {id(f): n for n, f in enumerate(reviewer._paths)}
+    keys: dict[tuple[str, str], int] = {}
+    paths = [[f.entry, f.location, -1 if f.series is None else keys.setdefault(f.series, len(keys))]
+             for f in reviewer._paths]
     return {
         "files": reviewer.files,
         "found": [list(t) for t in reviewer._found],
-        "paths": [[f.entry, f.location, list(f.series) if f.series is not None else None] for f in reviewer._paths],
+        "keys": [list(key) for key in keys],
+        "paths": paths,
         "findings": [[_plain_key(key), _finding_state(f)] for key, f in reviewer._findings.items()],
         "series": [[list(key), {**s, "files": [position[id(f)] for f in s["files"]], "burned": dict(s["burned"]),
                                 "recognizable": dict(s["recognizable"])}] for key, s in reviewer._series.items()],
@@ -111,8 +116,8 @@ def state_of(reviewer: Reviewer) -> State:
 
 def absorb(reviewer: Reviewer, state: State) -> None:
     """Add a part's state to ``reviewer``, as if it had reviewed the part's files itself, after its own."""
-    files = [File(entry, location, tuple(series) if series is not None else None)
-             for entry, location, series in state["paths"]]
+    keys = [tuple(key) for key in state["keys"]]
+    files = [File(entry, location, None if series < 0 else keys[series]) for entry, location, series in state["paths"]]
     reviewer._paths.extend(files)
     reviewer.files += state["files"]
     reviewer.seed_tokens(state["found"])
@@ -177,10 +182,25 @@ def _add_finding(finding: Finding, data: dict[str, Any]) -> None:
             finding.extra.setdefault(name, value)  # the first path, as in one pass
 
 
-def _slim(record: DicomRecord) -> dict[str, Any]:
-    fields = record.fields
-    return {"entry": record.entry, "location": record.location, "size": record.size,
-            "fields": {k: fields[k] for k in REVIEW_FIELDS if k in fields}}
+def _pack(records: list[DicomRecord]) -> dict[str, Any]:
+    """Records as [entry, location, size, *positions of their REVIEW_FIELDS in ``values``] (0: absent):
+    a series shares its UIDs, patient and description, so each is sent once, not per file."""
+    values: dict[Any, int] = {_ABSENT: 0}
+    rows = []
+    for record in records:
+        fields = record.fields
+        row: list[Any] = [record.entry, record.location, record.size]
+        for name in REVIEW_FIELDS:
+            row.append(values.setdefault(fields[name], len(values)) if name in fields else 0)
+        rows.append(row)
+    return {"fields": list(REVIEW_FIELDS), "values": [None, *list(values)[1:]], "records": rows}
+
+
+def _unpack(part: dict[str, Any]) -> Iterator[DicomRecord]:
+    values, names = part["values"], part["fields"]
+    for entry, location, size, *positions in part["records"]:
+        fields = {name: values[n] for name, n in zip(names, positions) if n}
+        yield DicomRecord(entry, location, None, "", size, "", fields, None)
 
 
 def _plain_key(key: Any) -> Any:
