@@ -32,8 +32,13 @@ export class ReviewPanel {
   async run() {
     this.root.hidden = false;
     delete this.root.dataset.done;
-    setText("review-verdict", "Reviewing every header, file and folder name…");
     document.getElementById("review-findings").replaceChildren();
+    if (this.client.indexing) {  // worker 0 holds every record only once it has merged them
+      setText("review-verdict", "Waiting for indexing to finish…");
+      await this.client.indexed();
+      this.root.hidden = false;  // the new summary closed the last review
+    }
+    setText("review-verdict", "Reviewing every header, file and folder name…");
     const started = performance.now();
     try {
       this.result = await this.#review();

@@ -16,6 +16,7 @@ export class WorkerClient extends EventTarget {
   #run = 0;
   #replies = new Map();
   #nextRequest = 0;
+  #indexing = null;  // {promise, resolve}: from open() until worker 0's summary of everything opened
 
   constructor(url, count = Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), MAX_WORKERS)) {
     super();
@@ -29,10 +30,25 @@ export class WorkerClient extends EventTarget {
 
   /** items: [{path, file}] — a pick of zips, files or a folder. */
   open(items) {
+    this.#indexing ??= deferred();
     this.#run++;
     this.#progress.fill(null);
     this.#workers.forEach((worker, shard) =>
       worker.postMessage({ op: "open", items, shard, shards: this.#workers.length, run: this.#run }));
+  }
+
+  /** Whether files are still being indexed, or merged into worker 0's index. */
+  get indexing() {
+    return this.#indexing !== null;
+  }
+
+  /**
+   * Resolves when everything opened is indexed and merged: only then does worker 0 hold
+   * every record (a request before sees part of the files). Also on an error, which may mean
+   * that no summary comes.
+   */
+  indexed() {
+    return this.#indexing ? this.#indexing.promise : Promise.resolve();
   }
 
   /** Ask worker 0 (which holds the merged index) for the viewer: series, render, probe. */
@@ -76,6 +92,10 @@ export class WorkerClient extends EventTarget {
 
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
+    if (["summary", "error", "fatal"].includes(type) && this.#indexing) {
+      this.#indexing.resolve();
+      this.#indexing = null;
+    }
   }
 
   #receive(index, message) {
@@ -138,4 +158,10 @@ export class WorkerClient extends EventTarget {
     if (this.#records.some((records) => records === null)) return;
     this.#workers[0].postMessage({ op: "merge", records: this.#records.slice(1) });
   }
+}
+
+function deferred() {
+  let resolve;
+  const promise = new Promise((done) => { resolve = done; });
+  return { promise, resolve };
 }

@@ -64,3 +64,17 @@ def test_a_finding_opens_its_instance_and_element_in_the_tag_browser(reviewed):
     assert page.input_value("#tags-search") == "(0010,0010)"
     assert page.is_visible("#tags-tree .tags-row:has(.name :text-is('PatientName'))")
     page.click("#viewer-tags")
+
+
+def test_a_review_started_while_indexing_waits_and_covers_every_file(clean_app, tmp_path):
+    from dicompeek.synthetic import write_bench_zip
+
+    write_bench_zip(tmp_path / "many.zip", n_series=4, per_series=500)
+    page = clean_app.page
+    before = clean_app.start_open(tmp_path / "many.zip")
+    # at once (page.click would wait for the page to settle): before the workers have indexed every file
+    page.evaluate("document.getElementById('review-open').click()")
+    page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=120_000)
+    assert clean_app.version() > before
+    assert page.is_visible("#review")
+    assert page.text_content("#review-meta").startswith("2000 DICOM files reviewed")
