@@ -37,13 +37,28 @@ def test_non_zip_named_zip_is_reported_not_dropped(tmp_path):
     assert "not a zip archive" in problem.reason
 
 
-def test_corrupt_zip_is_reported(tmp_path):
+def test_truncated_zip_is_read_by_its_local_headers_with_a_note(tmp_path):
     data = zip_bytes({"IM1.dcm": small_dataset()})
     (tmp_path / "broken.zip").write_bytes(data[: len(data) // 2])  # central directory gone
     sources = Sources()
     sources.add(str(tmp_path / "broken.zip"))
+    assert not sources.problems
+    (entry,) = sources.entries
+    assert entry.location == "broken.zip::IM1.dcm"
+    assert entry.warning.startswith("the zip ends inside this entry")
+    messages = [n.message for n in sources.notes]
+    assert "found by scanning the local file headers" in messages[0]
+    assert messages[1].startswith("the zip is truncated: it ends inside entry 'IM1.dcm'")
+
+
+def test_zip_with_nothing_recoverable_is_reported(tmp_path):
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    sources = Sources()
+    sources.add(str(tmp_path / "broken.zip"))
+    assert not sources.entries
     (problem,) = sources.problems
-    assert problem.reason.startswith("not a readable zip archive")
+    assert problem.reason.startswith("not a readable zip archive: no end of central directory record")
+    assert problem.reason.endswith("and no entry was found by scanning for local file headers")
 
 
 def test_empty_zip_gets_a_note(tmp_path):

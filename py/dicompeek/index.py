@@ -8,6 +8,14 @@ reports progress. The CLI simply steps until the queue is empty.
 Every entry ends in exactly one list (DICOM, non-DICOM, unreadable, or not
 indexed when cancelled), so ``entries == dicom + non_dicom + unreadable +
 not_indexed`` always holds and nothing is silently dropped.
+
+Each entry is read inside its own boundary: whatever goes wrong while reading
+it (a damaged zip, a parser bug, a recursion or memory error) is reported for
+that entry and indexing goes on. The header pass reads each entry through a
+guard that stops at :data:`~dicompeek.limits.HEADER_READ_LIMIT` and counts
+into a budget for the whole run (``WORK_LIMIT_BASE`` plus ``WORK_LIMIT_RATIO``
+times the compressed size of the entries); when the budget is spent, the
+entries left are listed as not indexed, with the limit named.
 """
 
 from __future__ import annotations
@@ -15,10 +23,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
-from .archive import SourceNote, Sources
+from .archive import Entry, SourceNote, Sources
 from .header import NotDicom, Unreadable, read_header
+from .limits import ReadBudget
 
 
 @dataclass(slots=True)
@@ -54,6 +63,7 @@ class Index:
         self.others: list[OtherRecord] = []
         self._queue: deque[int] = deque()  # positions in self.sources.entries
         self._run = _Run()
+        self._budget = ReadBudget()
 
     @property
     def notes(self) -> list[SourceNote]:
@@ -83,8 +93,10 @@ class Index:
         start = first_entry + count * shard // shards
         end = first_entry + count * (shard + 1) // shards
         for position in range(start, end):
+            entry = self.sources.entries[position]
             self._queue.append(position)
-            self._run.add(self.sources.entries[position].size)
+            self._run.add(entry.size)
+            self._budget.allow(entry.size if entry.packed is None else entry.packed)
         return self.progress()
 
     def take_records(self) -> dict[str, list[dict[str, Any]]]:
@@ -134,15 +146,48 @@ class Index:
 
     def _index_entry(self, position: int) -> None:
         entry = self.sources.entries[position]
+        if self._budget.exhausted and not entry.problem:
+            self.others.append(OtherRecord(entry.location, entry.size, "not-indexed",
+                                           self._budget.exhausted_reason()))
+            return
+        self._budget.tripped = None
         try:
-            header = read_header(entry)
+            header = read_header(_Guarded(entry, self._budget))  # type: ignore[arg-type]
         except NotDicom as exc:
             self.others.append(OtherRecord(entry.location, entry.size, "non-dicom", str(exc)))
         except Unreadable as exc:
-            self.others.append(OtherRecord(entry.location, entry.size, "unreadable", str(exc)))
+            reason = self._budget.tripped or str(exc)
+            self.others.append(OtherRecord(entry.location, entry.size, "unreadable", reason))
+        except Exception as exc:  # the per-file boundary: RecursionError, MemoryError and bugs included
+            reason = self._budget.tripped or f"internal error while reading: {_describe(exc)}"
+            self.others.append(OtherRecord(entry.location, entry.size, "unreadable", reason))
         else:
+            warning = header.warning
+            if entry.warning:
+                warning = f"{entry.warning}; {warning}" if warning else entry.warning
             self.dicom.append(DicomRecord(position, entry.location, entry.archive, entry.folder, entry.size,
-                                          header.transfer_syntax, header.fields, header.warning))
+                                          header.transfer_syntax, header.fields, warning))
+
+
+class _Guarded:
+    """``entry`` as the header pass sees it: every stream it opens goes through the budget's guard."""
+
+    __slots__ = ("_entry", "_budget")
+
+    def __init__(self, entry: Entry, budget: ReadBudget) -> None:
+        self._entry = entry
+        self._budget = budget
+
+    def open(self) -> BinaryIO:
+        return self._budget.guard(self._entry.open())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._entry, name)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 
 
 @dataclass(slots=True)

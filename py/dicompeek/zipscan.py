@@ -1,0 +1,737 @@
+"""A defensive zip reader: central directory, zip64, a local-header fallback, bounded member streams.
+
+Python's ``zipfile`` trusts what a zip states: one bzip2 read can expand to
+gigabytes in a single call, a bad UTF-8 name or a damaged central directory
+makes the whole archive unreadable, and overlapping entries (the "better zip
+bomb") are only caught in newer versions. This module reads the same format
+with every stated size, offset and count checked:
+
+- The central directory is read record by record (zip64 included); entries
+  whose data would overlap another entry's, or run into the central
+  directory, are marked before anything is read.
+- When the central directory is missing (a truncated zip) or damaged, the
+  local file headers are scanned from the start instead, and the reader says so.
+- :class:`MemberStream` decompresses in bounded steps (never more than what
+  was asked for, never past the stated size), checks the CRC when it reaches
+  the end, and reports data that ends early as a truncated zip.
+
+Nothing is ever written to disk: names are only ever shown, never used as paths.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO
+
+try:
+    import bz2
+except ImportError:  # pragma: no cover - present in CPython and Pyodide
+    bz2 = None  # type: ignore[assignment]
+try:
+    import lzma
+except ImportError:  # Pyodide ships lzma as a separate package the page does not load
+    lzma = None  # type: ignore[assignment]
+
+LOCAL = b"PK\x03\x04"
+CENTRAL = b"PK\x01\x02"
+END = b"PK\x05\x06"
+END64 = b"PK\x06\x06"
+END64_LOCATOR = b"PK\x06\x07"
+DESCRIPTOR = b"PK\x07\x08"
+
+METHOD_NAMES = {
+    0: "stored", 1: "shrink", 2: "reduce", 3: "reduce", 4: "reduce", 5: "reduce", 6: "implode",
+    8: "deflate", 9: "deflate64", 10: "PKWARE DCL implode", 12: "bzip2", 14: "LZMA",
+    16: "IBM z/OS CMPSC", 18: "IBM TERSE", 19: "IBM LZ77", 20: "zstandard", 93: "zstandard",
+    94: "MP3", 95: "xz", 96: "JPEG", 97: "WavPack", 98: "PPMd", 99: "AES",
+}
+_FLAG_ENCRYPTED = 0x1
+_FLAG_DESCRIPTOR = 0x8
+_FLAG_STRONG_ENCRYPTION = 0x40
+_FLAG_UTF8 = 0x800
+_U32 = 0xFFFFFFFF
+
+#: Bytes read from the zip per decompression step, at least.
+_MIN_INPUT = 4096
+#: Output produced per read step at least; the last steps are kept to serve short backward seeks.
+_STEP = 16 * 1024
+#: Output produced per step when skipping forward through compressed data.
+_SKIP_STEP = 1024 * 1024
+#: Read size when searching the zip for signatures.
+_SEARCH_CHUNK = 1024 * 1024
+
+
+class ZipError(Exception):
+    """The archive as a whole cannot be read; the message says why."""
+
+
+class ZipEntryError(Exception):
+    """One entry's data cannot be read; the message says why."""
+
+
+def method_problem(method: int) -> str | None:
+    """Why entries compressed with ``method`` cannot be read here, or None if they can."""
+    if method in (0, 8):
+        return None
+    if method == 12 and bz2 is not None:
+        return None
+    if method == 14 and lzma is not None:
+        return None
+    name = METHOD_NAMES.get(method, f"method {method}")
+    if method in (12, 14):
+        return (f"zip entry uses unsupported compression ({name}: Python's {'bz2' if method == 12 else 'lzma'} "
+                f"module is not available here)")
+    return f"zip entry uses unsupported compression ({name})"
+
+
+def encryption_problem(flags: int, method: int) -> str | None:
+    if method == 99:
+        return "encrypted zip entry (AES, password-protected); its content cannot be read"
+    if flags & _FLAG_STRONG_ENCRYPTION:
+        return "encrypted zip entry (PKWARE strong encryption, password-protected); its content cannot be read"
+    if flags & _FLAG_ENCRYPTED:
+        return "encrypted zip entry (ZipCrypto, password-protected); its content cannot be read"
+    return None
+
+
+@dataclass(slots=True, eq=False)
+class Member:
+    """One entry as the zip states it (central directory, or local header when scanned)."""
+
+    name: str
+    name_size: int  # bytes of the stored name, for the overlap check
+    flags: int
+    method: int
+    crc: int | None
+    csize: int
+    usize: int
+    offset: int  # of the local file header, in the reader's file object
+    disk: int = 0
+    data_start: int | None = None  # known once the local header has been read
+    end_limit: int | None = None  # the data must end by here (next entry, or the central directory)
+    problem: str | None = None  # known before reading: the entry cannot be read at all
+    warning: str | None = None  # known before reading: the entry can be read only in part
+    name_note: str | None = None  # e.g. the name was not valid UTF-8
+    reader: "ZipReader | None" = None
+
+    def __call__(self) -> "MemberStream":
+        """Open the entry (a member is its own opener: cheaper than a closure per entry)."""
+        assert self.reader is not None
+        return self.reader.open(self)
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/") and self.usize == 0
+
+
+class ZipReader:
+    """The entries of one zip (``fileobj`` of ``size`` bytes), read lazily.
+
+    ``notes`` says what was unusual about the archive as a whole (a scan
+    instead of the central directory, a truncation); ``more`` counts entries
+    left out because of ``max_members``.
+    """
+
+    def __init__(self, fileobj: BinaryIO, size: int, *, max_members: int | None = None) -> None:
+        self.file = fileobj
+        self.size = size
+        self.members: list[Member] = []
+        self.notes: list[str] = []
+        self.more = 0
+        self.scanned = False
+        self._max = max_members if max_members is not None else 1 << 62
+        try:
+            self._read_central_directory()
+        except ZipError as exc:
+            self.members = []
+            self.more = 0
+            self._scan_local_headers()
+            if not self.members:
+                raise ZipError(f"{exc}, and no entry was found by scanning for local file headers") from None
+            self.scanned = True
+            found = len(self.members)
+            self.notes.insert(0, f"{exc}: the {found:,} entr{'y' if found == 1 else 'ies'} listed were found by "
+                                 f"scanning the local file headers instead (the list, names and sizes may be "
+                                 f"incomplete)")
+
+    def close(self) -> None:
+        self.file.close()
+
+    # -- reading entries -------------------------------------------------------------------
+
+    def data_start(self, member: Member) -> int:
+        """Where ``member``'s data begins (reads its local header once); checks the overlap."""
+        if member.data_start is None:
+            head = self._read_at(member.offset, 30)
+            if len(head) < 30 or head[:4] != LOCAL:
+                raise ZipEntryError(f"no local file header where the central directory says this entry "
+                                    f"starts (offset {member.offset:,}); the zip is damaged")
+            name_size, extra_size = struct.unpack_from("<2H", head, 26)
+            member.data_start = member.offset + 30 + name_size + extra_size
+        if member.end_limit is not None and member.data_start + member.csize > member.end_limit:
+            raise ZipEntryError(OVERLAP)
+        return member.data_start
+
+    def open(self, member: Member) -> "MemberStream":
+        """A stream of ``member``'s uncompressed data."""
+        problem = member.problem or encryption_problem(member.flags, member.method) or method_problem(member.method)
+        if problem:
+            raise ZipEntryError(problem)
+        start = self.data_start(member)
+        return MemberStream(Slice(self.file, start, member.csize, self.size), member)
+
+    # -- the central directory -----------------------------------------------------------
+
+    def _read_at(self, offset: int, size: int) -> bytes:
+        self.file.seek(offset)
+        return self.file.read(size)
+
+    def _read_central_directory(self) -> None:
+        if self.size < 22:
+            raise ZipError("too short to be a zip (no end of central directory record)")
+        tail_size = min(self.size, 22 + 0xFFFF)
+        tail_start = self.size - tail_size
+        tail = self._read_at(tail_start, tail_size)
+        end_at = _find_end_record(tail)
+        if end_at < 0:
+            raise ZipError("no end of central directory record (the zip is truncated or damaged)")
+        (_, disk, cd_disk, _, count, cd_size, cd_offset, _) = struct.unpack_from("<4s4H2LH", tail, end_at)
+        end_pos = tail_start + end_at
+        cd_end = end_pos
+        locator_at = end_at - 20
+        if locator_at >= 0 and tail[locator_at:locator_at + 4] == END64_LOCATOR:
+            record_pos = end_pos - 20 - 56
+            record = self._read_at(record_pos, 56) if record_pos >= 0 else b""
+            if len(record) < 56 or record[:4] != END64:  # an extensible data sector: use the stated offset
+                record_pos = struct.unpack_from("<Q", tail, locator_at + 8)[0]
+                record = self._read_at(record_pos, 56) if record_pos < self.size else b""
+            if len(record) < 56 or record[:4] != END64:
+                raise ZipError("the zip64 end of central directory record is missing or damaged")
+            (_, _, _, _, disk, cd_disk, _, count, cd_size, cd_offset) = struct.unpack("<4sQ2H2L4Q", record)
+            cd_end = record_pos
+        elif count == 0xFFFF or cd_size == _U32 or cd_offset == _U32:
+            raise ZipError("the end record points to a zip64 record that is missing")
+        self.disk = disk
+        if disk != cd_disk:
+            self.notes.append("this is one part of a split (multi-volume) zip; only what this part holds "
+                              "can be read")
+        shift = cd_end - cd_size - cd_offset  # bytes in front of the zip (a self-extractor stub)
+        if shift < 0 or cd_size > cd_end:
+            raise ZipError("the central directory's stated size and offset do not fit in the file")
+        self.cd_start = cd_offset + shift
+        self._parse_records(self.cd_start, cd_size, shift)
+        listed = len(self.members) + self.more
+        if listed != count and count != 0xFFFF:
+            self.notes.append(f"the end record says {count:,} entries, the central directory lists {listed:,}")
+        self._check_overlaps(self.cd_start)
+
+    def _parse_records(self, start: int, size: int, shift: int) -> None:
+        buffer = b""
+        at = 0  # in buffer
+        read_pos = start
+        end = start + size
+        index = 0
+        while True:
+            if len(buffer) - at < 46:
+                buffer, at, read_pos = self._refill(buffer, at, read_pos, end, 46)
+                if len(buffer) - at < 46:
+                    if len(buffer) - at:
+                        raise ZipError(f"the central directory is damaged (record {index + 1:,} is cut short)")
+                    return
+            if buffer[at:at + 4] != CENTRAL:
+                raise ZipError(f"the central directory is damaged (record {index + 1:,} has no signature)")
+            (flags, method, _, _, crc, csize, usize, name_size, extra_size, comment_size,
+             disk, _, _, offset) = struct.unpack_from("<4x4x4H3L5H2L", buffer, at)
+            record_size = 46 + name_size + extra_size + comment_size
+            if len(buffer) - at < record_size:
+                buffer, at, read_pos = self._refill(buffer, at, read_pos, end, record_size)
+                if len(buffer) - at < record_size:
+                    raise ZipError(f"the central directory is damaged (record {index + 1:,} is cut short)")
+            index += 1
+            if len(self.members) >= self._max:
+                self.more += 1
+                at += record_size
+                continue
+            raw_name = buffer[at + 46:at + 46 + name_size]
+            extra = buffer[at + 46 + name_size:at + 46 + name_size + extra_size]
+            name, name_note = decode_name(raw_name, flags)
+            member = Member(name, name_size, flags, method, crc, csize, usize, offset, disk, name_note=name_note,
+                            reader=self)
+            if usize == _U32 or csize == _U32 or offset == _U32 or disk == 0xFFFF:
+                try:
+                    _apply_zip64(member, extra, usize == _U32, csize == _U32, offset == _U32, disk == 0xFFFF)
+                except ValueError:
+                    member.problem = "the entry's zip64 extra field is damaged; its sizes are unknown"
+            member.offset += shift
+            if member.disk != self.disk and not member.problem:
+                member.problem = ("the entry is stored in another part of a split (multi-volume) zip, "
+                                  "which was not picked")
+            self.members.append(member)
+            at += record_size
+
+    def _refill(self, buffer: bytes, at: int, read_pos: int, end: int, need: int) -> tuple[bytes, int, int]:
+        want = max(need - (len(buffer) - at), min(_SEARCH_CHUNK, end - read_pos))
+        want = min(want, end - read_pos)
+        data = self._read_at(read_pos, want) if want > 0 else b""
+        return buffer[at:] + data, 0, read_pos + len(data)
+
+    def _check_overlaps(self, data_end: int) -> None:
+        """Mark entries whose data overlaps another entry's or runs into the central directory."""
+        order = sorted(self.members, key=lambda m: m.offset)
+        for k, member in enumerate(order):
+            following = order[k + 1].offset if k + 1 < len(order) else data_end
+            member.end_limit = following
+            if member.problem:
+                continue
+            if member.offset + 30 > self.size:
+                member.problem = "the entry's local header lies beyond the end of the zip; the zip is damaged"
+            elif member.offset + 30 + member.name_size + member.csize > following:
+                if k + 1 < len(order):
+                    member.problem = OVERLAP
+                    nxt = order[k + 1]
+                    if not nxt.problem:
+                        nxt.problem = OVERLAP
+                else:
+                    member.problem = ("zip entry's data runs into the zip's central directory (a damaged or "
+                                      "crafted zip); not read")
+
+    # -- the fallback: scanning local file headers --------------------------------------
+
+    def _scan_local_headers(self) -> None:
+        pos = self._search(LOCAL, 0)
+        skipped_at: list[int] = []
+        while 0 <= pos < self.size:
+            head = self._read_at(pos, 30)
+            if len(head) < 30:
+                self.notes.append(f"the zip ends inside a local file header at offset {pos:,}; "
+                                  f"whatever followed is lost")
+                return
+            if head[:4] in (CENTRAL, END, END64):
+                return
+            if head[:4] == LOCAL:
+                name_size, extra_size = struct.unpack_from("<2H", head, 26)
+                if pos + 30 + name_size + extra_size > self.size:
+                    self.notes.append(f"the zip ends inside a local file header at offset {pos:,}; "
+                                      f"whatever followed is lost")
+                    return
+            member = self._local_member(pos, head) if head[:4] == LOCAL else None
+            if member is None:
+                found = self._search(LOCAL, pos + 1)
+                skipped_at.append(pos)
+                if found < 0:
+                    break
+                pos = found
+                continue
+            if len(self.members) >= self._max:
+                self.more += 1
+            else:
+                self.members.append(member)
+            pos = member.end_limit if member.end_limit is not None else self.size
+        if skipped_at:
+            self.notes.append(f"{len(skipped_at):,} damaged stretch(es) of the zip skipped, the first at "
+                              f"offset {skipped_at[0]:,}")
+
+    def _local_member(self, pos: int, head: bytes) -> Member | None:
+        """The entry whose local header is at ``pos``; ``end_limit`` is set to where the next one starts."""
+        (flags, method, _, _, crc, csize, usize, name_size, extra_size) = struct.unpack_from("<2x4H3L2H", head, 4)
+        if method > 255 or name_size == 0:
+            return None
+        names = self._read_at(pos + 30, name_size + extra_size)
+        name, name_note = decode_name(names[:name_size], flags)
+        member = Member(name, name_size, flags, method, crc, csize, usize, pos, name_note=name_note, reader=self)
+        if usize == _U32 or csize == _U32:
+            try:
+                _apply_zip64(member, names[name_size:], usize == _U32, csize == _U32, False, False)
+            except ValueError:
+                member.problem = "the entry's zip64 extra field is damaged; its sizes are unknown"
+                member.data_start = pos + 30 + name_size + extra_size
+                member.end_limit = member.data_start
+                return member
+        member.data_start = start = pos + 30 + name_size + extra_size
+        if flags & _FLAG_DESCRIPTOR and not (csize or usize):
+            found = self._find_descriptor(start)
+            if found is None:
+                nxt = self._search(LOCAL, start)
+                member.csize = (nxt if nxt >= 0 else self.size) - start
+                member.end_limit = nxt if nxt >= 0 else self.size
+                member.problem = ("the end of this entry's data could not be found (its local header "
+                                  "states no sizes and no data descriptor follows it)")
+                return member
+            member.crc, member.csize, member.usize, member.end_limit = found
+        else:
+            member.end_limit = start + member.csize
+            if flags & _FLAG_DESCRIPTOR:  # sizes given anyway; skip the descriptor that follows
+                tail = self._read_at(member.end_limit, 4)
+                member.end_limit += 16 if tail == DESCRIPTOR else 12
+        if start + member.csize > self.size:
+            present = max(self.size - start, 0)
+            member.warning = (f"the zip ends inside this entry: only {present:,} of its {member.csize:,} "
+                              f"bytes of compressed data are present")
+            self.notes.append(f"the zip is truncated: it ends inside entry {_quoted(name)} "
+                              f"({present:,} of {member.csize:,} bytes present)")
+        return member
+
+    def _find_descriptor(self, start: int) -> tuple[int, int, int, int] | None:
+        """(crc, compressed size, size, next offset) from the data descriptor after ``start``."""
+        pos = start
+        while pos < self.size:
+            block = self._read_at(pos, _SEARCH_CHUNK + 24)
+            if not block:
+                return None
+            for at in _signature_positions(block, (DESCRIPTOR, LOCAL, CENTRAL, END)):
+                if at >= _SEARCH_CHUNK:
+                    break
+                absolute = pos + at
+                sig = block[at:at + 4]
+                if sig == DESCRIPTOR:
+                    candidate = self._read_at(absolute, 24)
+                    if len(candidate) >= 16:
+                        crc, csize, usize = struct.unpack_from("<3L", candidate, 4)
+                        if csize == absolute - start:
+                            return crc, csize, usize, absolute + 16
+                    if len(candidate) >= 24:
+                        crc, csize, usize = struct.unpack_from("<L2Q", candidate, 4)
+                        if csize == absolute - start:
+                            return crc, csize, usize, absolute + 24
+                elif absolute - 12 >= start:  # a descriptor without its signature, before the next record
+                    candidate = self._read_at(absolute - 12, 12)
+                    crc, csize, usize = struct.unpack("<3L", candidate)
+                    if csize == absolute - 12 - start:
+                        return crc, csize, usize, absolute
+            pos += _SEARCH_CHUNK
+        return None
+
+    def _search(self, signature: bytes, start: int) -> int:
+        """The offset of the next ``signature`` at or after ``start``, or -1."""
+        pos = start
+        while pos < self.size:
+            block = self._read_at(pos, _SEARCH_CHUNK + len(signature) - 1)
+            at = block.find(signature)
+            if at >= 0:
+                return pos + at
+            if len(block) < _SEARCH_CHUNK:
+                return -1
+            pos += _SEARCH_CHUNK
+        return -1
+
+
+OVERLAP = ("zip entry overlaps another entry's data (an overlapping-entries zip bomb, or a damaged zip); "
+           "not read")
+
+
+def _quoted(name: str) -> str:
+    """A name for a message: quoted, escaped by repr, and clipped."""
+    text = repr(name)
+    return text if len(text) <= 120 else f"{text[:80]}…{text[-30:]}"
+
+
+def decode_name(raw: bytes, flags: int) -> tuple[str, str | None]:
+    """The entry name as zip tools decode it (UTF-8 if flagged, else code page 437)."""
+    if flags & _FLAG_UTF8:
+        try:
+            return raw.decode("utf-8"), None
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace"), "not valid UTF-8 although flagged so; shown with \ufffd"
+    return raw.decode("cp437"), None
+
+
+def _apply_zip64(member: Member, extra: bytes, usize: bool, csize: bool, offset: bool, disk: bool) -> None:
+    at = 0
+    while at + 4 <= len(extra):
+        kind, size = struct.unpack_from("<2H", extra, at)
+        if kind == 0x0001:
+            body = extra[at + 4:at + 4 + size]
+            fields = []
+            for wanted, width in ((usize, 8), (csize, 8), (offset, 8), (disk, 4)):
+                if wanted:
+                    fields.append(width)
+            values = []
+            pos = 0
+            for width in fields:
+                if pos + width > len(body):
+                    raise ValueError("zip64 extra field too short")
+                values.append(int.from_bytes(body[pos:pos + width], "little"))
+                pos += width
+            values.reverse()
+            if usize:
+                member.usize = values.pop()
+            if csize:
+                member.csize = values.pop()
+            if offset:
+                member.offset = values.pop()
+            if disk:
+                member.disk = values.pop()
+            return
+        at += 4 + size
+    raise ValueError("no zip64 extra field")
+
+
+def _find_end_record(tail: bytes) -> int:
+    """The end of central directory record in ``tail``: the last whose comment fits exactly, else the last."""
+    at = tail.rfind(END)
+    last = -1
+    while at >= 0:
+        if at + 22 <= len(tail):
+            comment_size = struct.unpack_from("<H", tail, at + 20)[0]
+            if at + 22 + comment_size == len(tail):
+                return at
+            if last < 0 and at + 22 + comment_size <= len(tail):
+                last = at
+        at = tail.rfind(END, 0, at)
+    return last
+
+
+def _signature_positions(block: bytes, signatures: tuple[bytes, ...]) -> list[int]:
+    found = []
+    at = block.find(b"PK")
+    while at >= 0:
+        if block[at:at + 4] in signatures:
+            found.append(at)
+        at = block.find(b"PK", at + 1)
+    return found
+
+
+class Slice(io.RawIOBase):
+    """Bytes ``start`` to ``start + length`` of ``file``, with a position of their own.
+
+    Several slices can share one file (every read seeks first), which is how
+    entries, and zips stored inside zips, are read in place.
+    """
+
+    def __init__(self, file: BinaryIO, start: int, length: int, file_size: int | None = None) -> None:
+        super().__init__()
+        self._file = file
+        self._start = start
+        self.length = length
+        self.available = length if file_size is None else max(0, min(length, file_size - start))
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, self.length)[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, n: int | None = -1) -> bytes:
+        left = self.available - self._pos
+        if n is None or n < 0 or n > left:
+            n = left
+        if n <= 0:
+            return b""
+        self._file.seek(self._start + self._pos)
+        data = self._file.read(n)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:  # the file is shared; its owner closes it
+        super().close()
+
+
+class MemberStream(io.BufferedIOBase):
+    """The uncompressed data of one entry, decompressed in bounded steps.
+
+    Never yields more than the entry's stated size, never decompresses more
+    than was asked for in one step (bzip2 and LZMA included), checks the
+    CRC-32 at the end, and keeps the last chunks so that the short backward
+    seeks of a DICOM parser do not restart the decompression. Seeking in a
+    stored entry is free (``cheap_seek``); in a compressed one it decompresses.
+    """
+
+    def __init__(self, source: Slice, member: Member) -> None:
+        super().__init__()
+        self._src = source
+        self._method = member.method
+        self._size = member.usize
+        self._csize = member.csize
+        self._expected_crc = member.crc
+        self.name = member.name
+        self.cheap_seek = member.method == 0
+        self._restart()
+
+    # io protocol ------------------------------------------------------------------------
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.closed:
+            raise ValueError("seek on a closed entry")
+        base = (0, self._pos, self._size)[whence]
+        self._pos = min(max(0, base + offset), self._size)
+        return self._pos
+
+    def read(self, n: int | None = -1) -> bytes:
+        if self.closed:
+            raise ValueError("read from a closed entry")
+        if n is None or n < 0:
+            n = self._size - self._pos
+        parts: list[bytes] = []
+        while n > 0 and self._pos < self._size:
+            piece = self._from_kept(n)
+            if piece is None:
+                self._move_to(self._pos)
+                piece = self._decode(min(max(n, _STEP), self._size - self._dpos))
+                self._keep(piece)
+                piece = piece[:n]
+            parts.append(piece)
+            self._pos += len(piece)
+            n -= len(piece)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def read1(self, n: int = -1) -> bytes:
+        return self.read(n)
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._dec = None
+        self._kept = self._previous = b""
+        super().close()
+
+    # decoding ---------------------------------------------------------------------------
+    def _restart(self) -> None:
+        self._src.seek(0)
+        self._dec = _Decompressor(self._method) if self._method else None
+        self._dpos = 0  # bytes decoded so far
+        self._pos = 0
+        self._previous = b""  # the chunk before the kept one
+        self._kept = b""  # the last decoded chunk, ending at _dpos
+        self._crc = 0
+        self._crc_valid = self._expected_crc is not None
+
+    def _from_kept(self, n: int) -> bytes | None:
+        kept_start = self._dpos - len(self._kept)
+        if kept_start <= self._pos < self._dpos:
+            at = self._pos - kept_start
+            return self._kept[at:at + n]
+        previous_start = kept_start - len(self._previous)
+        if previous_start <= self._pos < kept_start:
+            at = self._pos - previous_start
+            return self._previous[at:at + n]
+        return None
+
+    def _keep(self, piece: bytes) -> None:
+        self._previous = self._kept
+        self._kept = piece
+
+    def _move_to(self, target: int) -> None:
+        """Make the next decoded byte the one at ``target``."""
+        if target == self._dpos:
+            return
+        if self._method == 0:  # stored: jump
+            self._src.seek(target)
+            self._dpos = target
+            self._kept = self._previous = b""
+            self._crc_valid = False
+            return
+        if target < self._dpos:
+            self._restart()
+            self._pos = target
+        while self._dpos < target:
+            self._keep(self._decode(min(target - self._dpos, _SKIP_STEP)))
+
+    def _decode(self, k: int) -> bytes:
+        """The next up to ``k`` bytes (at least one); raises when the data ends early."""
+        if self._dec is None:
+            data = self._src.read(k)
+            if not data:
+                raise self._short()
+        else:
+            data = self._dec.decode(self._src, k, self._short)
+        self._dpos += len(data)
+        if self._crc_valid:
+            self._crc = zlib.crc32(data, self._crc)
+            if self._dpos >= self._size and self._crc != self._expected_crc:
+                raise ZipEntryError("CRC-32 check failed: the entry's data is corrupt, or its stated size is wrong")
+        return data
+
+    def _short(self) -> ZipEntryError:
+        if self._src.available < self._src.length and self._src.tell() >= self._src.available:
+            return ZipEntryError(f"the zip ends inside this entry: only {self._src.available:,} of its "
+                                 f"{self._src.length:,} bytes of compressed data are present")
+        return ZipEntryError(f"the entry's data ends after {self._dpos:,} of its stated {self._size:,} bytes")
+
+
+class _Decompressor:
+    """deflate, bzip2 or LZMA (zip's own framing), producing at most ``k`` bytes per step."""
+
+    def __init__(self, method: int) -> None:
+        self._method = method
+        self._starved = True  # the last step used up its input
+        if method == 8:
+            self._d = zlib.decompressobj(-15)
+        elif method == 12:
+            self._d = bz2.BZ2Decompressor()
+        elif method == 14:
+            self._d = None  # made when the properties header has been read
+            self._header = b""
+        else:
+            raise ZipEntryError(method_problem(method) or f"compression method {method}")
+
+    def decode(self, src: Slice, k: int, short) -> bytes:
+        empty_steps = 0
+        while True:
+            if self._method == 8:
+                d = self._d
+                if d.eof:
+                    raise short()
+                data = d.unconsumed_tail
+                if not data and self._starved:
+                    data = self._input(src, k, short)
+                out = d.decompress(data, k)
+                self._starved = len(out) < k and not d.unconsumed_tail
+            else:
+                if self._d is None:
+                    self._lzma_start(src, short)
+                d = self._d
+                if d.eof:
+                    raise short()
+                data = self._input(src, k, short) if (d.needs_input or empty_steps > 2) else b""
+                out = d.decompress(data, k)
+            if out:
+                return out
+            empty_steps += 1
+
+    def _input(self, src: Slice, k: int, short) -> bytes:
+        data = src.read(max(_MIN_INPUT, min(k, 1024 * 1024)))
+        if not data:
+            raise short()
+        return data
+
+    def _lzma_start(self, src: Slice, short) -> None:
+        while len(self._header) < 4 or len(self._header) < 4 + struct.unpack_from("<H", self._header, 2)[0]:
+            need = 4 if len(self._header) < 4 else 4 + struct.unpack_from("<H", self._header, 2)[0]
+            more = src.read(need - len(self._header))
+            if not more:
+                raise short()
+            self._header += more
+        props_size = struct.unpack_from("<H", self._header, 2)[0]
+        try:
+            lzma_filter = lzma._decode_filter_properties(lzma.FILTER_LZMA1, self._header[4:4 + props_size])
+        except Exception as exc:
+            raise ZipEntryError(f"damaged LZMA properties: {exc}") from None
+        self._d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma_filter])
