@@ -78,3 +78,28 @@ def test_a_review_started_while_indexing_waits_and_covers_every_file(clean_app, 
     assert clean_app.version() > before
     assert page.is_visible("#review")
     assert page.text_content("#review-meta").startswith("2000 DICOM files reviewed")
+
+
+def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app, tmp_path):
+    from dicompeek.index import Index
+    from dicompeek.review import review
+    from registry import zip_bytes
+    from test_review import planted_zip  # a name nested in one file that leaks into later ones
+
+    (tmp_path / "planted.zip").write_bytes(zip_bytes(planted_zip()))
+    index = Index()
+    try:
+        index.add([str(tmp_path / "planted.zip")])
+        index.run()
+        expected = json.loads(json.dumps(review(index)))
+    finally:
+        index.close()
+    clean_app.open_files(tmp_path / "planted.zip")
+    page = clean_app.page
+    page.click("#review-open")
+    page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=120_000)
+    with page.expect_download() as download:
+        page.click("#review-json")
+    result = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert {f["id"]: f["files"] for f in result["findings"]}["leak:name:(0020,4000)"] == 2
+    assert result["findings"] == expected["findings"] and result["files_reviewed"] == expected["files_reviewed"]
