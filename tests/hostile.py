@@ -425,6 +425,16 @@ def hostile_zip(path: str | Path, *, lzma_available: bool | None = None) -> dict
         expected.note(truncated, "found by scanning the local file headers")
         z.entry("valid/last.dcm", dicom(patient_id="HOSTILE"), method=0)
         expected.valid(where("valid/last.dcm"))
+        # a stored entry whose data runs on over the central directory to the end of the file
+        into = z.entry("overlap/into-directory.bin", b"", method=0)
+        data_start = f.tell()
+        directory = io.BytesIO()
+        RawZip(directory).finish(records=z.records)
+        into.csize = into.usize = len(directory.getvalue())
+        f.seek(into.offset + 18)
+        f.write(struct.pack("<2L", into.csize, into.usize))
+        f.seek(data_start)
+        expected.bad(where("overlap/into-directory.bin"), "unreadable", "runs into the zip's central directory")
         z.finish()
     return expected.as_dict()
 
@@ -577,9 +587,9 @@ def many_entries_zip(path: str | Path, count: int = 100_000) -> Expected:
         name = b"tiny/%06d" % k
         records.append(Record(name, 0, 0, crc, 1, 1, buffer.tell()))
         write(pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, 1, 1, len(name), 0) + name + b"x")
+        expected.bad(f"{path.name}::{name.decode()}", "non-dicom", "not DICOM (text)")
     z.finish()
     path.write_bytes(buffer.getvalue())
-    expected.entries += count
     return expected
 
 

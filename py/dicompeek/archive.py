@@ -147,14 +147,16 @@ class Sources:
         except OSError as exc:
             self.problems.append(SourceProblem(shown(rel), 0, f"cannot be opened: {exc.strerror or exc}"))
             return
-        if magic in ZIP_MAGIC:
+        named_zip = rel.lower().endswith(".zip")
+        # a zip behind a stub (a self-extractor) or with its first bytes damaged still has its end record
+        if magic in ZIP_MAGIC or (named_zip and size and _zip_entry_count(path, size) is not None):
             first = len(self.entries)
             try:
                 self._add_zip(path, rel, size)
             except Exception as exc:  # a bug meeting a hostile zip must not lose the other picks
                 del self.entries[first:]
                 self.problems.append(SourceProblem(shown(rel), size, f"internal error while reading: {_describe(exc)}"))
-        elif rel.lower().endswith(".zip"):
+        elif named_zip:
             self.problems.append(SourceProblem(
                 shown(rel), size,
                 "named .zip but is not a zip archive (no zip signature at the start)"
