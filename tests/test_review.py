@@ -257,7 +257,7 @@ def reviewed_in_parts(index: Index, parts: int) -> dict:
     """Plan, parts, reruns and merge, each result through JSON as between workers."""
     through_json = lambda data: json.loads(json.dumps(data))  # noqa: E731
     split = through_json(plan(index, parts))
-    states = [through_json(review_part(index, records, split["tokens"])) for records in split["parts"]]
+    states = [through_json(review_part(index, part, split["tokens"])) for part in split["parts"]]
     for number, tokens in through_json(reruns(split["tokens"], [s["found"] for s in states])):
         states[number] = through_json(review_part(index, split["parts"][number], tokens))
     return through_json(merge(index, states))
@@ -300,7 +300,7 @@ def test_the_worker_api_reviews_in_parts_like_in_one_pass(tmp_path):
         single = call("privacy_review")
         split = call("review_plan", 2)
         assert len(split["parts"]) == 2 and split["files"] == single["files_reviewed"]
-        states = [call("review_part", records, split["tokens"]) for records in split["parts"]]
+        states = [call("review_part", part, split["tokens"]) for part in split["parts"]]
         for number, tokens in call("review_reruns", split["tokens"], [s["found"] for s in states]):
             states[number] = call("review_part", split["parts"][number], tokens)
         assert call("privacy_review", states) == single

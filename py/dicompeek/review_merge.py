@@ -47,7 +47,7 @@ def plan(index: Index, parts: int) -> dict[str, Any]:
     reviewer = Reviewer()
     reviewer.seed(index.dicom)
     records = index.dicom
-    count = max(min(parts, len(records)), 0)
+    count = min(max(parts, 1), len(records))
     runs = [records[len(records) * n // count:len(records) * (n + 1) // count] for n in range(count)]
     return {"tokens": [list(t) for t in reviewer.tokens()], "files": len(records),
             "parts": [_pack(run) for run in runs]}
@@ -67,12 +67,14 @@ def reruns(tokens: list[list[str]], found: list[list[list[str]]]) -> list[list[A
 
     ``found`` is each part's ``state["found"]``, in part order. The tokens given are what the
     single pass would know when it reached the part: the seed, then what earlier parts found.
-    One round is enough: what a part finds does not depend on what it was seeded with.
+    One round is enough: the nested tokens a part meets do not depend on what it was seeded with
+    (only which of them are new to it).
     """
     known = {token: kind for token, kind in tokens}
+    seeded = len(known)
     again = []
     for number, part_found in enumerate(found):
-        if len(known) > len(tokens):
+        if len(known) > seeded:
             again.append([number, [[t, k] for t, k in known.items()]])
         for token, kind in part_found:
             known.setdefault(token, kind)

@@ -114,9 +114,9 @@ def review_plan(parts: int) -> dict[str, Any]:
     return plan_review(_index, parts)
 
 
-def review_part(records: list[dict[str, Any]], tokens: list[list[str]]) -> dict[str, Any]:
+def review_part(part: dict[str, Any], tokens: list[list[str]]) -> dict[str, Any]:
     """Any worker: review one part of a plan (every worker can read every entry); its state."""
-    return review_one_part(_index, records, tokens)
+    return review_one_part(_index, part, tokens)
 
 
 def review_reruns(tokens: list[list[str]], found: list[list[list[str]]]) -> list[list[Any]]:
