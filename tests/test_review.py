@@ -283,7 +283,7 @@ def test_a_review_in_parts_merges_into_the_single_pass_report(tmp_path, parts):
     assert merged == single
 
 
-def test_review_parts_find_nested_tokens_and_only_later_parts_are_reviewed_again():
+def test_only_the_parts_after_one_that_found_a_nested_name_are_reviewed_again():
     seed = [["KOWALSKI", "name"]]
     assert reruns(seed, [[], [], []]) == []
     assert reruns(seed, [[["NOWAK", "name"]], [], [["ADAM", "name"]]]) == [
