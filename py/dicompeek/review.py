@@ -102,7 +102,8 @@ class Reviewer:
             self._identity(record.fields)
 
     def seed_tokens(self, tokens: Iterable[tuple[str, str] | list[str]]) -> None:
-        """Learn (token, kind) pairs, e.g. :meth:`tokens` of a reviewer seeded elsewhere."""
+        """Learn (token, kind) pairs: :meth:`tokens` of a reviewer seeded elsewhere with every file
+        (so, as after :meth:`seed`, :meth:`add` learns none from the files' own fields)."""
         self._seeded = True
         for token, kind in tokens:
             self._tokens.setdefault(token, kind)
