@@ -10,6 +10,7 @@ is vectorised numpy, so a 512×512 frame costs a few milliseconds.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,13 @@ from pydicom.pixels import apply_color_lut, apply_modality_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from .functional_groups import frame_view
+
+
+#: Frames of more pixels than this are not decoded: the pipeline holds about 30 bytes per pixel
+#: at its peak (stored values, float64 modality values and window, RGBA), and a header can state
+#: 65535 × 65535 pixels in a file of a few hundred bytes. 2^25 is 5,792 × 5,792 and more than any
+#: projection radiograph or mammogram.
+MAX_FRAME_PIXELS = 1 << 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +39,39 @@ class Window:
     explanation: str = ""
 
 
+def frame_problem(ds: Dataset, frame: int = 0) -> str | None:
+    """Why frame ``frame`` (from 0) of ``ds`` cannot be decoded, told before anything is allocated;
+    None when it may be (pydicom then checks the rest, e.g. that the pixel data is long enough)."""
+    rows, columns = _count(ds, "Rows"), _count(ds, "Columns")
+    samples = _count(ds, "SamplesPerPixel") or 1
+    if rows is not None and columns is not None and rows * columns * samples > MAX_FRAME_PIXELS:
+        return (f"the frame is {rows:,} × {columns:,} pixels{f' × {samples} samples' if samples > 1 else ''}, "
+                f"more than the viewer decodes ({MAX_FRAME_PIXELS:,} at most)")
+    frames = _count(ds, "NumberOfFrames")
+    if frame < 0 or (frames is not None and frame >= frames) or (frames is None and frame > 0):
+        return f"frame {frame + 1} does not exist: the file has {frames or 1:,} frame(s)"
+    return None
+
+
+def _count(ds: Dataset, keyword: str) -> int | None:
+    """A count from the header (Rows, Number of Frames, ...) as an int; None if absent or invalid."""
+    try:
+        value = ds.get(keyword)
+        if isinstance(value, (MultiValue, list, tuple)):
+            value = value[0] if len(value) else None
+        return int(value) if value not in (None, "") and int(value) >= 0 else None
+    except (TypeError, ValueError, OverflowError, KeyError):
+        return None
+
+
 def frame_pixels(ds: Dataset, frame: int = 0) -> np.ndarray:
-    """The stored values of one frame, decoded by pydicom (colour as RGB)."""
+    """The stored values of one frame, decoded by pydicom (colour as RGB).
+
+    Raises ``ValueError`` with the reason, before decoding, for a frame that cannot be
+    decoded whatever the pixel data holds (see :func:`frame_problem`)."""
+    problem = frame_problem(ds, frame)
+    if problem:
+        raise ValueError(problem)
     if "TransferSyntaxUID" not in ds.file_meta:
         # a dataset without file meta: pydicom needs the syntax it was read with
         implicit, little = ds.original_encoding
@@ -56,14 +95,20 @@ def file_windows(ds: Dataset) -> list[Window]:
     if isinstance(explanations, str):
         explanations = [explanations]
     function = str(ds.get("VOILUTFunction") or "LINEAR").upper()
-    return [Window(c, w, function, str(explanations[i]) if i < len(explanations) else "")
-            for i, (c, w) in enumerate(zip(centers, widths)) if w > 0]
+    return [Window(c, w, function, str(explanations[i])[:200] if i < len(explanations) else "")
+            for i, (c, w) in enumerate(zip(centers, widths)) if w > 0 and math.isfinite(c) and math.isfinite(w)]
 
 
 def full_range_window(values: np.ndarray) -> Window:
-    """The window covering every value of the frame, for files that state none."""
-    low, high = float(np.min(values)), float(np.max(values))
-    return Window((low + high + 1) / 2, max(high - low + 1, 1.0), "LINEAR", "full range")
+    """The window covering every (finite) value of the frame, for files that state none."""
+    finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    if not finite.size:
+        return Window(0.5, 1.0, "LINEAR", "full range")
+    low, high = float(np.min(finite)), float(np.max(finite))
+    center, width = (low + high + 1) / 2, high - low + 1
+    if not (math.isfinite(center) and math.isfinite(width)):  # float data near the ends of float64
+        return Window(low / 2 + high / 2, 1.7e308, "LINEAR", "full range")
+    return Window(center, max(width, 1.0), "LINEAR", "full range")
 
 
 def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
@@ -151,7 +196,14 @@ def _lut_bits(ds: Dataset) -> int:
 
 
 def _numbers(value: object) -> list[float]:
+    """Numbers of a DS/IS/FD value; a value that is not a number is left out."""
     if value is None or value == "":
         return []
     values = value if isinstance(value, (MultiValue, list, tuple)) else [value]
-    return [float(v) for v in values]
+    numbers = []
+    for v in values:
+        try:
+            numbers.append(float(v))
+        except (TypeError, ValueError, OverflowError):
+            numbers.append(math.nan)  # keeps centres and widths paired; dropped by file_windows
+    return numbers

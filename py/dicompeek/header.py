@@ -12,11 +12,15 @@ from __future__ import annotations
 import io
 import logging
 import struct
+import threading
 import warnings
+import zlib
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import pydicom
+import pydicom.filereader
+import pydicom.values
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
@@ -30,6 +34,14 @@ from .archive import Entry, read_prefix
 PREFIX_STEPS = (16 * 1024, 256 * 1024, 4 * 1024 * 1024, 32 * 1024 * 1024)
 #: Values larger than this are skipped, not loaded, when parsing from a stream.
 DEFER_SIZE = 1024 * 1024
+
+#: Sequences nested deeper than this are not read. pydicom parses sequences of undefined length
+#: recursively while reading (about five Python frames a level), and Pyodide's stack is much
+#: smaller than CPython's: thousands of levels would end the worker, not raise. Real files nest a
+#: handful of levels (five at most in the shared corpus); see :func:`_guarded_read_sequence`.
+MAX_NESTING = 64
+#: A deflated dataset is inflated at most this far to read its header.
+HEADER_INFLATE_LIMIT = PREFIX_STEPS[-1]
 
 #: Keywords copied from each header into the index.
 FIELDS = (
@@ -66,6 +78,166 @@ class Unreadable(Exception):
     """The entry is (or claims to be) DICOM but cannot be read; the message says why."""
 
 
+class TooDeep(ValueError):
+    """Sequences nested deeper than :data:`MAX_NESTING`."""
+
+    def __init__(self) -> None:
+        super().__init__(f"sequences nested more than {MAX_NESTING} levels deep "
+                         f"(real files nest a few levels; deeper ones are not read)")
+
+
+class TooLarge(ValueError):
+    """A value, dataset or frame larger than this viewer reads; the message says what."""
+
+
+# --- how deep pydicom may go ----------------------------------------------------------------
+
+_depth = threading.local()
+
+
+def _guarded_read_sequence(original: Callable[..., Any]) -> Callable[..., Any]:
+    """pydicom's ``read_sequence`` refusing to nest deeper than :data:`MAX_NESTING`.
+
+    Every sequence pydicom reads goes through ``read_sequence``: those of undefined length
+    while the file is read, recursively, and those of defined length when their element is
+    first used. The depth counted here is the nesting on the stack at that moment, which is
+    what can overflow it; the check costs one counter per sequence.
+    """
+    def read_sequence(*args: Any, **kwargs: Any) -> Any:
+        level = getattr(_depth, "level", 0)
+        if level >= MAX_NESTING:
+            raise TooDeep()
+        _depth.level = level + 1
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _depth.level = level
+
+    read_sequence.dicompeek_guard = True  # type: ignore[attr-defined]
+    return read_sequence
+
+
+class NotDicomData(ValueError):
+    """The bytes where a dataset should start are not DICOM (e.g. a run of zeros)."""
+
+
+#: A command set (group 0000) at the start of a dataset has a dozen elements or so.
+_COMMAND_ELEMENTS = 256
+
+
+def _guarded_command_set(original: Callable[..., Any]) -> Callable[..., Any]:
+    """pydicom's reader of a leading command set (group 0000), refusing a run of junk.
+
+    pydicom reads every group 0000 element at the start of a dataset before anything else, and
+    zeros are group 0000 elements of length 0: megabytes of zeros (a few KB zipped) would take
+    many seconds. A real command set has a few elements, each tag once.
+    """
+    def read_command_set(fp: BinaryIO) -> Any:
+        start = fp.tell()
+        seen: set[int] = set()
+        try:
+            for _ in range(_COMMAND_ELEMENTS):
+                head = fp.read(8)
+                if len(head) < 8:
+                    break
+                group, element, length = struct.unpack("<HHL", head)
+                if group != 0:
+                    break
+                if element in seen:
+                    raise NotDicomData(f"element {Tag(element)} repeats at byte {fp.tell() - 8}")
+                seen.add(element)
+                if length == 0xFFFFFFFF:
+                    break  # pydicom searches for its end
+                fp.seek(length, 1)
+            else:
+                raise NotDicomData(f"more than {_COMMAND_ELEMENTS} elements of group 0000 "
+                                   f"from byte {start}")
+        finally:
+            fp.seek(start)
+        return original(fp)
+
+    read_command_set.dicompeek_guard = True  # type: ignore[attr-defined]
+    return read_command_set
+
+
+def _install_guard() -> None:
+    for module in (pydicom.filereader, pydicom.values):
+        if not getattr(module.read_sequence, "dicompeek_guard", False):
+            module.read_sequence = _guarded_read_sequence(module.read_sequence)
+    reader = pydicom.filereader._read_command_set_elements
+    if not getattr(reader, "dicompeek_guard", False):
+        pydicom.filereader._read_command_set_elements = _guarded_command_set(reader)
+
+
+_install_guard()
+
+
+# --- deflated datasets ----------------------------------------------------------------------
+
+_DEFLATED = pydicom.uid.DeflatedExplicitVRLittleEndian
+_SYNTAX_HEAD = b"\x02\x00\x10\x00UI"
+
+
+def meta_syntax(prefix: bytes) -> tuple[str, int] | None:
+    """(Transfer Syntax UID, end of the file meta group) of a Part 10 file, from its first bytes.
+
+    None when the meta group cannot be read from ``prefix`` (it is then read by pydicom,
+    which says what is wrong).
+    """
+    if len(prefix) < 144 or prefix[128:132] != b"DICM":
+        return None
+    fp = io.BytesIO(prefix)
+    fp.seek(132)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta = pydicom.filereader._read_file_meta_info(fp)
+        syntax = meta.get("TransferSyntaxUID")
+    except Exception:
+        return None
+    return (str(syntax), fp.tell()) if syntax else None
+
+
+def inflate_part10(head: bytes, meta_end: int, rest: BinaryIO | bytes, limit: int) -> tuple[bytes, str | None]:
+    """A deflated Part 10 file (``head`` holds its first ``meta_end`` bytes at least, ``rest``
+    what follows them) as the same file in explicit VR little endian, inflated at most to
+    ``limit`` bytes, and what went wrong (a truncated deflate stream, the limit reached), if anything.
+
+    pydicom inflates a deflated dataset whole and without bound before reading any of it; a few
+    KB of zip can inflate to gigabytes. The Transfer Syntax UID in the copy reads explicit VR
+    little endian (same length, padded), so pydicom reads it as it is; callers put the real
+    one back on the dataset.
+    """
+    at = head.find(_SYNTAX_HEAD, 132, meta_end)
+    if at < 0:
+        raise Unreadable("deflated dataset, but its Transfer Syntax UID could not be found in the file meta")
+    (length,) = struct.unpack_from("<H", head, at + 6)
+    plain = pydicom.uid.ExplicitVRLittleEndian.encode("ascii")
+    if length < len(plain):
+        raise Unreadable(f"Transfer Syntax UID of {length} bytes in the file meta, too short for its value")
+    meta = bytearray(head[:meta_end])
+    meta[at + 8:at + 8 + length] = plain.ljust(length, b"\0")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    out: list[bytes] = []
+    size = 0
+    source = io.BytesIO(rest) if isinstance(rest, (bytes, bytearray)) else rest
+    problem = None
+    try:
+        while size <= limit and not inflater.eof:
+            chunk = inflater.unconsumed_tail or source.read(256 * 1024)
+            if not chunk:
+                problem = "the deflated data is truncated (the deflate stream does not end)"
+                break
+            piece = inflater.decompress(chunk, limit + 1 - size)
+            out.append(piece)
+            size += len(piece)
+    except zlib.error as exc:
+        problem = f"the deflated data is corrupt ({exc}); read as far as it inflates"
+    if size > limit:
+        problem = f"the deflated data inflates to more than {limit // (1024 * 1024)} MB"
+    return bytes(meta) + b"".join(out)[:limit], problem
+
+
 @dataclass(slots=True)
 class Header:
     """What the index keeps of one DICOM file."""
@@ -86,7 +258,9 @@ def read_header(entry: Entry) -> Header:
         return _read(entry)
     except (NotDicom, Unreadable):
         raise
-    except Exception as exc:  # zlib.error, BadZipFile (CRC), OSError, ...
+    except (TooDeep, RecursionError) as exc:
+        raise Unreadable(str(TooDeep())) from exc
+    except Exception as exc:  # zlib.error, BadZipFile (CRC), OSError, MemoryError, ...
         raise Unreadable(f"cannot read the entry: {_describe(exc)}") from exc
 
 
@@ -100,6 +274,9 @@ def _read(entry: Entry) -> Header:
         raise NotDicom(f"not DICOM ({content_kind(prefix)}): no 'DICM' marker at byte 128 "
                        "and no DICOM dataset at the start")
     raw = kind == "raw"
+    syntax = None if raw else meta_syntax(prefix)
+    if syntax and syntax[0] == _DEFLATED:
+        return _read_deflated(entry, prefix, syntax[1])
     for step in PREFIX_STEPS:
         if len(prefix) < min(step, entry.size):
             with entry.open() as stream:
@@ -112,12 +289,40 @@ def _read(entry: Entry) -> Header:
         return _parse_checked(stream, entry.size, entry.size, raw, defer=True)
 
 
+def _read_deflated(entry: Entry, prefix: bytes, meta_end: int) -> Header:
+    """The header of a deflated dataset, inflated only as far as the header needs."""
+    with entry.open() as stream:
+        read_prefix(stream, meta_end)  # skip the file meta: ``prefix`` has it
+        data, problem = inflate_part10(prefix, meta_end, stream, HEADER_INFLATE_LIMIT)
+    try:
+        if problem and "inflates to more" in problem:
+            try:
+                header = _parse_checked(io.BytesIO(data), len(data), len(data) + 1, False)
+            except _NeedMore:
+                raise Unreadable(f"header not found within {HEADER_INFLATE_LIMIT // (1024 * 1024)} MB "
+                                 "of inflated data") from None
+            problem = None  # only the pixel data is beyond the limit, and it is not read here
+        else:
+            header = _parse_checked(io.BytesIO(data), len(data), len(data), False)
+    except Unreadable as exc:
+        raise Unreadable(f"{problem}: {exc}" if problem else str(exc)) from exc
+    header.transfer_syntax = _DEFLATED
+    if problem:
+        header.warning = "; ".join(filter(None, [problem, header.warning]))
+    return header
+
+
 def _parse_checked(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = False) -> Header:
     """:func:`_parse`, with pydicom's own exceptions turned into a reason."""
     try:
         return _parse(fp, available, size, raw, defer)
     except (NotDicom, Unreadable, _NeedMore):
         raise
+    except (TooDeep, RecursionError) as exc:
+        raise Unreadable(str(TooDeep())) from exc
+    except NotDicomData as exc:
+        raise Unreadable(f"the data after {'the start' if raw else 'the file meta information'} "
+                         f"is not DICOM: {exc}") from exc
     except Exception as exc:
         raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
 
@@ -131,12 +336,14 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
     complete = available >= size
     with _Messages() as messages:
         try:
-            ds = pydicom.dcmread(fp, stop_before_pixels=True, force=raw,
-                                 defer_size=DEFER_SIZE if defer else None)
+            ds, junk = read_dataset(fp, stop_before_pixels=True, force=raw,
+                                    defer_size=DEFER_SIZE if defer else None)
         except InvalidDicomError as exc:
             if not complete:
                 raise _NeedMore from exc
             raise Unreadable(f"invalid DICOM: {_describe(exc)}") from exc
+        except (NotDicomData, TooDeep):
+            raise
         except Exception:
             if not complete:
                 raise _NeedMore
@@ -158,10 +365,36 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
         if problem:
             raise Unreadable(problem)
         fields = _fields(ds, messages)
-    warning = _pixel_length_warning(next_element, stop, size) if at_pixels else None
+    warning = _pixel_length_warning(next_element, stop, size) if at_pixels else junk
     if messages and not warning:
         warning = "; ".join(sorted(set(messages)))
     return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning)
+
+
+def read_dataset(fp: BinaryIO, *, stop_before_pixels: bool, force: bool,
+                 defer_size: int | None = None) -> tuple[Dataset, str | None]:
+    """``pydicom.dcmread`` of ``fp``, stopping where the data stops being DICOM.
+
+    A run of zeros (or any repeated 8 bytes) parses as the same element over and over, a few
+    microseconds each: a zip entry of a few KB can inflate to megabytes of it. Consecutive
+    elements never have the same tag in a real dataset, so reading stops at the first repeat
+    and says so (the second value of the pair).
+    """
+    last: list[int | None] = [None]
+    junk: list[str] = []
+
+    def stop_when(tag: int, vr: str | None, length: int) -> bool:
+        if stop_before_pixels and tag in _PIXEL_TAGS:
+            return True
+        if tag == last[0]:
+            junk.append(f"element {Tag(tag)} repeats at byte {max(fp.tell() - 8, 0)}: "
+                        "the rest of the data is not read (it is not DICOM)")
+            return True
+        last[0] = tag
+        return False
+
+    ds = pydicom.filereader.read_partial(fp, stop_when, defer_size=defer_size, force=force)
+    return ds, (junk[0] if junk else None)
 
 
 #: pydicom's message when a sequence or item runs past the end of the data.
@@ -408,5 +641,23 @@ def _transfer_syntax(ds: Dataset) -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    """A one-line reason from an exception, with pydicom's terse messages explained."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, OSError) and text.startswith("No tag to read at file position"):
+        position = text.rsplit(" ", 1)[-1]
+        return (f"a sequence item is cut off or its length is wrong: no item where one should start "
+                f"(byte 0x{position} of the data)")
+    if isinstance(exc, MemoryError):
+        return "MemoryError: not enough memory to read it"
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for ``exc`` as the header pass words it (for the viewer, tag browser...)."""
+    if isinstance(exc, (TooDeep, RecursionError)):
+        return str(TooDeep())
+    if isinstance(exc, NotDicomData):
+        return f"the data is not DICOM: {exc}"
+    if isinstance(exc, (NotDicom, Unreadable, TooLarge)):
+        return str(exc)
+    return _describe(exc)

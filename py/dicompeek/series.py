@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydicom.uid import UID
 
 from .index import DicomRecord
 
@@ -40,6 +41,29 @@ def _floats(value: Any, count: int) -> tuple[float, ...] | None:
     return numbers if len(numbers) == count and all(np.isfinite(numbers)) else None
 
 
+#: Frames listed for one file at most, whatever its Number of Frames says.
+MAX_FRAMES = 200_000
+
+
+def frame_count(record: DicomRecord) -> int:
+    """The frames of ``record`` to list: its Number of Frames (1 if absent or invalid), never more
+    than its size can hold (see :func:`frame_limit`), so a bogus count allocates nothing."""
+    count = record.fields.get("NumberOfFrames")
+    count = count if isinstance(count, int) and count > 0 else 1
+    return min(count, frame_limit(record))
+
+
+def frame_limit(record: DicomRecord) -> int:
+    """How many frames the file can hold at most: a frame takes at least one bit uncompressed
+    and at least an 8-byte item compressed; never more than :data:`MAX_FRAMES`."""
+    try:
+        compressed = UID(record.transfer_syntax).is_compressed
+    except Exception:  # not a transfer syntax pydicom knows: the smaller bound
+        compressed = True
+    most = record.size // 8 if compressed else record.size * 8
+    return max(1, min(most, MAX_FRAMES))
+
+
 def slice_normal(orientation: tuple[float, ...]) -> np.ndarray:
     row, column = np.array(orientation[:3]), np.array(orientation[3:])
     return np.cross(row, column)
@@ -56,9 +80,9 @@ def order_frames(records: list[DicomRecord]) -> list[Frame]:
         instance = instance if isinstance(instance, int) else None
         position = _floats(record.fields.get("ImagePositionPatient"), 3)
         distance = float(np.dot(position, normal)) if position and normal is not None else None
-        count = record.fields.get("NumberOfFrames")
-        count = count if isinstance(count, int) and count > 0 else 1
-        frames += [Frame(record.entry, f, instance, distance) for f in range(count)]
+        if distance is not None and not np.isfinite(distance):  # overflowed: as if unknown
+            distance = None
+        frames += [Frame(record.entry, f, instance, distance) for f in range(frame_count(record))]
     by_instance = sorted(frames, key=lambda f: (f.instance is None, f.instance or 0, f.entry, f.frame))
     if len(frames) < 2 or any(f.position is None for f in frames):
         return by_instance
@@ -73,6 +97,11 @@ def order_frames(records: list[DicomRecord]) -> list[Frame]:
 def geometry_warnings(records: list[DicomRecord]) -> list[str]:
     """What a reader of this series should know before trusting its geometry."""
     warnings = []
+    for record in records:
+        stated = record.fields.get("NumberOfFrames")
+        if isinstance(stated, int) and stated > frame_count(record):
+            warnings.append(f"{record.location} states {stated:,} frames, more than a file of "
+                            f"{record.size:,} bytes can hold: {frame_count(record):,} are listed")
     mixed = set()
     for keyword, label in (("ImageOrientationPatient", "orientations"), ("PixelSpacing", "pixel spacings")):
         values = {_rounded(r.fields.get(keyword)) for r in records if r.fields.get(keyword)}

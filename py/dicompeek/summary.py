@@ -15,7 +15,7 @@ from typing import Any
 from pydicom.uid import UID
 
 from .index import DicomRecord, Index
-from .series import geometry_warnings
+from .series import frame_count, geometry_warnings
 
 SCHEMA_VERSION = 1
 
@@ -140,6 +140,8 @@ def _add_to_series(entry: dict[str, Any], record: DicomRecord) -> None:
     frames = fields.get("NumberOfFrames")
     if not isinstance(frames, int) or frames < 1:
         frames = 1 if "Rows" in fields else 0
+    else:
+        frames = frame_count(record)  # never more than the file can hold
     entry["_instances"][sop_uid] = frames
     if "Rows" in fields and "Columns" in fields:
         entry["_sizes"][f"{fields['Rows']}×{fields['Columns']}"] += 1

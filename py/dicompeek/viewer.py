@@ -8,6 +8,7 @@ frame that failed, naming its transfer syntax; other frames keep working.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from typing import Any
 
@@ -15,7 +16,8 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from .functional_groups import frame_view
-from .display import Window, file_windows, frame_pixels, modality_values, render_stored, to_rgba
+from .display import Window, file_windows, frame_pixels, frame_problem, modality_values, render_stored, to_rgba
+from .header import describe
 from .index import Index
 from .instances import read_instance, series_records
 from .series import geometry_warnings, order_frames, orientation_letters
@@ -46,21 +48,35 @@ class Viewer:
         if not records:
             return {"frames": [], "warnings": [], "error": "this series is no longer loaded"}
         first = records[0].fields
+        try:
+            frames = [f.as_dict() for f in order_frames(records)]
+        except Exception as exc:  # not expected: the records hold checked header fields only
+            return {"frames": [], "warnings": [], "error": f"cannot order this series: {describe(exc)}"}
         return {
-            "frames": [f.as_dict() for f in order_frames(records)],
-            "warnings": geometry_warnings(records),
+            "frames": frames,
+            "warnings": _safe(lambda: geometry_warnings(records), []),
             "modality": first.get("Modality", ""),
             "description": first.get("SeriesDescription", ""),
         }
 
     def render(self, entry: int, frame: int, window: dict[str, Any] | None = None) -> tuple[dict[str, Any], bytes]:
-        """One frame as RGBA bytes, with what the overlays and controls need."""
+        """One frame as RGBA bytes, with what the overlays and controls need.
+
+        Never raises: a file that cannot be read, or a frame that cannot be decoded or shown,
+        gives ``meta["error"]`` (the page shows it on the canvas) and no pixels."""
         try:
             ds = self.dataset(entry)
         except Exception as exc:
-            return {"error": f"cannot read this file: {exc}"}, b""
-        view = frame_view(ds, frame)  # an enhanced image's per-frame rescale, window, geometry
+            return {"error": f"cannot read this file: {describe(exc)}"}, b""
+        try:
+            view = frame_view(ds, frame)  # an enhanced image's per-frame rescale, window, geometry
+        except Exception:  # damaged functional groups: the file's own attributes still apply
+            view = ds
         meta = self._meta(view)
+        syntax = uid_name(str(_get(ds.file_meta, "TransferSyntaxUID", "") or ""))
+        problem = frame_problem(ds, frame)
+        if problem:
+            return {**meta, "error": f"cannot show frame {frame + 1}: {problem}"}, b""
         try:
             chosen = Window(float(window["center"]), float(window["width"]), window.get("function", "LINEAR")) \
                 if window and window.get("width") else None
@@ -68,9 +84,8 @@ class Viewer:
             if window and window.get("invert"):
                 image = 255 - image
         except Exception as exc:  # a frame that fails must not take the others with it
-            syntax = uid_name(str(ds.file_meta.get("TransferSyntaxUID", "")))
-            return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {exc}"}, b""
-        meta["window"] = {"center": applied.center, "width": applied.width} if applied else None
+            return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {describe(exc)}"}, b""
+        meta["window"] = {"center": _finite(applied.center), "width": _finite(applied.width)} if applied else None
         meta["rows"], meta["columns"] = int(image.shape[0]), int(image.shape[1])
         return meta, to_rgba(image).tobytes()
 
@@ -80,21 +95,25 @@ class Viewer:
             ds = self.dataset(entry)
             stored = self._stored(ds, entry, frame)
         except Exception as exc:
-            return {"error": str(exc)}
+            return {"error": describe(exc)}
         if not (0 <= y < stored.shape[0] and 0 <= x < stored.shape[1]):
             return {}
         value = stored[y, x]
         if stored.ndim == 3:
-            return {"x": x, "y": y, "stored": [int(v) for v in value]}
-        view = frame_view(ds, frame)
-        if self._modality is None:
-            self._modality = modality_values(view, stored)
-        return {"x": x, "y": y, "stored": int(value) if float(value).is_integer() else float(value),
-                "value": round(float(self._modality[y, x]), 3), "unit": _unit(view)}
+            return {"x": x, "y": y, "stored": [_finite(v) for v in value.tolist()]}
+        try:
+            view = frame_view(ds, frame)
+            if self._modality is None:
+                self._modality = modality_values(view, stored)
+            modality = _finite(round(float(self._modality[y, x]), 3))
+        except Exception as exc:  # a Modality LUT that cannot be applied: the stored value still is
+            return {"x": x, "y": y, "stored": _number(value), "error": describe(exc)}
+        return {"x": x, "y": y, "stored": _number(value), "value": modality, "unit": _unit(view)}
 
     def _stored(self, ds: Dataset, entry: int, frame: int) -> np.ndarray:
         """The decoded frame, kept for the probe and re-windowing until another is asked for."""
         if self._last is None or self._last[:2] != (entry, frame):
+            self._last = self._modality = None  # a failed decode must not leave the old frame in place
             self._last = (entry, frame, frame_pixels(ds, frame))
             self._modality = None
         return self._last[2]
@@ -113,34 +132,83 @@ class Viewer:
         return ds
 
     def _meta(self, ds: Dataset) -> dict[str, Any]:
-        photometric = str(ds.get("PhotometricInterpretation", ""))
+        """What the overlays and controls need; a value that cannot be read is left out, never raised."""
+        photometric = _safe(lambda: str(_get(ds, "PhotometricInterpretation", "") or "")[:64], "")
         return {
-            "windows": [{"center": w.center, "width": w.width, "function": w.function,
-                         "explanation": w.explanation} for w in file_windows(ds)],
+            "windows": _safe(lambda: [{"center": w.center, "width": w.width, "function": w.function[:32],
+                                       "explanation": w.explanation} for w in file_windows(ds)], []),
             "grey": photometric.startswith("MONOCHROME"),
             "photometric": photometric,
-            "unit": _unit(ds),
-            "orientation": orientation_letters(_text(ds.get("ImageOrientationPatient", ""))),
-            "pixel_spacing": [float(v) for v in ds.PixelSpacing] if "PixelSpacing" in ds else None,
-            "frame_rate": _frame_rate(ds),
-            "overlay": {k: _text(ds.get(k)) for k in OVERLAY_FIELDS if ds.get(k) not in (None, "")},
-            "frames": int(ds.get("NumberOfFrames") or 1),
+            "unit": _safe(lambda: _unit(ds), ""),
+            "orientation": _safe(lambda: orientation_letters(_text(_get(ds, "ImageOrientationPatient", ""))), None),
+            "pixel_spacing": _safe(lambda: _spacing(ds), None),
+            "frame_rate": _safe(lambda: _frame_rate(ds), 10.0),
+            "overlay": {k: v for k in OVERLAY_FIELDS
+                        if (v := _safe(lambda: _text(_get(ds, k))[:OVERLAY_LIMIT], "")) not in ("", "None")},
+            "frames": _safe(lambda: max(int(_get(ds, "NumberOfFrames") or 1), 1), 1),
         }
 
 
+#: Characters of one overlay value shown at most.
+OVERLAY_LIMIT = 256
+
+
+def _safe(compute: Any, default: Any) -> Any:
+    try:
+        return compute()
+    except Exception:  # a malformed value: the overlay or control simply goes without it
+        return default
+
+
+def _get(ds: Dataset, keyword: str, default: Any = None) -> Any:
+    """``ds.get`` that gives ``default`` for a value pydicom cannot convert."""
+    try:
+        return ds.get(keyword, default)
+    except Exception:
+        return default
+
+
+def _finite(value: Any) -> Any:
+    """A number JSON (and so the page) can carry: NaN and infinities become None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _number(value: np.generic) -> int | float | None:
+    """A stored value for the page: whole numbers as ints, NaN and infinities as None."""
+    number = value.item()
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else _finite(number)
+    return number
+
+
+def _spacing(ds: Dataset) -> list[float] | None:
+    value = _get(ds, "PixelSpacing")
+    if value is None or value == "":
+        return None
+    numbers = [float(v) for v in value] if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue" \
+        else [float(value)]
+    return numbers if len(numbers) == 2 and all(math.isfinite(n) and n > 0 for n in numbers) else None
+
+
 def _unit(ds: Dataset) -> str:
-    rescale_type = str(ds.get("RescaleType", "") or "")
+    rescale_type = str(_get(ds, "RescaleType", "") or "")[:64]
     if rescale_type and rescale_type != "US":
         return rescale_type
-    return "HU" if ds.get("Modality") == "CT" and "RescaleIntercept" in ds else ""
+    return "HU" if _get(ds, "Modality") == "CT" and "RescaleIntercept" in ds else ""
 
 
 def _frame_rate(ds: Dataset) -> float:
     for keyword in ("RecommendedDisplayFrameRate", "CineRate"):
-        if ds.get(keyword):
-            return float(ds.get(keyword))
-    if ds.get("FrameTime"):
-        return 1000.0 / float(ds.FrameTime)
+        if _get(ds, keyword):
+            rate = float(_get(ds, keyword))
+            if math.isfinite(rate) and rate > 0:
+                return rate
+    if _get(ds, "FrameTime"):
+        rate = 1000.0 / float(ds.FrameTime)
+        if math.isfinite(rate) and rate > 0:
+            return rate
     return 10.0
 
 
