@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
 from . import limits
+from .largefile import PickedFile
 from .limits import size_text
 from .zipscan import Member, Slice, ZipError, ZipReader, encryption_problem, method_problem
 
@@ -41,6 +42,8 @@ STREAM_BUFFER = 1024 * 1024
 SEEK_BUFFER = 64 * 1024
 #: Mean entry size below which a zip is read straight through.
 STREAM_BELOW = 512 * 1024
+#: Read buffer for loose files: the header pass's first prefix, in one read.
+LOOSE_BUFFER = 16 * 1024
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # local file header, empty archive
 
@@ -168,7 +171,7 @@ class Sources:
         label = shown(rel)
         entries = _zip_entry_count(path, size)
         streamed = entries is not None and size < STREAM_BELOW * max(entries, 1)
-        fileobj = open(path, "rb", buffering=STREAM_BUFFER if streamed else SEEK_BUFFER)
+        fileobj = PickedFile(path, STREAM_BUFFER if streamed else SEEK_BUFFER)  # 64-bit offsets in Pyodide too
         try:
             reader = ZipReader(fileobj, size, max_members=self._room())
         except ZipError as exc:
@@ -357,7 +360,7 @@ def _zip_entry_count(path: str, size: int) -> int | None:
     A zip64 archive states 0xFFFF here; that many entries means small ones anyway.
     """
     tail_size = min(size, 22 + 0xFFFF)  # the record plus the longest comment
-    with open(path, "rb", buffering=0) as f:
+    with PickedFile(path, 0) as f:
         f.seek(size - tail_size)
         tail = f.read(tail_size)
     at = tail.rfind(b"PK\x05\x06")
@@ -367,7 +370,7 @@ def _zip_entry_count(path: str, size: int) -> int | None:
 
 
 def _file_opener(path: str) -> Callable[[], BinaryIO]:
-    return lambda: open(path, "rb")
+    return lambda: PickedFile(path, LOOSE_BUFFER)
 
 
 def read_prefix(stream: BinaryIO, limit: int) -> bytes:

@@ -1,0 +1,136 @@
+"""Picked files read with 64-bit offsets, in CPython and in Pyodide alike.
+
+Pyodide 0.27's Python (wasm32) converts file offsets to a 32-bit C long:
+``seek`` beyond 2 GiB raises ``OverflowError``, ``seek(-n, 2)`` on a larger
+file wraps around to a wrong position, and ``io.BufferedReader`` refuses the
+positions it gets back. A zip over 2 GiB therefore cannot be read through
+Python's own file objects in the browser. :class:`PickedFile` keeps its
+position as a Python int and reads each block at an explicit offset:
+``os.pread`` in CPython, Emscripten's ``FS.read(stream, buffer, 0, n,
+position)`` in Pyodide (a JavaScript number: exact up to 2**53, and WORKERFS
+turns it into ``File.slice``). It buffers reads itself (``buffer_size``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+#: Whether this is Pyodide (where Python's own offsets stop at 2 GiB).
+EMSCRIPTEN = sys.platform == "emscripten"
+
+
+class _PosixReader:
+    def __init__(self, path: str) -> None:
+        self._file = open(path, "rb", buffering=0)
+        self._fd = self._file.fileno()
+        self._pread = getattr(os, "pread", None)
+
+    def pread(self, n: int, position: int) -> bytes:
+        if self._pread is not None:
+            return self._pread(self._fd, n, position)
+        self._file.seek(position)  # Windows: no pread, but 64-bit offsets
+        return self._file.read(n)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _EmscriptenReader:  # pragma: no cover - runs in Pyodide only (tests/e2e, and node in development)
+    def __init__(self, path: str) -> None:
+        import js  # type: ignore[import-not-found]
+        import pyodide_js  # type: ignore[import-not-found]
+
+        self._fs = pyodide_js.FS
+        self._array = js.Uint8Array
+        self._stream = self._fs.open(path, "r")
+
+    def pread(self, n: int, position: int) -> bytes:
+        buffer = self._array.new(n)
+        got = self._fs.read(self._stream, buffer, 0, n, position)
+        return buffer.subarray(0, got).to_bytes()
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._fs.close(self._stream)
+            self._stream = None
+
+
+class PickedFile(io.BufferedIOBase):
+    """A read-only file with its own read-ahead buffer and unlimited offsets."""
+
+    def __init__(self, path: str, buffer_size: int = 64 * 1024) -> None:
+        super().__init__()
+        self.name = path
+        self.size = os.path.getsize(path)
+        self._raw = _EmscriptenReader(path) if EMSCRIPTEN else _PosixReader(path)
+        self._buffer_size = buffer_size
+        self._pos = 0
+        self._buffer = b""
+        self._buffer_start = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, self.size)[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._pos = base + offset
+        return self._pos
+
+    def read(self, n: int | None = -1) -> bytes:
+        if self.closed:
+            raise ValueError("read of a closed file")
+        left = self.size - self._pos
+        if n is None or n < 0 or n > left:
+            n = left
+        if n <= 0:
+            return b""
+        at = self._pos - self._buffer_start
+        if 0 <= at and at + n <= len(self._buffer):  # all of it buffered
+            data = self._buffer[at:at + n]
+        elif n >= self._buffer_size:  # large: straight from the file, in one read
+            data = self._read_at(self._pos, n)
+        else:
+            head = self._buffer[at:] if 0 <= at < len(self._buffer) else b""
+            self._buffer_start = self._pos + len(head)
+            self._buffer = self._read_at(self._buffer_start, self._buffer_size)
+            data = head + self._buffer[:n - len(head)]
+        self._pos += len(data)
+        return data
+
+    def read1(self, n: int = -1) -> bytes:
+        return self.read(n)
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+            self._buffer = b""
+        super().close()
+
+    def _read_at(self, position: int, n: int) -> bytes:
+        data = self._raw.pread(n, position)
+        if 0 < len(data) < n:  # a short read is not the end of the file
+            parts = [data]
+            got = len(data)
+            while got < n:
+                more = self._raw.pread(n - got, position + got)
+                if not more:
+                    break
+                parts.append(more)
+                got += len(more)
+            data = b"".join(parts)
+        return data
