@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import pydicom
+
 from dicompeek.archive import Sources
+from dicompeek.largefile import PickedFile
+from hostile import RawZip, dicom
 from registry import encrypt_flag, small_dataset, zip_bytes
 
 
@@ -78,3 +84,71 @@ def test_encrypted_member_is_flagged_before_reading(tmp_path):
     problems = {e.path: e.problem for e in sources.entries}
     assert "encrypted" in problems["secret.dcm"]
     assert problems["open.dcm"] is None
+
+
+def test_zip_inside_a_zip_is_opened_in_place(tmp_path):
+    inner = zip_bytes({"DIR/IM1.dcm": small_dataset(), "notes.txt": b"x"})
+    (tmp_path / "outer.zip").write_bytes(zip_bytes({"A/inner.zip": inner, "IM0.dcm": small_dataset()}))
+    sources = Sources()
+    sources.add(str(tmp_path / "outer.zip"))
+    entries = {e.location: e for e in sources.entries}
+    assert sorted(entries) == ["outer.zip::A/inner.zip::DIR/IM1.dcm", "outer.zip::A/inner.zip::notes.txt",
+                               "outer.zip::IM0.dcm"]
+    nested = entries["outer.zip::A/inner.zip::DIR/IM1.dcm"]
+    assert (nested.archive, nested.path, nested.folder, nested.member) == (
+        "outer.zip::A/inner.zip", "DIR/IM1.dcm", "DIR", "A/inner.zip::DIR/IM1.dcm")
+    assert sources.find("A/inner.zip::DIR/IM1.dcm") == [nested]
+    with nested.open() as stream:
+        assert stream.read(132)[128:] == b"DICM"
+    sources.close()
+
+
+def test_entries_sharing_a_name_are_all_kept_and_noted(tmp_path):
+    buffer = io.BytesIO()
+    z = RawZip(buffer)
+    z.entry("IM.dcm", dicom(patient_id="FIRST"))
+    z.entry("IM.dcm", dicom(patient_id="SECOND"))
+    z.finish()
+    (tmp_path / "dup.zip").write_bytes(buffer.getvalue())
+    sources = Sources()
+    sources.add(str(tmp_path / "dup.zip"))
+    assert [e.location for e in sources.entries] == ["dup.zip::IM.dcm"] * 2
+    assert [(n.location, n.message) for n in sources.notes] == [
+        ("dup.zip::IM.dcm", "2 entries in this zip share this name; all are kept and indexed, in zip order")]
+    ids = []
+    for entry in sources.entries:
+        with entry.open() as stream:
+            ids.append(pydicom.dcmread(stream).PatientID)
+    assert ids == ["FIRST", "SECOND"]
+    sources.close()
+
+
+def test_loose_file_names_are_shown_safely(tmp_path):
+    (tmp_path / "pick").mkdir()
+    (tmp_path / "pick" / "a\x1bb\nc.dcm").write_bytes(b"x")
+    sources = Sources()
+    sources.add(str(tmp_path / "pick"))
+    (entry,) = sources.entries
+    assert entry.path == "pick/a\x1bb\nc.dcm" and entry.location == "pick/a\\x1bb\\x0ac.dcm"
+
+
+def test_picked_file_reads_at_any_offset_through_its_buffer(tmp_path):
+    data = bytes(range(256)) * 1000
+    (tmp_path / "f.bin").write_bytes(data)
+    with PickedFile(str(tmp_path / "f.bin"), 1000) as f:
+        assert f.read(10) == data[:10]
+        assert f.read(995) == data[10:1005]  # across the buffer's end
+        f.seek(-5, 1)
+        assert f.read(5) == data[1000:1005]
+        f.seek(100_000)
+        assert f.read(5000) == data[100_000:105_000]  # larger than the buffer: one direct read
+        f.seek(-3, 2)
+        assert f.read() == data[-3:] and f.read(10) == b""
+        assert f.tell() == len(data)
+    sparse = tmp_path / "sparse.bin"
+    with open(sparse, "wb") as out:
+        out.seek(5 * 1024 ** 3)
+        out.write(b"end")
+    with PickedFile(str(sparse)) as f:
+        f.seek(-3, 2)
+        assert f.tell() == 5 * 1024 ** 3 and f.read(3) == b"end"
