@@ -39,7 +39,7 @@ DEFER_SIZE = 1024 * 1024
 #: recursively while reading (about five Python frames a level), and Pyodide's stack is much
 #: smaller than CPython's: thousands of levels would end the worker, not raise. Real files nest a
 #: handful of levels (five at most in the shared corpus); see :func:`_guarded_read_sequence`.
-MAX_NESTING = 64
+MAX_NESTING = 32
 #: A deflated dataset is inflated at most this far to read its header.
 HEADER_INFLATE_LIMIT = PREFIX_STEPS[-1]
 

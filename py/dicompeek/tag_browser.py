@@ -6,10 +6,13 @@ cache, so the header of the slice on screen is not read twice.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
 from .exports import dicom_json, series_csv
+from .header import describe
 from .index import Index
 from .instances import read_instance, series_records
 from .series import order_frames
@@ -19,33 +22,71 @@ from .viewer import Viewer
 
 
 class TagBrowser:
+    """Every request answers with plain data and never raises for what is in a file: a file that
+    cannot be read gives its reason (``error``), an element that cannot be decoded a warning on
+    its node, and the other files of a series are compared without it."""
+
     def __init__(self, index: Index, viewer: Viewer) -> None:
         self.index = index
         self.viewer = viewer
 
     def header(self, entry: int) -> dict[str, Any]:
         """The whole header of one instance as a tree, with where it comes from."""
-        return {"entry": entry, "location": self._location(entry), **header_tree(self.viewer.dataset(entry))}
+        location = self._location(entry)
+        try:
+            ds, note = self._dataset(entry)
+            tree = header_tree(ds)
+        except Exception as exc:
+            reason = describe(exc)
+            return {"entry": entry, "location": location, "preamble": f"cannot read this file: {reason}",
+                    "meta": [], "elements": [], "count": 0, "error": reason}
+        return {"entry": entry, "location": location, **tree,
+                **({"preamble": f"{tree['preamble']} ({note})", "warning": note} if note else {})}
 
     def dump(self, entry: int) -> dict[str, str]:
-        tree = header_tree(self.viewer.dataset(entry))
-        return {"text": dump_text(tree), "name": f"{_file_name(self._location(entry))}.txt"}
+        name = f"{_file_name(self._location(entry))}.txt"
+        try:
+            ds, note = self._dataset(entry)
+            text = dump_text(header_tree(ds))
+        except Exception as exc:
+            reason = describe(exc)
+            return {"text": f"# cannot read this file: {reason}\n", "name": name, "error": reason}
+        return {"text": f"# {note}\n{text}" if note else text, "name": name}
 
     def dicom_json(self, entry: int) -> dict[str, str]:
         location = self._location(entry)
-        return {"text": dicom_json(self.viewer.dataset(entry), location), "name": f"{_file_name(location)}.json"}
+        name = f"{_file_name(location)}.json"
+        try:
+            return {"text": dicom_json(self._dataset(entry)[0], location), "name": name}
+        except Exception as exc:
+            return {"text": "", "name": name, "error": describe(exc)}
 
     def variation(self, study_uid: str, series_uid: str) -> dict[str, Any]:
-        return series_variation(self._series_headers(study_uid, series_uid))
+        datasets, unreadable = self._series_headers(study_uid, series_uid)
+        result = series_variation(datasets)
+        if unreadable:
+            result["unreadable"] = unreadable
+        return result
 
     def series_csv(self, study_uid: str, series_uid: str, fields: list[str]) -> dict[str, str]:
-        text = series_csv(self._series_headers(study_uid, series_uid), fields)
+        datasets, unreadable = self._series_headers(study_uid, series_uid)
+        text = series_csv(datasets, fields)
+        if unreadable:  # listed too, so that the CSV still has a row per instance
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for file in unreadable:
+                writer.writerow([file["location"], f"<unreadable: {file['reason']}>", *[""] * (len(fields) - 1)])
+            text += buffer.getvalue()
         return {"text": text, "name": f"series-{_file_name(series_uid)}.csv"}
 
     def compare(self, first: int, second: int) -> dict[str, Any]:
-        a = read_instance(self.index, first, pixels=False)
-        b = read_instance(self.index, second, pixels=False)
-        return {"first": self._location(first), "second": self._location(second), **compare(a, b)}
+        out: dict[str, Any] = {"first": self._location(first), "second": self._location(second)}
+        try:
+            a = read_instance(self.index, first, pixels=False)
+            b = read_instance(self.index, second, pixels=False)
+            return {**out, **compare(a, b)}
+        except Exception as exc:
+            return {**out, "rows": [], "differences": 0, "error": f"cannot compare: {describe(exc)}"}
 
     def instances(self) -> list[dict[str, Any]]:
         """Every DICOM file loaded, for choosing two to compare."""
@@ -53,11 +94,27 @@ class TagBrowser:
                  "series": str(r.fields.get("SeriesDescription") or ""),
                  "instance": r.fields.get("InstanceNumber")} for r in self.index.dicom]
 
-    def _series_headers(self, study_uid: str, series_uid: str) -> list[tuple[str, Any]]:
+    def _dataset(self, entry: int) -> tuple[Any, str | None]:
+        """The viewer's dataset of ``entry`` (shared with its cache); if the whole file cannot be
+        read (too large, damaged past the header), its header alone, with a note saying why."""
+        try:
+            return self.viewer.dataset(entry), None
+        except Exception as exc:
+            whole = describe(exc)
+        return read_instance(self.index, entry, pixels=False), f"header only: {whole}"
+
+    def _series_headers(self, study_uid: str, series_uid: str) -> tuple[list[tuple[str, Any]], list[dict[str, str]]]:
+        """The headers of a series in viewing order, and the files among them that cannot be read."""
         records = series_records(self.index, study_uid, series_uid)
         entries = list(dict.fromkeys(frame.entry for frame in order_frames(records)))
         locations = {r.entry: r.location for r in records}
-        return [(locations[e], read_instance(self.index, e, pixels=False)) for e in entries]
+        datasets, unreadable = [], []
+        for e in entries:
+            try:
+                datasets.append((locations[e], read_instance(self.index, e, pixels=False)))
+            except Exception as exc:
+                unreadable.append({"location": locations[e], "reason": describe(exc)})
+        return datasets, unreadable
 
     def _location(self, entry: int) -> str:
         return self.index.sources.entries[entry].location

@@ -33,6 +33,8 @@ from pydicom.filewriter import write_data_element
 from pydicom.tag import BaseTag, Tag
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, PersonName
 
+from .header import MAX_NESTING
+from .instances import reading_notes
 from .summary import uid_name
 
 #: Binary values up to this many bytes come with a full hex view; longer ones with their first bytes.
@@ -45,6 +47,9 @@ NUMBER_LIMIT = 256
 FRAGMENT_START = 16
 #: Undefined length, as stored.
 UNDEFINED = 0xFFFFFFFF
+#: Elements in one tree at most (a header of a million tiny elements would take gigabytes as a
+#: tree); the element where the tree stops says how many more there are.
+MAX_NODES = 100_000
 
 BINARY_VRS = {"OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 NUMBER_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "UV", "SV", "IS", "DS"}
@@ -76,10 +81,18 @@ def header_tree(ds: Dataset) -> dict[str, Any]:
     meta = getattr(ds, "file_meta", None) or Dataset()
     syntax = meta.get("TransferSyntaxUID")
     explicit = not syntax.is_implicit_VR if syntax and syntax.is_transfer_syntax else None
+    budget = _Budget()
     with warnings.catch_warnings(record=True) as caught:  # once: entering it per element is slow
         warnings.simplefilter("always")
-        meta_nodes = element_nodes(meta, caught)
-        elements = element_nodes(ds, caught, explicit)
+        meta_nodes = element_nodes(meta, caught, budget=budget)
+        elements = element_nodes(ds, caught, explicit, budget=budget)
+    notes = reading_notes(ds)
+    if budget.left < 0:
+        notes.append(f"{-budget.left:,} more element(s) not shown: the tree shows {MAX_NODES:,} at most")
+    if notes:  # where reading stopped: on the last element read
+        last = (elements or meta_nodes or [None])[-1]
+        if last is not None:
+            last["warning"] = "; ".join(filter(None, [last.get("warning"), *notes]))
     tree = {"preamble": preamble_status(ds), "meta": meta_nodes, "elements": elements,
             "count": _count(elements) + _count(meta_nodes)}
     _remember(ds, tree)
@@ -101,6 +114,29 @@ def _remember(ds: Dataset, tree: dict[str, Any]) -> None:
     _TREES[key] = (weakref.ref(ds, forget), tree)
 
 
+def nesting_depth(ds: Dataset, limit: int = MAX_NESTING) -> int:
+    """How deep the sequences of ``ds`` nest (0 for none), counted up to ``limit`` + 1.
+
+    Walked with a stack of its own: pydicom's recursive helpers (``to_json_dict``, ``str``)
+    and JSON encoders must not be given more than :data:`MAX_NESTING` levels. Elements that
+    cannot be converted are skipped (they hold no items)."""
+    deepest = 0
+    stack = [(ds, 0)]
+    while stack:
+        dataset, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > limit:
+            break
+        for tag in list(dataset.keys()):
+            try:
+                element = dataset[tag]
+            except Exception:
+                continue
+            if element.VR == "SQ" and element.value:
+                stack.extend((item, depth + 1) for item in element.value)
+    return deepest
+
+
 def preamble_status(ds: Dataset) -> str:
     """What precedes the dataset: says whether this is a Part 10 file and what its preamble holds."""
     preamble = getattr(ds, "preamble", None)
@@ -113,20 +149,34 @@ def preamble_status(ds: Dataset) -> str:
     return "128-byte preamble with non-zero content, then DICM"
 
 
+class _Budget:
+    """Nodes a tree may still take (:data:`MAX_NODES`); below zero, how many were left out."""
+
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+
+
 def element_nodes(ds: Dataset, caught: list[warnings.WarningMessage],
-                  explicit: bool | None = None) -> list[dict[str, Any]]:
+                  explicit: bool | None = None, depth: int = 0,
+                  budget: _Budget | None = None) -> list[dict[str, Any]]:
     """One node per element of ``ds`` in tag order; sequences carry their items' nodes.
 
     ``caught`` is the list a surrounding ``warnings.catch_warnings(record=True)`` fills;
     the warnings pydicom gives while decoding an element go to that element's node.
     ``explicit`` is what the transfer syntax says, to point out a dataset written otherwise.
+    ``depth`` is how deep ``ds`` is nested: items deeper than ``MAX_NESTING`` are not shown
+    (the walk is recursive, and so are the JSON encoder and the page).
     """
     creators: dict[int, str] = {}  # private block (group << 8 | block) -> its creator, as they come
     nodes = []
     switched = False
+    budget = budget or _Budget()
     for tag in sorted(ds.keys()):
+        budget.left -= 1
+        if budget.left < 0:
+            continue  # counted, not shown
         raw = ds.get_item(tag, keep_deferred=True)  # as read: no conversion, no deferred read
-        node = element_node(ds, tag, raw, caught, creators, explicit)  # the key itself: lookups by identity
+        node = element_node(ds, tag, raw, caught, creators, explicit, depth, budget)  # the key: lookups by identity
         if explicit and not switched and isinstance(raw, RawDataElement) and raw.is_implicit_VR:
             # pydicom noticed while reading (and said so then) and read on in implicit VR
             switched = True
@@ -140,7 +190,7 @@ def element_nodes(ds: Dataset, caught: list[warnings.WarningMessage],
 
 def element_node(ds: Dataset, tag: BaseTag, raw: DataElement | RawDataElement | None,
                  caught: list[warnings.WarningMessage], creators: dict[int, str],
-                 explicit: bool | None) -> dict[str, Any]:
+                 explicit: bool | None, depth: int = 0, budget: _Budget | None = None) -> dict[str, Any]:
     """One element: names, VR and length as stored, decoded value, and what is wrong with it.
 
     ``raw`` is the element as ``ds`` holds it (``get_item(keep_deferred=True)``): not yet
@@ -168,7 +218,7 @@ def element_node(ds: Dataset, tag: BaseTag, raw: DataElement | RawDataElement | 
                         f"{type(exc).__name__}: {exc}")
         value = raw.value if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes) else b""
         element = DataElement(tag, "UN", value)
-        node["vr"] = stored_vr if stored_vr in KNOWN_VRS else "UN"
+        node["vr"] = stored_vr if stored_vr in KNOWN_VRS and stored_vr != "SQ" else "UN"  # an SQ node has items
     if len(caught) > seen:
         problems += list(dict.fromkeys(str(w.message) for w in caught[seen:]))
     vr = node.setdefault("vr", _single_vr(element))
@@ -181,7 +231,11 @@ def element_node(ds: Dataset, tag: BaseTag, raw: DataElement | RawDataElement | 
     if element.VR == "SQ":
         items = element.value or []
         node["vm"] = len(items)
-        node["items"] = [element_nodes(item, caught, explicit) for item in items]
+        if depth >= MAX_NESTING:
+            node["items"] = []
+            problems.append(f"nested more than {MAX_NESTING} levels deep: its {len(items)} item(s) are not shown")
+        else:
+            node["items"] = [element_nodes(item, caught, explicit, depth + 1, budget) for item in items]
     else:
         node["vm"] = element.VM
         try:

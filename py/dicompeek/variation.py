@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from pydicom.datadict import dictionary_description, keyword_for_tag
 from pydicom.dataset import Dataset
 
+from .header import MAX_NESTING, describe
 from .tags import NUMBER_VRS, tag_text
 
 #: Distinct values listed per element; the rest are counted.
@@ -25,21 +26,59 @@ SKIPPED_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
 
 
 def value_text(ds: Dataset, tag: int) -> tuple[str, str]:
-    """(VR, a short text standing for the value), for comparison and display."""
+    """(VR, a short text standing for the value), for comparison and display.
+
+    Never raises: a value pydicom cannot convert stands as ``<unreadable: reason>``."""
     try:
         element = ds[tag]
+        vr = element.VR or "UN"
+        value = element.value
+        if vr == "SQ":
+            return vr, f"{len(value)} item(s) #{_sequence_digest(value)}"
+        if isinstance(value, (bytes, bytearray)):
+            return vr, f"{len(value)} bytes #{hashlib.sha1(value).hexdigest()[:8]}"
+        if element.VM > 1:
+            return vr, "\\".join(str(v) for v in value)
+        return vr, "" if value is None else str(value)
     except Exception as exc:  # undecodable: compare what pydicom says about it
-        return "UN", f"<unreadable: {exc}>"
-    vr = element.VR or "UN"
-    value = element.value
-    if vr == "SQ":
-        digest = hashlib.sha1(repr([[(e.tag, str(e.value)) for e in item] for item in value]).encode())
-        return vr, f"{len(value)} item(s) #{digest.hexdigest()[:8]}"
-    if isinstance(value, (bytes, bytearray)):
-        return vr, f"{len(value)} bytes #{hashlib.sha1(value).hexdigest()[:8]}"
-    if element.VM > 1:
-        return vr, "\\".join(str(v) for v in value)
-    return vr, "" if value is None else str(value)
+        return "UN", f"<unreadable: {describe(exc)}>"
+
+
+def _sequence_digest(items: Any) -> str:
+    """A short hash of everything in a sequence's items, at every depth (down to ``MAX_NESTING``).
+
+    Walked with a stack of its own, not by recursion: pydicom's own ``str()`` of a sequence
+    recurses once per level and a file can nest thousands of them."""
+    digest = hashlib.sha1()
+    tasks: list[tuple[Any, int] | bytes] = [(items, 1)]
+    while tasks:
+        task = tasks.pop()
+        if isinstance(task, bytes):
+            digest.update(task)
+            continue
+        sequence, depth = task
+        if depth > MAX_NESTING:
+            digest.update(b"<deeper>")
+            continue
+        expanded: list[tuple[Any, int] | bytes] = [b"["]
+        for item in sequence:
+            expanded.append(b"(")
+            for tag in sorted(item.keys()):
+                expanded.append(f"{int(tag):08X}=".encode())
+                try:
+                    element = item[tag]
+                    if element.VR == "SQ":
+                        expanded.append((element.value, depth + 1))
+                    else:
+                        value = element.value
+                        expanded.append(hashlib.sha1(value).digest() if isinstance(value, (bytes, bytearray))
+                                        else repr(str(value)).encode("utf-8", "replace"))
+                except Exception as exc:
+                    expanded.append(f"<unreadable: {describe(exc)}>".encode("utf-8", "replace"))
+            expanded.append(b")")
+        expanded.append(b"]")
+        tasks.extend(reversed(expanded))
+    return digest.hexdigest()[:8]
 
 
 def series_variation(datasets: list[tuple[str, Dataset]]) -> dict[str, Any]:
@@ -84,7 +123,7 @@ def compare(first: Dataset, second: Dataset) -> dict[str, Any]:
     return {"rows": rows, "differences": sum(1 for r in rows if r["differs"])}
 
 
-def _flatten(ds: Dataset, prefix: str = "") -> Iterable[tuple[str, tuple[str, str]]]:
+def _flatten(ds: Dataset, prefix: str = "", depth: int = 0) -> Iterable[tuple[str, tuple[str, str]]]:
     for tag in sorted(ds.keys()):
         if tag in SKIPPED_TAGS:
             continue
@@ -92,9 +131,12 @@ def _flatten(ds: Dataset, prefix: str = "") -> Iterable[tuple[str, tuple[str, st
         vr, text = value_text(ds, tag)
         if vr == "SQ":
             items = ds[tag].value
+            if depth >= MAX_NESTING:  # as the tag tree: deeper items are not walked
+                yield path, (vr, f"{text} (nested more than {MAX_NESTING} levels deep: items not compared)")
+                continue
             yield path, (vr, f"{len(items)} item(s)")
             for number, item in enumerate(items, 1):
-                yield from _flatten(item, f"{path} > item {number} > ")
+                yield from _flatten(item, f"{path} > item {number} > ", depth + 1)
         else:
             yield path, (vr, text)
 
