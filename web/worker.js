@@ -73,8 +73,12 @@ function handle(message) {
     } else if (message.op === "prepare") {
       codecs ??= useCodecs();
     } else if (message.op === "request") {
-      codecs ??= useCodecs();
-      codecs.then(() => reply(message));
+      if (DECODES_PIXELS.has(message.name)) {
+        codecs ??= useCodecs();
+        codecs.then(() => reply(message));
+      } else {
+        reply(message);
+      }
     } else if (message.op === "take") {
       post({ type: "records", records: call("take_records") });
     } else if (message.op === "merge") {
@@ -89,7 +93,8 @@ function handle(message) {
 }
 
 // Only the worker that renders needs the codecs: the page asks it to prepare them once
-// Python is ready (and any request waits for them).
+// Python is ready, and requests that decode pixels wait for them.
+const DECODES_PIXELS = new Set(["render", "probe", "series"]);
 // If they fail to load, frames that need them say so and everything else works.
 async function useCodecs() {
   try {
