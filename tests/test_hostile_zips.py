@@ -482,3 +482,32 @@ def test_shown_escapes_and_clips_but_keeps_names_apart():
 ])
 def test_name_issues(name, issues):
     assert name_issues(name) == issues
+
+
+def test_scanning_a_damaged_zip_is_bounded(tmp_path):
+    """Signatures everywhere and entries whose end cannot be found: the scan gives up, in time."""
+    (tmp_path / "sigs.zip").write_bytes(b"PK\x03\x04" * (4 * MiB))
+    bogus = b"PK\x03\x04" + bytes([20, 0, 8, 0, 8, 0]) + bytes(16) + b"\x01\x00\x00\x00" + b"a"
+    (tmp_path / "descriptors.zip").write_bytes(bogus * 200_000)
+    started = time.perf_counter()
+    summary, index = index_of(tmp_path / "sigs.zip", tmp_path / "descriptors.zip")
+    assert time.perf_counter() - started < FAST
+    reasons = {f["location"]: f["reason"] for f in summary["files"]}
+    assert reasons["sigs.zip"].startswith("not a readable zip archive: no end of central directory record")
+    notes = [n["message"] for n in summary["notes"] if n["location"] == "descriptors.zip"]
+    assert any(m.startswith("scanning stopped after reading the damaged zip several times over") for m in notes)
+    index.close()
+
+
+def test_names_past_the_kept_limit_are_clipped_but_readable(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "NAME_BYTES_KEPT", 4000)
+    names = [f"{k}-" + "n" * 2000 + ".dcm" for k in range(4)]
+    (tmp_path / "z.zip").write_bytes(zip_of({name: dicom(patient_id="NAMES") for name in names}))
+    summary, index = index_of(tmp_path / "z.zip")
+    assert summary["totals"]["dicom"] == 4
+    kept = [e.path for e in index.sources.entries]
+    assert kept[0] == names[0] and len(kept[3]) < 300 and "[2,006 bytes]" in kept[3]
+    assert any("(NAME_BYTES_KEPT)" in n["message"] for n in summary["notes"])
+    for record in index.dicom:
+        assert read_instance(index, record.entry).PatientID == "NAMES"
+    index.close()

@@ -37,6 +37,9 @@ WORK_LIMIT_BASE = 2 * GiB
 WORK_LIMIT_RATIO = 16
 #: Names longer than this (in characters, after escaping) are clipped for display.
 NAME_SHOWN_MAX = 256
+#: Names kept whole per zip; past this, long names are kept clipped (entries are read by
+#: position, so they stay readable).
+NAME_BYTES_KEPT = 32 * MiB
 #: Notes of one kind (unusual names, shared names) per zip; the rest are counted.
 MAX_NOTES_PER_KIND = 20
 

@@ -21,10 +21,13 @@ Nothing is ever written to disk: names are only ever shown, never used as paths.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from . import limits
 
 try:
     import bz2
@@ -62,6 +65,10 @@ _STEP = 16 * 1024
 _SKIP_STEP = 1024 * 1024
 #: Read size when searching the zip for signatures.
 _SEARCH_CHUNK = 1024 * 1024
+
+
+class _ScanExhausted(Exception):
+    """The local-header scan has read as much as it may."""
 
 
 class ZipError(Exception):
@@ -142,6 +149,7 @@ class ZipReader:
         self.notes: list[str] = []
         self.more = 0
         self.scanned = False
+        self._name_bytes = 0
         self._max = max_members if max_members is not None else 1 << 62
         try:
             self._read_central_directory()
@@ -153,12 +161,22 @@ class ZipReader:
                 raise ZipError(f"{exc}, and no entry was found by scanning for local file headers") from None
             self.scanned = True
             found = len(self.members)
-            self.notes.insert(0, f"{exc}: the {found:,} entr{'y' if found == 1 else 'ies'} listed were found by "
-                                 f"scanning the local file headers instead (the list, names and sizes may be "
-                                 f"incomplete)")
+            self.notes.insert(0, f"{exc}: the {found:,} entr{'y' if found == 1 else 'ies'} listed "
+                                 f"{'was' if found == 1 else 'were'} found by scanning the local file headers "
+                                 f"instead (the list, names and sizes may be incomplete)")
 
     def close(self) -> None:
         self.file.close()
+
+    def _name(self, raw: bytes, flags: int) -> tuple[str, str | None]:
+        """The decoded name; past NAME_BYTES_KEPT of names in this zip, long ones are kept clipped."""
+        self._name_bytes += len(raw)
+        name, note = decode_name(raw, flags)
+        if self._name_bytes > limits.NAME_BYTES_KEPT and len(name) > limits.NAME_SHOWN_MAX:
+            name = f"{name[:160]}…[{len(raw):,} bytes]…{name[-60:]}"
+            note = (f"the name ({len(raw):,} bytes) is not kept whole, because this zip's names take more than "
+                    f"{limits.size_text(limits.NAME_BYTES_KEPT)} (NAME_BYTES_KEPT); the entry is still read")
+        return name, note
 
     # -- reading entries -------------------------------------------------------------------
 
@@ -257,7 +275,7 @@ class ZipReader:
                 continue
             raw_name = buffer[at + 46:at + 46 + name_size]
             extra = buffer[at + 46 + name_size:at + 46 + name_size + extra_size]
-            name, name_note = decode_name(raw_name, flags)
+            name, name_note = self._name(raw_name, flags)
             member = Member(name, name_size, flags, method, crc, csize, usize, offset, disk, name_note=name_note,
                             reader=self)
             if usize == _U32 or csize == _U32 or offset == _U32 or disk == 0xFFFF:
@@ -300,11 +318,27 @@ class ZipReader:
 
     # -- the fallback: scanning local file headers --------------------------------------
 
+    def _scan_read(self, offset: int, size: int) -> bytes:
+        """A read for the scan, which may read the zip at most a few times over (a hostile
+        zip of repeated signatures would otherwise take quadratic time)."""
+        self._scan_left -= size
+        if self._scan_left < 0:
+            raise _ScanExhausted
+        return self._read_at(offset, size)
+
     def _scan_local_headers(self) -> None:
+        self._scan_left = 8 * self.size + 64 * 1024 * 1024
+        try:
+            self._scan()
+        except _ScanExhausted:
+            self.notes.append(f"scanning stopped after reading the damaged zip several times over "
+                              f"({len(self.members):,} found by then); the rest is not listed")
+
+    def _scan(self) -> None:
         pos = self._search(LOCAL, 0)
         skipped_at: list[int] = []
         while 0 <= pos < self.size:
-            head = self._read_at(pos, 30)
+            head = self._scan_read(pos, 30)
             if len(head) < 30:
                 self.notes.append(f"the zip ends inside a local file header at offset {pos:,}; "
                                   f"whatever followed is lost")
@@ -326,9 +360,9 @@ class ZipReader:
                 pos = found
                 continue
             if len(self.members) >= self._max:
-                self.more += 1
-            else:
-                self.members.append(member)
+                self.more += 1  # at least: scanning stops here
+                break
+            self.members.append(member)
             pos = member.end_limit if member.end_limit is not None else self.size
         if skipped_at:
             self.notes.append(f"{len(skipped_at):,} damaged stretch(es) of the zip skipped, the first at "
@@ -339,8 +373,8 @@ class ZipReader:
         (flags, method, _, _, crc, csize, usize, name_size, extra_size) = struct.unpack_from("<2x4H3L2H", head, 4)
         if method > 255 or name_size == 0:
             return None
-        names = self._read_at(pos + 30, name_size + extra_size)
-        name, name_note = decode_name(names[:name_size], flags)
+        names = self._scan_read(pos + 30, name_size + extra_size)
+        name, name_note = self._name(names[:name_size], flags)
         member = Member(name, name_size, flags, method, crc, csize, usize, pos, name_note=name_note, reader=self)
         if usize == _U32 or csize == _U32:
             try:
@@ -364,7 +398,7 @@ class ZipReader:
         else:
             member.end_limit = start + member.csize
             if flags & _FLAG_DESCRIPTOR:  # sizes given anyway; skip the descriptor that follows
-                tail = self._read_at(member.end_limit, 4)
+                tail = self._scan_read(member.end_limit, 4)
                 member.end_limit += 16 if tail == DESCRIPTOR else 12
         if start + member.csize > self.size:
             present = max(self.size - start, 0)
@@ -377,17 +411,18 @@ class ZipReader:
     def _find_descriptor(self, start: int) -> tuple[int, int, int, int] | None:
         """(crc, compressed size, size, next offset) from the data descriptor after ``start``."""
         pos = start
+        step = 4096  # growing, as entries are mostly small
         while pos < self.size:
-            block = self._read_at(pos, _SEARCH_CHUNK + 24)
+            block = self._scan_read(pos, step + 24)
             if not block:
                 return None
-            for at in _signature_positions(block, (DESCRIPTOR, LOCAL, CENTRAL, END)):
-                if at >= _SEARCH_CHUNK:
-                    break
+            for match in _RECORD_SIGNATURES.finditer(block, 0, step + 3):
+                at = match.start()
+                self._scan_left -= 256  # each candidate costs Python work: count it too
                 absolute = pos + at
                 sig = block[at:at + 4]
                 if sig == DESCRIPTOR:
-                    candidate = self._read_at(absolute, 24)
+                    candidate = self._scan_read(absolute, 24)
                     if len(candidate) >= 16:
                         crc, csize, usize = struct.unpack_from("<3L", candidate, 4)
                         if csize == absolute - start:
@@ -397,24 +432,27 @@ class ZipReader:
                         if csize == absolute - start:
                             return crc, csize, usize, absolute + 24
                 elif absolute - 12 >= start:  # a descriptor without its signature, before the next record
-                    candidate = self._read_at(absolute - 12, 12)
+                    candidate = self._scan_read(absolute - 12, 12)
                     crc, csize, usize = struct.unpack("<3L", candidate)
                     if csize == absolute - 12 - start:
                         return crc, csize, usize, absolute
-            pos += _SEARCH_CHUNK
+            pos += step
+            step = min(step * 4, _SEARCH_CHUNK)
         return None
 
     def _search(self, signature: bytes, start: int) -> int:
         """The offset of the next ``signature`` at or after ``start``, or -1."""
         pos = start
+        step = 4096  # growing: a damaged stretch is usually short
         while pos < self.size:
-            block = self._read_at(pos, _SEARCH_CHUNK + len(signature) - 1)
+            block = self._scan_read(pos, step + len(signature) - 1)
             at = block.find(signature)
             if at >= 0:
                 return pos + at
-            if len(block) < _SEARCH_CHUNK:
+            if len(block) < step:
                 return -1
-            pos += _SEARCH_CHUNK
+            pos += step
+            step = min(step * 4, _SEARCH_CHUNK)
         return -1
 
 
@@ -484,14 +522,7 @@ def _find_end_record(tail: bytes) -> int:
     return last
 
 
-def _signature_positions(block: bytes, signatures: tuple[bytes, ...]) -> list[int]:
-    found = []
-    at = block.find(b"PK")
-    while at >= 0:
-        if block[at:at + 4] in signatures:
-            found.append(at)
-        at = block.find(b"PK", at + 1)
-    return found
+_RECORD_SIGNATURES = re.compile(b"PK(?:\x07\x08|\x03\x04|\x01\x02|\x05\x06)")
 
 
 class Slice(io.RawIOBase):
