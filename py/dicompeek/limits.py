@@ -20,8 +20,9 @@ MAX_ZIP_DEPTH = 3
 #: A compressed zip inside a zip has to be unpacked into memory to be read (a
 #: stored one is read in place, at any size); at most this much per nested zip...
 NESTED_ZIP_MEMORY = 64 * MiB
-#: ...and at most this much for all nested zips of one session together.
-NESTED_ZIPS_MEMORY_TOTAL = 256 * MiB
+#: ...and at most this much for all nested zips of one session together (each browser worker
+#: holds its own copy: the page has up to four).
+NESTED_ZIPS_MEMORY_TOTAL = 128 * MiB
 #: Entries listed over all picks of one session; a zip with more is cut off (and says so).
 MAX_ENTRIES = 500_000
 #: An entry larger than RATIO_CHECKED_ABOVE that expands more than this many
