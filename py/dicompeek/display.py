@@ -60,7 +60,7 @@ def _count(ds: Dataset, keyword: str) -> int | None:
         if isinstance(value, (MultiValue, list, tuple)):
             value = value[0] if len(value) else None
         return int(value) if value not in (None, "") and int(value) >= 0 else None
-    except (TypeError, ValueError, OverflowError, KeyError):
+    except Exception:  # not a number, or a value pydicom cannot convert (wrong length, VR...)
         return None
 
 

@@ -42,7 +42,7 @@ def _floats(value: Any, count: int) -> tuple[float, ...] | None:
 
 
 #: Frames listed for one file at most, whatever its Number of Frames says.
-MAX_FRAMES = 200_000
+MAX_FRAMES = 50_000
 
 
 def frame_count(record: DicomRecord) -> int:
@@ -69,8 +69,8 @@ def slice_normal(orientation: tuple[float, ...]) -> np.ndarray:
     return np.cross(row, column)
 
 
-def order_frames(records: list[DicomRecord]) -> list[Frame]:
-    """Every frame of the series, in viewing order."""
+def order_frames(records: list[DicomRecord], *, every_frame: bool = True) -> list[Frame]:
+    """Every frame of the series, in viewing order (only each file's first with ``every_frame`` False)."""
     orientation = next((o for r in records
                         if (o := _floats(r.fields.get("ImageOrientationPatient"), 6))), None)
     normal = slice_normal(orientation) if orientation else None
@@ -82,7 +82,8 @@ def order_frames(records: list[DicomRecord]) -> list[Frame]:
         distance = float(np.dot(position, normal)) if position and normal is not None else None
         if distance is not None and not np.isfinite(distance):  # overflowed: as if unknown
             distance = None
-        frames += [Frame(record.entry, f, instance, distance) for f in range(frame_count(record))]
+        frames += [Frame(record.entry, f, instance, distance)
+                   for f in range(frame_count(record) if every_frame else 1)]
     by_instance = sorted(frames, key=lambda f: (f.instance is None, f.instance or 0, f.entry, f.frame))
     if len(frames) < 2 or any(f.position is None for f in frames):
         return by_instance

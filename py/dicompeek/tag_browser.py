@@ -106,7 +106,7 @@ class TagBrowser:
     def _series_headers(self, study_uid: str, series_uid: str) -> tuple[list[tuple[str, Any]], list[dict[str, str]]]:
         """The headers of a series in viewing order, and the files among them that cannot be read."""
         records = series_records(self.index, study_uid, series_uid)
-        entries = list(dict.fromkeys(frame.entry for frame in order_frames(records)))
+        entries = list(dict.fromkeys(frame.entry for frame in order_frames(records, every_frame=False)))
         locations = {r.entry: r.location for r in records}
         datasets, unreadable = [], []
         for e in entries:

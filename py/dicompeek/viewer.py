@@ -73,8 +73,8 @@ class Viewer:
         except Exception:  # damaged functional groups: the file's own attributes still apply
             view = ds
         meta = self._meta(view)
-        syntax = uid_name(str(_get(ds.file_meta, "TransferSyntaxUID", "") or ""))
-        problem = frame_problem(ds, frame)
+        syntax = _safe(lambda: uid_name(str(_get(ds.file_meta, "TransferSyntaxUID", "") or "")), "")
+        problem = _safe(lambda: frame_problem(ds, frame), None)
         if problem:
             return {**meta, "error": f"cannot show frame {frame + 1}: {problem}"}, b""
         try:
