@@ -581,6 +581,10 @@ def worker_main(seed_dir: str, memory_limit_mb: int, growth_limit_mb: int) -> No
             request = json.loads(line)
             started = time.perf_counter()
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            if request.get("control") == "__sleep__":  # the harness's own test: a hang
+                time.sleep(3600)
+            if request.get("control") == "__exit__":  # ... and a crash
+                os._exit(3)
             if "path" in request:
                 path, control = request["path"], request.get("control")
             else:
