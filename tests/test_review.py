@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from pydicom.dataset import Dataset
@@ -352,3 +353,15 @@ def test_real_deidentified_mr_still_carrying_private_elements_is_called_out(corp
     summary = found["private:summary"]
     total = int(summary["title"].split()[0])
     assert 140 * 196 <= total <= 160 * 196
+
+
+@pytest.mark.parametrize("name, title", [
+    ("review-deep-defined-sequences.dcm", "Sequences nested deeper than 32 levels, not reviewed below that"),
+    ("review-unknown-vr.dcm", "Elements that could not be read, not reviewed"),
+    ("review-wrong-length-for-vr.dcm", "Elements that could not be read, not reviewed"),
+    ("review-undelimited-inside-defined.dcm", "Elements that could not be read, not reviewed"),
+])
+def test_malformed_files_are_reviewed_as_far_as_they_can_be_read(name, title):
+    result = reviewed_paths(Path(__file__).parent / "regressions" / name)
+    found = {f["title"]: f for f in result["findings"]}
+    assert result["files_reviewed"] == 1 and found[title]["severity"] == "high"

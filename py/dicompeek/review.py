@@ -62,6 +62,9 @@ SCHEMA_VERSION = 1
 SEARCH_BINARY = 64 * 1024
 #: Distinct top-level values remembered with their hits (:meth:`Reviewer._walk`), and the longest.
 MEMO_SIZE, MEMO_VALUE = 20_000, 256
+#: Sequences are walked to this depth (as the tag browser shows them); deeper items are reported
+#: as not reviewed. It bounds the walk's recursion: hostile files nest thousands of levels.
+MAX_DEPTH = 32
 #: Categories whose effects are more than hits (a file's flags): never replayed from the memo.
 _UNSHARED = frozenset({"pixels", "document"})
 #: Every field of an index record that :class:`Reviewer` reads (a review part is sent only these).
@@ -184,38 +187,47 @@ class Reviewer:
         creators: dict[int, str] = {}
         for tag, elem in ds.items():
             tag = int(tag)  # pydicom's BaseTag compares in Python: slow as a dict key
-            value = elem.value
-            if value is None or (not value and value != 0):
-                continue
-            vr = (elem.VR or vr_of(tag)) if type(elem) is RawDataElement else elem.VR
-            if vr == "UN" and not tag >> 16 & 1 and vr_of(tag) in TEXT_VRS:
-                vr = vr_of(tag)  # a standard text element written as UN is read as its own VR
-            if vr == "SQ":
-                self._sequence(ds, tag, parents, prefix, f)
-                continue
-            if tag >> 16 & 1:
-                self._private(ds, tag, vr, value, parents, prefix, f, creators, pattern)
-                continue
-            if memo is not None and type(value) is bytes and vr in TEXT_VRS and len(value) <= MEMO_VALUE:
-                key = (tag, vr, value)
-                tape = memo.get(key)
-                if tape is not None:
-                    for finding, shown in tape:
-                        if finding is None:
-                            self._dates[shown] += 1
-                        else:
-                            finding.hit(f, shown)
+            try:
+                value = elem.value
+                if value is None or (not value and value != 0):
                     continue
-                if value.isascii() and rule_for(tag).category not in _UNSHARED:
-                    if len(memo) >= MEMO_SIZE:
-                        memo.clear()
-                    self._tape = memo[key] = []
-                    try:
-                        self._value(ds, tag, vr, value, parents, prefix, f, pattern)
-                    finally:
-                        self._tape = None
+                vr = (elem.VR or vr_of(tag)) if type(elem) is RawDataElement else elem.VR
+                if vr == "UN" and not tag >> 16 & 1 and vr_of(tag) in TEXT_VRS:
+                    vr = vr_of(tag)  # a standard text element written as UN is read as its own VR
+                if vr == "SQ":
+                    self._sequence(ds, tag, parents, prefix, f)
                     continue
-            self._value(ds, tag, vr, value, parents, prefix, f, pattern)
+                if tag >> 16 & 1:
+                    self._private(ds, tag, vr, value, parents, prefix, f, creators, pattern)
+                    continue
+                if memo is not None and type(value) is bytes and vr in TEXT_VRS and len(value) <= MEMO_VALUE:
+                    key = (tag, vr, value)
+                    tape = memo.get(key)
+                    if tape is not None:
+                        for finding, shown in tape:
+                            if finding is None:
+                                self._dates[shown] += 1
+                            else:
+                                finding.hit(f, shown)
+                        continue
+                    if value.isascii() and rule_for(tag).category not in _UNSHARED:
+                        if len(memo) >= MEMO_SIZE:
+                            memo.clear()
+                        self._tape = memo[key] = []
+                        try:
+                            self._value(ds, tag, vr, value, parents, prefix, f, pattern)
+                        except Exception:
+                            del memo[key]  # a half-recorded tape must not be replayed
+                            raise
+                        finally:
+                            self._tape = None
+                        continue
+                self._value(ds, tag, vr, value, parents, prefix, f, pattern)
+            except Exception as exc:  # a malformed element (pydicom cannot convert it): say so, go on
+                self._hit(("unreadable-element",), f, f"{prefix}{tag_text(tag)}: {type(exc).__name__}: {exc}"[:200],
+                          "high", "non-dicom", "Elements that could not be read, not reviewed",
+                          "These values are malformed (wrong length for their VR, unknown VR, broken "
+                          "sequence), so this review could not read them; they still travel with the file.")
 
     def _value(self, ds: Dataset, tag: int, vr: str, value: Any, parents: tuple[int, ...], prefix: str, f: File,
                pattern: re.Pattern[str] | None) -> None:
@@ -244,6 +256,11 @@ class Reviewer:
                 self._element(rule, tag, f"{len(items)} item(s)", parents, prefix, f)
             elif rule.category == "pixels" and not parents:
                 f.icon = True
+        if len(parents) >= MAX_DEPTH:
+            self._hit(("too-deep",), f, f"{prefix}{tag_text(tag)}", "high", "non-dicom",
+                      f"Sequences nested deeper than {MAX_DEPTH} levels, not reviewed below that",
+                      "No real DICOM object nests this deep; whatever the deeper items hold was not read.")
+            return
         inner = parents + (tag,)
         head = f"{prefix}{tag_text(tag)} > item "
         for number, item in enumerate(items, 1):

@@ -112,7 +112,12 @@ def _get(ds: Dataset, keyword: str) -> Any:
     """The value of a standard element, or None: an absent one (most files) costs two dict lookups,
     not pydicom's keyword machinery and a KeyError."""
     tag = _TAGS.get(keyword) or _TAGS.setdefault(keyword, tag_for_keyword(keyword))
-    return ds[tag].value if tag in ds._dict else None
+    if tag not in ds._dict:
+        return None
+    try:
+        return ds[tag].value
+    except Exception:  # malformed: the walk reports it as an element that could not be read
+        return None
 
 
 _TAGS: dict[str, int] = {}
