@@ -160,7 +160,34 @@ def _guarded_command_set(original: Callable[..., Any]) -> Callable[..., Any]:
     return read_command_set
 
 
+class _BoundedZlib:
+    """pydicom's ``zlib``, with ``decompress`` refusing to inflate past :data:`INFLATE_LIMIT`.
+
+    dicompeek inflates deflated datasets itself, bounded (:func:`inflate_part10`); this is the
+    last line for any file that reaches pydicom's own inflation all the same.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def decompress(data: bytes, wbits: int = zlib.MAX_WBITS, bufsize: int = zlib.DEF_BUF_SIZE) -> bytes:
+        inflater = zlib.decompressobj(wbits)
+        out = inflater.decompress(data, INFLATE_LIMIT + 1)
+        if len(out) > INFLATE_LIMIT:
+            raise TooLarge(f"the deflated data inflates to more than {INFLATE_LIMIT // (1024 * 1024)} MB")
+        if not inflater.eof:
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return out
+
+
+#: What pydicom may inflate at most, should it ever inflate a dataset itself.
+INFLATE_LIMIT = 512 * 1024 * 1024
+
+
 def _install_guard() -> None:
+    if not isinstance(pydicom.filereader.zlib, _BoundedZlib):
+        pydicom.filereader.zlib = _BoundedZlib()
     for module in (pydicom.filereader, pydicom.values):
         if not getattr(module.read_sequence, "dicompeek_guard", False):
             module.read_sequence = _guarded_read_sequence(module.read_sequence)
@@ -175,19 +202,24 @@ _install_guard()
 # --- deflated datasets ----------------------------------------------------------------------
 
 _DEFLATED = pydicom.uid.DeflatedExplicitVRLittleEndian
+_DEFLATED_BYTES = _DEFLATED.encode("ascii")
 _SYNTAX_HEAD = b"\x02\x00\x10\x00UI"
 
 
-def meta_syntax(prefix: bytes) -> tuple[str, int] | None:
-    """(Transfer Syntax UID, end of the file meta group) of a Part 10 file, from its first bytes.
+def deflated_meta(prefix: bytes) -> tuple[int, int] | None:
+    """(start, end) of the file meta group when it says the dataset is deflated, from the file's
+    first bytes; None for any other file (or a file meta that cannot be read: pydicom says why).
 
-    None when the meta group cannot be read from ``prefix`` (it is then read by pydicom,
-    which says what is wrong).
+    A file meta without the preamble before it (the file starting with group 0002) counts too:
+    pydicom reads it the same way, and would inflate the dataset itself.
     """
-    if len(prefix) < 144 or prefix[128:132] != b"DICM":
+    if _DEFLATED_BYTES not in prefix[:65536]:  # cheap: almost every file stops here
+        return None
+    start = 132 if prefix[128:132] == b"DICM" else 0 if prefix[:2] == b"\x02\x00" else None
+    if start is None:
         return None
     fp = io.BytesIO(prefix)
-    fp.seek(132)
+    fp.seek(start)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -195,20 +227,23 @@ def meta_syntax(prefix: bytes) -> tuple[str, int] | None:
         syntax = meta.get("TransferSyntaxUID")
     except Exception:
         return None
-    return (str(syntax), fp.tell()) if syntax else None
+    return (start, fp.tell()) if syntax == _DEFLATED else None
 
 
-def inflate_part10(head: bytes, meta_end: int, rest: BinaryIO | bytes, limit: int) -> tuple[bytes, str | None]:
-    """A deflated Part 10 file (``head`` holds its first ``meta_end`` bytes at least, ``rest``
-    what follows them) as the same file in explicit VR little endian, inflated at most to
-    ``limit`` bytes, and what went wrong (a truncated deflate stream, the limit reached), if anything.
+def inflate_part10(head: bytes, meta: tuple[int, int], rest: BinaryIO | bytes,
+                   limit: int) -> tuple[bytes, str | None]:
+    """A deflated Part 10 file (``head`` holds its first bytes up to the end of the file meta
+    group, ``meta`` is where that group starts and ends, ``rest`` what follows it) as the same
+    file in explicit VR little endian, inflated at most to ``limit`` bytes, and what went wrong
+    (a truncated or corrupt deflate stream, the limit reached), if anything.
 
     pydicom inflates a deflated dataset whole and without bound before reading any of it; a few
     KB of zip can inflate to gigabytes. The Transfer Syntax UID in the copy reads explicit VR
     little endian (same length, padded), so pydicom reads it as it is; callers put the real
     one back on the dataset.
     """
-    at = head.find(_SYNTAX_HEAD, 132, meta_end)
+    meta_start, meta_end = meta
+    at = head.find(_SYNTAX_HEAD, meta_start, meta_end)
     if at < 0:
         raise Unreadable("deflated dataset, but its Transfer Syntax UID could not be found in the file meta")
     (length,) = struct.unpack_from("<H", head, at + 6)
@@ -217,6 +252,8 @@ def inflate_part10(head: bytes, meta_end: int, rest: BinaryIO | bytes, limit: in
         raise Unreadable(f"Transfer Syntax UID of {length} bytes in the file meta, too short for its value")
     meta = bytearray(head[:meta_end])
     meta[at + 8:at + 8 + length] = plain.ljust(length, b"\0")
+    if meta_start == 0:  # no preamble: give the copy one, so that it reads as a Part 10 file
+        meta[0:0] = bytes(128) + b"DICM"
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     out: list[bytes] = []
     size = 0
@@ -274,9 +311,9 @@ def _read(entry: Entry) -> Header:
         raise NotDicom(f"not DICOM ({content_kind(prefix)}): no 'DICM' marker at byte 128 "
                        "and no DICOM dataset at the start")
     raw = kind == "raw"
-    syntax = None if raw else meta_syntax(prefix)
-    if syntax and syntax[0] == _DEFLATED:
-        return _read_deflated(entry, prefix, syntax[1])
+    meta = deflated_meta(prefix)
+    if meta:
+        return _read_deflated(entry, prefix, meta)
     for step in PREFIX_STEPS:
         if len(prefix) < min(step, entry.size):
             with entry.open() as stream:
@@ -289,11 +326,11 @@ def _read(entry: Entry) -> Header:
         return _parse_checked(stream, entry.size, entry.size, raw, defer=True)
 
 
-def _read_deflated(entry: Entry, prefix: bytes, meta_end: int) -> Header:
+def _read_deflated(entry: Entry, prefix: bytes, meta: tuple[int, int]) -> Header:
     """The header of a deflated dataset, inflated only as far as the header needs."""
     with entry.open() as stream:
-        read_prefix(stream, meta_end)  # skip the file meta: ``prefix`` has it
-        data, problem = inflate_part10(prefix, meta_end, stream, HEADER_INFLATE_LIMIT)
+        read_prefix(stream, meta[1])  # skip the file meta: ``prefix`` has it
+        data, problem = inflate_part10(prefix, meta, stream, HEADER_INFLATE_LIMIT)
     try:
         if problem and "inflates to more" in problem:
             try:
@@ -361,11 +398,11 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
             raise Unreadable(f"truncated: {ran_out}")
         if not ds:
             raise Unreadable(_empty_dataset_reason(ds, size))
-        problem = _truncation(ds, available, stop, at_pixels)
+        problem, stray = _truncation(ds, available, stop, at_pixels)
         if problem:
             raise Unreadable(problem)
         fields = _fields(ds, messages)
-    warning = _pixel_length_warning(next_element, stop, size) if at_pixels else junk
+    warning = _pixel_length_warning(next_element, stop, size) if at_pixels else junk or stray
     if messages and not warning:
         warning = "; ".join(sorted(set(messages)))
     return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning)
@@ -530,8 +567,9 @@ def _encoding(ds: Dataset) -> tuple[bool, bool]:
             bool(little) if little is not None else True)
 
 
-def _truncation(ds: Dataset, available: int, stop: int, at_pixels: bool) -> str | None:
-    """Say where the header breaks off, if it does (pydicom stops silently)."""
+def _truncation(ds: Dataset, available: int, stop: int, at_pixels: bool) -> tuple[str | None, str | None]:
+    """Say where the header breaks off, if it does (pydicom stops silently); and, as a warning,
+    a few bytes after the last element that are too short to be one (a cut element header)."""
     end = 0
     last = None
     for elem in ds._dict.values():
@@ -543,10 +581,11 @@ def _truncation(ds: Dataset, available: int, stop: int, at_pixels: bool) -> str 
             end, last = tell + length, elem
     if last is not None and end > available:
         return (f"truncated: element {Tag(last.tag)} declares {last.length} bytes "
-                f"but the file ends after {available - last.value_tell}")
-    if not at_pixels and 0 < available - max(end, stop) < 8 and stop >= available:
-        return f"truncated: {available - end} stray bytes after the last complete element"
-    return None
+                f"but the file ends after {available - last.value_tell}"), None
+    if last is not None and not at_pixels and 0 < available - end < 8 and stop >= available:
+        return None, (f"{available - end} byte(s) after the last complete element, too few for another "
+                      "(the file may be truncated inside an element header)")
+    return None, None
 
 
 def _pixel_length_warning(pixel_element: tuple[int, int, int], stop: int, size: int) -> str | None:
@@ -647,6 +686,8 @@ def _describe(exc: BaseException) -> str:
         position = text.rsplit(" ", 1)[-1]
         return (f"a sequence item is cut off or its length is wrong: no item where one should start "
                 f"(byte 0x{position} of the data)")
+    if isinstance(exc, struct.error):
+        return "truncated: the data ends inside an element or item header"
     if isinstance(exc, MemoryError):
         return "MemoryError: not enough memory to read it"
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__

@@ -23,8 +23,8 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from .archive import read_prefix
-from .header import (DEFER_SIZE, HEADER_INFLATE_LIMIT, TooLarge, Unreadable, describe, inflate_part10,
-                     meta_syntax, read_dataset)
+from .header import (DEFER_SIZE, HEADER_INFLATE_LIMIT, TooLarge, Unreadable, deflated_meta, describe,
+                     inflate_part10, read_dataset)
 from .index import DicomRecord, Index
 
 #: First read for a header without pixels; the whole file is read if the header is longer.
@@ -51,6 +51,17 @@ def read_instance(index: Index, entry: int, *, pixels: bool = True) -> Dataset:
         raise Unreadable(describe(exc)) from exc
 
 
+def stored_elements(ds: Dataset) -> dict:
+    """The top-level elements of ``ds`` as read (pydicom's raw elements, which alone know the VR
+    and length stored in the file), even after the viewer has converted some of them."""
+    found = _STORED.get(id(ds))
+    return found[1] if found is not None and found[0]() is ds else {}
+
+
+#: The raw top-level elements of each dataset still alive, by id.
+_STORED: dict[int, tuple[weakref.ref, dict]] = {}
+
+
 def reading_notes(ds: Dataset) -> list[str]:
     """What reading ``ds`` noticed and read past (junk after the data, a truncated deflate stream)."""
     found = _NOTES.get(id(ds))
@@ -62,15 +73,16 @@ _NOTES: dict[int, tuple[weakref.ref, list[str]]] = {}
 
 
 def _note(ds: Dataset, notes: list[str]) -> None:
-    if not notes:
-        return
+    """Keep what :func:`reading_notes` and :func:`stored_elements` give, for as long as ``ds`` lives."""
     key = id(ds)
+    if notes:
+        _NOTES[key] = (weakref.ref(ds, lambda ref: _forget(_NOTES, key, ref)), notes)
+    _STORED[key] = (weakref.ref(ds, lambda ref: _forget(_STORED, key, ref)), dict(ds._dict))
 
-    def forget(ref: weakref.ref) -> None:
-        if _NOTES.get(key, (None,))[0] is ref:
-            del _NOTES[key]
 
-    _NOTES[key] = (weakref.ref(ds, forget), notes)
+def _forget(registry: dict, key: int, ref: weakref.ref) -> None:
+    if registry.get(key, (None,))[0] is ref:
+        del registry[key]
 
 
 def _read(source, pixels: bool) -> Dataset:
@@ -80,9 +92,9 @@ def _read(source, pixels: bool) -> Dataset:
     limit = source.size if pixels else min(source.size, HEADER_PREFIX)
     with source.open() as stream:
         data = read_prefix(stream, limit)
-        syntax = meta_syntax(data)
-        if syntax and syntax[0] == pydicom.uid.DeflatedExplicitVRLittleEndian:
-            return _read_deflated(data, syntax[1], stream, pixels)
+        meta = deflated_meta(data)
+        if meta:
+            return _read_deflated(data, meta, stream, pixels)
         if not pixels and len(data) < source.size:
             ds = _header_from_prefix(data)
             if ds is not None:
@@ -117,11 +129,10 @@ def _parse(fp, pixels: bool, defer: bool = False, notes: list[str] | None = None
     return ds
 
 
-def _read_deflated(head: bytes, meta_end: int, stream, pixels: bool) -> Dataset:
+def _read_deflated(head: bytes, meta: tuple[int, int], stream, pixels: bool) -> Dataset:
     """A deflated dataset, inflated (at most to :data:`WHOLE_FILE_LIMIT`) before pydicom reads it."""
-    rest = head[meta_end:]
-    tail = _Joined(rest, stream)
-    data, problem = inflate_part10(head, meta_end, tail, WHOLE_FILE_LIMIT if pixels else HEADER_INFLATE_LIMIT)
+    tail = _Joined(head[meta[1]:], stream)
+    data, problem = inflate_part10(head, meta, tail, WHOLE_FILE_LIMIT if pixels else HEADER_INFLATE_LIMIT)
     if problem and "inflates to more" in problem and pixels:
         raise TooLarge(problem)
     ds = _parse(io.BytesIO(data), pixels, notes=[problem] if problem else [])

@@ -34,7 +34,7 @@ from pydicom.tag import BaseTag, Tag
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, PersonName
 
 from .header import MAX_NESTING
-from .instances import reading_notes
+from .instances import reading_notes, stored_elements
 from .summary import uid_name
 
 #: Binary values up to this many bytes come with a full hex view; longer ones with their first bytes.
@@ -85,7 +85,7 @@ def header_tree(ds: Dataset) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:  # once: entering it per element is slow
         warnings.simplefilter("always")
         meta_nodes = element_nodes(meta, caught, budget=budget)
-        elements = element_nodes(ds, caught, explicit, budget=budget)
+        elements = element_nodes(ds, caught, explicit, budget=budget, stored=stored_elements(ds))
     notes = reading_notes(ds)
     if budget.left < 0:
         notes.append(f"{-budget.left:,} more element(s) not shown: the tree shows {MAX_NODES:,} at most")
@@ -158,14 +158,15 @@ class _Budget:
 
 def element_nodes(ds: Dataset, caught: list[warnings.WarningMessage],
                   explicit: bool | None = None, depth: int = 0,
-                  budget: _Budget | None = None) -> list[dict[str, Any]]:
+                  budget: _Budget | None = None, stored: dict | None = None) -> list[dict[str, Any]]:
     """One node per element of ``ds`` in tag order; sequences carry their items' nodes.
 
     ``caught`` is the list a surrounding ``warnings.catch_warnings(record=True)`` fills;
     the warnings pydicom gives while decoding an element go to that element's node.
     ``explicit`` is what the transfer syntax says, to point out a dataset written otherwise.
     ``depth`` is how deep ``ds`` is nested: items deeper than ``MAX_NESTING`` are not shown
-    (the walk is recursive, and so are the JSON encoder and the page).
+    (the walk is recursive, and so are the JSON encoder and the page). ``stored`` holds the
+    elements of ``ds`` as read, for those something else (the viewer) has converted since.
     """
     creators: dict[int, str] = {}  # private block (group << 8 | block) -> its creator, as they come
     nodes = []
@@ -176,6 +177,8 @@ def element_nodes(ds: Dataset, caught: list[warnings.WarningMessage],
         if budget.left < 0:
             continue  # counted, not shown
         raw = ds.get_item(tag, keep_deferred=True)  # as read: no conversion, no deferred read
+        if stored and not isinstance(raw, RawDataElement) and isinstance(stored.get(tag), RawDataElement):
+            raw = stored[tag]  # converted since it was read: the raw element still knows what was stored
         node = element_node(ds, tag, raw, caught, creators, explicit, depth, budget)  # the key: lookups by identity
         if explicit and not switched and isinstance(raw, RawDataElement) and raw.is_implicit_VR:
             # pydicom noticed while reading (and said so then) and read on in implicit VR

@@ -10,6 +10,7 @@ side, marking the ones that differ.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from typing import Any, Iterable
 
@@ -103,7 +104,7 @@ def series_variation(datasets: list[tuple[str, Dataset]]) -> dict[str, Any]:
                    "distinct": len(values),
                    "values": [{"value": v, "count": c, "example": entry["where"][v]}
                               for v, c in values.most_common(DISTINCT_LIMIT)]}
-        numbers = _numbers(values) if entry["vr"] in NUMBER_VRS else None
+        numbers = [n for n in _numbers(values) if math.isfinite(n)] if entry["vr"] in NUMBER_VRS else None
         if numbers and len(values) > 1:
             element["min"], element["max"] = min(numbers), max(numbers)
         elements.append(element)
