@@ -323,7 +323,7 @@ def _read(entry: Entry) -> Header:
         except _NeedMore:
             continue
     with entry.open() as stream:
-        return _parse_checked(stream, entry.size, entry.size, raw, defer=True)
+        return _parse_checked(Nameless(stream), entry.size, entry.size, raw, defer=True)
 
 
 def _read_deflated(entry: Entry, prefix: bytes, meta: tuple[int, int]) -> Header:
@@ -362,6 +362,27 @@ def _parse_checked(fp: BinaryIO, available: int, size: int, raw: bool, defer: bo
                          f"is not DICOM: {exc}") from exc
     except Exception as exc:
         raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
+
+
+class Nameless:
+    """A stream without a ``name``, for reading with values deferred.
+
+    pydicom reads a deferred value again by opening the file it was read from by *name*, and
+    a zip member's name is whatever the zip says ("/etc/passwd" will do). Without a name it
+    can only use the stream itself, which is closed by then: the value is simply not read.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
 
 
 class _NeedMore(Exception):

@@ -23,7 +23,7 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from .archive import read_prefix
-from .header import (DEFER_SIZE, HEADER_INFLATE_LIMIT, TooLarge, Unreadable, deflated_meta, describe,
+from .header import (DEFER_SIZE, HEADER_INFLATE_LIMIT, Nameless, TooLarge, Unreadable, deflated_meta, describe,
                      inflate_part10, read_dataset)
 from .index import DicomRecord, Index
 
@@ -101,7 +101,7 @@ def _read(source, pixels: bool) -> Dataset:
                 return ds
             if source.size > WHOLE_FILE_LIMIT:  # a header this long: values over 1 MB are left unread
                 with source.open() as again:
-                    return _parse(again, pixels=False, defer=True)
+                    return _parse(Nameless(again), pixels=False, defer=True)
             data += read_prefix(stream, source.size - len(data))
     return _parse(io.BytesIO(data), pixels)
 

@@ -210,6 +210,12 @@ def element_node(ds: Dataset, tag: BaseTag, raw: DataElement | RawDataElement | 
     node.update(_names(tag, entry, creators))
     problems: list[str] = []
     seen = len(caught)
+    if isinstance(raw, RawDataElement) and raw.value is None and raw.length not in (0, UNDEFINED):
+        # deferred (a header read without its large values): reading it means the file again
+        node.update(vr=stored_vr or (entry[0].split(" or ")[0] if entry else "UN"), length=raw.length,
+                    vm=1, value=f"{raw.length} bytes, not read",
+                    warning=f"value of {raw.length:,} bytes not read: only the header of this file is read")
+        return node
     try:
         element = ds[tag]
         if tag == 0x00080005 and element.value:  # pydicom warned about a bad one when it read the file,
