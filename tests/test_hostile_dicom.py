@@ -338,3 +338,30 @@ def test_a_file_too_large_to_read_whole_shows_its_header(loaded, monkeypatch):
     assert meta["error"].startswith("cannot read this file: the file is 0 MB; files over 0 MB are not read whole")
     header = tags.header(entry)
     assert header["count"] > 20 and "header only: the file is" in header["preamble"]
+
+
+def test_a_deferred_value_is_never_read_from_a_file_named_by_the_zip(tmp_path, monkeypatch):
+    """A header read without its large values must not read them again from a local file that
+    happens to have the zip member's name (pydicom would open it by that name)."""
+    ds = small_dataset(rows=8, columns=8)
+    ds.add_new(0x00091011, "OB", b"\x01" * (3 << 20))
+    data = dataset_bytes(ds)
+    victim = tmp_path / "victim.dcm"
+    victim.write_bytes(data)  # what a deferred read by name would find, and read
+    (tmp_path / "pick.zip").write_bytes(zip_bytes({str(victim): data}))
+    monkeypatch.setattr(instances, "WHOLE_FILE_LIMIT", 1 << 20)
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda file, *a, **k: (opened.append(str(file)), real_open(file, *a, **k))[1])
+    index = Index()
+    index.add([str(tmp_path / "pick.zip")])
+    index.run()
+    try:
+        tags = TagBrowser(index, Viewer(index))
+        header = tags.header(0)
+        tags.compare(0, 0), tags.dicom_json(0)  # these ask pydicom for the value
+    finally:
+        index.close()
+    node = next(n for n in header["elements"] if n["tag"] == "(0009,1011)")
+    assert node["warning"] == "value of 3,145,728 bytes not read: only the header of this file is read"
+    assert str(victim) not in opened
