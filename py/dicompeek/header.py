@@ -5,6 +5,16 @@ Detection is by content, never by name: a Part 10 file has ``DICM`` at byte
 plausible first element and confirmed by parsing it. Only the header is read
 (``stop_before_pixels``), from a bounded prefix that grows only when the
 header does not fit, so a large image costs no more to parse than its header.
+
+Nothing in a file is trusted to be small or shallow. pydicom's reader is
+guarded when this module is imported: sequences nest at most
+:data:`MAX_NESTING` levels (its reader recurses per level, and Pyodide's stack
+is small), a leading run of group 0000 junk is refused, and its own inflation
+of deflated data is bounded. Deflated datasets are inflated here, as far as
+needed (:func:`inflate_part10`); reading stops where elements start repeating
+(:func:`read_dataset`); values read with deferral are never read again by file
+name (:class:`Nameless`). Every problem becomes a one-line reason
+(:func:`describe`) for the file, never an exception out of the caller.
 """
 
 from __future__ import annotations
