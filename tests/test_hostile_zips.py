@@ -511,3 +511,13 @@ def test_names_past_the_kept_limit_are_clipped_but_readable(tmp_path, monkeypatc
     for record in index.dicom:
         assert read_instance(index, record.entry).PatientID == "NAMES"
     index.close()
+
+
+def test_entry_streams_have_no_name_to_reopen(tmp_path):
+    """pydicom reads deferred values again by opening ``stream.name``; a zip names its entries as it likes."""
+    (tmp_path / "z.zip").write_bytes(zip_of({"/etc/passwd": dicom()}))
+    sources = Sources()
+    sources.add(str(tmp_path / "z.zip"))
+    with sources.entries[0].open() as stream:
+        assert not hasattr(stream, "name")
+    sources.close()

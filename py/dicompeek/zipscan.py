@@ -591,7 +591,8 @@ class MemberStream(io.BufferedIOBase):
         self._size = member.usize
         self._csize = member.csize
         self._expected_crc = member.crc
-        self.name = member.name
+        # no ``name``: pydicom reopens a stream's ``name`` as a path to read deferred values, and an
+        # entry's name is whatever the zip says
         self.cheap_seek = member.method == 0
         self._restart()
 
