@@ -60,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
                       crash_dir=args.crashes, start=args.start, progress=progress, log=args.log)
     totals = {"inputs": report.inputs, "seconds": round(report.seconds, 1), "inputs_per_second": round(report.rate, 1),
               "jobs": args.jobs, "seed": args.seed, "seed_files": seeds, "failures": report.by_kind(),
-              "worker_restarts": report.restarts}
+              "worker_restarts": report.restarts, "slowest_seconds": round(report.slowest[0], 2),
+              "slowest_input": report.slowest[1]}
     print(f"done: {report.inputs:,} inputs in {report.seconds:,.0f} s ({report.rate:.1f}/s), "
-          f"failures: {report.by_kind() or 'none'}")
+          f"failures: {report.by_kind() or 'none'}; slowest input {report.slowest[0]:.2f} s {report.slowest[1]}")
     seen = set()
     for failure in report.failures:
         key = (failure["kind"], failure["where"], failure["detail"].strip().splitlines()[-1][:120])

@@ -619,6 +619,7 @@ class Report:
     seconds: float = 0.0
     failures: list[dict[str, Any]] = field(default_factory=list)
     restarts: int = 0
+    slowest: tuple[float, dict[str, Any] | None] = (0.0, None)  # seconds, input
 
     @property
     def rate(self) -> float:
@@ -726,6 +727,8 @@ def run(inputs: int, *, seed: int = 0, jobs: int = 1, time_limit: float = 10.0, 
                 with lock:
                     report.inputs += 1
                     report.restarts += isinstance(answer, str) or bool(answer.get("restart"))
+                    if not isinstance(answer, str) and answer["seconds"] > report.slowest[0]:
+                        report.slowest = (answer["seconds"], request)
                     for failure in failures:
                         report.failures.append({**failure, "input": request})
                         save(request, failure)
