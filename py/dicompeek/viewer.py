@@ -83,7 +83,8 @@ class Viewer:
             image, applied = render_stored(view, self._stored(ds, entry, frame), chosen)
             if window and window.get("invert"):
                 image = 255 - image
-        except Exception as exc:  # a frame that fails must not take the others with it
+        except BaseException as exc:  # a frame that fails must not take the others with it
+            _reraise_exits(exc)  # decoders in Rust panic with a BaseException (pyo3's PanicException)
             return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {describe(exc)}"}, b""
         meta["window"] = {"center": _finite(applied.center), "width": _finite(applied.width)} if applied else None
         meta["rows"], meta["columns"] = int(image.shape[0]), int(image.shape[1])
@@ -94,7 +95,8 @@ class Viewer:
         try:
             ds = self.dataset(entry)
             stored = self._stored(ds, entry, frame)
-        except Exception as exc:
+        except BaseException as exc:
+            _reraise_exits(exc)
             return {"error": describe(exc)}
         if not (0 <= y < stored.shape[0] and 0 <= x < stored.shape[1]):
             return {}
@@ -151,6 +153,12 @@ class Viewer:
 
 #: Characters of one overlay value shown at most.
 OVERLAY_LIMIT = 256
+
+
+def _reraise_exits(exc: BaseException) -> None:
+    """Let what stops the program through; any other failure is the frame's."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
 
 
 def _safe(compute: Any, default: Any) -> Any:
