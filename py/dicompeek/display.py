@@ -79,7 +79,14 @@ def frame_pixels(ds: Dataset, frame: int = 0) -> np.ndarray:
             ImplicitVRLittleEndian if implicit else
             ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
     ds.pixel_array_options(index=frame)
-    return ds.pixel_array
+    try:
+        return ds.pixel_array
+    except Exception:
+        raise
+    except BaseException as exc:  # a decoder written in Rust panics with pyo3's PanicException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise ValueError(f"the decoder failed: {type(exc).__name__}: {exc}") from exc
 
 
 def modality_values(ds: Dataset, stored: np.ndarray) -> np.ndarray:
