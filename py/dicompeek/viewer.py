@@ -85,7 +85,7 @@ class Viewer:
                 image = 255 - image
         except BaseException as exc:  # a frame that fails must not take the others with it
             _reraise_exits(exc)  # decoders in Rust panic with a BaseException (pyo3's PanicException)
-            return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {describe(exc)}"}, b""
+            return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {str(exc) or type(exc).__name__}"}, b""
         meta["window"] = {"center": _finite(applied.center), "width": _finite(applied.width)} if applied else None
         meta["rows"], meta["columns"] = int(image.shape[0]), int(image.shape[1])
         return meta, to_rgba(image).tobytes()
