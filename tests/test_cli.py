@@ -111,6 +111,19 @@ def test_render_takes_a_zip_entry_and_rejects_a_missing_frame(ct_file, tmp_path)
     assert result.returncode == 2 and "has 1 frame(s)" in result.stderr
 
 
+def test_render_and_dump_reach_an_entry_of_a_zip_inside_a_zip(ct_file, tmp_path):
+    inner = zip_bytes({"A/ct.dcm": ct_file.read_bytes()})
+    (tmp_path / "outer.zip").write_bytes(zip_bytes({"inner.zip": inner}))
+    target = f"{tmp_path / 'outer.zip'}::inner.zip::A/ct.dcm"
+    result = run_cli("render", target, "-o", str(tmp_path / "n.png"))
+    assert result.returncode == 0, result.stderr
+    assert np.array_equal(read_png(tmp_path / "n.png"), render_frame(pydicom.dcmread(ct_file), 0, None))
+    dump = run_cli("dump", target)
+    assert dump.returncode == 0 and "(0028,0010) US 64" in dump.stdout
+    missing = run_cli("dump", f"{tmp_path / 'outer.zip'}::inner.zip::A/none.dcm")
+    assert missing.returncode == 2 and "no entry named 'inner.zip::A/none.dcm'" in missing.stderr
+
+
 @needs_dcmtk
 @pytest.mark.parametrize("compress", [
     ["dcmcrle"],                      # RLE Lossless

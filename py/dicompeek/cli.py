@@ -140,14 +140,14 @@ def dump_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
 
 def open_target(parser: argparse.ArgumentParser, target: str) -> tuple[str, pydicom.Dataset]:
-    """The dataset of FILE, or of an entry of a zip (ZIP::ENTRY; the first entry without ::ENTRY)."""
+    """The dataset of FILE, or of an entry of a zip (ZIP::ENTRY, ZIP::INNER.zip::ENTRY; the first entry without ::ENTRY)."""
     path, _, member = target.partition("::")
     if not os.path.exists(path):
         parser.error(f"no such file: {path}")
     sources = Sources()
     try:
         sources.add(os.path.abspath(path))
-        candidates = [e for e in sources.entries if not member or e.path == member]
+        candidates = sources.find(member) if member else sources.entries
         if sources.problems or not candidates:
             reason = sources.problems[0].reason if sources.problems else f"no entry named {member!r}"
             parser.error(f"{target}: {reason}")
