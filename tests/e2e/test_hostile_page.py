@@ -16,13 +16,23 @@ from registry import XSS, small_dataset
 #: Python's WebAssembly memory per worker after indexing a zip over 4 GiB (it never shrinks,
 #: so this bounds the peak). Booted Python with numpy and pydicom takes about 100 MB.
 WORKER_MEMORY_BOUND = 512 * 1024 * 1024
-INJECTIONS = {
+INJECTIONS = {  # one per text VR: PN, LO, SH, CS, LT, ST, UT, UC, UR
     "PatientName": XSS,
     "StudyDescription": "javascript:alert(document.domain)",
     "SeriesDescription": '"><svg onload=alert(2)>',
     "InstitutionName": '{"__proto__": {"polluted": true}}',
     "ImageComments": "<script>alert(3)</script>",
+    "StationName": "<b>bold</b>",
+    "BodyPartExamined": "<I>",
+    "AdditionalPatientHistory": '<iframe src="javascript:alert(4)"></iframe>',
+    "DerivationDescription": "<style>*{display:none}</style>",
+    "TextValue": "<a href=\"javascript:alert(5)\">click</a>",
+    "LongCodeValue": "<marquee>x</marquee>",
+    "RetrieveURL": "javascript:alert(6)",
 }
+#: A private block's values: a readable LO and an OB blob that looks like markup.
+PRIVATE_TEXT = "<img src=x onerror=alert(7)>"
+PRIVATE_BLOB = b"<script>alert(8)</script>"
 
 
 def inert(app) -> None:
@@ -63,6 +73,9 @@ def test_strings_from_files_reach_the_page_and_the_report_as_text(clean_app, tmp
     ds = small_dataset(patient_id="INJECT-1")
     for keyword, value in INJECTIONS.items():
         setattr(ds, keyword, value)
+    block = ds.private_block(0x0009, '<b>"CREATOR"</b>', create=True)
+    block.add_new(0x01, "LO", PRIVATE_TEXT)
+    block.add_new(0x02, "OB", PRIVATE_BLOB)
     write_zip(tmp_path / "inject.zip", {f"{XSS}/javascript:alert(1).dcm": ds})
     clean_app.open_files(tmp_path / "inject.zip")
     page = clean_app.page
@@ -72,13 +85,27 @@ def test_strings_from_files_reach_the_page_and_the_report_as_text(clean_app, tmp
                          ".every(a => !a.href.startsWith('javascript:'))")
     page.click("#review-open")
     page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'")
-    assert "<script>alert(3)</script>" in page.text_content("#review-findings")
+    findings = page.text_content("#review-findings")
+    assert "<script>alert(3)</script>" in findings and PRIVATE_TEXT in findings
     with page.expect_download() as download:
         page.click("#review-html")
     html = open(download.value.path(), encoding="utf-8").read()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and XSS not in html
     assert "<script" not in html.lower() and "<svg" not in html.lower()
     page.click("#review-close")
+    inert(clean_app)
+
+    page.click(".series-row >> nth=0")  # the tag browser shows every value as text
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    page.click("#viewer-tags")
+    page.click("#tags-tab-instance")
+    page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
+    tree = page.text_content("#tags-tree")
+    for value in [*INJECTIONS.values(), PRIVATE_TEXT, '<b>"CREATOR"</b>']:
+        assert value in tree, value
+    assert PRIVATE_BLOB[:8].hex(" ") in tree  # a blob shows as hex
+    page.click("#viewer-tags")
+    page.click("#viewer-close")
     inert(clean_app)
 
 
