@@ -8,7 +8,8 @@ import pytest
 from pydicom.dataset import Dataset
 
 from dicompeek.archive import Sources
-from dicompeek.header import NotDicom, Unreadable, read_header
+from dicompeek.dicomguard import NotDicom, Unreadable
+from dicompeek.header import read_header
 from dicompeek.synthetic import dataset_bytes
 from registry import pydicom_file, raw_dataset_bytes, small_dataset
 

@@ -22,7 +22,7 @@ import pydicom
 
 from dicompeek import instances
 from dicompeek.exports import dicom_json
-from dicompeek.header import MAX_NESTING
+from dicompeek.dicomguard import MAX_NESTING
 from dicompeek.index import Index
 from dicompeek.summary import build_summary
 from dicompeek.synthetic import dataset_bytes

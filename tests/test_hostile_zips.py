@@ -19,7 +19,7 @@ import pydicom
 import pytest
 
 import hostile
-from dicompeek import header, limits, zipscan
+from dicompeek import header, limits, zipstream
 from dicompeek.archive import Sources, name_issues, shown
 from dicompeek.cli import main
 from dicompeek.index import Index
@@ -28,8 +28,10 @@ from dicompeek.summary import build_summary
 from hostile import GiB, KiB, MiB, Expected, RawZip, dicom, zip_of
 from registry import small_dataset, summarize
 
-#: Every case must be indexed in well under this (seconds, CPython); the page runs about 2x slower.
-FAST = 3.0
+#: CPU seconds (this process's, so other load on the machine does not count) within which each
+#: case must be indexed. It tells bounded work from unbounded (a 10 GiB entry read through would
+#: take minutes); it is not a speed target: those are benchmarks (bench/).
+FAST = 10.0
 
 
 def index_of(*paths: Path) -> tuple[dict, Index]:
@@ -77,9 +79,9 @@ def test_hostile_zip_every_case_reported_and_every_valid_file_indexed(tmp_path):
     json.dumps(expected)  # plain data, for the page's end-to-end test
     tracemalloc.start()
     try:
-        started = time.perf_counter()
+        started = time.process_time()
         summary, index = index_of(tmp_path / "hostile.zip")
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -119,7 +121,7 @@ def test_hostile_zip_entries_stay_readable_by_position(tmp_path):
 
 def test_hostile_zip_as_the_page_sees_it_without_lzma(tmp_path, monkeypatch):
     """Pyodide's lzma module is a separate package the page does not load: LZMA entries say so."""
-    monkeypatch.setattr(zipscan, "lzma", None)
+    monkeypatch.setattr(zipstream, "lzma", None)
     expected = hostile.hostile_zip(tmp_path / "hostile.zip", lzma_available=False)
     summary = summarize(tmp_path / "hostile.zip")
     check(summary, expected)
@@ -162,9 +164,9 @@ def test_cli_summary_of_the_hostile_zip_prints_names_safely(tmp_path, capsys):
                                      hostile.overlap_bomb_zip])
 def test_damaged_archives_give_what_can_be_read(tmp_path, builder):
     expected = builder(tmp_path / f"{builder.__name__}.zip")
-    started = time.perf_counter()
+    started = time.process_time()
     summary, index = index_of(tmp_path / f"{builder.__name__}.zip")
-    assert time.perf_counter() - started < FAST
+    assert time.process_time() - started < FAST
     check(summary, expected)
     assert dicom_locations(index) == sorted(expected.dicom)
     index.close()
@@ -198,9 +200,9 @@ def test_ten_gib_bomb_costs_only_its_prefix_even_without_the_ratio_check(tmp_pat
     hostile.bomb_zip(tmp_path / "bomb.zip")
     tracemalloc.start()
     try:
-        started = time.perf_counter()
+        started = time.process_time()
         summary, _ = index_of(tmp_path / "bomb.zip")
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -253,9 +255,9 @@ def test_zip64_archive_over_4_gib(tmp_path):
 def test_one_hundred_thousand_entries(tmp_path):
     """More than 65,535 entries (a zip64 directory); the slowest case here, about 3 s in CPython."""
     expected = hostile.many_entries_zip(tmp_path / "many.zip")
-    started = time.perf_counter()
+    started = time.process_time()
     summary, index = index_of(tmp_path / "many.zip")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     check(summary, expected)
     assert summary["totals"]["non_dicom"] == 100_000
     assert elapsed < 20  # about 4 s here; bounded, not hanging
@@ -489,9 +491,9 @@ def test_scanning_a_damaged_zip_is_bounded(tmp_path):
     (tmp_path / "sigs.zip").write_bytes(b"PK\x03\x04" * (4 * MiB))
     bogus = b"PK\x03\x04" + bytes([20, 0, 8, 0, 8, 0]) + bytes(16) + b"\x01\x00\x00\x00" + b"a"
     (tmp_path / "descriptors.zip").write_bytes(bogus * 200_000)
-    started = time.perf_counter()
+    started = time.process_time()
     summary, index = index_of(tmp_path / "sigs.zip", tmp_path / "descriptors.zip")
-    assert time.perf_counter() - started < FAST
+    assert time.process_time() - started < FAST
     reasons = {f["location"]: f["reason"] for f in summary["files"]}
     assert reasons["sigs.zip"].startswith("not a readable zip archive: no end of central directory record")
     notes = [n["message"] for n in summary["notes"] if n["location"] == "descriptors.zip"]

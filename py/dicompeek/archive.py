@@ -31,7 +31,8 @@ from typing import BinaryIO, Callable
 from . import limits
 from .largefile import PickedFile
 from .limits import size_text
-from .zipscan import Member, Slice, ZipError, ZipReader, encryption_problem, method_problem
+from .zipscan import Member, ZipError, ZipReader, encryption_problem
+from .zipstream import Slice, method_problem
 
 #: Read buffers for archives. In the browser every read is a FileReaderSync
 #: call with a fixed cost of about a millisecond, plus a few ms per MB. A zip of

@@ -16,7 +16,7 @@ from typing import Any
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from .header import MAX_NESTING, TooLarge
+from .dicomguard import MAX_NESTING, TooLarge
 from .tags import nesting_depth
 from .variation import value_text
 
@@ -27,7 +27,7 @@ INLINE_LIMIT = 64 * 1024
 def dicom_json(ds: Dataset, location: str) -> str:
     """The dataset (without file meta) in the DICOM JSON model, as text.
 
-    Raises :class:`~dicompeek.header.TooLarge` (a ``ValueError``, with the reason) for a dataset whose sequences nest more than
+    Raises :class:`~dicompeek.dicomguard.TooLarge` (a ``ValueError``, with the reason) for a dataset whose sequences nest more than
     ``MAX_NESTING`` levels: pydicom builds the model recursively, and DICOM JSON has no way
     to say that a part was left out."""
     def bulk_uri(element: Any) -> str:

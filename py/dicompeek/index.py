@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
 from .archive import Entry, SourceNote, Sources
-from .header import NotDicom, Unreadable, read_header
+from .dicomguard import NotDicom, Unreadable
+from .header import read_header
 from .limits import ReadBudget
 
 

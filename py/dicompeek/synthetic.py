@@ -18,7 +18,7 @@ import os
 import struct
 import time
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO, Union
 

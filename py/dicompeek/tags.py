@@ -33,7 +33,7 @@ from pydicom.filewriter import write_data_element
 from pydicom.tag import BaseTag, Tag
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, PersonName
 
-from .header import MAX_NESTING
+from .dicomguard import MAX_NESTING
 from .instances import reading_notes, stored_elements
 from .summary import uid_name
 

@@ -17,7 +17,8 @@ from typing import Any, Iterable
 from pydicom.datadict import dictionary_description, keyword_for_tag
 from pydicom.dataset import Dataset
 
-from .header import MAX_NESTING, describe
+from .dicomguard import MAX_NESTING
+from .header import describe
 from .tags import NUMBER_VRS, tag_text
 
 #: Distinct values listed per element; the rest are counted.
