@@ -55,7 +55,7 @@ from .review_findings import MAX_FILES, File, Finding, finding_id
 from .review_claims import after_walk, read_claims
 from .review_rules import (BINARY_VRS, IDENTITY_SOURCES, TEXT_VRS, UID_TIMESTAMP, action_text, clip, describe,
                            element_info, id_token, leak_pattern, name_tokens, rule_for, uid_root, value_text, vr_of)
-from .tags import tag_text
+from .tag_values import tag_text
 
 SCHEMA_VERSION = 1
 #: Binary private values up to this size are also searched (as Latin-1) for the patient's identity.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .tags import tag_text
+from .tag_values import tag_text
 
 MAX_ENTRIES = 20
 MAX_LOCATIONS = 5

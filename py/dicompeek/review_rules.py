@@ -21,7 +21,7 @@ from pydicom.datadict import dictionary_description
 from pydicom.dataset import Dataset
 
 from .confidentiality import PROFILE, Row
-from .tags import tag_text
+from .tag_values import tag_text
 
 SEVERITIES = ("high", "medium", "low", "info")
 

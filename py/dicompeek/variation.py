@@ -19,7 +19,7 @@ from pydicom.dataset import Dataset
 
 from .dicomguard import MAX_NESTING
 from .header import describe
-from .tags import NUMBER_VRS, tag_text
+from .tag_values import NUMBER_VRS, tag_text
 
 #: Distinct values listed per element; the rest are counted.
 DISTINCT_LIMIT = 25
