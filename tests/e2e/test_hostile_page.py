@@ -60,13 +60,17 @@ def test_one_of_each_hostile_case_is_reported_and_the_valid_files_are_viewable(c
     inert(clean_app)
 
     page = clean_app.page
-    page.click(".series-row >> nth=0")
-    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
-    page.wait_for_function("() => document.getElementById('viewer-message').textContent === ''")
-    painted = page.evaluate("""() => { const c = document.getElementById('viewer-canvas');
-        return [c.width, c.height, Array.from(c.getContext('2d').getImageData(4, 4, 1, 1).data)]; }""")
-    assert painted == [8, 8, [0, 0, 0, 255]]  # the 8×8 frame of zeros, painted
-    page.click("#viewer-close")
+    rows = page.locator(".series-row")
+    assert rows.count() == len(expected["dicom"])  # one series per valid file
+    for number in range(rows.count()):  # every valid file is viewable
+        page.evaluate("() => { delete document.getElementById('viewer').dataset.index; }")
+        rows.nth(number).click()
+        page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+        page.wait_for_function("() => document.getElementById('viewer-message').textContent === ''")
+        painted = page.evaluate("""() => { const c = document.getElementById('viewer-canvas');
+            return [c.width, c.height, Array.from(c.getContext('2d').getImageData(4, 4, 1, 1).data)]; }""")
+        assert painted == [8, 8, [0, 0, 0, 255]], number  # the 8×8 frame of zeros, painted
+        page.click("#viewer-close")
 
 
 def test_strings_from_files_reach_the_page_and_the_report_as_text(clean_app, tmp_path):
