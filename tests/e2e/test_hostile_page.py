@@ -125,3 +125,5 @@ def test_a_zip_over_4_gib_is_indexed_with_bounded_worker_memory(clean_app, tmp_p
     assert workers
     memory = [worker.evaluate("() => self.pythonMemoryBytes()") for worker in workers]
     assert all(0 < used < WORKER_MEMORY_BOUND for used in memory), memory
+    print(f"\nPython memory per worker after the {totals['entries']}-entry zip over 4 GiB: "
+          f"{', '.join(f'{used / 2 ** 20:.0f} MB' for used in memory)}")
