@@ -140,7 +140,8 @@ def dump_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
 
 def open_target(parser: argparse.ArgumentParser, target: str) -> tuple[str, pydicom.Dataset]:
-    """The dataset of FILE, or of an entry of a zip (ZIP::ENTRY, ZIP::INNER.zip::ENTRY; the first entry without ::ENTRY)."""
+    """The dataset of FILE, or of an entry of a zip (ZIP::ENTRY, or ZIP::INNER.zip::ENTRY in a nested
+    zip; the first entry without ::ENTRY)."""
     path, _, member = target.partition("::")
     if not os.path.exists(path):
         parser.error(f"no such file: {path}")

@@ -81,6 +81,15 @@ class App:
         self.page.click("#demo")
         self.wait_for_summary(before)
 
+    def open_instance_tags(self, row: str = ".series-row") -> None:
+        """Open the series of ``row`` in the viewer and the tag panel on its first instance."""
+        page = self.page
+        page.click(row)
+        page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+        page.click("#viewer-tags")
+        page.click("#tags-tab-instance")
+        page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
+
     def reset_views(self) -> None:
         """Close what an earlier test left open (viewer, tag panel, its search) on the shared page."""
         page = self.page

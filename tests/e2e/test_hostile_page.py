@@ -63,8 +63,7 @@ def test_one_of_each_hostile_case_is_reported_and_the_valid_files_are_viewable(c
     rows = page.locator(".series-row")
     assert rows.count() == len(expected["dicom"])  # one series per valid file
     for number in range(rows.count()):  # every valid file is viewable
-        page.evaluate("() => { delete document.getElementById('viewer').dataset.index; }")
-        rows.nth(number).click()
+        rows.nth(number).click()  # opening a series clears data-index until its first frame is painted
         page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
         page.wait_for_function("() => document.getElementById('viewer-message').textContent === ''")
         painted = page.evaluate("""() => { const c = document.getElementById('viewer-canvas');
@@ -99,17 +98,12 @@ def test_strings_from_files_reach_the_page_and_the_report_as_text(clean_app, tmp
     page.click("#review-close")
     inert(clean_app)
 
-    page.click(".series-row >> nth=0")  # the tag browser shows every value as text
-    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
-    page.click("#viewer-tags")
-    page.click("#tags-tab-instance")
-    page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
+    clean_app.open_instance_tags()  # the tag browser shows every value as text
     tree = page.text_content("#tags-tree")
     for value in [*INJECTIONS.values(), PRIVATE_TEXT, '<b>"CREATOR"</b>']:
         assert value in tree, value
     assert PRIVATE_BLOB[:8].hex(" ") in tree  # a blob shows as hex
-    page.click("#viewer-tags")
-    page.click("#viewer-close")
+    clean_app.reset_views()
     inert(clean_app)
 
 

@@ -38,15 +38,9 @@ def tags(clean_app, tmp_path):
     series = [with_sequences(ds) for ds in ct_phantom_series(6, 32, 32)]
     (tmp_path / "ct.zip").write_bytes(zip_bytes({f"CT/{i:03}.dcm": ds for i, ds in enumerate(series)}))
     clean_app.open_files(tmp_path / "ct.zip")
-    page = clean_app.page
-    page.click(".series-row")
-    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
-    page.click("#viewer-tags")
-    page.click("#tags-tab-instance")
-    page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
+    clean_app.open_instance_tags()
     yield clean_app, series
-    page.click("#viewer-tags")
-    page.click("#viewer-close")
+    clean_app.reset_views()
 
 
 def row_text(page, keyword: str) -> str:
