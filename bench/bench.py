@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark DICOM Peek: indexing speed in the browser against CPython, and browser memory.
 
-    python3 build.py bench [--quick] [--only NAME ...]     (builds dist/ first)
-    python3 bench/bench.py [--quick] [--only NAME ...]     (dist/ must already be built)
+    python3 build.py bench [--quick | --smoke] [--only NAME ...]     (builds dist/ first)
+    python3 bench/bench.py [--quick | --smoke] [--only NAME ...]     (builds dist/ if stale)
 
 Each zip is indexed in one session, so all figures come from the same machine state: by the
 CLI in a CPython subprocess, then in headless Chromium through the real page (file picker,
-worker, progress bar), as a person would. Both sides report Python's own indexing time
+worker, progress bar), as a person would. Both run the same code: the CLI runs the package of
+dist/'s app zip (extracted once per run), not py/, which may be edited meanwhile. Both sides report Python's own indexing time
 (``elapsed_seconds`` / ``data-elapsed``), so interpreter and Pyodide start-up are excluded.
 
 The browser indexes each zip twice, each time in a fresh browser: once untouched for speed,
@@ -15,6 +16,11 @@ once while the memory of Chromium's whole process tree is sampled from /proc. Re
 10-25 % on a 2-core machine, so one run cannot give honest figures for both.
 
 Prints a Markdown table for the README and writes the same figures to .cache/bench/results.json.
+
+``--smoke`` checks that the whole path still works, in seconds: a 40-file zip generated afresh in
+a temporary directory, one CPython run and one (sampled) browser run, the table; its figures mean
+nothing and are not kept. The test suite runs it (tests/test_bench.py), as it does the other
+benchmarks' ``--smoke``; they share this module's dist/ check (:func:`stale_reason`).
 """
 
 from __future__ import annotations
@@ -25,19 +31,25 @@ import hashlib
 import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-import build  # noqa: E402  (the repo's build.py: its static server is the one people use)
+from tools import assemble, downloads, paths, serve  # noqa: E402  (build.py's jobs: its static server is the one people use)
 
 CACHE = ROOT / ".cache" / "bench"
+#: As the end-to-end tests find it (tests/e2e/conftest.py).
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: The issue's targets: browser speed relative to CPython, and memory growth on the 1 GB zip.
@@ -62,39 +74,108 @@ class Spec:
 
 FULL = (Spec("small", 77, 100, 64), Spec("2000x256", 1, 2000, 256), Spec("1GB", 4, 2000, 256))
 QUICK = (Spec("small-quick", 7, 100, 64), Spec("200x256", 1, 200, 256))
+SMOKE = Spec("smoke", 2, 20, 64)
 SPECS = {spec.name: spec for spec in FULL + QUICK}
 
 
-def bench_zip(spec: Spec) -> Path:
-    """The zip for ``spec``, generated once. The name carries a hash of the generator and the
-    parameters, so a changed generator never benchmarks stale data; stale copies are removed."""
-    generator = build.PY / "dicompeek" / "synthetic.py"
+def bench_zip(spec: Spec, directory: Path = CACHE) -> Path:
+    """The zip for ``spec`` in ``directory``, generated once. The name carries a hash of the
+    generator and the parameters, so a changed generator never benchmarks stale data; stale
+    copies are removed."""
+    generator = paths.PY / "dicompeek" / "synthetic.py"
     key = hashlib.sha256(generator.read_bytes() + repr(spec).encode()).hexdigest()[:12]
-    target = CACHE / f"{spec.name}-{key}.zip"
+    target = directory / f"{spec.name}-{key}.zip"
     if target.exists():
         return target
-    for old in CACHE.glob(f"{spec.name}-{'?' * len(key)}.zip"):  # not "small-quick-…" for "small"
-        old.unlink()
+    for old in directory.glob(f"{spec.name}-{'?' * len(key)}.zip"):  # not small-quick-… for small
+        old.unlink(missing_ok=True)
     from dicompeek.synthetic import write_bench_zip  # numpy and pydicom only when generating
 
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")  # an interrupted run must not leave a truncated zip
-    log(f"generating {target.relative_to(ROOT)}")
+    directory.mkdir(parents=True, exist_ok=True)
+    # an interrupted run must not leave a truncated zip, nor two runs write one file
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+    log(f"generating {shown(target)}")
     write_bench_zip(tmp, n_series=spec.n_series, per_series=spec.per_series, rows=spec.side,
                     columns=spec.side, compress=False)
     tmp.replace(target)
     return target
 
 
-def built_app() -> str:
-    """The app zip dist/ serves, after checking it holds today's py/: build.py names it after a
-    hash of py/dicompeek/*.py, and the CLI runs py/ live, so a mismatch (py/ edited after the
-    build) would compare two different versions of the code."""
-    app = json.loads((build.DIST / "build.json").read_text())["app"]
-    if app != f"app/{build.package_name()}":
-        raise SystemExit(f"bench.py: py/dicompeek changed since dist/ was built ({app}); "
-                         "run `python3 build.py bench` again")
-    return app
+def shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (smoke runs write to /tmp)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+# --- is dist/ today's build? --------------------------------------------------------------------
+
+
+def service_worker_is_built_from(template: str, built: str) -> bool:
+    """Whether ``built`` (dist/sw.js) is ``template`` (web/sw.js) with its placeholders filled
+    in, as assemble.service_worker writes it: a 16-hex-digit version and the JSON file list. The
+    list itself depends on every file of dist/, so it always differs from the template."""
+    fill = {"__VERSION__": "[0-9a-f]{16}", "__PRECACHE__": r"\[.*\]"}
+    pattern = "".join(fill.get(part, re.escape(part))
+                      for part in re.split("(__VERSION__|__PRECACHE__)", template))
+    return re.fullmatch(pattern, built, re.S) is not None
+
+
+def stale_reason() -> str | None:
+    """Why dist/ does not hold today's py/ and web/, or None when it does. build.py names the
+    app zip after a hash of py/dicompeek (:func:`assemble.package_name`); it copies web/ as it is,
+    except web/sw.js, which it writes to dist/ with this build's file list filled in."""
+    manifest = paths.DIST / "build.json"
+    if not manifest.exists():
+        return "dist/ is not built"
+    if json.loads(manifest.read_text())["app"] != f"app/{assemble.package_name()}":
+        return "py/dicompeek changed since dist/ was built"
+    for source in sorted(paths.WEB.rglob("*")):
+        if not source.is_file():
+            continue
+        relative = source.relative_to(paths.WEB)
+        built = paths.DIST / relative
+        if not built.is_file():
+            current = False
+        elif relative.as_posix() == "sw.js":  # assemble.SERVICE_WORKER
+            current = service_worker_is_built_from(source.read_text(), built.read_text())
+        else:
+            current = built.read_bytes() == source.read_bytes()
+        if not current:
+            return f"web/{relative.as_posix()} changed since dist/ was built"
+    return None
+
+
+def ensure_built(script: str) -> str:
+    """The app zip of an up-to-date dist/, running ``python3 build.py`` first if needed."""
+    reason = stale_reason()
+    if reason:
+        print(f"[{script}] {reason}: running python3 build.py", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=ROOT, check=True,
+                       stdout=sys.stderr)
+        reason = stale_reason()
+        if reason:
+            raise SystemExit(f"{script}: {reason}, even after building")
+    return json.loads((paths.DIST / "build.json").read_text())["app"]
+
+
+def app_package(app: str, directory: Path) -> Path:
+    """dist/'s app zip extracted into ``directory``, for PYTHONPATH: the CLI then runs the very
+    package the page runs, whatever happens to py/ while we measure."""
+    target = directory / "app"
+    with zipfile.ZipFile(paths.DIST / app) as archive:
+        archive.extractall(target)
+    return target
+
+
+def still_served(app: str, smoke: bool) -> None:
+    """Stop when dist/ was rebuilt with other code while we measured (a smoke run only warns):
+    the browser would have run another package than the CLI."""
+    served = json.loads((paths.DIST / "build.json").read_text())["app"]
+    if served == app:
+        return
+    message = f"dist/ was rebuilt while measuring ({served}, not {app})"
+    if not smoke:
+        raise SystemExit(f"bench.py: {message}; run `python3 build.py bench` again")
+    log(f"warning: {message}")
 
 
 def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -104,10 +185,11 @@ def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
                                                                   for r in runs]}
 
 
-def index_cpython(zip_path: Path) -> dict[str, Any]:
-    """Index with the CLI in a fresh interpreter, as a pipeline would run it."""
+def index_cpython(zip_path: Path, package: Path) -> dict[str, Any]:
+    """Index with the CLI in a fresh interpreter, as a pipeline would run it, from ``package``
+    (the directory holding dicompeek/)."""
     out = subprocess.run([sys.executable, "-m", "dicompeek", "summary", str(zip_path), "--json"],
-                         env={**os.environ, "PYTHONPATH": str(build.PY)}, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(package)}, cwd=ROOT,
                          capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(f"the CLI failed on {zip_path.name}:\n{out.stderr}")
@@ -192,18 +274,17 @@ FINISHED_OR_ERROR = """() => document.getElementById('progress').dataset.finishe
 
 
 def browser_run(playwright: Any, url: str, zip_path: Path, timeout_s: float,
-                sample: bool) -> dict[str, Any]:
+                sample: bool, settle: float = SETTLE) -> dict[str, Any]:
     """Open ``zip_path`` with the page's file picker in a fresh browser (so nothing is left over
     from the zip before) and wait for the summary; with ``sample``, measure memory meanwhile."""
-    browser = playwright.chromium.launch(
-        executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     try:
         page = browser.new_page()
         page.goto(url)
         page.wait_for_selector("#boot.ready, #boot.failed", state="attached", timeout=180_000)
         if page.locator("#boot.failed").count():
             raise RuntimeError(f"Python failed to start: {page.inner_text('#error')}")
-        time.sleep(SETTLE)
+        time.sleep(settle)
         baseline, sampler = (tree_memory(), PeakSampler()) if sample else (0, None)
         if sampler:
             sampler.start()
@@ -230,8 +311,12 @@ def browser_run(playwright: Any, url: str, zip_path: Path, timeout_s: float,
 
 
 def index_browser(playwright: Any, url: str, zip_path: Path, timeout_s: float,
-                  repeat: int) -> dict[str, Any]:
-    """Speed from unsampled runs, memory from a sampled one (see the module docstring)."""
+                  repeat: int, smoke: bool = False) -> dict[str, Any]:
+    """Speed from unsampled runs, memory from a sampled one (see the module docstring); a smoke
+    run saves a browser start by taking both from one sampled run."""
+    if smoke:
+        run = browser_run(playwright, url, zip_path, timeout_s, sample=True, settle=0.2)
+        return {**run, "sampled_run_files_per_second": run["files_per_second"]}
     speed = median([browser_run(playwright, url, zip_path, timeout_s, sample=False)
                     for _ in range(repeat)])
     memory = browser_run(playwright, url, zip_path, timeout_s, sample=True)
@@ -247,7 +332,7 @@ def machine(**extra: Any) -> dict[str, Any]:
                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
                  "unknown CPU")
     return {"nproc": os.cpu_count(), "cpu": model, "python": sys.version.split()[0],
-            "pyodide": build.PYODIDE_VERSION, "memory_kind": MEMORY_KIND,
+            "pyodide": downloads.PYODIDE_VERSION, "memory_kind": MEMORY_KIND,
             "sample_interval_s": SAMPLE_INTERVAL,
             "date": datetime.datetime.now().astimezone().isoformat(" ", "minutes"), **extra}
 
@@ -261,6 +346,10 @@ def judge(row: dict[str, Any]) -> dict[str, Any]:
             if row["name"] == MEMORY_TARGET_ZIP else None}
 
 
+def size_mb(size: int) -> str:
+    return f"{size / MB:,.0f}" if size >= 10 * MB else f"{size / MB:.1f}"
+
+
 def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
     lines = [f"| Zip | Files | Size | CPython files/s | Browser files/s | Browser / CPython "
              f"(target ≥ {TARGET_RATIO}) | Browser {MEMORY_KIND} baseline / peak MB "
@@ -269,7 +358,7 @@ def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
     for r in rows:
         c, b, target = r["cpython"], r["browser"], r["memory_target"]
         lines.append(
-            f"| {r['name']} | {r['files']:,} | {r['zip_bytes'] / MB:,.0f} MB "
+            f"| {r['name']} | {r['files']:,} | {size_mb(r['zip_bytes'])} MB "
             f"| {c['files_per_second']:,.0f} ({c['seconds']:.1f} s) "
             f"| {b['files_per_second']:,.0f} ({b['seconds']:.1f} s) "
             f"| {math.floor(r['ratio'] * 100) / 100:.2f} {r['ratio_target']} "  # 0.598 is no 0.60
@@ -280,6 +369,8 @@ def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
               f"{info['app']}. Times: Python's own indexing time, median of {info['repeat']} "
               f"run(s). Memory: {MEMORY_KIND} of the whole Chromium process tree, sampled every "
               f"{SAMPLE_INTERVAL * 1000:.0f} ms in a separate run; 1 MB = 10^6 bytes."]
+    if info.get("smoke"):
+        lines.append("Smoke run (one sampled browser run, tiny zip): these figures mean nothing.")
     return "\n".join(lines)
 
 
@@ -289,8 +380,13 @@ def log(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke test: only {', '.join(s.name for s in QUICK)}")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--quick", action="store_true",
+                       help=f"small zips only: {', '.join(s.name for s in QUICK)}")
+    modes.add_argument("--smoke", action="store_true",
+                       help=f"check the whole path in seconds: {SMOKE.n_series * SMOKE.per_series} "
+                            "files generated in a temporary directory, one browser run, "
+                            "figures not kept")
     parser.add_argument("--only", action="append", choices=list(SPECS), metavar="NAME",
                         help=f"run only this zip (repeatable): {', '.join(SPECS)}")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -299,27 +395,39 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    if not (build.DIST / "build.json").exists():
-        parser.error("dist/ is not built; run `python3 build.py bench`")
+    if args.smoke and args.only:
+        parser.error("--smoke runs its own zip; leave out --only")
+    if not Path(CHROMIUM).exists():
+        parser.error(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    app = ensure_built("bench.py")
+    if args.smoke:
+        with tempfile.TemporaryDirectory(prefix="dicompeek-bench-smoke-") as work:
+            return measure([SMOKE], Path(work), app, args)
     specs = [SPECS[n] for n in args.only] if args.only else list(QUICK if args.quick else FULL)
-    app = built_app()
+    return measure(specs, CACHE, app, args)
 
+
+def measure(specs: list[Spec], directory: Path, app: str, args: argparse.Namespace) -> int:
+    """Index each zip (generated into ``directory``) on both sides, print and save the table."""
     from playwright.sync_api import sync_playwright  # only once the arguments are known good
 
-    server = build.make_server(port=0)
+    server = serve.make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     rows: list[dict[str, Any]] = []
+    code = tempfile.TemporaryDirectory(prefix="dicompeek-bench-app-")
     try:
+        package = app_package(app, Path(code.name))
         with sync_playwright() as playwright:
             for spec in specs:
-                zip_path = bench_zip(spec)
-                cpython = median([index_cpython(zip_path) for _ in range(args.repeat)])
+                zip_path = bench_zip(spec, directory)
+                cpython = median([index_cpython(zip_path, package) for _ in range(args.repeat)])
                 log(f"{spec.name}: CPython {cpython['files_per_second']:,.0f} files/s")
-                browser = index_browser(playwright, url, zip_path, args.timeout, args.repeat)
+                browser = index_browser(playwright, url, zip_path, args.timeout, args.repeat,
+                                        smoke=args.smoke)
                 log(f"{spec.name}: browser {browser['files_per_second']:,.0f} files/s, "
                     f"memory +{browser['memory_growth_mb']:,.0f} MB")
-                built_app()  # py/ must not have changed while we measured
+                still_served(app, args.smoke)
                 if browser["files"] != cpython["files"]:
                     raise RuntimeError(f"{spec.name}: the browser indexed {browser['files']} "
                                        f"entries, CPython {cpython['files']}")
@@ -328,12 +436,13 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append({**row, **judge(row)})
     finally:
         server.shutdown()
-    info = machine(app=app, repeat=args.repeat,
+        code.cleanup()
+    info = machine(app=app, repeat=args.repeat, smoke=args.smoke,
                    chromium=rows[0]["browser"]["chromium"] if rows else "?")
-    results = CACHE / "results.json"
+    results = directory / "results.json"
     results.write_text(json.dumps({"machine": info, "results": rows}, indent=1) + "\n")
     print(markdown(rows, info))
-    log(f"figures written to {results.relative_to(ROOT)}")
+    log("smoke run: figures not kept" if args.smoke else f"figures written to {shown(results)}")
     return 0
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the privacy review against indexing, in CPython and in headless Chromium.
 
-    python3 bench/review_bench.py [--files N] [--markdown]     (dist/ must be built: python3 build.py)
+    python3 bench/review_bench.py [--smoke] [--files N] [--markdown]
 
 The issue's target: reviewing a 5,000-file zip takes at most 1.5 × the time of indexing it.
 Both are measured in the same run on the same zip: in CPython with the package directly,
@@ -9,6 +9,11 @@ and in the page (indexing: the progress bar's own elapsed time; review: the clic
 "Privacy review" until its verdict). The click waits for the summary, as a person does: until
 then worker 0 is still merging the other workers' records (after the progress bar's time) and
 the review would wait for it too, so that wait would be counted twice.
+
+The zip is generated once into .cache/bench/ (its name carries a hash of the generator). dist/
+is (re)built with ``python3 build.py`` when it is missing or out of date with py/ or web/.
+``--smoke`` checks that the whole path still works, in seconds: 40 files generated afresh in a
+temporary directory; the table is printed, but the figures mean nothing. The test suite runs it.
 """
 
 from __future__ import annotations
@@ -16,31 +21,32 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-import build  # noqa: E402
+from tools import serve  # noqa: E402
+from bench import CACHE, CHROMIUM, Spec, ensure_built  # noqa: E402  bench/bench.py
+from bench import bench_zip as generate  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 TARGET_RATIO = 1.5
+PER_SERIES = 100
+SMOKE_FILES = 40
 
 
-def bench_zip(files: int) -> Path:
-    from dicompeek.synthetic import write_bench_zip
-
-    target = ROOT / ".cache" / "bench" / f"review-{files}.zip"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bench_zip(target, n_series=max(files // 100, 1), per_series=min(files, 100))
-    return target
+def bench_zip(files: int, directory: Path = CACHE) -> Path:
+    """``files`` CT files of 64 x 64, in series of 100 (generated once, as bench.py's zips)."""
+    per_series = min(files, PER_SERIES)
+    return generate(Spec(f"review-{files}", files // per_series, per_series, 64), directory)
 
 
 def cpython(path: Path, files: int) -> tuple[float, float]:
     from dicompeek.index import Index
-    from dicompeek.review import review
+    from dicompeek.privacy import review
 
     index = Index()
     try:
@@ -61,13 +67,15 @@ def cpython(path: Path, files: int) -> tuple[float, float]:
 def browser(path: Path, files: int) -> tuple[float, float]:
     from playwright.sync_api import sync_playwright
 
-    server = build.make_server(port=0)
+    server = serve.make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = chromium.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(url)
             page.wait_for_selector("#boot.ready", timeout=180_000)
             before = int(page.get_attribute("#summary", "data-version") or 0)
@@ -86,26 +94,43 @@ def browser(path: Path, files: int) -> tuple[float, float]:
             chromium.close()
             if not meta.startswith(f"{files} DICOM files reviewed"):
                 sys.exit(f"the page's review did not cover the {files} files: {meta}")
+            if errors:
+                sys.exit(f"the page threw: {errors[0]}")
     finally:
         server.shutdown()
     return indexed, reviewed
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"check the whole path in seconds: {SMOKE_FILES} files generated in a "
+                             "temporary directory")
+    parser.add_argument("--files", type=int, help=f"files in the zip: up to {PER_SERIES} or a "
+                                                  f"multiple of it (default 5000, --smoke {SMOKE_FILES})")
     parser.add_argument("--markdown", action="store_true")
-    args = parser.parse_args()
-    if not (build.DIST / "build.json").exists():
-        sys.exit("dist/ is not built: run python3 build.py")
-    path = bench_zip(args.files)
+    args = parser.parse_args(argv)
+    files = args.files or (SMOKE_FILES if args.smoke else 5000)
+    if files < 1 or (files > PER_SERIES and files % PER_SERIES):
+        parser.error(f"--files must be from 1 to {PER_SERIES} or a multiple of {PER_SERIES}")
+    if not Path(CHROMIUM).exists():
+        parser.error(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    ensure_built("review_bench.py")
+    if args.smoke:
+        with tempfile.TemporaryDirectory(prefix="dicompeek-review-smoke-") as work:
+            return measure(bench_zip(files, Path(work)), files, args)
+    return measure(bench_zip(files), files, args)
+
+
+def measure(path: Path, files: int, args: argparse.Namespace) -> int:
     rows = []
-    for where, measure in (("CPython", cpython), ("Browser", browser)):
-        indexed, reviewed = measure(path, args.files)
+    for where, measure_on in (("CPython", cpython), ("Browser", browser)):
+        indexed, reviewed = measure_on(path, files)
         ratio = reviewed / indexed
-        rows.append((where, f"{args.files:,}", f"{indexed:.1f} s", f"{reviewed:.1f} s",
+        rows.append((where, f"{files:,}", f"{indexed:.1f} s", f"{reviewed:.1f} s",
                      f"{ratio:.2f} {'PASS' if ratio <= TARGET_RATIO else 'MISS'}"))
-    print(f"# {datetime.date.today()} · {path.name} ({path.stat().st_size / 1e6:.0f} MB)")
+    print(f"# {datetime.date.today()} · {path.name} ({path.stat().st_size / 1e6:.1f} MB)"
+          + (" · smoke run: these figures mean nothing" if args.smoke else ""))
     if args.markdown:
         print("| Where | Files | Indexing | Review | Review / indexing (target ≤ 1.5) |\n|---|---:|---:|---:|---:|")
         for row in rows:

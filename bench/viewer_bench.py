@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark DICOM Peek's image viewer: time to first image and scrolling speed, per syntax.
 
-    python3 bench/viewer_bench.py [--quick] [--only NAME ...] [--repeat N] [--markdown]
+    python3 bench/viewer_bench.py [--quick | --smoke] [--only NAME ...] [--repeat N] [--markdown]
 
 For a 512 x 512 x 300-slice CT series stored in each of several transfer syntaxes (one zip
 each), headless Chromium opens the zip through the real page, as a person would, and measures:
@@ -22,7 +22,12 @@ Targets from the viewer issue: first image < 500 ms; uncompressed scrolling (col
 The zips are generated once into .cache/bench/ (names carry DATA_VERSION) from
 ``dicompeek.synthetic.ct_phantom_series``: DCMTK's dcmcrle and dcmcjpeg and pydicom's pylibjpeg
 encoder compress each slice, in parallel over the cores. dist/ is (re)built with
-``python3 build.py`` when it is missing or out of date with py/ or web/.
+``python3 build.py`` when it is missing or out of date with py/ or web/ (``bench.stale_reason``).
+
+``--smoke`` checks that the whole path still works, in seconds: every series as 8 slices of
+128 x 128, generated afresh in a temporary directory, all opened one after the other in one
+page (one Pyodide start instead of one per series), 3 slices scrolled per pass; the tables are
+printed, but the figures mean nothing and are not kept. The test suite runs it.
 
 The worker's requests are traced in the page (a pass-through wrapper of ``Worker``, installed
 before the app starts), which splits the time between the worker and the page and counts
@@ -34,9 +39,11 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime
+import importlib.util
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,20 +52,20 @@ import threading
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-import build  # noqa: E402  (the repo's build.py: its static server is the one people use)
+from tools import downloads, serve  # noqa: E402  (build.py's jobs: its static server is the one people use)
+from bench import CHROMIUM, ensure_built, shown, size_mb, stale_reason  # noqa: E402  bench/bench.py
 
 CACHE = ROOT / ".cache" / "bench"
 RESULTS = CACHE / "viewer-results.json"
 #: Bump when the generated data changes (phantom, encoder options, zip layout): it is part of
 #: every cached zip's name, and zips of another version are deleted when regenerated.
 DATA_VERSION = "v1"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-default-apps", "--disable-domain-reliability"]
@@ -66,12 +73,25 @@ VIEWPORT = {"width": 1280, "height": 800}
 SIDE = 512
 SLICES, SCROLL_STEPS = 300, 100         # full run: series length, slices scrolled per pass
 QUICK_SLICES, QUICK_SCROLL = 60, 40     # --quick
+SMOKE_SIDE, SMOKE_SLICES, SMOKE_SCROLL = 128, 8, 3  # --smoke
 TARGET_FIRST_MS, TARGET_FPS = 500.0, 30.0
 FPS_TARGET_SERIES = "uncompressed"      # the fps target applies to this series (cold pass)
 SETTLE = 1.0                            # seconds of idle page before the click
 BOOT_TIMEOUT_MS = 180_000
 STEP_TIMEOUT_MS = 60_000                # one frame, in the page
 MB = 1e6
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What one run measures, and where its zips live."""
+
+    side: int = SIDE
+    slices: int = SLICES
+    scroll: int = SCROLL_STEPS
+    settle: float = SETTLE
+    directory: Path = CACHE
+    smoke: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,8 +128,9 @@ def log(message: str) -> None:
 # --- data ---------------------------------------------------------------------------------------
 
 
-def zip_path(variant: Variant, slices: int) -> Path:
-    return CACHE / f"viewer-{variant.name}-{slices}-{DATA_VERSION}.zip"
+def zip_path(variant: Variant, setup: Setup, version: str = DATA_VERSION) -> Path:
+    side = "" if setup.side == SIDE else f"{setup.side}x"
+    return setup.directory / f"viewer-{variant.name}-{side}{setup.slices}-{version}.zip"
 
 
 def _to_8bit(ds: Any) -> Any:
@@ -152,9 +173,9 @@ def _encode(job: tuple[tuple[str, ...], bytes, str]) -> bytes:
         return target.read_bytes()
 
 
-def ensure_zips(variants: list[Variant], slices: int) -> dict[str, Path]:
+def ensure_zips(variants: list[Variant], setup: Setup) -> dict[str, Path]:
     """The zip of every variant, generating the missing ones from one phantom series."""
-    paths = {v.name: zip_path(v, slices) for v in variants}
+    paths = {v.name: zip_path(v, setup) for v in variants}
     missing = [v for v in variants if not paths[v.name].exists()]
     if not missing:
         return paths
@@ -162,10 +183,11 @@ def ensure_zips(variants: list[Variant], slices: int) -> dict[str, Path]:
 
     from dicompeek.synthetic import ct_phantom_series, dataset_bytes, new_uid
 
-    CACHE.mkdir(parents=True, exist_ok=True)
+    directory, side, slices = setup.directory, setup.side, setup.slices
+    directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    log(f"generating a {SIDE}x{SIDE}x{slices} CT phantom for {', '.join(v.name for v in missing)}")
-    base = ct_phantom_series(slices, SIDE, SIDE, patient_name="BENCH^VIEWER",
+    log(f"generating a {side}x{side}x{slices} CT phantom for {', '.join(v.name for v in missing)}")
+    base = ct_phantom_series(slices, side, side, patient_name="BENCH^VIEWER",
                              patient_id="BENCH-VIEWER")
     log(f"  phantom: {time.perf_counter() - started:.1f} s")
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -176,7 +198,7 @@ def ensure_zips(variants: list[Variant], slices: int) -> dict[str, Path]:
             for ds in base:
                 ds = _to_8bit(ds) if variant.bits == 8 else ds
                 ds.SeriesInstanceUID, ds.SeriesDescription = series_uid, variant.label
-                jobs.append((variant.tool, dataset_bytes(ds), str(CACHE)))
+                jobs.append((variant.tool, dataset_bytes(ds), str(directory)))
             encoded = list(pool.map(_encode, jobs, chunksize=8))
             syntax = pydicom.dcmread(io.BytesIO(encoded[0]), stop_before_pixels=True) \
                 .file_meta.TransferSyntaxUID
@@ -184,46 +206,17 @@ def ensure_zips(variants: list[Variant], slices: int) -> dict[str, Path]:
                 raise RuntimeError(f"{variant.name}: the encoder wrote {syntax}, "
                                    f"not {variant.syntax}")
             target = paths[variant.name]
-            for old in CACHE.glob(f"viewer-{variant.name}-{slices}-*.zip"):
-                old.unlink()
-            tmp = target.with_suffix(".tmp")  # an interrupted run must not leave a truncated zip
+            for old in directory.glob(zip_path(variant, setup, version="*").name):
+                old.unlink(missing_ok=True)
+            # an interrupted run must not leave a truncated zip, nor two runs write one file
+            tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
                 for k, data in enumerate(encoded):
                     archive.writestr(f"BENCH/{variant.name.upper()}/IM{k + 1:04d}.dcm", data)
             tmp.replace(target)
-            log(f"  {target.relative_to(ROOT)}: {target.stat().st_size / MB:,.0f} MB "
+            log(f"  {shown(target)}: {target.stat().st_size / MB:,.1f} MB "
                 f"in {time.perf_counter() - t0:.1f} s")
     return paths
-
-
-# --- dist/ --------------------------------------------------------------------------------------
-
-
-def stale_reason() -> str | None:
-    """Why dist/ does not hold today's py/ and web/, or None. The app zip's name carries a hash
-    of py/dicompeek (as bench.py checks); web/ files are copied as they are, so compare bytes."""
-    manifest = build.DIST / "build.json"
-    if not manifest.exists():
-        return "dist/ is not built"
-    if json.loads(manifest.read_text())["app"] != f"app/{build.package_name()}":
-        return "py/dicompeek changed since dist/ was built"
-    for source in sorted(build.WEB.rglob("*")):
-        built = build.DIST / source.relative_to(build.WEB)
-        if source.is_file() and (not built.exists() or built.read_bytes() != source.read_bytes()):
-            return f"web/{source.relative_to(build.WEB)} changed since dist/ was built"
-    return None
-
-
-def ensure_built() -> str:
-    reason = stale_reason()
-    if reason:
-        log(f"{reason}: running python3 build.py")
-        subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=ROOT, check=True,
-                       stdout=sys.stderr)
-        reason = stale_reason()
-        if reason:
-            raise SystemExit(f"viewer_bench.py: {reason}, even after building")
-    return json.loads((build.DIST / "build.json").read_text())["app"]
 
 
 # --- in the page --------------------------------------------------------------------------------
@@ -407,66 +400,98 @@ def opening(trace: list[dict[str, Any]], mark: dict[str, float]) -> dict[str, fl
             "first_render_ms": render["end"] - render["start"]}
 
 
-def measure(browser: Any, url: str, variant: Variant, path: Path, slices: int,
-            scroll_steps: int) -> dict[str, Any]:
-    """Open ``path`` in a fresh context, click its series, scroll cold, then warm."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(script=TRACE_WORKERS)
-    errors: list[str] = []
-    try:
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        t0 = time.perf_counter()
-        page.goto(url)
-        page.wait_for_selector("#boot.ready, #boot.failed", state="attached", timeout=BOOT_TIMEOUT_MS)
-        if page.locator("#boot.failed").count():
-            raise RuntimeError(f"Python failed to start: {page.inner_text('#error')}")
-        boot = time.perf_counter() - t0
-        if not page.evaluate("() => Array.isArray(window.__viewerBenchTrace)"):
-            raise RuntimeError("the request trace was not installed")
-        t0 = time.perf_counter()
-        page.set_input_files("#pick-files", str(path))
-        row = page.locator(f".series-row:has(td:text-is('{variant.label}'))")
-        row.wait_for(state="visible", timeout=300_000)
-        index = time.perf_counter() - t0
-        time.sleep(SETTLE)
+class Session:
+    """A booted page in a browser context of its own, with the request trace installed."""
 
-        t0 = time.perf_counter()
-        mark = open_series(page, row)
-        click_wall = time.perf_counter() - t0
-        state = page.evaluate(CANVAS_STATE)
-        if state["message"] or (state["width"], state["height"]) != (SIDE, SIDE) \
-                or state["frames"] != slices or state["lit"] < 0.05:
-            raise RuntimeError(f"{variant.name}: frame 0 is not what it should be: {state}")
-        wait_idle(page)
-        cold = page.evaluate(SCROLL_JS, [scroll_steps, "ArrowDown"])
-        wait_idle(page)
-        page.evaluate(GO_HOME)
-        wait_idle(page)
-        warm = page.evaluate(SCROLL_JS, [scroll_steps, "ArrowDown"])
-        wait_idle(page)
-        # Close and open again: the codecs are loaded now and the worker still holds the
-        # files, so this splits the first open's time between set-up and the viewer itself.
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.errors: list[str] = []
+        try:
+            self.context.add_init_script(script=TRACE_WORKERS)
+            self.page = self.context.new_page()
+            self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+            t0 = time.perf_counter()
+            self.page.goto(url)
+            self.page.wait_for_selector("#boot.ready, #boot.failed", state="attached",
+                                        timeout=BOOT_TIMEOUT_MS)
+            if self.page.locator("#boot.failed").count():
+                raise RuntimeError(f"Python failed to start: {self.page.inner_text('#error')}")
+            self.boot_seconds = time.perf_counter() - t0
+            if not self.page.evaluate("() => Array.isArray(window.__viewerBenchTrace)"):
+                raise RuntimeError("the request trace was not installed")
+        except BaseException:
+            self.context.close()
+            raise
+        self.version = browser.version
+
+    def clear(self) -> None:
+        """Close the viewer and clear the page's files, for the next series in the same page."""
+        page = self.page
         page.evaluate(CLOSE)
-        time.sleep(SETTLE)
-        again = open_series(page, row)
-        wait_idle(page)
-        trace = page.evaluate("() => window.__viewerBenchTrace")
-        if any("error" in r for r in trace):
-            raise RuntimeError(f"a viewer request failed: {next(r for r in trace if 'error' in r)}")
-        if errors:
-            raise RuntimeError(f"the page threw: {errors[0]}")
-        busy = worker_busy(trace)
-        return {
-            "boot_seconds": boot, "index_seconds": index, "zip_bytes": path.stat().st_size,
-            **opening(trace, mark),
-            "click_to_presented_wall_ms": click_wall * 1000,  # includes Playwright's own overhead
-            "reopen": opening(trace, again),
-            "cold": pass_figures(cold, trace, busy), "warm": pass_figures(warm, trace, busy),
-            "chromium": browser.version,
-        }
+        before = int(page.get_attribute("#summary", "data-version") or 0)
+        page.click("#clear")
+        page.wait_for_function(
+            "v => Number(document.getElementById('summary').dataset.version || 0) > v",
+            arg=before, timeout=60_000)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def measure(browser: Any, url: str, variant: Variant, path: Path, setup: Setup) -> dict[str, Any]:
+    """Open ``path`` in a fresh context, click its series, scroll cold, then warm."""
+    session = Session(browser, url)
+    try:
+        return measure_in(session, variant, path, setup)
     finally:
-        context.close()
+        session.close()
+
+
+def measure_in(session: Session, variant: Variant, path: Path, setup: Setup) -> dict[str, Any]:
+    """Open ``path`` in the session's page, click its series, scroll cold, then warm; close the
+    viewer and open the series again."""
+    page, errors = session.page, session.errors
+    t0 = time.perf_counter()
+    page.set_input_files("#pick-files", str(path))
+    row = page.locator(f".series-row:has(td:text-is('{variant.label}'))")
+    row.wait_for(state="visible", timeout=300_000)
+    index = time.perf_counter() - t0
+    time.sleep(setup.settle)
+
+    t0 = time.perf_counter()
+    mark = open_series(page, row)
+    click_wall = time.perf_counter() - t0
+    state = page.evaluate(CANVAS_STATE)
+    if state["message"] or (state["width"], state["height"]) != (setup.side, setup.side) \
+            or state["frames"] != setup.slices or state["lit"] < 0.05:
+        raise RuntimeError(f"{variant.name}: frame 0 is not what it should be: {state}")
+    wait_idle(page)
+    cold = page.evaluate(SCROLL_JS, [setup.scroll, "ArrowDown"])
+    wait_idle(page)
+    page.evaluate(GO_HOME)
+    wait_idle(page)
+    warm = page.evaluate(SCROLL_JS, [setup.scroll, "ArrowDown"])
+    wait_idle(page)
+    # Close and open again: the codecs are loaded now and the worker still holds the
+    # files, so this splits the first open's time between set-up and the viewer itself.
+    page.evaluate(CLOSE)
+    time.sleep(setup.settle)
+    again = open_series(page, row)
+    wait_idle(page)
+    trace = page.evaluate("() => window.__viewerBenchTrace")
+    if any("error" in r for r in trace):
+        raise RuntimeError(f"a viewer request failed: {next(r for r in trace if 'error' in r)}")
+    if errors:
+        raise RuntimeError(f"the page threw: {errors[0]}")
+    busy = worker_busy(trace)
+    return {
+        "boot_seconds": session.boot_seconds, "index_seconds": index,
+        "zip_bytes": path.stat().st_size, **opening(trace, mark),
+        "click_to_presented_wall_ms": click_wall * 1000,  # includes Playwright's own overhead
+        "reopen": opening(trace, again),
+        "cold": pass_figures(cold, trace, busy), "warm": pass_figures(warm, trace, busy),
+        "chromium": session.version,
+    }
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -497,7 +522,7 @@ def judge(name: str, result: dict[str, Any]) -> dict[str, Any]:
 def table(rows: list[dict[str, Any]]) -> str:
     head = ["Series", "Zip MB", "First image ms", f"< {TARGET_FIRST_MS:.0f}", "Cold fps",
             "Warm fps", f">= {TARGET_FPS:.0f} fps"]
-    body = [[r["name"], f"{r['zip_bytes'] / MB:,.0f}", f"{r['first_image_ms']:,.0f}",
+    body = [[r["name"], size_mb(r["zip_bytes"]), f"{r['first_image_ms']:,.0f}",
              r["first_image_target"], f"{r['cold']['fps']:.1f}", f"{r['warm']['fps']:.1f}",
              r["fps_target"] or "-"] for r in rows]
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
@@ -527,19 +552,21 @@ def details(rows: list[dict[str, Any]]) -> str:
 
 
 def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
-    lines = [f"| Series ({SIDE}×{SIDE}×{info['slices']}) | Transfer syntax | Zip | First image ms "
+    side = info["side"]
+    ms = lambda value: "–" if value is None else f"{value:,.0f}"  # noqa: E731
+    lines = [f"| Series ({side}×{side}×{info['slices']}) | Transfer syntax | First image ms "
              f"(target < {TARGET_FIRST_MS:.0f}) | Cold fps (target ≥ {TARGET_FPS:.0f}, "
-             f"{FPS_TARGET_SERIES}) | Warm fps |",
+             f"{FPS_TARGET_SERIES}) | Warm fps | Worker ms per new slice |",
              "|---|---|---:|---:|---:|---:|"]
     for r in rows:
         fps_target = f" {r['fps_target']}" if r["fps_target"] else ""
-        lines.append(f"| {r['name']} | {r['syntax_name']} | {r['zip_bytes'] / MB:,.0f} MB "
+        lines.append(f"| {r['name']} | {r['syntax_name']} "
                      f"| {r['first_image_ms']:,.0f} {r['first_image_target']} "
-                     f"| {r['cold']['fps']:.1f}{fps_target} | {r['warm']['fps']:.1f} |")
+                     f"| {r['cold']['fps']:.1f}{fps_target} | {r['warm']['fps']:.1f} "
+                     f"| {ms(r['cold']['worker_ms_new_median'])} |")
     lines += ["", "| Series | Series request ms (reopened) | First render ms | First image "
               "reopened ms | Cold paint ms p50 / p95 | Renders per frame | Worker ms per render: "
               "new / repeat |", "|---|---:|---:|---:|---:|---:|---:|"]
-    ms = lambda value: "–" if value is None else f"{value:,.0f}"  # noqa: E731
     for r in rows:
         c, again = r["cold"], r["reopen"]
         lines.append(f"| {r['name']} | {r['series_request_ms']:,.0f} "
@@ -552,7 +579,12 @@ def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
               f"{info['chromium']} headless; Pyodide {info['pyodide']}; {info['app']}. "
               f"Each series in a fresh browser context; {info['scroll']} slices scrolled with "
               f"ArrowDown per pass, each frame painted and presented before the next key; "
-              f"medians of {info['repeat']} run(s)."]
+              f"medians of {info['repeat']} run(s). Zips: "
+              + ", ".join(f"{r['name']} {size_mb(r['zip_bytes'])} MB" for r in rows) + "."]
+    if info.get("smoke"):
+        lines[-1] = lines[-1].replace("Each series in a fresh browser context",
+                                      "Smoke run, all series in one page")
+        lines.append("Smoke run: these figures mean nothing.")
     return "\n".join(lines)
 
 
@@ -571,43 +603,67 @@ def machine(**extra: Any) -> dict[str, Any]:
                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
                  "unknown CPU")
     return {"nproc": os.cpu_count(), "cpu": model, "python": sys.version.split()[0],
-            "pyodide": build.PYODIDE_VERSION,
+            "pyodide": downloads.PYODIDE_VERSION,
             "date": datetime.datetime.now().astimezone().isoformat(" ", "minutes"), **extra}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {QUICK_SLICES}-slice series, {QUICK_SCROLL} slices scrolled")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--quick", action="store_true",
+                       help=f"{QUICK_SLICES}-slice series, {QUICK_SCROLL} slices scrolled")
+    modes.add_argument("--smoke", action="store_true",
+                       help=f"check the whole path in seconds: {SMOKE_SLICES} slices of "
+                            f"{SMOKE_SIDE}x{SMOKE_SIDE} generated in a temporary directory, every "
+                            "series in one page, figures not kept")
     parser.add_argument("--only", action="append", choices=list(BY_NAME), metavar="NAME",
                         help=f"run only this series (repeatable): {', '.join(BY_NAME)}")
     parser.add_argument("--scroll", type=int, metavar="N",
-                        help=f"slices per scroll pass (default {SCROLL_STEPS}, --quick {QUICK_SCROLL})")
+                        help=f"slices per scroll pass (default {SCROLL_STEPS}, --quick "
+                             f"{QUICK_SCROLL}, --smoke {SMOKE_SCROLL})")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="runs per series (each in a fresh context); medians are reported")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     args = parser.parse_args(argv)
-    slices = QUICK_SLICES if args.quick else SLICES
-    scroll = args.scroll or (QUICK_SCROLL if args.quick else SCROLL_STEPS)
-    if not 1 <= scroll < slices:
-        parser.error(f"--scroll must be between 1 and {slices - 1}")
+    if args.smoke:
+        setup = Setup(side=SMOKE_SIDE, slices=SMOKE_SLICES, scroll=args.scroll or SMOKE_SCROLL,
+                      settle=0.2, smoke=True)
+    elif args.quick:
+        setup = Setup(slices=QUICK_SLICES, scroll=args.scroll or QUICK_SCROLL)
+    else:
+        setup = Setup(scroll=args.scroll or SCROLL_STEPS)
+    if not 1 <= setup.scroll < setup.slices:
+        parser.error(f"--scroll must be between 1 and {setup.slices - 1}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if not Path(CHROMIUM).exists():
         parser.error(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
     variants = [BY_NAME[n] for n in dict.fromkeys(args.only)] if args.only else list(VARIANTS)
     for tool in {v.tool[0] for v in variants if v.tool and v.tool[0].startswith("dcm")}:
-        if not any(Path(d, tool).exists() for d in os.environ.get("PATH", "").split(os.pathsep)):
+        if not shutil.which(tool):
             parser.error(f"{tool} (DCMTK) is needed to generate the data: apt-get install dcmtk")
+    if any(v.tool == ("pydicom-j2k",) for v in variants) and not all(
+            importlib.util.find_spec(m) for m in ("pylibjpeg", "openjpeg")):
+        parser.error("pylibjpeg and pylibjpeg-openjpeg are needed to generate the JPEG 2000 data")
 
     started = time.perf_counter()
     load_before = busy_machine()
-    app = ensure_built()
-    paths = ensure_zips(variants, slices)
+    app = ensure_built("viewer_bench.py")
+    if setup.smoke:
+        with tempfile.TemporaryDirectory(prefix="dicompeek-viewer-smoke-") as work:
+            return run(replace(setup, directory=Path(work)), variants, app, args, started,
+                       load_before)
+    return run(setup, variants, app, args, started, load_before)
+
+
+def run(setup: Setup, variants: list[Variant], app: str, args: argparse.Namespace,
+        started: float, load_before: float) -> int:
+    """Generate the missing zips into ``setup.directory``, measure each series, print tables."""
+    paths = ensure_zips(variants, setup)
 
     from playwright.sync_api import sync_playwright  # only once the data are ready
 
-    server = build.make_server(port=0)
+    server = serve.make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     rows: list[dict[str, Any]] = []
@@ -615,11 +671,17 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                                  headless=True)
+            # a smoke run opens every series in one page, to start Pyodide once
+            shared = Session(browser, url) if setup.smoke else None
             try:
                 for variant in variants:
                     runs = []
                     for _ in range(args.repeat):
-                        r = measure(browser, url, variant, paths[variant.name], slices, scroll)
+                        if shared:
+                            r = measure_in(shared, variant, paths[variant.name], setup)
+                            shared.clear()
+                        else:
+                            r = measure(browser, url, variant, paths[variant.name], setup)
                         runs.append(r)
                         log(f"{variant.name}: first image {r['first_image_ms']:,.0f} ms "
                             f"(series request {r['series_request_ms']:,.0f} ms, first render "
@@ -631,16 +693,20 @@ def main(argv: list[str] | None = None) -> int:
                            "syntax_name": variant.syntax_name, **result}
                     rows.append({**row, **judge(variant.name, result)})
             finally:
+                if shared:
+                    shared.close()
                 browser.close()
     finally:
         server.shutdown()
     if stale_reason():
         log(f"warning: {stale_reason()} while measuring; the figures may mix two versions")
-    info = machine(app=app, slices=slices, scroll=scroll, repeat=args.repeat,
-                   load_average_before=load_before, load_average_after=busy_machine(),
+    info = machine(app=app, side=setup.side, slices=setup.slices, scroll=setup.scroll,
+                   repeat=args.repeat, smoke=setup.smoke, load_average_before=load_before,
+                   load_average_after=busy_machine(),
                    chromium=rows[0]["chromium"] if rows else "?",
                    total_seconds=round(time.perf_counter() - started, 1))
-    RESULTS.write_text(json.dumps({"machine": info, "results": rows}, indent=1) + "\n")
+    results = setup.directory / RESULTS.name
+    results.write_text(json.dumps({"machine": info, "results": rows}, indent=1) + "\n")
     print(table(rows))
     print()
     print("Where the time goes:")
@@ -648,7 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print()
         print(markdown(rows, info))
-    log(f"figures written to {RESULTS.relative_to(ROOT)}; {info['total_seconds']:.0f} s in all")
+    kept = "smoke run: figures not kept" if setup.smoke else f"figures written to {shown(results)}"
+    log(f"{kept}; {info['total_seconds']:.0f} s in all")
     return 0
 
 

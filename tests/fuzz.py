@@ -6,17 +6,31 @@ file, a folder of loose mutated files, or a zip whose own bytes are damaged — 
 worker calls (:mod:`dicompeek.worker_api`, through its JSON ``call`` like the page): index the
 pick, merge the summary, open every series in the viewer and render its first and last frame,
 probe a pixel, show and export every header, the series variation, CSV and comparison, then
-the privacy review and its reports. Failures:
+the privacy review and its reports. Then each command line subcommand runs on it, in process
+through :func:`dicompeek.cli.main` with stdout and stderr captured (:func:`cli_stage`):
+``summary`` and ``review`` of the pick, and for each of its entries ``render`` of the first and
+the last frame the viewer listed, ``dump`` and ``dump --json`` (the control file: ``render``).
+``run(cli_every=N)`` takes only every N-th input through it (the CI run). Failures:
 
 - ``exception``: anything raised out of a worker API function (the page would get no answer);
-- ``json``: a reply the page cannot parse (NaN or Infinity in the JSON);
+- ``json``: a reply the page cannot parse (NaN or Infinity in the JSON), or a DICOM JSON
+  export (the page's download, ``dump --json``) that is not strict JSON;
 - ``resource``: a reply that names MemoryError or RecursionError (a limit was hit, not avoided);
 - ``lost``: the control file next to the mutated ones is not indexed, shown and read intact;
 - ``totals``: the summary's totals do not add up;
 - ``hang``: no answer within the time limit (the worker process is killed);
 - ``memory``: the worker's peak memory grew more than the limit on one input (its address space
   is capped too, so the machine is never at risk);
-- ``crash``: the worker process died (segfault, abort, fatal stack overflow).
+- ``crash``: the worker process died (segfault, abort, fatal stack overflow);
+- ``traceback``: an exception out of the command line's ``main()`` (other than ``SystemExit``
+  with 0, 1 or 2), or "Traceback" in what it wrote to stderr;
+- ``internal``: the command line's last resort fired ("<file>: internal error: ..."): an
+  exception that no part of the code meant for the input, worded but not handled;
+- ``exit``: an exit status the subcommand does not give for that outcome (``summary`` 0,
+  ``review`` 0 or 1, ``render`` and ``dump`` 0 or 2), or 2 without exactly one line on stderr
+  naming the entry (``<location>: <reason>``), or no PNG after ``render`` gave 0; ``lost`` and
+  ``json`` above cover the command line too (the control file must render; ``dump --json``
+  must be strict JSON).
 
 Workers are subprocesses (``python tests/fuzz.py --worker``) talking JSON lines; the parent
 (:func:`run`) gives out input numbers, enforces the time limit and restarts dead workers.
@@ -26,6 +40,7 @@ regression files in ``tests/regressions/``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -41,9 +56,10 @@ import threading
 import time
 import traceback
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -457,8 +473,9 @@ def _checked(text: str, name: str, failures: list[dict[str, str]]) -> Any:
     return value
 
 
-def pipeline(path: str, control: str | None = None) -> list[dict[str, str]]:
-    """Run the pick at ``path`` through every worker API function the page calls; the failures."""
+def pipeline(path: str, control: str | None = None, frames_seen: dict[int, int] | None = None) -> list[dict[str, str]]:
+    """Run the pick at ``path`` through every worker API function the page calls; the failures.
+    ``frames_seen`` gets, for each entry the viewer listed, how many of its frames it listed."""
     from dicompeek import worker_api as api
 
     failures: list[dict[str, str]] = []
@@ -466,7 +483,7 @@ def pipeline(path: str, control: str | None = None) -> list[dict[str, str]]:
     def call(name: str, *args: Any) -> Any:
         try:
             text = api.call(name, json.dumps(args))
-        except BaseException as exc:  # noqa: BLE001 - anything out of the API is the finding
+        except BaseException as exc:  # anything out of the API is the finding
             if isinstance(exc, KeyboardInterrupt):
                 raise
             failures.append({"kind": "exception", "where": name,
@@ -477,7 +494,7 @@ def pipeline(path: str, control: str | None = None) -> list[dict[str, str]]:
     def render(entry: int, frame: int, window: Any = None) -> dict[str, Any]:
         try:
             meta_text, rgba = api.render(json.dumps([entry, frame, window]))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:  # the same
             if isinstance(exc, KeyboardInterrupt):
                 raise
             failures.append({"kind": "exception", "where": "render",
@@ -505,6 +522,9 @@ def pipeline(path: str, control: str | None = None) -> list[dict[str, str]]:
                     uids = (study["study_instance_uid"], series["series_instance_uid"])
                     opened = call("series", *uids)
                     frames = opened["frames"]
+                    if frames_seen is not None:
+                        for frame in frames:
+                            frames_seen[frame["entry"]] = max(frames_seen.get(frame["entry"], 0), frame["frame"] + 1)
                     for frame in (frames[:1] + frames[-1:])[:2]:
                         meta = render(frame["entry"], frame["frame"])
                         rendered.setdefault(frame["entry"], meta)
@@ -517,7 +537,13 @@ def pipeline(path: str, control: str | None = None) -> list[dict[str, str]]:
         headers: dict[int, dict[str, Any]] = {}
         for instance in instances[:LOOK_AT]:
             headers[instance["entry"]] = call("header", instance["entry"])
-            call("export_header", instance["entry"], "json")
+            exported = call("export_header", instance["entry"], "json")
+            if exported.get("text") and not exported.get("error"):  # the download itself must be JSON too
+                try:
+                    json.loads(exported["text"], parse_constant=_no_constant)
+                except ValueError as exc:
+                    failures.append({"kind": "json", "where": "export_header",
+                                     "detail": f"{exc}: {exported['text'][:300]}"})
             call("export_header", instance["entry"], "dump")
         if len(instances) >= 2:
             call("compare", instances[0]["entry"], instances[-1]["entry"])
@@ -549,6 +575,99 @@ def _check_control(summary: dict[str, Any], instances: list[dict[str, Any]], con
     if meta.get("error") or header.get("error") or header.get("count", 0) < 10:
         failures.append({"kind": "lost", "where": "viewer/tags",
                          "detail": f"{meta.get('error')} / {header.get('error')} / {header.get('count')}"})
+
+
+# --- the command line -----------------------------------------------------------------------
+
+#: Exit statuses each subcommand may give on an input that exists (see dicompeek.cli).
+_CLI_EXITS = {"summary": {0}, "review": {0, 1}, "render": {0, 2}, "dump": {0, 2}}
+
+
+def cli_stage(path: str, control: str | None, frames_seen: dict[int, int], scratch: Path) -> list[dict[str, str]]:
+    """Run every subcommand of the command line on the pick at ``path`` (in process, output
+    captured): ``summary`` and ``review`` of the pick; for each of its first :data:`LOOK_AT`
+    entries (as the page numbers them), ``render`` of frame 1 and of the last frame the viewer
+    listed, ``dump`` and ``dump --json``. The failures (see the module's docstring)."""
+    from dicompeek.archive import Sources, shown
+
+    failures: list[dict[str, str]] = []
+    run_cli(["summary", path], failures)
+    run_cli(["review", path], failures)
+    sources = Sources()
+    try:
+        sources.add(os.path.abspath(path))
+        entries = sources.entries[:LOOK_AT]
+    finally:
+        sources.close()
+    root = os.path.dirname(os.path.abspath(path).rstrip("/"))
+    png = str(scratch / "cli.png")
+    for position, entry in enumerate(entries):
+        target = (os.path.join(root, entry.path) if entry.archive is None else
+                  f"{os.path.join(root, entry.archive.split('::')[0])}::{entry.member}")
+        named = shown(entry.path.rsplit("/", 1)[-1])  # a loose file is named from its folder, an entry with its zip
+        mine = control is not None and entry.path.rsplit("/", 1)[-1] == control
+        last = frames_seen.get(position, 1)
+        for frame in [1] if mine else sorted({1, last}):
+            if os.path.exists(png):
+                os.remove(png)
+            code, out, _ = run_cli(["render", target, "--frame", str(frame), "-o", png], failures, named)
+            if code == 0 and not (os.path.exists(png) and Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"):
+                failures.append({"kind": "exit", "where": "cli render", "detail": f"{target}: exit 0 without a PNG"})
+            if mine and frame == 1 and code != 0:
+                failures.append({"kind": "lost", "where": "cli render", "detail": f"{target}: exit {code}"})
+        if mine:  # the intact file: that it renders is the check; its header holds no news
+            continue
+        for form in ([], ["--json"]):
+            code, out, _ = run_cli(["dump", target, *form], failures, named)
+            where = " ".join(["cli dump", *form])
+            if code == 0 and form:
+                try:
+                    json.loads(out, parse_constant=_no_constant)
+                except ValueError as exc:
+                    failures.append({"kind": "json", "where": where, "detail": f"{target}: {exc}: {out[:300]}"})
+    return failures
+
+
+def _no_constant(token: str) -> Any:
+    raise ValueError(f"{token} in the output")
+
+
+def run_cli(argv: list[str], failures: list[dict[str, str]], named: str | None = None) -> tuple[Any, str, str]:
+    """``python -m dicompeek ARGV`` in this process: (exit status, stdout, stderr); what is wrong
+    with the way it ended goes to ``failures``. ``named``: what a one-line failure must name."""
+    from dicompeek.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    where = "cli " + argv[0] + (" --json" if "--json" in argv else "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    except SystemExit as exc:  # argparse's way (a usage error): not expected with these arguments
+        code = exc.code
+        if code not in (0, 1, 2):
+            failures.append({"kind": "traceback", "where": where, "detail": f"{argv}: SystemExit({code!r})"})
+            return code, out.getvalue(), err.getvalue()
+    except BaseException as exc:  # anything out of main() is what a person would see as a traceback
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        failures.append({"kind": "traceback", "where": where,
+                         "detail": f"{argv}\n" + "".join(traceback.format_exception(exc))[-3000:]})
+        return None, out.getvalue(), err.getvalue()
+    text = err.getvalue()
+    lines = text.splitlines()
+    if "Traceback" in text:
+        failures.append({"kind": "traceback", "where": where, "detail": f"{argv}\n{text[-3000:]}"})
+    elif any(marker in text for marker in ("MemoryError", "RecursionError", "maximum recursion depth")):
+        failures.append({"kind": "resource", "where": where, "detail": f"{argv}\n{text[-1500:]}"})
+    elif "internal error:" in text:
+        failures.append({"kind": "internal", "where": where, "detail": f"{argv}\n{text[-1500:]}"})
+    elif code not in _CLI_EXITS[argv[0]]:
+        failures.append({"kind": "exit", "where": where, "detail": f"{argv}: exit {code!r}\n{text[-1500:]}"})
+    elif code == 2 and not (len(lines) == 1 and named is not None and ": " in lines[0]
+                            and lines[0].split(": ", 1)[0].endswith(named)):
+        failures.append({"kind": "exit", "where": where,
+                         "detail": f"{argv}: exit 2 without one line naming {named!r}:\n{text[-1500:]}"})
+    return code, out.getvalue(), text
 
 
 # --- worker process -------------------------------------------------------------------------
@@ -591,10 +710,17 @@ def worker_main(seed_dir: str, memory_limit_mb: int, growth_limit_mb: int) -> No
                 item = make_input(request["seed"], request["number"], seeds)
                 shutil.rmtree(scratch / "input", ignore_errors=True)
                 path, control = str(item.write(scratch / "input")), item.control
+            frames_seen: dict[int, int] = {}
             try:
-                failures = pipeline(path, control)
+                failures = pipeline(path, control, frames_seen)
             except MemoryError:
                 failures = [{"kind": "memory", "where": "pipeline", "detail": "MemoryError out of the pipeline"}]
+            ran_cli = request.get("cli", True)
+            if ran_cli:
+                try:
+                    failures += cli_stage(path, control, frames_seen, scratch)
+                except MemoryError:
+                    failures.append({"kind": "memory", "where": "cli", "detail": "MemoryError out of the CLI stage"})
             after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             baseline = baseline or before
             grown = (after - max(before, baseline)) // 1024
@@ -604,7 +730,7 @@ def worker_main(seed_dir: str, memory_limit_mb: int, growth_limit_mb: int) -> No
                                  "detail": f"peak memory grew by {grown} MB on this input"})
                 restart = True  # the high-water mark only resets with the process
             protocol.write(json.dumps({"failures": failures, "seconds": time.perf_counter() - started,
-                                       "restart": restart}) + "\n")
+                                       "restart": restart, "cli": ran_cli}) + "\n")
             if restart:
                 break
     finally:
@@ -619,6 +745,7 @@ class Report:
     seconds: float = 0.0
     failures: list[dict[str, Any]] = field(default_factory=list)
     restarts: int = 0
+    cli_inputs: int = 0  # inputs that went through the command line stage too
     slowest: tuple[float, dict[str, Any] | None] = (0.0, None)  # seconds, input
 
     @property
@@ -688,13 +815,18 @@ def default_seed_dir() -> Path:
 def run(inputs: int, *, seed: int = 0, jobs: int = 1, time_limit: float = 10.0, memory_limit_mb: int = 3072,
         growth_limit_mb: int = 512, seed_dir: Path | None = None, crash_dir: Path | None = None,
         paths: list[tuple[str, str | None]] | None = None, start: int = 0,
-        progress: Callable[[Report], None] | None = None, log: Path | None = None) -> Report:
+        progress: Callable[[Report], None] | None = None, log: Path | None = None, cli_every: int = 1) -> Report:
     """Fuzz ``inputs`` generated inputs (numbers ``start`` ...) of run ``seed`` with ``jobs``
-    workers, or, with ``paths``, run those picks [(path, control file name or None)] instead."""
+    workers, or, with ``paths``, run those picks [(path, control file name or None)] instead.
+    The command line stage runs on every ``cli_every``-th generated input (numbers divisible by
+    it) and on every path; ``cli_every=0``: on none."""
     seed_dir = make_seed_dir(seed_dir or default_seed_dir())
     seeds = load_seeds(seed_dir) if crash_dir else []
     requests: list[dict[str, Any]] = ([{"path": p, "control": c} for p, c in paths] if paths is not None else
                                       [{"seed": seed, "number": n} for n in range(start, start + inputs)])
+    for request in requests:
+        if not cli_every or request.get("number", 0) % cli_every:
+            request["cli"] = False
     report = Report()
     lock = threading.Lock()
     queue = iter(requests)
@@ -727,6 +859,7 @@ def run(inputs: int, *, seed: int = 0, jobs: int = 1, time_limit: float = 10.0, 
                 with lock:
                     report.inputs += 1
                     report.restarts += isinstance(answer, str) or bool(answer.get("restart"))
+                    report.cli_inputs += not isinstance(answer, str) and bool(answer.get("cli"))
                     if not isinstance(answer, str) and answer["seconds"] > report.slowest[0]:
                         report.slowest = (answer["seconds"], request)
                     for failure in failures:

@@ -150,12 +150,14 @@ COMPRESSORS = ("dcmcrle", "dcmcjpeg", "dcmcjpls", "ojph_compress")
 
 
 def compression_sources(directory: Path) -> dict[str, Path]:
-    """Uncompressed images covering signed, 12-bit unsigned and RGB samples."""
+    """Uncompressed images covering signed, 12-bit unsigned and RGB samples (smooth, and with
+    saturated colour edges everywhere)."""
     ct = ct_phantom_series(3, 96, 112)[1]
     # stored in HU, so that negative values reach the codecs
     hu = ct.pixel_array.astype("<i2") - 1024
     ct.PixelData, ct.RescaleIntercept = hu.tobytes(), "0"
-    sources = {"signed": ct, "12-bit": mr_series(3, 80, 96)[1], "rgb": secondary_capture()}
+    sources = {"signed": ct, "12-bit": mr_series(3, 80, 96)[1], "rgb": secondary_capture(),
+               "colour-edges": colour_edges_dataset()}
     paths = {}
     for name, ds in sources.items():
         paths[name] = directory / f"{name}.dcm"
@@ -177,6 +179,7 @@ def compressed_variants(directory: Path) -> list[Compressed]:
         ("JPEG LOSSLESS 70", "signed", ["dcmcjpeg", "+e1"], True),
         ("JPEG LOSSLESS RGB", "rgb", ["dcmcjpeg", "+e1"], True),
         ("JPEG BASELINE RGB", "rgb", ["dcmcjpeg", "+eb"], False),
+        ("JPEG BASELINE COLOUR EDGES", "colour-edges", ["dcmcjpeg", "+eb"], False),
         ("JPEG 12 BIT", "12-bit", ["dcmcjpeg", "+ee"], False),
         ("JPEG-LS", "signed", ["dcmcjpls"], True),
         ("JPEG-LS NEAR", "12-bit", ["dcmcjpls", "+en"], False),
@@ -256,6 +259,66 @@ def _htj2k(source: Path, target: Path, lossless: bool) -> None:
     raw.unlink()
     stream.unlink()
     target.write_bytes(dataset_bytes(ds))
+
+
+def colour_edges_dataset(rows: int = 64, columns: int = 96, frames: int = 1) -> Dataset:
+    """An RGB secondary capture of saturated colour blocks 3 × 5 pixels (odd sizes, so that the
+    blocks straddle JPEG's 2 × 1 chroma pairs): every edge is a colour edge, where decoders
+    that upsample subsampled chroma differently disagree by tens of levels."""
+    palette = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255],
+                        [255, 0, 255], [255, 255, 255], [0, 0, 0], [128, 64, 200]], dtype=np.uint8)
+    rng = np.random.default_rng(12)
+    blocks = rng.integers(len(palette), size=(frames, -(-rows // 5), -(-columns // 3)))
+    pixels = palette[blocks].repeat(5, axis=1).repeat(3, axis=2)[:, :rows, :columns]
+    ds = small_dataset(rows=rows, columns=columns, frames=frames if frames > 1 else None)
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = pydicom.uid.SecondaryCaptureImageStorage
+    ds.Modality = "OT"
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit, ds.PixelRepresentation = 7, 0
+    ds.PixelData = pixels.tobytes()
+    return ds
+
+
+def modality_lut_dataset(*, rescale: bool, window: bool = True) -> Dataset:
+    """A 12-bit ramp whose Modality LUT Sequence item has an empty LUT Descriptor, as LEADTOOLS
+    writes them (the LUT Data is there: 4096 entries of 3 × the stored value), optionally with
+    Rescale Slope 2 and Intercept -1000 beside it."""
+    from pydicom.dataelem import DataElement
+
+    ds = small_dataset(rows=16, columns=64)
+    ds.BitsStored, ds.HighBit = 12, 11
+    ds.PixelData = np.tile(np.linspace(0, 4095, 64).astype("<u2"), (16, 1)).tobytes()
+    item = Dataset()
+    item.add(DataElement(0x00283002, "US", None))  # LUT Descriptor, empty
+    item.ModalityLUTType = "HU"
+    item.add(DataElement(0x00283006, "OW", (np.arange(4096) * 3).astype("<u2").tobytes()))  # LUT Data
+    ds.ModalityLUTSequence = [item]
+    if rescale:
+        ds.RescaleSlope, ds.RescaleIntercept = 2, -1000
+    if window:
+        ds.WindowCenter, ds.WindowWidth = 1000, 3000
+    return ds
+
+
+def dicm_at_128_bytes(ds: Dataset, *, mid_value: bool = True) -> bytes:
+    """``ds`` without preamble or file meta (implicit VR little endian) with the bytes ``DICM`` at
+    offset 128, inside the value of Image Type (0008,0008), its first element: in the middle of
+    the value (``mid_value``; the bytes after ``DICM`` are the rest of the value) or at its end
+    (a whole element follows, so a reader taking the start for a preamble loses Image Type)."""
+    ds = ds.copy()
+    ds.ImageType = ["MARKER"]
+    start = raw_dataset_bytes(ds).index(b"MARKER")
+    values, used = ["DERIVED", "SECONDARY"], len("DERIVED\\SECONDARY\\")
+    while 128 - start - used > 17:
+        values.append("Z" * 16)
+        used += 17
+    if 128 - start - used > 0:
+        values.append("Z" * (128 - start - used - 1))
+    ds.ImageType = values + ["DICM"] + (["AFTER"] if mid_value else [])
+    data = raw_dataset_bytes(ds)
+    assert data[128:132] == b"DICM" and data[:4] == b"\x08\x00\x08\x00", data[120:140]
+    return data
 
 
 def charset_file(name: str) -> Path:

@@ -12,37 +12,37 @@ import pytest
 from registry import ROOT
 
 sys.path.insert(0, str(ROOT))
-import build  # noqa: E402
+from tools import assemble, downloads, paths, tables  # noqa: E402
 
 
 def test_a_wheel_that_differs_from_pyodides_lock_file_is_refused(tmp_path, monkeypatch):
-    lock = json.loads((build.PYODIDE_NPM / "pyodide-lock.json").read_text())
-    monkeypatch.setattr(build, "CACHE", tmp_path)
+    lock = json.loads((downloads.PYODIDE_NPM / "pyodide-lock.json").read_text())
+    monkeypatch.setattr(downloads, "CACHE", tmp_path)
     (tmp_path / "pyodide").mkdir()
-    for name in build.PYODIDE_PACKAGES:
+    for name in downloads.PYODIDE_PACKAGES:
         (tmp_path / "pyodide" / lock["packages"][name]["file_name"]).write_bytes(b"not the official wheel")
     with pytest.raises(SystemExit, match="differs from pyodide-lock.json.*refusing"):
-        build.pyodide_wheels()
+        downloads.pyodide_wheels()
 
 
 def test_a_pypi_download_with_the_wrong_hash_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(build, "CACHE", tmp_path)
-    requirement, filename, _ = build.PYDICOM_WHEEL
+    monkeypatch.setattr(downloads, "CACHE", tmp_path)
+    requirement, filename, _ = downloads.PYDICOM_WHEEL
     (tmp_path / "pypi").mkdir()
     (tmp_path / "pypi" / filename).write_bytes(b"tampered")
     with pytest.raises(SystemExit, match="does not match the pinned"):
-        build.pypi_download(requirement, filename, build.PYDICOM_WHEEL[2])
+        downloads.pypi_download(requirement, filename, downloads.PYDICOM_WHEEL[2])
 
 
 @pytest.fixture(scope="module")
 def dist():
-    build.build()
-    return build.DIST
+    assemble.build()
+    return paths.DIST
 
 
 def test_dist_holds_everything_the_page_loads(dist):
     manifest = json.loads((dist / "build.json").read_text())
-    for name in build.PYODIDE_CORE:
+    for name in downloads.PYODIDE_CORE:
         assert (dist / "pyodide" / name).is_file()
     for wheel in manifest["pyodide_wheels"]:
         assert (dist / "pyodide" / wheel).is_file()
@@ -73,23 +73,23 @@ def test_the_service_worker_precaches_exactly_this_build_with_content_hashes(dis
     listing = json.loads(re.search(r"const PRECACHE = (\[.*?\n\]);", text, re.S).group(1))
     files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()} - {"sw.js"}
     assert {entry["path"] for entry in listing} == files  # every file, and nothing of another build
-    assert all(entry["sha256"] == build.sha256(dist / entry["path"]) for entry in listing)
+    assert all(entry["sha256"] == paths.sha256(dist / entry["path"]) for entry in listing)
     assert all("//" not in entry["path"] and not entry["path"].startswith("/") for entry in listing)
     version = re.search(r'const VERSION = "([0-9a-f]{16})";', text).group(1)
-    assert version == build.service_worker()  # rebuilding the same files keeps the version
+    assert version == assemble.service_worker()  # rebuilding the same files keeps the version
 
 
 def test_a_changed_file_makes_a_new_offline_version_and_stale_files_go(dist):
-    before = build.service_worker()
+    before = assemble.service_worker()
     stale = dist / "app" / "dicompeek-000000000000.zip"
     stale.write_bytes(b"left by an earlier build")
     (dist / "index.html").write_text((dist / "index.html").read_text() + "<!-- changed -->")
     try:
-        assert build.service_worker() != before
+        assert assemble.service_worker() != before
     finally:
-        build.build()  # copies index.html again (newer source? no: restore it) and prunes
+        assemble.build()  # copies index.html again (newer source? no: restore it) and prunes
     assert not stale.exists()
-    assert build.service_worker() == before
+    assert assemble.service_worker() == before
 
 
 def test_the_app_can_be_installed(dist):
@@ -108,8 +108,8 @@ def test_the_confidentiality_table_is_what_the_generator_makes_from_the_publishe
     """Table E.1-1 is generated (build.py tables), never edited by hand: regenerate and compare."""
     import json
 
-    table = build.confidentiality_table()
-    shipped = json.loads(build.CONFIDENTIALITY_TABLE.read_text(encoding="utf-8"))
+    table = tables.confidentiality_table()
+    shipped = json.loads(tables.CONFIDENTIALITY_TABLE.read_text(encoding="utf-8"))
     assert table == shipped
     assert 600 <= len(table["rows"]) <= 700
     assert {o["code"] for o in table["options"]} == {f"1131{n:02}" for n in range(3, 13)} | {"113100"}
@@ -118,4 +118,4 @@ def test_the_confidentiality_table_is_what_the_generator_makes_from_the_publishe
 
 
 def test_the_app_zip_carries_the_package_data():
-    assert build.CONFIDENTIALITY_TABLE in build.package_files()
+    assert tables.CONFIDENTIALITY_TABLE in assemble.package_files()

@@ -181,3 +181,168 @@ def test_review_exits_0_for_a_clean_export_and_writes_a_masked_html_report(tmp_p
     html = report.read_text(encoding="utf-8")
     assert flagged.returncode == 1 and "Patient&#x27;s Name (0010,0010)" in html
     assert "onerror" not in html and "MRN1" not in html
+
+
+# --- what the command line says when it cannot do its job -----------------------------------
+
+REGRESSIONS = ROOT / "tests" / "regressions"
+
+
+def one_line(result: subprocess.CompletedProcess) -> str:
+    """The failure's one line on stderr; there must be nothing else, and no traceback."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_render_of_a_frame_count_that_is_not_a_number_says_why(tmp_path):
+    """pydicom's badVR.dcm: Number of Frames "1A" (was: ValueError out of int(), a traceback)."""
+    result = run_cli("render", str(pydicom_file("badVR.dcm")), "-o", str(tmp_path / "x.png"))
+    assert result.returncode == 2
+    assert one_line(result) == ("badVR.dcm: cannot decode frame 1 (Explicit VR Little Endian): "
+                                "invalid literal for int() with base 10: '1A'")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_dump_of_sequences_nested_too_deep_says_why():
+    """Undefined-length sequences 10,000 deep (was: TooDeep out of pydicom's reader, a traceback)."""
+    zipped = REGRESSIONS / "header-deep-undefined-sequences.zip"
+    for form in ([], ["--json"]):
+        result = run_cli("dump", str(zipped), *form)
+        assert result.returncode == 2 and result.stdout == ""
+        assert one_line(result) == ("header-deep-undefined-sequences.zip::DIR/header-deep-undefined-sequences.dcm: "
+                                    "cannot read this file: sequences nested more than 32 levels deep "
+                                    "(real files nest a few levels; deeper ones are not read)")
+
+
+def test_dump_json_of_a_header_too_deep_for_dicom_json_says_why():
+    result = run_cli("dump", str(REGRESSIONS / "review-deep-defined-sequences.dcm"), "--json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert one_line(result) == ("review-deep-defined-sequences.dcm: cannot export as DICOM JSON: "
+                                "sequences nested more than 32 levels deep")
+    text = run_cli("dump", str(REGRESSIONS / "review-deep-defined-sequences.dcm"))
+    assert text.returncode == 0 and "nested more than 32 levels deep" in text.stdout
+
+
+def test_a_frame_that_cannot_be_decoded_or_shown_exits_2(tmp_path):
+    """Exit 2 ("cannot do its job on that input"; it was 1 before issue 12), with the viewer's words."""
+    ds = small_dataset(rows=8, columns=8)
+    ds.PixelData = b"\0" * 20  # 128 bytes stated by Rows × Columns × 16 bits
+    ds.save_as(tmp_path / "short.dcm", enforce_file_format=True)
+    short = run_cli("render", str(tmp_path / "short.dcm"), "-o", str(tmp_path / "x.png"))
+    assert short.returncode == 2
+    assert one_line(short).startswith("short.dcm: cannot decode frame 1 (Explicit VR Little Endian): ")
+    huge = run_cli("render", str(REGRESSIONS / "viewer-frames-overflow.dcm"), "-o", str(tmp_path / "x.png"))
+    assert huge.returncode == 2
+    assert one_line(huge) == ("viewer-frames-overflow.dcm: cannot show frame 1: the frame is 65,535 × 65,535 "
+                              "pixels, more than the viewer decodes (33,554,432 at most)")
+    unreadable = run_cli("render", str(REGRESSIONS / "header-deflate-bomb.dcm"), "-o", str(tmp_path / "x.png"))
+    assert unreadable.returncode == 2
+    assert one_line(unreadable).startswith("header-deflate-bomb.dcm: cannot read this file: ")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_inputs_that_are_not_there_or_not_dicom_are_one_line_each(tmp_path):
+    missing = run_cli("summary", str(tmp_path / "a.zip"), str(tmp_path), str(tmp_path / "b"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.splitlines() == [f"{tmp_path / 'a.zip'}: no such file or folder",
+                                           f"{tmp_path / 'b'}: no such file or folder"]
+    (tmp_path / "notes.txt").write_text("not DICOM")
+    for argv in (["dump", str(tmp_path / "notes.txt")], ["render", str(tmp_path / "notes.txt"), "-o", "x.png"]):
+        result = run_cli(*argv)
+        assert result.returncode == 2
+        assert one_line(result) == ("notes.txt: not DICOM (text): no 'DICM' marker at byte 128 "
+                                    "and no DICOM dataset at the start")
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 not really")
+    result = run_cli("dump", f"{tmp_path / 'bad.zip'}::IM1")
+    assert result.returncode == 2 and one_line(result).startswith("bad.zip: not a readable zip archive")
+    (tmp_path / "empty").mkdir()
+    result = run_cli("dump", str(tmp_path / "empty"))
+    assert result.returncode == 2 and one_line(result) == f"{tmp_path / 'empty'}: no files in it"
+    summary = run_cli("summary", str(tmp_path / "notes.txt"))  # listing it as non-DICOM is the job done
+    assert summary.returncode == 0 and "non-dicom" in summary.stdout
+
+
+def test_an_output_that_cannot_be_written_is_named(ct_file, tmp_path):
+    result = run_cli("render", str(ct_file), "-o", str(tmp_path / "no" / "such" / "x.png"))
+    assert result.returncode == 2
+    assert one_line(result) == f"{tmp_path / 'no' / 'such' / 'x.png'}: cannot write: No such file or directory"
+
+
+def test_usage_errors_stay_argparse_errors():
+    result = run_cli("render", "x.dcm")  # no -o
+    assert result.returncode == 2 and result.stderr.startswith("usage: ")
+    assert "the following arguments are required: -o/--output" in result.stderr
+    result = run_cli("render", "x.dcm", "--window", "nan", "400", "-o", "x.png")
+    assert result.returncode == 2 and "argument --window: invalid finite number value: 'nan'" in result.stderr
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(tmp_path, monkeypatch, capsys):
+    import dicompeek.cli as cli
+
+    def broken(index):
+        raise RuntimeError("boom\nsecond line")
+
+    (tmp_path / "a.zip").write_bytes(zip_bytes({"IM1": small_dataset()}))
+    monkeypatch.setattr(cli, "build_summary", broken)
+    monkeypatch.delenv("DICOMPEEK_DEBUG", raising=False)
+    assert main(["summary", str(tmp_path / "a.zip")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{tmp_path / 'a.zip'}: internal error: RuntimeError: boom\n" and captured.out == ""
+    monkeypatch.setenv("DICOMPEEK_DEBUG", "1")
+    assert main(["summary", str(tmp_path / "a.zip")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and "RuntimeError: boom" in err
+    assert err.endswith(f"{tmp_path / 'a.zip'}: internal error: RuntimeError: boom\n")
+
+
+def test_an_unexpected_error_in_a_dump_names_the_entry(tmp_path, monkeypatch, capsys):
+    import dicompeek.cli as cli
+
+    def broken(tree):
+        raise KeyError("vr")
+
+    (tmp_path / "a.zip").write_bytes(zip_bytes({"DIR/IM1": small_dataset()}))
+    monkeypatch.setattr(cli, "dump_text", broken)
+    monkeypatch.delenv("DICOMPEEK_DEBUG", raising=False)
+    assert main(["dump", f"{tmp_path / 'a.zip'}::DIR/IM1"]) == 2
+    assert capsys.readouterr().err == "a.zip::DIR/IM1: internal error: KeyError: 'vr'\n"
+
+
+def test_a_file_too_large_to_read_whole_is_dumped_from_its_header(ct_file, monkeypatch, capsys):
+    import dicompeek.instances
+
+    monkeypatch.setattr(dicompeek.instances, "WHOLE_FILE_LIMIT", 1024)  # as a file over 512 MB is
+    assert main(["dump", str(ct_file)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# header only: the file is 0 MB; files over 0 MB are not read whole\n")
+    assert "(0028,0010) US 64" in out
+    assert main(["dump", str(ct_file), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["00280010"]["Value"] == [64]
+    assert captured.err == "ct.dcm: header only: the file is 0 MB; files over 0 MB are not read whole\n"
+
+
+def test_values_from_a_file_cannot_drive_the_terminal(tmp_path, capsys):
+    """An escape sequence in a Patient's Name is shown escaped in text output, as names are."""
+    ds = small_dataset(patient_name="EVIL\x1b]0;owned\x07\x1b[2J^X")
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.save_as(tmp_path / "evil.dcm", enforce_file_format=True)
+    for argv in (["dump", str(tmp_path / "evil.dcm")], ["summary", str(tmp_path / "evil.dcm")],
+                 ["review", str(tmp_path / "evil.dcm")]):
+        main(argv)
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out, argv
+    main(["dump", str(tmp_path / "evil.dcm")])
+    assert "EVIL\\x1b]0;owned\\x07\\x1b[2J^X" in capsys.readouterr().out
+
+
+def test_a_broken_installation_is_one_line_too(tmp_path):
+    shutil.copytree(ROOT / "py" / "dicompeek", tmp_path / "dicompeek", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "dicompeek" / "png.py").write_text("raise FileNotFoundError('data/profile.json is missing')\n")
+    result = subprocess.run([sys.executable, "-m", "dicompeek", "summary", "x"], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path), "DICOMPEEK_DEBUG": ""}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("dicompeek: internal error: cannot load the command line: "
+                             "FileNotFoundError: data/profile.json is missing\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
-from dicompeek.display import Window, apply_window, file_windows, render_frame, to_rgba
+from dicompeek.display import (DisplayWarning, Window, apply_window, file_windows, frame_warnings, render_frame,
+                                to_rgba)
 from registry import CORPUS, pydicom_file, small_dataset
 
 needs_dcmtk = pytest.mark.skipif(not shutil.which("dcmj2pnm"), reason="DCMTK dcmj2pnm not installed")
@@ -206,3 +208,230 @@ def test_float_parametric_maps_render_through_their_functional_groups(corpus):
         image = render_frame(ds)
         # Window 0.5/1.0 LINEAR: per PS3.3 C.11.2.1.2.1 everything above 0 is white
         assert np.array_equal(image == 255, values > 0)
+
+
+# --- decoding in CPython as DCMTK does (issue 12) ---------------------------------------------
+
+needs_dcmcjpeg = pytest.mark.skipif(not shutil.which("dcmcjpeg") or not shutil.which("dcmdjpeg"),
+                                    reason="DCMTK dcmcjpeg/dcmdjpeg not installed")
+
+
+def dcmtk_made(source: Path, tmp_path: Path, *options: str) -> Path:
+    """``source`` compressed by DCMTK's dcmcjpeg with ``options``."""
+    target = tmp_path / f"{source.stem}{''.join(options)}.dcm"
+    subprocess.run(["dcmcjpeg", *options, str(source), str(target)], check=True, capture_output=True)
+    return target
+
+
+def dcmdjpeg_values(path: Path, tmp_path: Path) -> np.ndarray:
+    """The stored values DCMTK decodes from ``path`` (dcmdjpeg, then read uncompressed)."""
+    target = tmp_path / f"{path.stem}.dcmdjpeg.dcm"
+    subprocess.run(["dcmdjpeg", str(path), str(target)], check=True, capture_output=True)
+    return pydicom.dcmread(target).pixel_array
+
+
+def twelve_bit_jpeg(name: str, tmp_path: Path) -> Path:
+    """pydicom's JPEG-lossy.dcm (a NEMA NM image; its scan header has a spectral selection other
+    than 0..63, which pylibjpeg-libjpeg rejects and IJG only warns about), or a 12-bit JPEG
+    Extended file DCMTK makes from unsigned 12-bit MR or signed CT values (dcmcjpeg +ee)."""
+    if name == "JPEG-lossy.dcm":
+        return pydicom_file(name)
+    from registry import compression_sources
+
+    return dcmtk_made(compression_sources(tmp_path)[name], tmp_path, "+ee")
+
+
+@needs_dcmcjpeg
+@pytest.mark.parametrize("name", ["JPEG-lossy.dcm", "12-bit", "signed"])
+def test_12_bit_jpeg_extended_decodes_to_dcmtks_values_and_renders_as_dcmtk_does(name, tmp_path):
+    """python-gdcm decodes with IJG's 12-bit libjpeg, as DCMTK does: the same stored values.
+    dcmj2pnm renders JPEG-lossy.dcm despite its "Invalid SOS parameters" warning, exactly as it
+    renders the file dcmdjpeg (or GDCM's gdcmconv --raw) decompressed."""
+    pytest.importorskip("gdcm")
+    path = twelve_bit_jpeg(name, tmp_path)
+    ds = pydicom.dcmread(path)
+    assert ds.file_meta.TransferSyntaxUID == pydicom.uid.JPEGExtended12Bit and ds.BitsStored == 12
+    render_frame(ds)  # registers the CPython decoders first
+    assert np.array_equal(ds.pixel_array, dcmdjpeg_values(path, tmp_path))
+    assert_close_to_dcmtk(path, tmp_path)
+
+
+def test_a_12_bit_corpus_multiframe_decodes_to_dcmtks_values(corpus, tmp_path):
+    """dicomParser's fragmented 12-bit JPEG Extended CT, two frames, without offset table."""
+    pytest.importorskip("gdcm")
+    if not shutil.which("dcmdjpeg"):
+        pytest.skip("DCMTK dcmdjpeg not installed")
+    path = corpus / "dicomparser/encapsulated/multi-frame/CT0012.fragmented_no_bot_jpeg_baseline.51.dcm"
+    reference = dcmdjpeg_values(path, tmp_path)
+    from dicompeek.display import frame_pixels
+
+    for frame in range(2):
+        assert np.array_equal(frame_pixels(pydicom.dcmread(path), frame), reference[frame])
+
+
+def test_12_bit_jpeg_without_its_decoder_fails_with_each_decoders_reason(tmp_path, capsys):
+    """The GDCM plugin is optional: without it the CLI says why the frame cannot be decoded."""
+    from pydicom.pixels.decoders.base import get_decoder
+
+    from dicompeek import native_decoders
+    from dicompeek.cli import main
+
+    render_frame(pydicom.dcmread(pydicom_file("MR_small.dcm")))  # the decoders are registered by now
+    decoder = get_decoder(pydicom.uid.JPEGExtended12Bit)
+    had = native_decoders.GDCM12_LABEL in decoder.available_plugins
+    if had:
+        decoder.remove_plugin(native_decoders.GDCM12_LABEL)
+    try:
+        code = main(["render", str(pydicom_file("JPEG-lossy.dcm")), "-o", str(tmp_path / "out.png")])
+    finally:
+        if had:  # both of ours back, ahead of pydicom's
+            if native_decoders.PILLOW_LABEL in decoder.available_plugins:
+                decoder.remove_plugin(native_decoders.PILLOW_LABEL)
+            native_decoders.register()
+    error = capsys.readouterr().err
+    assert code != 0 and not (tmp_path / "out.png").exists()
+    assert "cannot decode frame 1 (JPEG Extended (Process 2 and 4))" in error
+    assert "pylibjpeg:" in error and "scan start must be zero" in error
+
+
+def test_a_corrupt_12_bit_frame_says_what_gdcm_said():
+    pytest.importorskip("gdcm")
+    from pydicom.encaps import encapsulate, generate_frames
+
+    from dicompeek import native_decoders
+
+    ds = pydicom.dcmread(pydicom_file("JPEG-lossy.dcm"))
+    frame = next(generate_frames(ds.PixelData, number_of_frames=1))
+    ds.PixelData = encapsulate([frame[:400] + b"\xff\xd8" + frame[400:800]])  # a second SOI
+    render_frame(pydicom.dcmread(pydicom_file("MR_small.dcm")))
+    ds.pixel_array_options(decoding_plugin=native_decoders.GDCM12_LABEL)
+    with pytest.raises(Exception, match="GDCM could not decode the frame: .+"):
+        ds.pixel_array
+
+
+def without_jfif(path: Path) -> Path:
+    """``path`` with the JFIF APP0 segment taken out of every frame: libjpeg then goes by the
+    component IDs (1, 2, 3: YCbCr) and pydicom no longer re-reads the photometric from JFIF."""
+    from pydicom.encaps import encapsulate, generate_frames
+
+    ds = pydicom.dcmread(path)
+    frames = []
+    for frame in generate_frames(ds.PixelData, number_of_frames=int(ds.get("NumberOfFrames", 1))):
+        assert frame[2:4] == b"\xff\xe0"
+        frames.append(frame[:2] + frame[4 + int.from_bytes(frame[4:6], "big"):])
+    ds.PixelData = encapsulate(frames)
+    target = path.with_name(path.stem + ".nojfif.dcm")
+    ds.save_as(target)
+    return target
+
+
+@needs_dcmcjpeg
+@pytest.mark.parametrize("frames, jfif", [(1, True), (3, True), (3, False)], ids=["1 frame", "3 frames", "no JFIF"])
+def test_8_bit_colour_jpeg_renders_in_the_cli_as_dcmtk_does(frames, jfif, tmp_path):
+    """DCMTK's JPEG baseline (YBR_FULL_422, chroma subsampled 2:1) of saturated colour blocks.
+    Pillow's libjpeg-turbo upsamples and converts as DCMTK's IJG libjpeg does; pylibjpeg-libjpeg
+    would differ by tens of levels at the edges, pydicom's YBR conversion by 1."""
+    pytest.importorskip("PIL")
+    from PIL import Image
+
+    from dicompeek.cli import main
+    from registry import colour_edges_dataset
+
+    path = dcmtk_made(write(colour_edges_dataset(frames=frames), tmp_path, "rgb.dcm"), tmp_path, "+eb")
+    if not jfif:
+        path = without_jfif(path)
+    ds = pydicom.dcmread(path)
+    assert ds.file_meta.TransferSyntaxUID == pydicom.uid.JPEGBaseline8Bit
+    assert ds.PhotometricInterpretation == "YBR_FULL_422"
+    with warnings.catch_warnings():  # pydicom re-reads JFIF for each frame after the first and says so
+        warnings.simplefilter("ignore")
+        whole = ds.pixel_array.reshape(frames, ds.Rows, ds.Columns, 3)  # every frame in one decode too
+    for frame in range(frames):
+        out = tmp_path / f"cli{frame}.png"
+        assert main(["render", str(path), "--frame", str(frame + 1), "-o", str(out)]) == 0
+        ours = np.asarray(Image.open(out).convert("RGB")).astype(int)
+        reference = dcmtk_render(path, tmp_path, ds, frame=frame).astype(int)
+        assert np.abs(ours - reference).max() <= 1
+        assert np.abs(whole[frame].astype(int) - reference).max() <= 1
+    try:  # the test can tell: the decoder pydicom would otherwise try first is far off here
+        other = pydicom.pixels.pixel_array(str(path), index=0, decoding_plugin="pylibjpeg").astype(int)
+    except Exception:
+        return
+    assert np.abs(other - dcmtk_render(path, tmp_path, ds).astype(int)).max() > 1
+
+
+def test_pillow_goes_first_for_8_bit_jpeg_in_cpython_and_nothing_changes_in_pyodide(monkeypatch):
+    from pydicom.pixels.decoders.base import get_decoder
+
+    from dicompeek import native_decoders
+
+    pytest.importorskip("PIL")
+    render_frame(pydicom.dcmread(pydicom_file("MR_small.dcm")))
+    for syntax in (pydicom.uid.JPEGBaseline8Bit, pydicom.uid.JPEGExtended12Bit):
+        order = [label for label in get_decoder(syntax)._available if label.startswith("dicompeek-")
+                 or label in native_decoders.PYDICOM_PLUGINS]
+        assert order.index(native_decoders.PILLOW_LABEL) < min(
+            order.index(label) for label in native_decoders.PYDICOM_PLUGINS if label in order)
+    assert native_decoders.register() == []  # once only
+    # in the browser Pyodide's Pillow is IJG libjpeg 9c: the page's libjpeg-turbo keeps going first
+    monkeypatch.setattr(native_decoders, "EMSCRIPTEN", True)
+    assert native_decoders.register() == []
+    assert not native_decoders.is_available(pydicom.uid.JPEGBaseline8Bit)
+
+
+# --- an invalid Modality LUT (issue 12) --------------------------------------------------------
+
+@needs_dcmtk
+@pytest.mark.parametrize("rescale", [True, False], ids=["rescale", "no rescale"])
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_an_empty_modality_lut_descriptor_is_ignored_as_dcmtk_does(rescale, implicit, tmp_path):
+    """LEADTOOLS writes Modality LUT items with an empty LUT Descriptor; DCMTK ignores the LUT
+    ("incomplete or missing 'LookupTableDescriptor' ... ignoring LUT") and applies Rescale
+    Slope/Intercept when present. So do we, with a warning."""
+    from registry import modality_lut_dataset
+
+    ds = modality_lut_dataset(rescale=rescale)
+    if implicit:
+        ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+    path = write(ds, tmp_path)
+    with pytest.warns(DisplayWarning) as caught:
+        assert_close_to_dcmtk(path, tmp_path)
+    expected = ("Modality LUT Sequence ignored: its LUT Descriptor is empty; "
+                + ("Rescale Slope and Intercept apply instead" if rescale else "the stored values are shown as they are"))
+    assert [str(w.message) for w in caught if w.category is DisplayWarning] == [expected]
+    assert frame_warnings(pydicom.dcmread(path)) == [expected]
+
+
+@pytest.mark.parametrize("descriptor, data, reason", [
+    ([4096, 0], None, "its LUT Descriptor has 2 value(s), not 3"),
+    ([4096, 0, 32], None, "its LUT Descriptor gives 32 bits per entry (1 to 16 are valid)"),
+    ([4096, 0, 16], b"", "its LUT Data is empty"),
+    ([8192, 0, 16], None, "its LUT Data holds 4096 entries, fewer than the 8192 its LUT Descriptor states"),
+])
+def test_other_invalid_modality_luts_are_ignored_and_say_why(descriptor, data, reason, tmp_path):
+    import re
+
+    from registry import modality_lut_dataset
+
+    ds = modality_lut_dataset(rescale=True)
+    item = ds.ModalityLUTSequence[0]
+    item.LUTDescriptor = descriptor
+    if data is not None:
+        item["LUTData"].value = data
+    path = write(ds, tmp_path)
+    plain = pydicom.dcmread(path)
+    del plain.ModalityLUTSequence  # what an ignored LUT must look like
+    with pytest.warns(DisplayWarning, match=re.escape(f"Modality LUT Sequence ignored: {reason}; Rescale")):
+        assert np.array_equal(render_frame(pydicom.dcmread(path)), render_frame(plain))
+
+
+def test_a_valid_modality_lut_still_applies():
+    from registry import modality_lut_dataset
+
+    ds = modality_lut_dataset(rescale=True)
+    ds.ModalityLUTSequence[0].LUTDescriptor = [4096, 0, 16]
+    assert frame_warnings(ds) == []
+    from dicompeek.display import modality_values
+
+    stored = np.array([[0, 1, 4095]])
+    assert modality_values(ds, stored).tolist() == [[0.0, 3.0, 12285.0]]  # the LUT, not the rescale

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
@@ -11,7 +15,7 @@ from dicompeek.archive import Sources
 from dicompeek.dicomguard import NotDicom, Unreadable
 from dicompeek.header import read_header
 from dicompeek.synthetic import dataset_bytes
-from registry import pydicom_file, raw_dataset_bytes, small_dataset
+from registry import dicm_at_128_bytes, pydicom_file, raw_dataset_bytes, small_dataset, summarize
 
 
 def entry_for(path: Path):
@@ -168,3 +172,101 @@ def test_japanese_names_from_pydicoms_charset_files_are_decoded():
     (path,) = get_charset_files("chrH31.dcm")
     header = read_header(entry_for(Path(path)))
     assert header.fields["PatientName"] == "Yamada^Tarou=山田^太郎=やまだ^たろう"
+
+
+# --- "DICM" at byte 128 of a dataset without preamble (issue 12) --------------------------------
+
+needs_dcmtk = pytest.mark.skipif(not (shutil.which("dcmdump") and shutil.which("dcmj2pnm")),
+                                 reason="DCMTK dcmdump/dcmj2pnm not installed")
+
+
+def ramp_with_dicm_at_128(*, mid_value: bool) -> bytes:
+    ds = small_dataset(rows=16, columns=16, patient_id="DICMAT128")
+    ds.PixelData = (np.arange(256, dtype="<u2") * 16).tobytes()
+    return dicm_at_128_bytes(ds, mid_value=mid_value)
+
+
+def dcmdump_top_level(path: Path) -> dict[str, str]:
+    """dcmdump -f (the file read as a dataset without meta): top-level tag → value as printed."""
+    text = subprocess.run(["dcmdump", "-f", "+L", "-M", str(path)], check=True, capture_output=True,
+                          text=True).stdout
+    return {m.group(1): m.group(2) for m in re.finditer(r"^\(([0-9a-f]{4},[0-9a-f]{4})\) \w\w (\S.*?)\s+#", text, re.M)}
+
+
+@pytest.mark.parametrize("mid_value", [True, False], ids=["inside a value", "at a value's end"])
+def test_dicm_at_128_in_a_dataset_without_preamble_is_that_dataset(mid_value, tmp_path):
+    """A dataset written without preamble whose Image Type value holds "DICM" at byte 128 is not a
+    Part 10 file: no file meta element follows the marker. It was reported "truncated" (the
+    marker inside a value), or read without Image Type (the marker at a value's end)."""
+    path = write(tmp_path, "IM0001", ramp_with_dicm_at_128(mid_value=mid_value))
+    header = read_header(entry_for(path))
+    assert header.fields["PatientID"] == "DICMAT128" and header.warning is None
+    assert not header.has_file_meta and header.transfer_syntax == "1.2.840.10008.1.2"
+    summary = summarize(path)
+    assert summary["totals"]["dicom"] == 1 and summary["totals"]["unreadable"] == 0 and summary["files"] == []
+    ds = read_instance_of(path)
+    assert ds.ImageType[-2 if mid_value else -1] == "DICM" and ds.Rows == 16
+
+
+@needs_dcmtk
+@pytest.mark.parametrize("mid_value", [True, False], ids=["inside a value", "at a value's end"])
+def test_dicm_at_128_reads_and_renders_as_dcmtk_reads_it_as_a_dataset(mid_value, tmp_path):
+    """dcmdump -f and dcmj2pnm -f (read as a dataset without file meta) agree with us on every
+    top-level element and on every pixel; DCMTK's automatic mode takes the marker for a preamble."""
+    from dicompeek.display import render_frame
+    from dicompeek.tags import dump_text, header_tree
+    from test_display import dcmtk_render
+
+    path = write(tmp_path, "IM0001", ramp_with_dicm_at_128(mid_value=mid_value))
+    ds = read_instance_of(path)
+    theirs = dcmdump_top_level(path)
+    assert set(theirs) == {f"{e.tag.group:04x},{e.tag.element:04x}" for e in ds}
+    assert theirs["0008,0008"].startswith("[DERIVED\\SECONDARY\\ZZZZ") and "\\DICM" in theirs["0008,0008"]
+    ours = dump_text(header_tree(ds))
+    assert "(0008,0008) CS [DERIVED\\SECONDARY\\" in ours
+    reference = dcmtk_render(path, tmp_path, ds)  # -f: the dataset has no file meta
+    assert np.abs(render_frame(ds).astype(int) - reference.astype(int)).max() <= 1
+
+
+def read_instance_of(path: Path) -> Dataset:
+    """The whole dataset as the viewer and the CLI read it."""
+    from dicompeek.index import Index
+    from dicompeek.instances import read_instance
+
+    index = Index()
+    try:
+        index.add([str(path)])
+        index.run()
+        return read_instance(index, index.dicom[0].entry)
+    finally:
+        index.close()
+
+
+def test_a_part10_file_whose_preamble_looks_like_a_dataset_is_still_part10(tmp_path):
+    """The file meta after DICM decides: a preamble may hold anything, even a dataset's start."""
+    data = dataset_bytes(small_dataset(patient_id="PREAMBLE"))
+    preamble = raw_dataset_bytes(small_dataset())[:128]
+    header = read_header(entry_for(write(tmp_path, "p10.dcm", preamble + data[128:])))
+    assert header.has_file_meta and header.fields["PatientID"] == "PREAMBLE"
+    assert header.transfer_syntax == "1.2.840.10008.1.2.1"
+
+
+def test_dicm_without_file_meta_after_a_zero_preamble_is_still_read_as_part10(tmp_path):
+    """Some writers put the dataset right after DICM, without a file meta group; with a preamble
+    that is no dataset start, DICM still means Part 10, as before."""
+    data = bytes(128) + b"DICM" + raw_dataset_bytes(small_dataset(patient_id="NOMETA"))
+    header = read_header(entry_for(write(tmp_path, "nometa.dcm", data)))
+    assert header.fields["PatientID"] == "NOMETA"
+
+
+# --- an invalid Modality LUT is said when indexing (issue 12) ------------------------------------
+
+def test_an_invalid_modality_lut_is_a_warning_on_the_file(tmp_path):
+    from registry import modality_lut_dataset
+
+    path = write(tmp_path, "lut.dcm", dataset_bytes(modality_lut_dataset(rescale=True)))
+    header = read_header(entry_for(path))
+    assert header.warning == ("Modality LUT Sequence ignored: its LUT Descriptor is empty; "
+                              "Rescale Slope and Intercept apply instead")
+    (listed,) = summarize(path)["files"]
+    assert listed["kind"] == "dicom" and listed["reason"] == header.warning

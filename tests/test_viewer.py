@@ -92,3 +92,57 @@ def test_truncated_pixel_data_fails_only_that_file(tmp_path):
     meta, rgba = viewer.render(by_name["good.dcm"], 0)
     assert "error" not in meta and len(rgba) == 16 * 16 * 4
     index.close()
+
+
+def test_an_invalid_modality_lut_is_ignored_and_the_viewer_says_so(tmp_path):
+    """LEADTOOLS' empty LUT Descriptor failed every frame ("'NoneType' object is not subscriptable");
+    the frame now shows with Rescale Slope/Intercept, and the warning is in the frame's reply and
+    among the series' warnings, which the page lists above the image."""
+    from registry import modality_lut_dataset
+
+    expected = ("Modality LUT Sequence ignored: its LUT Descriptor is empty; "
+                "Rescale Slope and Intercept apply instead")
+    series = [modality_lut_dataset(rescale=True) for _ in range(3)]
+    for k, ds in enumerate(series):
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = series[0].StudyInstanceUID, series[0].SeriesInstanceUID
+        ds.InstanceNumber = k + 1
+    (tmp_path / "lut.zip").write_bytes(zip_bytes({f"LUT/{k}.dcm": ds for k, ds in enumerate(series)}))
+    index = Index()
+    index.add([str(tmp_path / "lut.zip")])
+    index.run()
+    viewer = Viewer(index)
+    opened = viewer.series(series[0].StudyInstanceUID, series[0].SeriesInstanceUID)
+    assert opened["warnings"] == [f"3 files (lut.zip::LUT/0.dcm, …): {expected}"]
+    meta, rgba = viewer.render(opened["frames"][0]["entry"], 0)
+    assert "error" not in meta and len(rgba) == 16 * 64 * 4
+    assert meta["warnings"] == [expected]
+    probe = viewer.probe(opened["frames"][0]["entry"], 0, 63, 0)
+    assert probe["value"] == probe["stored"] * 2 - 1000  # the rescale, not the ignored LUT
+    index.close()
+
+
+def test_a_frame_without_problems_has_no_warnings_and_file_warnings_are_capped(ct_viewer, tmp_path):
+    viewer, first = ct_viewer
+    entry = viewer.series(first.StudyInstanceUID, first.SeriesInstanceUID)["frames"][0]["entry"]
+    assert viewer.render(entry, 0)[0]["warnings"] == []
+    from dicompeek.index import DicomRecord
+    from dicompeek.viewer import FILE_WARNING_LINES, file_warnings
+
+    records = [DicomRecord(k, f"IM{k}", None, "", 1, "", {}, f"problem {k}") for k in range(9)]
+    lines = file_warnings(records)
+    assert len(lines) == FILE_WARNING_LINES and lines[0] == "IM0: problem 0"
+    assert lines[-1] == f"… and {9 - FILE_WARNING_LINES + 1} more file warnings (the summary lists every file)"
+
+
+def test_a_dataset_with_dicm_at_byte_128_opens_in_the_viewer(tmp_path):
+    from registry import dicm_at_128_bytes
+
+    ds = small_dataset(rows=16, columns=16)
+    (tmp_path / "IM0001").write_bytes(dicm_at_128_bytes(ds))
+    index = Index()
+    index.add([str(tmp_path / "IM0001")])
+    index.run()
+    assert len(index.dicom) == 1
+    meta, rgba = Viewer(index).render(index.dicom[0].entry, 0)
+    assert "error" not in meta and len(rgba) == 16 * 16 * 4
+    index.close()

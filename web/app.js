@@ -1,113 +1,125 @@
+// @ts-check
 // The page shell: pickers, drag and drop, the demo button, boot status.
 // Work is queued in the worker, so picking files before Python is ready is fine.
 import { WorkerClient } from "./worker-client.js";
 import { showProgress } from "./progress.js";
 import { applyFilter, showSummary } from "./summary.js";
-import { setText } from "./dom.js";
+import { byId, setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
 import { TagPanel } from "./tags.js";
 import { ReviewPanel } from "./review.js";
 import { startOffline } from "./offline.js";
+
+/** @typedef {import("./protocol.js").Finding} Finding */
+/** @typedef {import("./protocol.js").PickedItem} PickedItem */
 
 const client = new WorkerClient(new URL("./worker.js", import.meta.url));
 const viewer = new Viewer(client);
 const tags = new TagPanel(client, viewer.root);
 const review = new ReviewPanel(client, { showInTagBrowser });
 
-// A finding's first instance, in the viewer, with the tag browser searching for its element.
+/**
+ * A finding's first instance, in the viewer, with the tag browser searching for its element.
+ * @param {Finding} finding one with series and entries (the review offers the link only then)
+ */
 async function showInTagBrowser(finding) {
-  const series = finding.series[0];
+  const series = (finding.series || [])[0];
+  const entries = finding.entries || [];
   tags.forget();
-  document.getElementById("tags-search").value = finding.element ? finding.element.tag : "";
+  byId("tags-search", HTMLInputElement).value = finding.element ? finding.element.tag : "";
   await viewer.open(series.study_uid, series.series_uid, series.description || "Series");
-  const index = viewer.frames.findIndex((f) => finding.entries.includes(f.entry));
+  const index = viewer.frames.findIndex((f) => entries.includes(f.entry));
   if (index > 0) await viewer.show(index);
   tags.toggle(true);
-  document.getElementById("tags-tab-instance").click();
-  document.getElementById("viewer").focus();
+  byId("tags-tab-instance").click();
+  byId("viewer").focus();
 }
+/** @type {string | null} */
 let demoUrl = null;
 
-client.addEventListener("boot", ({ detail }) => {
+client.on("boot", (detail) => {
   setText("boot-text", `${detail.text}…`);
-  document.getElementById("boot-bar").value = detail.step - 1;
+  byId("boot-bar", HTMLProgressElement).value = detail.step - 1;
 });
-client.addEventListener("ready", ({ detail }) => {
-  const boot = document.getElementById("boot");
+client.on("ready", (detail) => {
+  const boot = byId("boot");
   boot.classList.add("ready");
   setText("boot-text", `Python ready (${detail.seconds.toFixed(1)} s)`);
-  document.getElementById("boot-bar").hidden = true;
+  byId("boot-bar").hidden = true;
   demoUrl = detail.demo;
 });
-client.addEventListener("progress", ({ detail }) => showProgress(detail.progress));
-client.addEventListener("summary", ({ detail }) => {
+client.on("progress", (detail) => showProgress(detail.progress));
+client.on("summary", (detail) => {
   review.forget();  // it described what was loaded before
   showSummary(detail.summary);
-  document.getElementById("clear").disabled = detail.summary.totals.entries === 0;
+  byId("clear", HTMLButtonElement).disabled = detail.summary.totals.entries === 0;
 });
-client.addEventListener("error", ({ detail }) => showError(detail.message));
-client.addEventListener("fatal", ({ detail }) => {
-  document.getElementById("boot").classList.add("failed");
+client.on("error", (detail) => showError(detail.message));
+client.on("fatal", (detail) => {
+  byId("boot").classList.add("failed");
   setText("boot-text", "Python failed to start");
   showError(`Python failed to start: ${detail.message}`);
 });
 
+/** @param {string} message */
 function showError(message) {
-  const box = document.getElementById("error");
+  const box = byId("error");
   box.textContent = message;
   box.hidden = false;
 }
 
+/** @param {PickedItem[]} items */
 function open(items) {
   if (!items.length) return;
-  document.getElementById("empty").hidden = true;
-  const progress = document.getElementById("progress");
+  byId("empty").hidden = true;
+  const progress = byId("progress");
   progress.hidden = false;
   Object.assign(progress.dataset, { done: 0, finished: false });
-  document.getElementById("progress-bar").removeAttribute("value");  // indeterminate until counted
+  byId("progress-bar").removeAttribute("value");  // indeterminate until counted
   const what = items.length === 1 ? items[0].path : `${items.length} items`;
-  setText("progress-text", document.getElementById("boot").classList.contains("ready")
+  setText("progress-text", byId("boot").classList.contains("ready")
     ? `Opening ${what}…` : `Waiting for Python to start… (${what} queued)`);
   client.open(items);
 }
 
+/** @param {HTMLInputElement} input @returns {PickedItem[]} */
 function pickedItems(input) {
-  return [...input.files].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
+  return [...(input.files || [])].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
 }
 
 for (const id of ["pick-files", "pick-folder"]) {
-  const input = document.getElementById(id);
+  const input = byId(id, HTMLInputElement);
   input.addEventListener("change", () => {
     open(pickedItems(input));
     input.value = "";
   });
 }
 
-document.getElementById("demo").addEventListener("click", async () => {
+byId("demo").addEventListener("click", async () => {
   const response = await fetch(demoUrl || "demo/dicompeek-demo.zip");
   const blob = await response.blob();
   open([{ path: "dicompeek-demo.zip", file: new File([blob], "dicompeek-demo.zip", { type: "application/zip" }) }]);
 });
-document.getElementById("cancel").addEventListener("click", () => client.cancel());
-document.getElementById("clear").addEventListener("click", () => {
+byId("cancel").addEventListener("click", () => client.cancel());
+byId("clear").addEventListener("click", () => {
   client.reset();
-  document.getElementById("progress").hidden = true;
-  document.getElementById("filter").value = "";
+  byId("progress").hidden = true;
+  byId("filter", HTMLInputElement).value = "";
 });
-document.getElementById("filter").addEventListener("input", applyFilter);
-document.getElementById("tree").addEventListener("click", (event) => {
-  const row = event.target.closest(".series-row");
-  if (!row) return;
+byId("filter").addEventListener("input", applyFilter);
+byId("tree").addEventListener("click", (event) => {
+  const row = event.target instanceof Element ? event.target.closest(".series-row") : null;
+  if (!(row instanceof HTMLElement)) return;
   const cells = row.children;
   tags.forget();
-  viewer.open(row.dataset.studyUid, row.dataset.seriesUid,
+  viewer.open(row.dataset.studyUid ?? "", row.dataset.seriesUid ?? "",
     `${cells[1].textContent} #${cells[0].textContent} ${cells[2].textContent}`)
     .catch((error) => showError(`Cannot open the series: ${error.message}`));
-  document.getElementById("viewer").focus();
+  byId("viewer").focus();
 });
 
 // Drag and drop anywhere; folders are walked with the File System Entries API.
-const overlay = document.getElementById("drop-overlay");
+const overlay = byId("drop-overlay");
 let dragDepth = 0;
 document.addEventListener("dragenter", (event) => {
   event.preventDefault();
@@ -122,22 +134,32 @@ document.addEventListener("drop", async (event) => {
   event.preventDefault();
   dragDepth = 0;
   overlay.hidden = true;
-  const entries = [...event.dataTransfer.items]
+  const transfer = /** @type {DataTransfer} */ (event.dataTransfer);
+  const entries = [...transfer.items]
     .map((item) => (item.webkitGetAsEntry ? item.webkitGetAsEntry() : null));
-  const items = entries.every(Boolean)
-    ? (await Promise.all(entries.map((entry) => walk(entry, "")))).flat()
-    : [...event.dataTransfer.files].map((file) => ({ path: file.name, file }));
+  const items = entries.every((entry) => entry !== null)
+    ? (await Promise.all(entries.map((entry) => walk(/** @type {FileSystemEntry} */ (entry), "")))).flat()
+    : [...transfer.files].map((file) => ({ path: file.name, file }));
   open(items);
 });
 
+/**
+ * Every file in a dropped file or folder, with its path from the drop.
+ * @param {FileSystemEntry} entry
+ * @param {string} prefix
+ * @returns {Promise<PickedItem[]>}
+ */
 async function walk(entry, prefix) {
   const path = prefix + entry.name;
   if (entry.isFile) {
-    return [{ path, file: await new Promise((resolve, reject) => entry.file(resolve, reject)) }];
+    const fileEntry = /** @type {FileSystemFileEntry} */ (entry);
+    return [{ path, file: await new Promise((resolve, reject) => fileEntry.file(resolve, reject)) }];
   }
-  const reader = entry.createReader();
+  const reader = /** @type {FileSystemDirectoryEntry} */ (entry).createReader();
+  /** @type {FileSystemEntry[]} */
   const children = [];
   for (;;) {  // readEntries returns at most 100 entries per call
+    /** @type {FileSystemEntry[]} */
     const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
     if (!batch.length) break;
     children.push(...batch);

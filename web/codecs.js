@@ -1,3 +1,4 @@
+// @ts-check
 // The pixel codecs the web DICOM viewers use, for the syntaxes Pyodide has no Python
 // decoder for: Cornerstone's WebAssembly builds of libjpeg-turbo, CharLS, OpenJPEG and
 // OpenJPH, plus two pure-JavaScript JPEG decoders (lossless, and 12-bit extended).
@@ -5,6 +6,38 @@
 // `dicompeek_codecs`; py/dicompeek/wasm_decoders.py calls decode() from pydicom's
 // decoder plugin interface, synchronously, one encoded frame at a time.
 const base = new URL("./codecs/", import.meta.url);
+
+/**
+ * A decoded frame: little-endian samples, 1 or 2 bytes each; planar: one plane per component.
+ * @typedef {{pixels: Uint8Array, width: number, height: number, bitsPerSample: number,
+ *   components: number, signed: boolean, planar: boolean}} DecodedFrame
+ */
+/** @typedef {(data: Uint8Array) => DecodedFrame} Decode */
+/**
+ * What the worker registers as the Python module `dicompeek_codecs`.
+ * @typedef {{names: string[], decode(name: string, data: Uint8Array): DecodedFrame}} Codecs
+ */
+/**
+ * An Emscripten module of one codec (dist/codecs/*.mjs): its Embind decoder classes by name.
+ * @typedef {{getExceptionMessage?: (pointer: number) => string | string[]} & Record<string, unknown>} CodecModule
+ */
+/**
+ * Cornerstone's Embind decoders (JPEGDecoder, JpegLSDecoder, J2KDecoder, HTJ2KDecoder).
+ * @typedef {object} EmbindDecoder
+ * @property {(length: number) => Uint8Array} getEncodedBuffer
+ * @property {() => void} decode
+ * @property {() => {width: number, height: number, bitsPerSample: number, componentCount: number,
+ *   isSigned: boolean | number}} getFrameInfo
+ * @property {() => Uint8Array} getDecodedBuffer
+ * @property {() => number} [getInterleaveMode] CharLS only
+ * @property {() => void} delete
+ */
+/** jpeg-lossless-decoder-js's Decoder.
+ * @typedef {new () => {decode(buffer: ArrayBufferLike, offset: number, length: number,
+ *   bytesPerSample: number): Uint8Array | Uint16Array}} LosslessDecoder */
+/** Cornerstone's JavaScript JPEG decoder (12-bit extended).
+ * @typedef {new () => {parse(data: Uint8Array): void, colorTransform: boolean,
+ *   getData16(width: number, height: number): Uint16Array}} JpegImageClass */
 
 // codec name → [ES module in dist/codecs/, its wasm file, the Embind decoder class]
 const WASM = {
@@ -14,15 +47,21 @@ const WASM = {
   "openjph": ["openjph.mjs", "openjph.wasm", "HTJ2KDecoder"],
 };
 
+/** @type {Promise<Codecs> | null} */
 let loading = null;
 
-/** Load every codec once (in parallel); later calls share the same promise. */
+/**
+ * Load every codec once (in parallel); later calls share the same promise.
+ * @returns {Promise<Codecs>}
+ */
 export function loadCodecs() {
   loading ??= load();
   return loading;
 }
 
+/** @returns {Promise<Codecs>} */
 async function load() {
+  /** @type {Record<string, Decode>} */
   const decoders = {};
   await Promise.all(Object.entries(WASM).map(async ([name, [script, wasm, className]]) => {
     const factory = (await import(new URL(script, base).href)).default;
@@ -48,9 +87,14 @@ async function load() {
   };
 }
 
+/**
+ * @param {CodecModule} module
+ * @param {string} className
+ * @returns {Decode}
+ */
 function wasmDecoder(module, className) {
   return (data) => {
-    const decoder = new module[className]();
+    const decoder = new (/** @type {new () => EmbindDecoder} */ (module[className]))();
     try {
       decoder.getEncodedBuffer(data.length).set(data);
       decoder.decode();
@@ -63,7 +107,8 @@ function wasmDecoder(module, className) {
         components: info.componentCount,
         signed: Boolean(info.isSigned),
         // CharLS keeps the stream's interleave mode: 0 (none) is one plane per component
-        planar: className === "JpegLSDecoder" && info.componentCount > 1 && decoder.getInterleaveMode() === 0,
+        planar: className === "JpegLSDecoder" && info.componentCount > 1
+          && /** @type {() => number} */ (decoder.getInterleaveMode)() === 0,
       };
     } catch (error) {
       throw new Error(errorText(module, error));
@@ -73,15 +118,22 @@ function wasmDecoder(module, className) {
   };
 }
 
-// Emscripten throws C++ exceptions as numbers (pointers); turn them into their message.
+/**
+ * Emscripten throws C++ exceptions as numbers (pointers); turn them into their message.
+ * @param {CodecModule} module
+ * @param {unknown} error
+ * @returns {string}
+ */
 function errorText(module, error) {
   if (typeof error === "number" && module.getExceptionMessage) {
-    return [].concat(module.getExceptionMessage(error)).filter(Boolean).join(": ");
+    return /** @type {string[]} */ ([]).concat(module.getExceptionMessage(error)).filter(Boolean).join(": ");
   }
   if (typeof error === "number") return `codec error ${error}`;
-  return String(error && error.message ? error.message : error);
+  const message = error && typeof error === "object" && "message" in error ? error.message : null;
+  return String(message || error);
 }
 
+/** @param {LosslessDecoder} Decoder @param {Uint8Array} data @returns {DecodedFrame} */
 function jpegLossless(Decoder, data) {
   const frame = readFrameHeader(data);
   const bytes = frame.precision > 8 ? 2 : 1;
@@ -93,6 +145,7 @@ function jpegLossless(Decoder, data) {
   };
 }
 
+/** @param {JpegImageClass} JpegImage @param {Uint8Array} data @returns {DecodedFrame} */
 function jpeg12(JpegImage, data) {
   const frame = readFrameHeader(data);
   if (frame.components !== 1) throw new Error(`${frame.precision}-bit colour JPEG is not supported`);
@@ -107,7 +160,11 @@ function jpeg12(JpegImage, data) {
   };
 }
 
-// The JPEG frame header (SOFn): precision, size and component count.
+/**
+ * The JPEG frame header (SOFn): precision, size and component count.
+ * @param {Uint8Array} data
+ * @returns {{precision: number, height: number, width: number, components: number}}
+ */
 function readFrameHeader(data) {
   for (let i = 2; i + 9 < data.length;) {
     if (data[i] !== 0xff) throw new Error("not a JPEG stream (no marker where one belongs)");

@@ -1,5 +1,7 @@
+// @ts-check
 // Human-readable forms of values from the summary.
 
+/** @param {number} n */
 export function bytes(n) {
   if (n < 1024) return `${n} B`;
   const units = ["KB", "MB", "GB", "TB"];
@@ -9,17 +11,23 @@ export function bytes(n) {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
+/** @param {number} n */
 export function count(n) {
   return n.toLocaleString("en-US");
 }
 
+/** @param {number} s */
 export function seconds(s) {
   if (s < 10) return `${s.toFixed(1)} s`;
   if (s < 90) return `${Math.round(s)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-/** DICOM DA "20240131" → "2024-01-31"; anything else is shown as it is. */
+/**
+ * DICOM DA "20240131" → "2024-01-31"; anything else is shown as it is.
+ * @param {string | null | undefined} da
+ */
 export function date(da) {
-  return /^\d{8}$/.test(da || "") ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6)}` : (da || "");
+  const text = da || "";
+  return /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}` : text;
 }

@@ -1,15 +1,17 @@
+// @ts-check
 // The indexing progress bar: files done / total, files per second, bytes, ETA.
 import { bytes, count, seconds } from "./format.js";
-import { setText } from "./dom.js";
+import { byId, setText } from "./dom.js";
 
+/** @param {import("./protocol.js").Progress} p */
 export function showProgress(p) {
-  document.getElementById("progress").hidden = false;
-  const bar = document.getElementById("progress-bar");
+  byId("progress").hidden = false;
+  const bar = byId("progress-bar", HTMLProgressElement);
   bar.max = Math.max(p.total, 1);
   bar.value = p.done;
-  document.getElementById("cancel").hidden = p.finished;
+  byId("cancel").hidden = p.finished;
   // the figures, machine-readable, for the benchmark script
-  Object.assign(document.getElementById("progress").dataset,
+  Object.assign(byId("progress").dataset,
     { done: p.done, total: p.total, elapsed: p.elapsed, finished: p.finished });
   if (p.finished) {
     const verb = p.cancelled ? "Cancelled after indexing" : "Indexed";

@@ -1,38 +1,51 @@
+// @ts-check
 // The privacy review: everything in the loaded zips that can identify a person, as Python
-// found it (py/dicompeek/review.py). A verdict, then findings by severity with their
+// found it (py/dicompeek/privacy/). A verdict, then findings by severity with their
 // values (maskable for screen sharing), where they occur, a thumbnail for pixel risks,
-// a link into the tag browser, and the report as HTML, JSON or CSV.
-import { download, el, setText } from "./dom.js";
+// a link into the tag browser, and the report as HTML, JSON or CSV. The review itself runs
+// on every worker at once (WorkerClient.privacyReview).
+import { byId, download, el, setText } from "./dom.js";
 
+/** @typedef {import("./protocol.js").Finding} Finding */
+/** @typedef {import("./protocol.js").Review & {seconds: number}} TimedReview */
+/** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
+
+/** @type {Finding["severity"][]} */
 const SEVERITIES = ["high", "medium", "low", "info"];
 const MASK = "•••";
 
 export class ReviewPanel {
+  /**
+   * @param {WorkerClient} client
+   * @param {{showInTagBrowser: (finding: Finding) => Promise<void>}} actions
+   */
   constructor(client, { showInTagBrowser }) {
     this.client = client;
     this.showInTagBrowser = showInTagBrowser;
-    this.root = document.getElementById("review");
+    this.root = byId("review");
+    /** @type {TimedReview | null} */
     this.result = null;
-    const on = (id, fn) => document.getElementById(id).addEventListener("click", fn);
+    /** @param {string} id @param {() => void} fn */
+    const on = (id, fn) => byId(id).addEventListener("click", fn);
     on("review-open", () => this.run());
     on("review-close", () => this.close());
     on("review-html", () => this.#export("html"));
     on("review-json", () => this.#export("json"));
     on("review-csv", () => this.#export("csv"));
-    document.getElementById("review-mask").addEventListener("change", () => {
+    byId("review-mask").addEventListener("change", () => {
       this.root.classList.toggle("masked", this.masked);  // thumbnails can show burned-in names
       this.#show();
     });
   }
 
   get masked() {
-    return document.getElementById("review-mask").checked;
+    return byId("review-mask", HTMLInputElement).checked;
   }
 
   async run() {
     this.root.hidden = false;
     delete this.root.dataset.done;
-    document.getElementById("review-findings").replaceChildren();
+    byId("review-findings").replaceChildren();
     if (this.client.indexing) {  // worker 0 holds every record only once it has merged them
       setText("review-verdict", "Waiting for indexing to finish…");
       await this.client.indexed();
@@ -40,13 +53,18 @@ export class ReviewPanel {
     }
     setText("review-verdict", "Reviewing every header, file and folder name…");
     const started = performance.now();
+    let review;
     try {
-      this.result = await this.#review();
+      review = await this.client.privacyReview(({ stage, files, parts }) => {
+        const count = files.toLocaleString("en");
+        if (stage === "merging") setText("review-verdict", `Merging the review of ${count} files…`);
+        else setText("review-verdict", `Reviewing ${count} files${parts > 1 ? ` on ${parts} workers` : ""}…`);
+      });
     } catch (error) {
-      setText("review-verdict", `The review failed: ${error.message}`);
+      setText("review-verdict", `The review failed: ${/** @type {Error} */ (error).message}`);
       return;
     }
-    this.result.seconds = (performance.now() - started) / 1000;
+    this.result = { ...review, seconds: (performance.now() - started) / 1000 };
     this.#show();
     this.root.dataset.done = "true";
     this.root.scrollIntoView({ block: "start" });
@@ -54,24 +72,6 @@ export class ReviewPanel {
 
   close() {
     this.root.hidden = true;
-  }
-
-  // On every worker at once, as indexing is (py/dicompeek/review_merge.py): worker 0 plans
-  // (identity tokens of all files; one run of files per worker), each worker reviews its run,
-  // runs after one that found a name nested in a sequence are reviewed again with it, and
-  // worker 0 merges the parts in order into the same report a single pass gives.
-  async #review() {
-    const client = this.client;
-    const plan = await client.request("review_plan", client.workerCount);
-    const files = plan.files.toLocaleString("en");
-    const on = plan.parts.length > 1 ? ` on ${plan.parts.length} workers` : "";
-    setText("review-verdict", `Reviewing ${files} files${on}…`);
-    const part = (number, tokens) => client.requestOn(number, "review_part", plan.parts[number], tokens);
-    const states = await Promise.all(plan.parts.map((_, number) => part(number, plan.tokens)));
-    const again = await client.request("review_reruns", plan.tokens, states.map((state) => state.found));
-    await Promise.all(again.map(async ([number, tokens]) => { states[number] = await part(number, tokens); }));
-    setText("review-verdict", `Merging the review of ${files} files…`);
-    return client.request("privacy_review", states);
   }
 
   /** Forget the last review (new files, or cleared). */
@@ -83,9 +83,9 @@ export class ReviewPanel {
   #show() {
     const r = this.result;
     if (!r) return;
-    const verdict = document.getElementById("review-verdict");
+    const verdict = byId("review-verdict");
     verdict.textContent = r.verdict;
-    const flagged = ["high", "medium", "low"].some((s) => r.counts[s]);
+    const flagged = SEVERITIES.slice(0, 3).some((s) => r.counts[s]);
     verdict.className = `review-verdict ${flagged ? "flagged" : "clean"}`;
     setText("review-meta", `${r.files_reviewed} DICOM files reviewed in ${r.seconds.toFixed(1)} s against ` +
       `${r.profile.title}, ${r.profile.edition}.`);
@@ -97,23 +97,31 @@ export class ReviewPanel {
         ...this.#bySeries(findings).map(([label, list]) => el("div", { class: "review-series" },
           el("h4", {}, label), ...list.map((f) => this.#finding(f)))));
     });
-    document.getElementById("review-findings").replaceChildren(...groups.filter(Boolean));
+    byId("review-findings").replaceChildren(...groups.filter((group) => group !== null));
   }
 
-  // Findings of one severity, grouped by the (first) series they occur in.
+  /**
+   * Findings of one severity, grouped by the (first) series they occur in.
+   * @param {Finding[]} findings
+   * @returns {[string, Finding[]][]}
+   */
   #bySeries(findings) {
+    /** @type {Map<string, Finding[]>} */
     const groups = new Map();
     for (const f of findings) {
       const s = f.series && f.series[0];
-      const label = s ? (f.series.length > 1 ? `${f.series.length} series` : `Series: ${s.description || s.series_uid}`)
+      const label = s && f.series ? (f.series.length > 1 ? `${f.series.length} series` : `Series: ${s.description || s.series_uid}`)
         : "Whole zip";
-      if (!groups.has(label)) groups.set(label, []);
-      groups.get(label).push(f);
+      const group = groups.get(label) || [];
+      groups.set(label, group);
+      group.push(f);
     }
     return [...groups];
   }
 
+  /** @param {Finding} f */
   #finding(f) {
+    /** @type {Partial<NonNullable<Finding["element"]>>} */
     const element = f.element || {};
     const where = [element.path || element.tag, element.keyword, `${f.files} file(s)`].filter(Boolean).join(" · ");
     const values = (f.values || []).map((v) => el("li", {}, this.masked ? MASK : v.value,
@@ -132,22 +140,24 @@ export class ReviewPanel {
     return node;
   }
 
+  /** @param {HTMLElement} node @param {{entry: number, frame: number}} frame */
   async #thumbnail(node, { entry, frame }) {
     const canvas = el("canvas", { class: "review-thumb", width: 1, height: 1, title: "One frame of this series" });
     node.prepend(canvas);
     try {
-      const { meta, pixels } = await this.client.request("render", entry, frame, {});
+      const { meta, pixels } = await this.client.render(entry, frame, {});
       if (meta.error) return canvas.remove();
       canvas.width = meta.columns;
       canvas.height = meta.rows;
-      canvas.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(pixels), meta.columns, meta.rows), 0, 0);
+      /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(new ImageData(new Uint8ClampedArray(pixels), meta.columns, meta.rows), 0, 0);
     } catch {
       canvas.remove();
     }
   }
 
+  /** @param {"html" | "json" | "csv"} form */
   async #export(form) {
-    const { text, name } = await this.client.request("review_report", form, this.masked);
+    const { text, name } = await this.client.reviewReport(form, this.masked);
     const type = { html: "text/html", json: "application/json", csv: "text/csv" }[form];
     download(new Blob([text], { type }), name);
   }

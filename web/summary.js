@@ -1,31 +1,43 @@
+// @ts-check
 // The summary view: totals, the Patient → Study → Series tree with a filter,
 // and the list of files that are not (readable) DICOM.
-import { el, setText } from "./dom.js";
+import { byId, el, setText } from "./dom.js";
 import { bytes, count, date } from "./format.js";
 
+/** @typedef {import("./protocol.js").Summary} Summary */
+/** @typedef {import("./protocol.js").SummaryPatient} SummaryPatient */
+/** @typedef {import("./protocol.js").SummaryStudy} SummaryStudy */
+/** @typedef {import("./protocol.js").SummarySeries} SummarySeries */
+/** @typedef {import("./protocol.js").SummaryFile} SummaryFile */
+/** @typedef {import("./protocol.js").Totals} Totals */
+
+/** @type {[keyof Totals, string][]} */
 const TOTALS = [
   ["entries", "Zip entries and files"], ["dicom", "DICOM files"], ["non_dicom", "Non-DICOM files"],
   ["unreadable", "Unreadable"], ["not_indexed", "Not indexed"],
   ["patients", "Patients"], ["studies", "Studies"], ["series", "Series"],
 ];
+/** @type {Record<string, string>} */
 const KIND_LABELS = { "non-dicom": "Not DICOM", unreadable: "Unreadable", "not-indexed": "Not indexed", dicom: "DICOM" };
 
+/** @param {Summary} summary */
 export function showSummary(summary) {
   const hasData = summary.totals.entries > 0 || summary.notes.length > 0;
-  const main = document.getElementById("summary");
+  const main = byId("summary");
   main.hidden = !hasData;
-  main.dataset.version = Number(main.dataset.version || 0) + 1;  // lets tests wait for a new summary
-  document.getElementById("empty").hidden = hasData;
+  main.dataset.version = String(Number(main.dataset.version || 0) + 1);  // lets tests wait for a new summary
+  byId("empty").hidden = hasData;
   renderTotals(summary.totals);
   renderTree(summary.patients);
   renderFiles(summary.files);
-  document.getElementById("notes").replaceChildren(
+  byId("notes").replaceChildren(
     ...summary.notes.map((n) => el("li", {}, el("strong", {}, n.location), `: ${n.message}`)));
   applyFilter();
 }
 
+/** @param {Totals} totals */
 function renderTotals(totals) {
-  document.getElementById("totals").replaceChildren(...TOTALS
+  byId("totals").replaceChildren(...TOTALS
     .filter(([key]) => key !== "not_indexed" || totals[key] > 0)
     .map(([key, label]) => el("div", {
       class: `total${(key === "unreadable" || key === "not_indexed") && totals[key] > 0 ? " problem" : ""}`,
@@ -33,11 +45,13 @@ function renderTotals(totals) {
       el("dt", {}, label), el("dd", {}, count(totals[key])))));
 }
 
+/** @param {SummaryPatient[]} patients */
 function renderTree(patients) {
-  const tree = document.getElementById("tree");
+  const tree = byId("tree");
   tree.replaceChildren(...patients.map(patientNode));
 }
 
+/** @param {SummaryPatient} patient */
 function patientNode(patient) {
   // The name exactly as stored (PN components and groups included): this is
   // what a reviewer must see, and what they would search for.
@@ -54,6 +68,7 @@ function patientNode(patient) {
   return node;
 }
 
+/** @param {SummaryStudy} study @param {SummaryPatient} patient */
 function studyNode(study, patient) {
   const node = el("details", { class: "study", open: true },
     el("summary", {},
@@ -67,6 +82,7 @@ function studyNode(study, patient) {
   return node;
 }
 
+/** @param {SummarySeries[]} series @param {string} studyUid */
 function seriesTable(series, studyUid) {
   return el("table", { class: "series" },
     el("thead", {}, el("tr", {}, ...["#", "Modality", "Description", "Instances", "Frames", "Rows × Columns",
@@ -74,6 +90,7 @@ function seriesTable(series, studyUid) {
     el("tbody", {}, ...series.map((s) => seriesRow(s, studyUid))));
 }
 
+/** @param {SummarySeries} s @param {string} studyUid */
 function seriesRow(s, studyUid) {
   const from = [...s.archives, ...s.folders.filter(Boolean)];
   const row = el("tr", { class: "series-row", "data-series-uid": s.series_instance_uid, "data-study-uid": studyUid },
@@ -98,14 +115,16 @@ function seriesRow(s, studyUid) {
   return row;
 }
 
+/** @param {string} label @param {string} value */
 function field(label, value) {
   return value ? el("span", { class: "field" }, el("span", { class: "muted" }, `${label} `), value) : null;
 }
 
+/** @param {SummaryFile[]} files */
 function renderFiles(files) {
-  document.getElementById("files-section").hidden = files.length === 0;
+  byId("files-section").hidden = files.length === 0;
   setText("files-count", `(${count(files.length)})`);
-  document.getElementById("files").replaceChildren(...files.map((f) =>
+  byId("files").replaceChildren(...files.map((f) =>
     el("tr", { class: `file-${f.kind}` },
       el("td", {}, KIND_LABELS[f.kind] || f.kind),
       el("td", { class: "path" }, f.location),
@@ -116,17 +135,18 @@ function renderFiles(files) {
 /** Show series rows matching every word of the filter, with their study and patient;
  *  a match on a study or patient shows all it contains. */
 export function applyFilter() {
-  const words = document.getElementById("filter").value.toLowerCase().split(/\s+/).filter(Boolean);
+  const words = byId("filter", HTMLInputElement).value.toLowerCase().split(/\s+/).filter(Boolean);
+  /** @param {string} text @param {string} context */
   const matches = (text, context) => words.every((w) => text.includes(w) || context.includes(w));
   let shown = 0;
   let total = 0;
-  for (const patient of document.querySelectorAll("#tree .patient")) {
+  for (const patient of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#tree .patient"))) {
     let patientVisible = false;
-    for (const study of patient.querySelectorAll(".study")) {
+    for (const study of /** @type {NodeListOf<HTMLElement>} */ (patient.querySelectorAll(".study"))) {
       let studyVisible = false;
       const context = `${patient.dataset.search} ${study.dataset.search}`;
-      for (const row of study.querySelectorAll(".series-row")) {
-        const visible = matches(row.dataset.search, context);
+      for (const row of /** @type {NodeListOf<HTMLElement>} */ (study.querySelectorAll(".series-row"))) {
+        const visible = matches(row.dataset.search ?? "", context);
         row.hidden = !visible;
         studyVisible ||= visible;
         total++;

@@ -1,24 +1,46 @@
+// @ts-check
 // The tag browser: every header element of the instance on screen (it follows
 // the viewer's slice), searchable, with sequences as a collapsible tree; what
 // changes across the series; two instances compared; exports. Python builds the
 // data (py/dicompeek/tag_browser.py); this file only lays it out, as text.
-import { download, el, setText } from "./dom.js";
+import { byId, download, el, one, setText } from "./dom.js";
+
+/** @typedef {import("./protocol.js").Comparison} Comparison */
+/** @typedef {import("./protocol.js").Header} Header */
+/** @typedef {import("./protocol.js").HeaderNode} HeaderNode */
+/** @typedef {import("./protocol.js").Variation} Variation */
+/** @typedef {import("./viewer.js").FrameDetail} FrameDetail */
+/** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
+/** A row of the tree and the text it is searched by; a sequence's items are its children.
+ * @typedef {{node: HTMLElement, text: string, children: TreeEntry[]}} TreeEntry */
 
 // A public element's page in a DICOM standard browser, opened only when clicked.
 const STANDARD_URL = "https://dicomlookup.com/dicomtags/";
 
 export class TagPanel {
+  /** @param {WorkerClient} client @param {HTMLElement} viewerRoot the viewer, whose "frame" events it follows */
   constructor(client, viewerRoot) {
     this.client = client;
-    this.root = document.getElementById("tags");
+    this.root = byId("tags");
+    /** @type {FrameDetail | null} */
     this.current = null;    // {entry, studyUid, seriesUid} of the frame on screen
+    /** @type {number | null} */
     this.shownEntry = null; // the entry whose header the tree holds
+    /** @type {Promise<Header> | null} */
     this.loading = null;
+    /** @type {TreeEntry[]} */
     this.model = [];        // [{row, text, children: [model…]}] for searching
     this.tab = "instance";
+    /** @type {string | null} */
     this.seriesShown = null;
-    viewerRoot.addEventListener("frame", ({ detail }) => {
-      this.current = detail;
+    /** @type {Header | null} */
+    this.header = null;
+    /** @type {(Variation & {seconds: number}) | null} */
+    this.variation = null;
+    /** @type {Comparison | null} */
+    this.comparison = null;
+    viewerRoot.addEventListener("frame", (event) => {
+      this.current = /** @type {CustomEvent<FrameDetail>} */ (event).detail;
       if (this.isOpen()) this.#refresh();
     });
     this.#bind();
@@ -36,19 +58,22 @@ export class TagPanel {
     return !this.root.hidden;
   }
 
+  /** @param {boolean} [open] */
   toggle(open = !this.isOpen()) {
     this.root.hidden = !open;
-    document.getElementById("viewer-tags").setAttribute("aria-pressed", String(open));
+    byId("viewer-tags").setAttribute("aria-pressed", String(open));
     if (open) this.#refresh();
   }
 
   #bind() {
-    const on = (id, type, fn) => document.getElementById(id).addEventListener(type, fn);
+    /** @param {string} id @param {string} type @param {() => void} fn */
+    const on = (id, type, fn) => byId(id).addEventListener(type, fn);
     on("viewer-tags", "click", () => this.toggle());
-    for (const button of this.root.querySelectorAll("[data-tab]")) {
-      button.addEventListener("click", () => this.#select(button.dataset.tab));
+    for (const button of /** @type {NodeListOf<HTMLElement>} */ (this.root.querySelectorAll("[data-tab]"))) {
+      button.addEventListener("click", () => this.#select(button.dataset.tab || ""));
     }
-    on("tags-search", "input", (e) => this.#filter(e.target.value));
+    const search = byId("tags-search", HTMLInputElement);
+    search.addEventListener("input", () => this.#filter(search.value));
     on("tags-expand", "click", () => this.#expand(true));
     on("tags-collapse", "click", () => this.#expand(false));
     on("tags-json", "click", () => this.#export("json"));
@@ -61,18 +86,19 @@ export class TagPanel {
     // keys typed into the panel's fields are for them, not for the viewer's shortcuts;
     // the wheel scrolls the panel, not the slices
     this.root.addEventListener("keydown", (e) => {
-      if (e.target.closest("input, select, textarea")) e.stopPropagation();
+      if (e.target instanceof Element && e.target.closest("input, select, textarea")) e.stopPropagation();
     });
     this.root.addEventListener("wheel", (e) => e.stopPropagation());
   }
 
+  /** @param {string} tab */
   #select(tab) {
     this.tab = tab;
-    for (const button of this.root.querySelectorAll("[data-tab]")) {
+    for (const button of /** @type {NodeListOf<HTMLElement>} */ (this.root.querySelectorAll("[data-tab]"))) {
       button.setAttribute("aria-selected", String(button.dataset.tab === tab));
     }
     for (const name of ["instance", "series", "compare"]) {
-      document.getElementById(`tags-${name}`).hidden = name !== tab;
+      byId(`tags-${name}`).hidden = name !== tab;
     }
     this.#refresh();
   }
@@ -86,36 +112,43 @@ export class TagPanel {
 
   // --- one instance ---------------------------------------------------------------------
 
+  /** @returns {Promise<void>} */
   async #loadHeader() {
+    if (!this.current) return;
     const entry = this.current.entry;
     if (entry === this.shownEntry) return;
     if (this.loading) {          // one request at a time; the latest slice wins
       this.loading.then(() => this.#loadHeader());
       return;
     }
-    this.loading = this.client.request("header", entry);
+    this.loading = this.client.header(entry);
     let header;
     try {
       header = await this.loading;
     } finally {
       this.loading = null;
     }
-    if (this.current.entry !== entry) return this.#loadHeader();
+    if (this.current && this.current.entry !== entry) return this.#loadHeader();
     this.shownEntry = entry;
     this.header = header;
     setText("tags-status", `${header.location} · ${header.count} elements · ${header.preamble}`);
     this.model = [];
-    const tree = document.getElementById("tags-tree");
+    const tree = byId("tags-tree");
     tree.replaceChildren(
       el("div", { class: "tags-group" }, "File meta information (group 0002)"),
       ...this.#nodes(header.meta, this.model),
       el("div", { class: "tags-group" }, "Dataset"),
       ...this.#nodes(header.elements, this.model));
-    this.root.dataset.entry = entry;
-    const query = document.getElementById("tags-search").value;
+    this.root.dataset.entry = String(entry);
+    const query = byId("tags-search", HTMLInputElement).value;
     if (query) this.#filter(query);
   }
 
+  /**
+   * @param {HeaderNode[]} nodes
+   * @param {TreeEntry[]} model filled with the rows made, for searching
+   * @returns {HTMLElement[]}
+   */
   #nodes(nodes, model) {
     return nodes.map((node) => {
       const row = this.#row(node);
@@ -125,8 +158,10 @@ export class TagPanel {
         model.push({ node: row, text, children: [] });
         return row;
       }
+      /** @type {TreeEntry[]} */
       const children = [];
-      const items = node.items.map((item, i) => {
+      const items = (node.items || []).map((item, i) => {
+        /** @type {TreeEntry[]} */
         const itemModel = [];
         const itemNode = el("details", { class: "tags-item" },
           el("summary", {}, `Item ${i + 1}`, el("span", { class: "muted" }, ` (${item.length} elements)`)),
@@ -140,6 +175,7 @@ export class TagPanel {
     });
   }
 
+  /** @param {HeaderNode} node */
   #row(node) {
     const label = node.keyword || node.name || "";
     const badges = [
@@ -152,6 +188,7 @@ export class TagPanel {
       ? el("a", { href: STANDARD_URL + node.tag, target: "_blank", rel: "noopener noreferrer",
         title: `${node.name} — open in the DICOM standard browser` }, label)
       : el("span", { title: node.name }, label);
+    /** @type {HTMLElement[]} */
     const extras = [];
     if (node.detail) extras.push(el("span", { class: "detail" }, node.detail));
     if (node.truncated) extras.push(el("span", { class: "muted" }, ` … (${node.length} bytes)`));
@@ -159,7 +196,8 @@ export class TagPanel {
       extras.push(el("details", { class: "hex" }, el("summary", {}, "hex"), el("pre", {}, node.hex)));
     }
     if (node.fragments) {
-      const lines = [`Basic offset table: ${node.basic_offset_table.length ? node.basic_offset_table.join(", ") : "empty"}`,
+      const table = node.basic_offset_table || [];
+      const lines = [`Basic offset table: ${table.length ? table.join(", ") : "empty"}`,
         ...node.fragments.map((f, i) => `Fragment ${i + 1}: offset ${f.offset}, ${f.length} bytes`)];
       extras.push(el("details", { class: "hex" }, el("summary", {}, `${node.fragments.length} fragment(s)`),
         el("pre", {}, lines.join("\n"))));
@@ -172,16 +210,20 @@ export class TagPanel {
       el("span", { class: "value" }, node.vr === "SQ" ? `${node.vm} item(s)` : node.value, ...extras));
   }
 
-  // Hide what does not match, but keep the parents of nested matches (and open them).
+  /**
+   * Hide what does not match, but keep the parents of nested matches (and open them).
+   * @param {string} query
+   */
   #filter(query) {
     const q = query.trim().toLowerCase();
+    /** @param {TreeEntry[]} entries @returns {boolean} */
     const visit = (entries) => {
       let any = false;
       for (const entry of entries) {
         const inside = visit(entry.children);
         const shown = !q || entry.text.includes(q) || inside;
         entry.node.hidden = !shown;
-        if (q && inside && entry.node.tagName === "DETAILS") entry.node.open = true;
+        if (q && inside && entry.node instanceof HTMLDetailsElement) entry.node.open = true;
         any ||= shown && Boolean(q);
       }
       return any;
@@ -190,21 +232,24 @@ export class TagPanel {
     this.root.dataset.query = q;
   }
 
+  /** @param {boolean} open */
   #expand(open) {
-    for (const details of document.getElementById("tags-tree").querySelectorAll("details.tags-seq, details.tags-item")) {
+    const tree = byId("tags-tree");
+    for (const details of /** @type {NodeListOf<HTMLDetailsElement>} */ (tree.querySelectorAll("details.tags-seq, details.tags-item"))) {
       details.open = open;
     }
   }
 
+  /** @param {"json" | "dump"} form */
   async #export(form) {
     if (this.shownEntry === null) return;
-    const { text, name } = await this.client.request("export_header", this.shownEntry, form);
+    const { text, name } = await this.client.exportHeader(this.shownEntry, form);
     download(new Blob([text], { type: form === "json" ? "application/dicom+json" : "text/plain" }), name);
   }
 
   async #copy() {
     if (this.shownEntry === null) return;
-    const { text } = await this.client.request("export_header", this.shownEntry, "dump");
+    const { text } = await this.client.exportHeader(this.shownEntry, "dump");
     await navigator.clipboard.writeText(text);
     setText("tags-status", "Copied the text dump to the clipboard.");
   }
@@ -212,19 +257,21 @@ export class TagPanel {
   // --- the series -----------------------------------------------------------------------
 
   async #loadVariation() {
+    if (!this.current) return;
     const key = `${this.current.studyUid}/${this.current.seriesUid}`;
     if (this.seriesShown === key) return;
     this.seriesShown = key;
     setText("tags-series-status", "Reading every header of the series…");
     const started = performance.now();
-    this.variation = await this.client.request("variation", this.current.studyUid, this.current.seriesUid);
-    this.variation.seconds = (performance.now() - started) / 1000;
+    const variation = await this.client.variation(this.current.studyUid, this.current.seriesUid);
+    this.variation = { ...variation, seconds: (performance.now() - started) / 1000 };
     this.#showVariation(this.variation);
   }
 
+  /** @param {(Variation & {seconds: number}) | null} variation */
   #showVariation(variation) {
     if (!variation) return;
-    const onlyVarying = document.getElementById("tags-varying").checked;
+    const onlyVarying = byId("tags-varying", HTMLInputElement).checked;
     setText("tags-series-status", `${variation.instances} instances · ${variation.elements.length} elements, ` +
       `${variation.varying} vary · ${variation.seconds.toFixed(1)} s`);
     const rows = variation.elements.filter((e) => !onlyVarying || !e.constant).map((e) => {
@@ -237,50 +284,56 @@ export class TagPanel {
         el("td", {}, el("span", { class: "tag" }, e.tag), " ", e.keyword || e.name),
         el("td", {}, e.vr), el("td", {}, `${e.present}/${variation.instances}`), el("td", {}, ...values));
     });
-    document.querySelector("#tags-variation tbody").replaceChildren(...rows);
+    one("#tags-variation tbody").replaceChildren(...rows);
   }
 
   async #csv() {
-    const fields = document.getElementById("tags-csv-fields").value.split(",").map((f) => f.trim()).filter(Boolean);
+    if (!this.current) return;
+    const fields = byId("tags-csv-fields", HTMLInputElement).value.split(",").map((f) => f.trim()).filter(Boolean);
     try {
-      const { text, name } = await this.client.request("series_csv", this.current.studyUid, this.current.seriesUid, fields);
+      const { text, name } = await this.client.seriesCsv(this.current.studyUid, this.current.seriesUid, fields);
       download(new Blob([text], { type: "text/csv" }), name);
     } catch (error) {
-      setText("tags-series-status", String(error.message || error));
+      setText("tags-series-status", String((error instanceof Error && error.message) || error));
     }
   }
 
   // --- two instances --------------------------------------------------------------------
 
   async #loadInstances() {
-    const instances = await this.client.request("instances");
+    if (!this.current) return;
+    const instances = await this.client.instances();
+    const current = this.current;
+    /** @param {number} selected */
     const options = (selected) => instances.map((i) => el("option", { value: i.entry, selected: i.entry === selected },
       `${i.series || "(no description)"} · ${i.instance ?? "?"} · ${i.location}`));
-    const first = document.getElementById("tags-first");
-    const second = document.getElementById("tags-second");
-    const next = instances.find((i) => i.entry !== this.current.entry);
-    first.replaceChildren(...options(this.current.entry));
-    second.replaceChildren(...options(next ? next.entry : this.current.entry));
+    const first = byId("tags-first");
+    const second = byId("tags-second");
+    const next = instances.find((i) => i.entry !== current.entry);
+    first.replaceChildren(...options(current.entry));
+    second.replaceChildren(...options(next ? next.entry : current.entry));
   }
 
   async #compare() {
-    const first = Number(document.getElementById("tags-first").value);
-    const second = Number(document.getElementById("tags-second").value);
+    const first = Number(byId("tags-first", HTMLSelectElement).value);
+    const second = Number(byId("tags-second", HTMLSelectElement).value);
     setText("tags-compare-status", "Comparing…");
-    this.comparison = await this.client.request("compare", first, second);
+    this.comparison = await this.client.compare(first, second);
     this.#showComparison(this.comparison);
   }
 
+  /** @param {Comparison | null} comparison */
   #showComparison(comparison) {
     if (!comparison) return;
-    const only = document.getElementById("tags-only-diff").checked;
+    const only = byId("tags-only-diff", HTMLInputElement).checked;
     setText("tags-compare-status", `${comparison.differences} of ${comparison.rows.length} elements differ`);
     setText("tags-first-head", comparison.first);
     setText("tags-second-head", comparison.second);
+    /** @param {string | null} v */
     const absent = (v) => (v === null ? el("span", { class: "muted" }, "(absent)") : v);
     const rows = comparison.rows.filter((r) => !only || r.differs).map((r) =>
       el("tr", { class: r.differs ? "differs" : "" },
         el("td", { title: r.path }, r.name), el("td", {}, r.vr), el("td", {}, absent(r.first)), el("td", {}, absent(r.second))));
-    document.querySelector("#tags-diff tbody").replaceChildren(...rows);
+    one("#tags-diff tbody").replaceChildren(...rows);
   }
 }

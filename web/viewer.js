@@ -1,10 +1,20 @@
+// @ts-check
 // The image viewer: frames rendered to RGBA by Python in the worker, painted
 // on a canvas. Scroll (wheel, arrows, slider), window/level by dragging,
 // zoom and pan, presets, invert, cine, corner overlays, orientation letters,
 // pixel probe, save as PNG.
-import { download, el, setText } from "./dom.js";
+import { byId, download, el, setText } from "./dom.js";
 import { date } from "./format.js";
 
+/** @typedef {import("./protocol.js").Frame} Frame */
+/** @typedef {import("./protocol.js").RenderMeta} RenderMeta */
+/** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
+/** A rendered frame, ready to paint (no image: meta.error says why).
+ * @typedef {{meta: RenderMeta, image: ImageData | null}} Shown */
+/** What the "frame" event on the viewer's root tells (the tag browser follows it).
+ * @typedef {{entry: number, frame: number, studyUid: string, seriesUid: string}} FrameDetail */
+
+/** @type {[string, number, number][]} */
 const CT_PRESETS = [
   ["Soft tissue", 40, 400], ["Lung", -600, 1500], ["Mediastinum", 50, 350], ["Bone", 400, 1800],
   ["Brain", 40, 80], ["Subdural", 75, 215], ["Stroke", 40, 40], ["Liver", 60, 160],
@@ -14,29 +24,46 @@ const CACHE_BUDGET = 384 * 1024 * 1024;  // bytes of RGBA frames kept for instan
 const PREFETCH = 4;                      // frames decoded ahead of the current one
 
 export class Viewer {
+  /** @param {WorkerClient} client */
   constructor(client) {
     this.client = client;
-    this.root = document.getElementById("viewer");
-    this.canvas = document.getElementById("viewer-canvas");
-    this.context = this.canvas.getContext("2d");
+    this.root = byId("viewer");
+    this.canvas = byId("viewer-canvas", HTMLCanvasElement);
+    this.context = /** @type {CanvasRenderingContext2D} */ (this.canvas.getContext("2d"));
+    /** @type {Map<string, Shown>} */
     this.cache = new Map();
     this.cacheBytes = 0;
+    /** @type {Map<string, Promise<Shown>>} */
     this.inflight = new Map();  // key → promise of a render already asked for (e.g. by prefetch)
     this.opened = 0;            // counts series openings, so late renders of an old one are not cached
+    /** @type {Frame[]} */
     this.frames = [];
     this.index = 0;
+    /** @type {string | undefined} */
+    this.studyUid = undefined;
+    /** @type {string | undefined} */
+    this.seriesUid = undefined;
+    /** @type {string | undefined} */
+    this.modality = undefined;
+    /** @type {{center: number, width: number} | null} */
     this.window = null;       // {center, width} chosen by the person; null = the file's
     this.invert = false;
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
     this.fit = true;
+    /** @type {RenderMeta | null} */
     this.meta = null;
+    /** @type {number | null} */
     this.playing = null;
+    /** @type {Promise<Shown> | null} */
     this.pending = null;      // the request in flight
+    /** @type {number | null} */
     this.wanted = null;       // the latest frame asked for while one was in flight
+    this.probing = false;
     this.#bind();
   }
 
+  /** @param {string} studyUid @param {string} seriesUid @param {string} title */
   async open(studyUid, seriesUid, title) {
     this.studyUid = studyUid;
     this.seriesUid = seriesUid;
@@ -53,17 +80,17 @@ export class Viewer {
     this.window = null;
     this.invert = false;
     this.fit = true;
-    document.getElementById("viewer-invert").checked = false;
-    const series = await this.client.request("series", studyUid, seriesUid);
+    byId("viewer-invert", HTMLInputElement).checked = false;
+    const series = await this.client.series(studyUid, seriesUid);
     this.frames = series.frames;
     this.modality = series.modality;
-    document.getElementById("viewer-warnings").replaceChildren(
+    byId("viewer-warnings").replaceChildren(
       ...series.warnings.map((w) => el("li", {}, w)));
-    const slider = document.getElementById("viewer-slider");
-    slider.max = Math.max(this.frames.length - 1, 0);
+    const slider = byId("viewer-slider", HTMLInputElement);
+    slider.max = String(Math.max(this.frames.length - 1, 0));
     slider.hidden = this.frames.length < 2;
     this.#presets(null);
-    this.root.dataset.frames = this.frames.length;
+    this.root.dataset.frames = String(this.frames.length);
     await this.show(0);
   }
 
@@ -75,14 +102,18 @@ export class Viewer {
     this.cacheBytes = 0;
   }
 
-  /** Show frame `index`; while a render is in flight only the latest wish is kept. */
+  /**
+   * Show frame `index`; while a render is in flight only the latest wish is kept.
+   * @param {number} index
+   * @returns {Promise<void>}
+   */
   async show(index) {
     if (!this.frames.length) {
       setText("viewer-message", "This series has no frames to show.");
       return;
     }
     this.index = Math.min(Math.max(index, 0), this.frames.length - 1);
-    document.getElementById("viewer-slider").value = this.index;
+    byId("viewer-slider", HTMLInputElement).value = String(this.index);
     if (this.pending) {
       this.wanted = this.index;
       return;
@@ -100,12 +131,14 @@ export class Viewer {
     }
   }
 
+  /** @param {number} index */
   #key(index) {
     const f = this.frames[index];
     const w = this.window ? `${this.window.center}/${this.window.width}` : "file";
     return `${f.entry}:${f.frame}:${w}:${this.invert}`;
   }
 
+  /** @param {number} index @returns {Promise<Shown>} */
   async #frame(index) {
     const key = this.#key(index);
     const cached = this.cache.get(key);
@@ -121,14 +154,15 @@ export class Viewer {
         if (this.inflight.get(key) === rendering) this.inflight.delete(key);
       }).catch(() => {});
     }
-    return this.inflight.get(key);
+    return /** @type {Promise<Shown>} */ (this.inflight.get(key));
   }
 
+  /** @param {number} index @param {string} key @returns {Promise<Shown>} */
   async #render(index, key) {
     const opened = this.opened;
     const f = this.frames[index];
     const window = { ...(this.window || {}), invert: this.invert };
-    const { meta, pixels } = await this.client.request("render", f.entry, f.frame, window);
+    const { meta, pixels } = await this.client.render(f.entry, f.frame, window);
     const shown = { meta, image: meta.error ? null : new ImageData(new Uint8ClampedArray(pixels), meta.columns, meta.rows) };
     if (opened !== this.opened) return shown;  // a series opened since: do not cache into it
     this.cache.set(key, shown);
@@ -149,6 +183,7 @@ export class Viewer {
     }
   }
 
+  /** @param {Shown} shown */
   #paint({ meta, image }) {
     this.meta = meta;
     if (!image) {
@@ -166,17 +201,20 @@ export class Viewer {
     this.#transform();
     this.#overlays();
     this.#presets(meta);
-    this.root.dataset.index = this.index;
+    this.root.dataset.index = String(this.index);
     const f = this.frames[this.index];
-    this.root.dispatchEvent(new CustomEvent("frame", {
-      detail: { entry: f.entry, frame: f.frame, studyUid: this.studyUid, seriesUid: this.seriesUid } }));
+    /** @type {FrameDetail} */
+    const detail = { entry: f.entry, frame: f.frame, studyUid: this.studyUid || "", seriesUid: this.seriesUid || "" };
+    this.root.dispatchEvent(new CustomEvent("frame", { detail }));
   }
 
   #overlays() {
+    /** @type {Partial<RenderMeta>} */
     const meta = this.meta || {};
     const o = meta.overlay || {};
     const f = this.frames[this.index];
-    const corner = (id, lines) => document.getElementById(id).replaceChildren(
+    /** @param {string} id @param {(string | false | undefined | null)[]} lines */
+    const corner = (id, lines) => byId(id).replaceChildren(
       ...lines.filter(Boolean).map((line) => el("div", {}, line)));
     corner("overlay-tl", [o.PatientName, o.PatientID && `ID ${o.PatientID}`, o.StudyDate && date(o.StudyDate)]);
     corner("overlay-tr", [[o.Modality, o.SeriesNumber && `Series ${o.SeriesNumber}`].filter(Boolean).join(" "),
@@ -188,13 +226,14 @@ export class Viewer {
       o.RepetitionTime && `TR ${o.RepetitionTime} TE ${o.EchoTime ?? "-"}`,
     ]);
     const w = meta.window;
-    corner("overlay-br", [w && `W ${Math.round(w.width)} L ${Math.round(w.center)}`, `Zoom ${Math.round(this.zoom * 100)} %`]);
+    corner("overlay-br", [w && `W ${Math.round(Number(w.width))} L ${Math.round(Number(w.center))}`, `Zoom ${Math.round(this.zoom * 100)} %`]);
     const letters = meta.orientation || {};
-    for (const edge of ["left", "right", "top", "bottom"]) setText(`orient-${edge}`, letters[edge] || "");
+    for (const edge of /** @type {const} */ (["left", "right", "top", "bottom"])) setText(`orient-${edge}`, letters[edge] || "");
   }
 
+  /** @param {RenderMeta | null} meta */
   #presets(meta) {
-    const select = document.getElementById("viewer-preset");
+    const select = byId("viewer-preset", HTMLSelectElement);
     const key = JSON.stringify([this.modality, meta && meta.windows]);
     if (select.dataset.key === key) return;
     select.dataset.key = key;
@@ -211,13 +250,14 @@ export class Viewer {
     select.replaceChildren(...options);
   }
 
+  /** @param {{center: number, width: number} | null} window */
   #setWindow(window) {
     this.window = window;
     this.show(this.index);
   }
 
   #fit() {
-    const stage = document.getElementById("viewer-stage");
+    const stage = byId("viewer-stage");
     const scale = Math.min(stage.clientWidth / this.canvas.width, stage.clientHeight / this.canvas.height);
     this.zoom = Number.isFinite(scale) && scale > 0 ? scale : 1;
     this.pan = { x: 0, y: 0 };
@@ -228,6 +268,7 @@ export class Viewer {
     this.canvas.style.imageRendering = this.zoom >= 2 ? "pixelated" : "auto";
   }
 
+  /** @param {number} factor */
   #zoomBy(factor) {
     this.fit = false;
     this.zoom = Math.min(Math.max(this.zoom * factor, 0.05), 40);
@@ -243,7 +284,7 @@ export class Viewer {
 
   #play() {
     if (this.playing) return this.#stop();
-    const fps = Number(document.getElementById("viewer-fps").value) || (this.meta && this.meta.frame_rate) || 10;
+    const fps = Number(byId("viewer-fps", HTMLInputElement).value) || (this.meta && this.meta.frame_rate) || 10;
     setText("viewer-play", "Pause");
     this.playing = setInterval(() => {
       if (!this.pending) this.show((this.index + 1) % this.frames.length);
@@ -251,9 +292,10 @@ export class Viewer {
   }
 
   #save() {
-    this.canvas.toBlob((blob) => download(blob, `frame-${this.index + 1}.png`), "image/png");
+    this.canvas.toBlob((blob) => download(/** @type {Blob} */ (blob), `frame-${this.index + 1}.png`), "image/png");
   }
 
+  /** @param {PointerEvent} event */
   async #probe(event) {
     if (!this.meta || this.meta.error || this.probing) return;
     const rect = this.canvas.getBoundingClientRect();
@@ -262,7 +304,7 @@ export class Viewer {
     const f = this.frames[this.index];
     this.probing = true;
     try {
-      const p = await this.client.request("probe", f.entry, f.frame, x, y);
+      const p = await this.client.probe(f.entry, f.frame, x, y);
       setText("viewer-probe", p.stored === undefined ? "" :
         `x ${p.x} y ${p.y} · stored ${p.stored}` + (p.value !== undefined ? ` · ${p.value} ${p.unit}`.trimEnd() : ""));
     } finally {
@@ -271,13 +313,16 @@ export class Viewer {
   }
 
   #bind() {
-    const $ = (id) => document.getElementById(id);
+    const $ = byId;
     $("viewer-close").addEventListener("click", () => this.close());
-    $("viewer-slider").addEventListener("input", (e) => this.show(Number(e.target.value)));
-    $("viewer-invert").addEventListener("change", (e) => { this.invert = e.target.checked; this.show(this.index); });
-    $("viewer-preset").addEventListener("change", (e) => {
-      const [center, width] = e.target.value.split("/").map(Number);
-      this.#setWindow(e.target.value ? { center, width } : null);
+    const slider = $("viewer-slider", HTMLInputElement);
+    slider.addEventListener("input", () => this.show(Number(slider.value)));
+    const invert = $("viewer-invert", HTMLInputElement);
+    invert.addEventListener("change", () => { this.invert = invert.checked; this.show(this.index); });
+    const preset = $("viewer-preset", HTMLSelectElement);
+    preset.addEventListener("change", () => {
+      const [center, width] = preset.value.split("/").map(Number);
+      this.#setWindow(preset.value ? { center, width } : null);
     });
     $("viewer-fit").addEventListener("click", () => { this.fit = true; this.#fit(); this.#transform(); this.#overlays(); });
     $("viewer-one").addEventListener("click", () => { this.fit = false; this.zoom = 1; this.pan = { x: 0, y: 0 }; this.#transform(); this.#overlays(); });
@@ -286,13 +331,14 @@ export class Viewer {
     $("viewer-reset").addEventListener("click", () => {
       this.fit = true;
       this.invert = false;
-      $("viewer-invert").checked = false;
-      $("viewer-preset").value = "";
+      invert.checked = false;
+      preset.value = "";
       this.#setWindow(null);
     });
     $("viewer-play").addEventListener("click", () => this.#play());
     $("viewer-save").addEventListener("click", () => this.#save());
-    $("viewer-overlays").addEventListener("change", (e) => this.root.classList.toggle("no-overlays", !e.target.checked));
+    const overlays = $("viewer-overlays", HTMLInputElement);
+    overlays.addEventListener("change", () => this.root.classList.toggle("no-overlays", !overlays.checked));
 
     const stage = $("viewer-stage");
     stage.addEventListener("wheel", (event) => {
@@ -300,13 +346,14 @@ export class Viewer {
       if (event.ctrlKey || event.metaKey) this.#zoomBy(event.deltaY < 0 ? 1.1 : 0.9);
       else this.show(this.index + Math.sign(event.deltaY));
     }, { passive: false });
+    /** @type {{x: number, y: number, pan: boolean, center: number, width: number, panStart: {x: number, y: number}} | null} */
     let drag = null;
     stage.addEventListener("contextmenu", (event) => event.preventDefault());
     stage.addEventListener("pointerdown", (event) => {
       stage.setPointerCapture(event.pointerId);
       const window = this.meta && this.meta.window;
       drag = { x: event.clientX, y: event.clientY, pan: event.button === 2 || event.shiftKey,
-        center: window ? window.center : 0, width: window ? window.width : 1, panStart: { ...this.pan } };
+        center: window ? Number(window.center) : 0, width: window ? Number(window.width) : 1, panStart: { ...this.pan } };
     });
     stage.addEventListener("pointermove", (event) => {
       if (!drag) return this.#probe(event);
@@ -324,6 +371,7 @@ export class Viewer {
     });
     stage.addEventListener("pointerup", () => { drag = null; });
     this.root.addEventListener("keydown", (event) => {
+      /** @type {Record<string, number>} */
       const keys = { ArrowDown: 1, ArrowRight: 1, PageDown: 10, ArrowUp: -1, ArrowLeft: -1, PageUp: -10 };
       if (event.key in keys) this.show(this.index + keys[event.key]);
       else if (event.key === "Home") this.show(0);
@@ -331,7 +379,7 @@ export class Viewer {
       else if (event.key === "Escape") this.close();
       else if (event.key === "+" || event.key === "=") this.#zoomBy(1.25);
       else if (event.key === "-") this.#zoomBy(0.8);
-      else if (event.key === "i") { $("viewer-invert").click(); }
+      else if (event.key === "i") { invert.click(); }
       else if (event.key === " ") this.#play();
       else return;
       event.preventDefault();

@@ -1,23 +1,48 @@
-// The one message layer between the page and the Python workers.
+// @ts-check
+// The one message layer between the page and the Python workers: the views call its typed
+// functions and listen to its events; only this file and worker.js post messages, with the
+// names of protocol.js.
 //
 // Reading DICOM headers is pure Python, which runs about half as fast in
 // WebAssembly as in CPython. So the page runs one worker per core (at most
 // MAX_WORKERS): every worker mounts the same picks and indexes its own run of
 // consecutive entries; when all are done, worker 0 merges the others' records and builds
-// the summary. Events: boot, ready (worker 0's stand for all), progress
-// (summed over the workers), summary, error, fatal.
+// the summary. The privacy review is sharded the same way (privacyReview). Events (see
+// ClientEvents in protocol.js): boot, ready (worker 0's stand for all), progress (summed
+// over the workers), summary, error, fatal.
+import { EVENT, OP, REQUEST } from "./protocol.js";
+
+/** @typedef {import("./protocol.js").ClientEvents} ClientEvents */
+/** @typedef {import("./protocol.js").FromWorker} FromWorker */
+/** @typedef {import("./protocol.js").PickedItem} PickedItem */
+/** @typedef {import("./protocol.js").Progress} Progress */
+/** @typedef {import("./protocol.js").Records} Records */
+/** @typedef {import("./protocol.js").RenderWindow} RenderWindow */
+/** @typedef {import("./protocol.js").Requests} Requests */
+/** @typedef {import("./protocol.js").RequestName} RequestName */
+/** @typedef {import("./protocol.js").ReviewStage} ReviewStage */
+/** @typedef {import("./protocol.js").ToWorker} ToWorker */
 
 const MAX_WORKERS = 4;
 
 export class WorkerClient extends EventTarget {
+  /** @type {Worker[]} */
   #workers;
+  /** @type {(Progress | null)[]} each worker's latest progress of this run */
   #progress;
+  /** @type {(Records | null)[] | null} the records workers 1 … n - 1 handed over for the merge */
   #records = null;
   #run = 0;
+  /** @type {Map<number, {resolve: (result: unknown) => void, reject: (error: Error) => void}>} */
   #replies = new Map();
   #nextRequest = 0;
-  #indexing = null;  // {promise, resolve}: from open() until worker 0's summary of everything opened
+  /** @type {{promise: Promise<void>, resolve: () => void} | null} from open() until worker 0's summary of everything opened */
+  #indexing = null;
 
+  /**
+   * @param {URL} url worker.js
+   * @param {number} [count] workers to start
+   */
   constructor(url, count = Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), MAX_WORKERS)) {
     super();
     this.#workers = Array.from({ length: count }, (_, index) => this.#start(url, index));
@@ -28,13 +53,25 @@ export class WorkerClient extends EventTarget {
     return this.#workers.length;
   }
 
-  /** items: [{path, file}] — a pick of zips, files or a folder. */
+  /**
+   * Listen to one of the client's events (ClientEvents in protocol.js).
+   * @template {keyof ClientEvents} K
+   * @param {K} type
+   * @param {(detail: ClientEvents[K]) => void} listener
+   */
+  on(type, listener) {
+    this.addEventListener(type, (event) => listener(/** @type {CustomEvent<ClientEvents[K]>} */ (event).detail));
+  }
+
+  // --- indexing ---------------------------------------------------------------------------
+
+  /** @param {PickedItem[]} items a pick of zips, files or a folder */
   open(items) {
     this.#indexing ??= deferred();
     this.#run++;
     this.#progress.fill(null);
     this.#workers.forEach((worker, shard) =>
-      worker.postMessage({ op: "open", items, shard, shards: this.#workers.length, run: this.#run }));
+      this.#send(worker, { op: OP.open, items, shard, shards: this.#workers.length, run: this.#run }));
   }
 
   /** Whether files are still being indexed, or merged into worker 0's index. */
@@ -46,84 +83,185 @@ export class WorkerClient extends EventTarget {
    * Resolves when everything opened is indexed and merged: only then does worker 0 hold
    * every record (a request before sees part of the files). Also on an error, which may mean
    * that no summary comes.
+   * @returns {Promise<void>}
    */
   indexed() {
     return this.#indexing ? this.#indexing.promise : Promise.resolve();
   }
 
-  /** Ask worker 0 (which holds the merged index) for the viewer: series, render, probe. */
-  request(name, ...args) {
-    return this.requestOn(0, name, ...args);
-  }
-
-  /**
-   * Ask worker `index` (0 … workerCount - 1). Every worker holds every picked entry, so any
-   * can read any file; only worker 0 holds the merged records. The privacy review runs a
-   * part on each worker this way (review.js).
-   */
-  requestOn(index, name, ...args) {
-    const id = ++this.#nextRequest;
-    return new Promise((resolve, reject) => {
-      this.#replies.set(id, { resolve, reject });
-      this.#workers[index].postMessage({ op: "request", id, name, args });
-    });
-  }
-
   cancel() {
-    this.#post({ op: "cancel" });
+    this.#broadcast({ op: OP.cancel });
   }
 
   reset() {
     this.#run++;
     this.#progress.fill(null);
-    this.#post({ op: "reset" });
+    this.#broadcast({ op: OP.reset });
   }
 
-  #post(message) {
-    for (const worker of this.#workers) worker.postMessage(message);
+  // --- the viewer (worker 0, which holds the merged index) ------------------------------
+
+  /** The frames of a series in viewing order, with its warnings.
+   * @param {string} studyUid @param {string} seriesUid */
+  series(studyUid, seriesUid) {
+    return this.#ask(0, REQUEST.series, [studyUid, seriesUid]);
   }
 
+  /** One frame as RGBA pixels (a transferred buffer) with what the overlays need.
+   * @param {number} entry @param {number} frame @param {RenderWindow} window */
+  render(entry, frame, window) {
+    return this.#ask(0, REQUEST.render, [entry, frame, window]);
+  }
+
+  /** The stored and modality value of one pixel.
+   * @param {number} entry @param {number} frame @param {number} x @param {number} y */
+  probe(entry, frame, x, y) {
+    return this.#ask(0, REQUEST.probe, [entry, frame, x, y]);
+  }
+
+  // --- the tag browser --------------------------------------------------------------------
+
+  /** Every element of one instance, as a tree. @param {number} entry */
+  header(entry) {
+    return this.#ask(0, REQUEST.header, [entry]);
+  }
+
+  /** One instance's header as a file: DICOM JSON or a dcmdump-style text.
+   * @param {number} entry @param {"json" | "dump"} form */
+  exportHeader(entry, form) {
+    return this.#ask(0, REQUEST.export_header, [entry, form]);
+  }
+
+  /** What changes across the instances of a series. @param {string} studyUid @param {string} seriesUid */
+  variation(studyUid, seriesUid) {
+    return this.#ask(0, REQUEST.variation, [studyUid, seriesUid]);
+  }
+
+  /** Chosen elements of every instance of a series, as CSV.
+   * @param {string} studyUid @param {string} seriesUid @param {string[]} fields */
+  seriesCsv(studyUid, seriesUid, fields) {
+    return this.#ask(0, REQUEST.series_csv, [studyUid, seriesUid, fields]);
+  }
+
+  /** Two instances' headers side by side. @param {number} first @param {number} second */
+  compare(first, second) {
+    return this.#ask(0, REQUEST.compare, [first, second]);
+  }
+
+  /** Every DICOM file loaded, for choosing what to compare. */
+  instances() {
+    return this.#ask(0, REQUEST.instances, []);
+  }
+
+  // --- the privacy review -----------------------------------------------------------------
+
+  /**
+   * The privacy review, on every worker at once as indexing is (py/dicompeek/privacy/merge.py):
+   * worker 0 plans (identity tokens of all files; one run of files per worker), each worker
+   * reviews its run (every worker holds every picked entry, so any can read any file), runs
+   * after one that found a name nested in a sequence are reviewed again with it, and worker 0
+   * merges the parts in order into the same report a single pass gives.
+   * @param {(stage: ReviewStage) => void} [onStage] told when the parts start and when they merge
+   */
+  async privacyReview(onStage = () => {}) {
+    const plan = await this.#ask(0, REQUEST.review_plan, [this.workerCount]);
+    const stage = /** @param {ReviewStage["stage"]} name */ (name) =>
+      onStage({ stage: name, files: plan.files, parts: plan.parts.length });
+    stage("reviewing");
+    /** @param {number} number @param {import("./protocol.js").Token[]} tokens */
+    const part = (number, tokens) => this.#ask(number, REQUEST.review_part, [plan.parts[number], tokens]);
+    const states = await Promise.all(plan.parts.map((_, number) => part(number, plan.tokens)));
+    const again = await this.#ask(0, REQUEST.review_reruns, [plan.tokens, states.map((state) => state.found)]);
+    await Promise.all(again.map(async ([number, tokens]) => { states[number] = await part(number, tokens); }));
+    stage("merging");
+    return this.#ask(0, REQUEST.privacy_review, [states]);
+  }
+
+  /** The last review as a file. @param {"html" | "json" | "csv"} form @param {boolean} masked */
+  reviewReport(form, masked) {
+    return this.#ask(0, REQUEST.review_report, [form, masked]);
+  }
+
+  // --- messages ---------------------------------------------------------------------------
+
+  /**
+   * Ask worker `index` (0 … workerCount - 1) to run a request. Only worker 0 holds the merged
+   * records; every worker can read every picked entry.
+   * @template {RequestName} K
+   * @param {number} index
+   * @param {K} name
+   * @param {Requests[K]["args"]} args
+   * @returns {Promise<Requests[K]["reply"]>}
+   */
+  #ask(index, name, args) {
+    const id = ++this.#nextRequest;
+    return new Promise((resolve, reject) => {
+      this.#replies.set(id, { resolve: (result) => resolve(/** @type {Requests[K]["reply"]} */ (result)), reject });
+      this.#send(this.#workers[index], { op: OP.request, id, name, args });
+    });
+  }
+
+  /** @param {Worker} worker @param {ToWorker} message */
+  #send(worker, message) {
+    worker.postMessage(message);
+  }
+
+  /** @param {ToWorker} message */
+  #broadcast(message) {
+    for (const worker of this.#workers) this.#send(worker, message);
+  }
+
+  /** @param {URL} url @param {number} index */
   #start(url, index) {
     const worker = new Worker(url, { type: "module" });
     worker.onmessage = (event) => this.#receive(index, event.data);
-    worker.onerror = (event) => this.#emit("fatal", { message: event.message || "a Python worker failed to start" });
+    worker.onerror = (event) => this.#emit(EVENT.fatal, { message: event.message || "a Python worker failed to start" });
     return worker;
   }
 
+  /**
+   * @template {keyof ClientEvents} K
+   * @param {K} type
+   * @param {ClientEvents[K]} detail
+   */
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
-    if (["summary", "error", "fatal"].includes(type) && this.#indexing) {
+    if ((type === EVENT.summary || type === EVENT.error || type === EVENT.fatal) && this.#indexing) {
       this.#indexing.resolve();
       this.#indexing = null;
     }
   }
 
+  /** @param {number} index @param {FromWorker} message */
   #receive(index, message) {
     switch (message.type) {
-      case "ready":
+      case EVENT.ready:
         // the renderer gets its image codecs now, not on the first click on a series
-        if (index === 0) this.#workers[0].postMessage({ op: "prepare" });
+        if (index === 0) this.#send(this.#workers[0], { op: OP.prepare });
         if (index === 0) this.#emit(message.type, message);
         break;
-      case "boot":
-      case "summary":
+      case EVENT.boot:
         if (index === 0) this.#emit(message.type, message);
         break;
-      case "progress":
+      case EVENT.summary:
+        if (index === 0) this.#emit(message.type, message);
+        break;
+      case EVENT.progress:
         if (message.run === this.#run) {
           this.#progress[index] = message.progress;
           this.#progressChanged();
         }
         break;
-      case "reply": {
+      case EVENT.reply: {
         const waiting = this.#replies.get(message.id);
         this.#replies.delete(message.id);
-        if (message.error) waiting.reject(new Error(message.error));
+        if (!waiting) break;
+        if ("error" in message) waiting.reject(new Error(message.error));
         else waiting.resolve(message.result);
         break;
       }
-      case "records":
-        this.#records[index] = message.records;
+      case EVENT.records:
+        if (this.#records) this.#records[index - 1] = message.records;
         this.#mergeWhenComplete();
         break;
       default:  // error, fatal
@@ -132,13 +270,14 @@ export class WorkerClient extends EventTarget {
   }
 
   #progressChanged() {
-    const parts = this.#progress.filter(Boolean);
+    const parts = this.#progress.filter((p) => p !== null);
+    /** @param {"done" | "total" | "bytes_done" | "bytes_total"} key */
     const sum = (key) => parts.reduce((total, p) => total + p[key], 0);
     const elapsed = Math.max(0, ...parts.map((p) => p.elapsed));
     const done = sum("done");
     const rate = elapsed > 0 ? done / elapsed : 0;
     const finished = parts.length === this.#workers.length && parts.every((p) => p.finished);
-    this.#emit("progress", { progress: {
+    this.#emit(EVENT.progress, { progress: {
       done, total: sum("total"), bytes_done: sum("bytes_done"), bytes_total: sum("bytes_total"),
       elapsed, files_per_second: rate, eta_seconds: rate > 0 ? (sum("total") - done) / rate : 0,
       finished, cancelled: parts.some((p) => p.cancelled),
@@ -148,20 +287,23 @@ export class WorkerClient extends EventTarget {
 
   // Worker 0 keeps its own records; the others hand theirs over for the merge.
   #collect() {
-    this.#records = new Array(this.#workers.length).fill(null);
-    this.#records[0] = "own";
-    this.#workers.slice(1).forEach((worker) => worker.postMessage({ op: "take" }));
+    this.#records = new Array(this.#workers.length - 1).fill(null);
+    this.#workers.slice(1).forEach((worker) => this.#send(worker, { op: OP.take }));
     this.#mergeWhenComplete();
   }
 
   #mergeWhenComplete() {
-    if (this.#records.some((records) => records === null)) return;
-    this.#workers[0].postMessage({ op: "merge", records: this.#records.slice(1) });
+    const records = (this.#records || []).filter((shard) => shard !== null);
+    if (!this.#records || records.length < this.#records.length) return;
+    this.#send(this.#workers[0], { op: OP.merge, records });
   }
 }
 
+/** @returns {{promise: Promise<void>, resolve: () => void}} */
 function deferred() {
-  let resolve;
+  /** @type {() => void} */
+  let resolve = () => {};
+  /** @type {Promise<void>} */
   const promise = new Promise((done) => { resolve = done; });
   return { promise, resolve };
 }

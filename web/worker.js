@@ -1,24 +1,63 @@
+// @ts-check
 // A worker: boots Pyodide, mounts picked files with WORKERFS, and runs the
 // dicompeek Python package on its share of the entries (see worker-client.js).
-// Messages in: {op: "open" | "cancel" | "reset" | "take" | "merge" | "request" | "prepare"}.
-// Messages out: {type: "boot" | "ready" | "progress" | "records" | "summary" | "reply" | "error" | "fatal"}.
-import { loadPyodide } from "./pyodide/pyodide.mjs";
+// The messages in and out are those of protocol.js: {op} in (ToWorker), {type} out (FromWorker).
+// @ts-ignore -- dist/pyodide/ is node_modules/pyodide, copied by build.py; typed just below
+import { loadPyodide as loadPyodideUntyped } from "./pyodide/pyodide.mjs";
 import { loadCodecs } from "./codecs.js";
+import { CALL, EVENT, OP, REQUEST, protocolMismatch } from "./protocol.js";
 
+/** @typedef {import("pyodide").PyodideInterface} Pyodide */
+/** @typedef {import("./protocol.js").Calls} Calls */
+/** @typedef {import("./protocol.js").CallName} CallName */
+/** @typedef {import("./protocol.js").EntryPoints} EntryPoints */
+/** @typedef {import("./protocol.js").FromWorker} FromWorker */
+/** @typedef {import("./protocol.js").PickedItem} PickedItem */
+/** @typedef {import("./protocol.js").RequestOp} RequestOp */
+/** @typedef {import("./protocol.js").ToWorker} ToWorker */
+/**
+ * dicompeek.worker_api, as the worker calls it through Pyodide.
+ * @typedef {object} PythonApi
+ * @property {(name: string, argsJson: string) => string} call
+ * @property {(name: string, argsJson: string) => {toJs(): [string, Uint8Array], destroy(): void}} call_binary
+ * @property {() => string} entry_points
+ */
+/**
+ * This worker's global scope, as far as it is used (the page's modules are typed with the DOM).
+ * @typedef {object} WorkerScope
+ * @property {((event: MessageEvent<ToWorker>) => void) | null} onmessage
+ * @property {(message: FromWorker, transfer?: Transferable[]) => void} postMessage
+ * @property {() => number} pythonMemoryBytes
+ */
+/** @typedef {{pyodide_packages: string[], wheels: string[], app: string, demo: string}} BuildConfig */
+
+/** @type {typeof import("pyodide").loadPyodide} */
+const loadPyodide = loadPyodideUntyped;
+const scope = /** @type {WorkerScope} */ (/** @type {unknown} */ (self));
 const base = new URL("./", import.meta.url);
+/** @type {ToWorker[]} */
 const pending = [];          // messages that arrived before Python was ready
+/** @type {PythonApi | null} */
 let api = null;              // dicompeek.worker_api, once booted
+/** @type {Pyodide | null} */
 let pyodide = null;
 let pickCount = 0;
+/** @type {string[]} */
 const mounted = [];          // WORKERFS mount points of the picks still indexed
 let indexing = false;
 let cancelRequested = false;
 let run = 0;                 // the page's run number, echoed so that stale progress is ignored
+/** @type {Promise<void> | null} */
 let codecs = null;           // resolves once the pixel codecs are pydicom plugins
+/** @type {Set<string>} */
+let decodesPixels = new Set();  // the calls that wait for the codecs: Python says which, at boot
+/** @type {Set<string>} */
+let binary = new Set();         // the calls that reply with a transferred buffer
 
-self.onmessage = (event) => {
+/** @param {MessageEvent<ToWorker>} event */
+scope.onmessage = (event) => {
   const message = event.data;
-  if (message.op === "cancel") {
+  if (message.op === OP.cancel) {
     cancelRequested = indexing;
     if (!api) pending.length = 0;
     return;
@@ -29,105 +68,165 @@ self.onmessage = (event) => {
 
 // Python's WebAssembly memory in bytes. It never shrinks, so it is the worker's peak;
 // the memory test reads it through the worker's global scope.
-self.pythonMemoryBytes = () => (pyodide && pyodide._module ? pyodide._module.HEAPU8.length : 0);
+scope.pythonMemoryBytes = () => {
+  const module = /** @type {{_module?: {HEAPU8: Uint8Array}} | null} */ (pyodide);
+  return module && module._module ? module._module.HEAPU8.length : 0;
+};
 
+/** @param {FromWorker} message */
 function post(message) {
-  self.postMessage(message);
+  scope.postMessage(message);
 }
 
-function call(name, ...args) {
-  return JSON.parse(api.call(name, JSON.stringify(args)));
+/** @param {unknown} error */
+function messageOf(error) {
+  const message = error && typeof error === "object" && "message" in error ? error.message : null;
+  return String(message || error);
+}
+
+/** @returns {PythonApi} */
+function python() {
+  if (!api) throw new Error("Python is not ready");
+  return api;
+}
+
+/** @returns {Pyodide} */
+function runtime() {
+  if (!pyodide) throw new Error("Python is not loaded");
+  return pyodide;
+}
+
+/**
+ * One of the worker's own calls (CALL in protocol.js), typed.
+ * @template {CallName} K
+ * @param {K} name
+ * @param {Calls[K]["args"]} args
+ * @returns {Calls[K]["reply"]}
+ */
+function call(name, args) {
+  return callJson(name, args);
+}
+
+/**
+ * Any JSON entry point of dicompeek.worker_api; its reply.
+ * @param {string} name
+ * @param {unknown[]} args
+ * @returns {any} the JSON reply, typed by the caller (Calls, Requests)
+ */
+function callJson(name, args) {
+  return JSON.parse(python().call(name, JSON.stringify(args)));
 }
 
 async function boot() {
-  const stage = (step, of, text) => post({ type: "boot", step, of, text });
+  /** @param {number} step @param {number} of @param {string} text */
+  const stage = (step, of, text) => post({ type: EVENT.boot, step, of, text });
   const started = performance.now();
   stage(1, 5, "Loading the Python runtime");
+  /** @type {BuildConfig} */
   const config = await (await fetch(new URL("build.json", base))).json();
-  pyodide = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
+  const py = pyodide = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
   stage(2, 5, "Loading numpy");
-  await pyodide.loadPackage(config.pyodide_packages, { messageCallback: () => {} });
+  await py.loadPackage(config.pyodide_packages, { messageCallback: () => {} });
   stage(3, 5, "Installing pydicom");
-  const micropip = pyodide.pyimport("micropip");
+  const micropip = py.pyimport("micropip");
   for (const wheel of config.wheels) {
     await micropip.install(new URL(wheel, base).href, { deps: false });
   }
   micropip.destroy();
   stage(4, 5, "Loading DICOM Peek");
   const app = await (await fetch(new URL(config.app, base))).arrayBuffer();
-  pyodide.unpackArchive(app, "zip", { extractDir: "/app" });
-  pyodide.runPython("import sys; sys.path.insert(0, '/app')");
-  api = pyodide.pyimport("dicompeek.worker_api");
+  py.unpackArchive(app, "zip", { extractDir: "/app" });
+  py.runPython("import sys; sys.path.insert(0, '/app')");
+  /** @type {PythonApi} */
+  const module = py.pyimport("dicompeek.worker_api");
+  // Python says which calls it has and which decode pixels; they must be protocol.js's.
+  /** @type {EntryPoints} */
+  const entryPoints = JSON.parse(module.entry_points());
+  const mismatch = protocolMismatch(entryPoints);
+  if (mismatch) {
+    post({ type: EVENT.fatal, message: mismatch });
+    return;
+  }
+  decodesPixels = new Set(entryPoints.decodes_pixels);
+  binary = new Set(entryPoints.binary);
+  api = module;
   stage(5, 5, "Ready");
-  post({ type: "ready", seconds: (performance.now() - started) / 1000, demo: config.demo });
+  post({ type: EVENT.ready, seconds: (performance.now() - started) / 1000, demo: config.demo });
   for (const message of pending.splice(0)) handle(message);
 }
 
+/** @param {ToWorker} message */
 function handle(message) {
   try {
-    if (message.op === "open") {
+    if (message.op === OP.open) {
       run = message.run;
       const paths = mount(message.items);
-      post({ type: "progress", run, progress: call("add_paths", paths, message.shard, message.shards) });
+      post({ type: EVENT.progress, run, progress: call(CALL.add_paths, [paths, message.shard, message.shards]) });
       runIndex();
-    } else if (message.op === "prepare") {
+    } else if (message.op === OP.prepare) {
       codecs ??= useCodecs();
-    } else if (message.op === "request") {
-      if (DECODES_PIXELS.has(message.name)) {
-        codecs ??= useCodecs();
-        codecs.then(() => reply(message));
+    } else if (message.op === OP.request) {
+      if (decodesPixels.has(message.name)) {
+        const ready = codecs ??= useCodecs();
+        ready.then(() => reply(message));
       } else {
         reply(message);
       }
-    } else if (message.op === "take") {
-      post({ type: "records", records: call("take_records") });
-    } else if (message.op === "merge") {
-      post({ type: "summary", summary: call("merge_summary", message.records) });
-    } else if (message.op === "reset") {
+    } else if (message.op === OP.take) {
+      post({ type: EVENT.records, records: call(CALL.take_records, []) });
+    } else if (message.op === OP.merge) {
+      post({ type: EVENT.summary, summary: call(CALL.merge_summary, [message.records]) });
+    } else if (message.op === OP.reset) {
       cancelRequested = indexing;
-      post({ type: "summary", summary: resetAll() });
+      post({ type: EVENT.summary, summary: resetAll() });
     }
   } catch (error) {
-    post({ type: "error", message: String(error && error.message ? error.message : error) });
+    post({ type: EVENT.error, message: messageOf(error) });
   }
 }
 
 // Only the worker that renders needs the codecs: the page asks it to prepare them once
 // Python is ready, and requests that decode pixels wait for them.
-const DECODES_PIXELS = new Set(["render", "probe", "series"]);
 // If they fail to load, frames that need them say so and everything else works.
 async function useCodecs() {
   try {
-    pyodide.registerJsModule("dicompeek_codecs", await loadCodecs());
-    call("use_codecs");
+    runtime().registerJsModule("dicompeek_codecs", await loadCodecs());
+    call(CALL.use_codecs, []);
   } catch (error) {
-    post({ type: "error", message: `The image codecs failed to load: ${error && error.message ? error.message : error}` });
+    post({ type: EVENT.error, message: `The image codecs failed to load: ${messageOf(error)}` });
   }
 }
 
-// The viewer's requests: {id, name, args}; a rendered frame's pixels travel as a transferred buffer.
+// The page's requests (REQUEST in protocol.js); a binary reply (a rendered frame) carries
+// its pixels as a transferred buffer.
+/** @param {RequestOp} message */
 function reply({ id, name, args }) {
   try {
-    if (name === "render") {
-      const result = api.render(JSON.stringify(args));
+    if (!Object.hasOwn(REQUEST, name)) throw new Error(`no request named ${name}`);
+    if (binary.has(name)) {
+      const result = python().call_binary(name, JSON.stringify(args));
       const [metaJson, pixels] = result.toJs();
       result.destroy();
-      self.postMessage({ type: "reply", id, result: { meta: JSON.parse(metaJson), pixels: pixels.buffer } },
-        [pixels.buffer]);
+      const buffer = /** @type {ArrayBuffer} */ (pixels.buffer);
+      scope.postMessage({ type: EVENT.reply, id, result: { meta: JSON.parse(metaJson), pixels: buffer } }, [buffer]);
     } else {
-      post({ type: "reply", id, result: call(name, ...args) });
+      post({ type: EVENT.reply, id, result: callJson(name, args) });
     }
   } catch (error) {
-    post({ type: "reply", id, error: String(error && error.message ? error.message : error) });
+    post({ type: EVENT.reply, id, error: messageOf(error) });
   }
 }
 
-// Each pick is mounted in a directory of its own, so equal names never clash.
-// items: [{path: "export.zip" | "FOLDER/sub/IM1", file: File}]
+/**
+ * Each pick is mounted in a directory of its own, so equal names never clash.
+ * @param {PickedItem[]} items
+ * @returns {string[]} the paths of the pick's top-level files and folders
+ */
 function mount(items) {
+  const py = runtime();
   const dir = `/picks/${++pickCount}`;
-  pyodide.FS.mkdirTree(dir);
-  pyodide.FS.mount(pyodide.FS.filesystems.WORKERFS,
+  py.FS.mkdirTree(dir);
+  py.FS.mount(py.FS.filesystems.WORKERFS,
     { blobs: items.map((item) => ({ name: item.path, data: item.file })) }, dir);
   mounted.push(dir);
   const tops = new Set(items.map((item) => item.path.split("/")[0]));
@@ -135,8 +234,9 @@ function mount(items) {
 }
 
 function resetAll() {
-  const summary = call("reset");  // closes the zips first, then their files can go
-  for (const dir of mounted.splice(0)) pyodide.FS.unmount(dir);
+  const summary = call(CALL.reset, []);  // closes the zips first, then their files can go
+  const fs = /** @type {Pyodide["FS"] & {unmount(path: string): void}} */ (runtime().FS);  // Emscripten's FS
+  for (const dir of mounted.splice(0)) fs.unmount(dir);
   return summary;
 }
 
@@ -147,20 +247,20 @@ async function runIndex() {
   try {
     for (;;) {
       if (cancelRequested) {
-        post({ type: "progress", run, progress: call("cancel") });
+        post({ type: EVENT.progress, run, progress: call(CALL.cancel, []) });
         break;
       }
-      const progress = call("index_step", 0.1);
-      post({ type: "progress", run, progress });
+      const progress = call(CALL.index_step, [0.1]);
+      post({ type: EVENT.progress, run, progress });
       if (progress.finished) break;
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } catch (error) {
-    post({ type: "error", message: String(error && error.message ? error.message : error) });
+    post({ type: EVENT.error, message: messageOf(error) });
   } finally {
     indexing = false;
     cancelRequested = false;
   }
 }
 
-boot().catch((error) => post({ type: "fatal", message: String(error && error.stack ? error.stack : error) }));
+boot().catch((error) => post({ type: EVENT.fatal, message: String(error && error.stack ? error.stack : error) }));

@@ -5,35 +5,105 @@
     python -m dicompeek dump FILE_OR_ZIP[::ENTRY] [--json]
     python -m dicompeek review PATH... [--json | --html OUT.html] [--mask]   (exit 1 if anything is flagged)
 
-In CPython, compressed pixel data is decoded by the plugins pydicom finds
-installed (pylibjpeg with -libjpeg, -openjpeg and -rle, and Pillow); only
-that step differs from the browser.
+Files are read as the page reads them (:func:`dicompeek.instances.read_instance`, with its
+limits), and what cannot be done is worded as the page words it. In CPython, compressed pixel
+data is decoded by the plugins pydicom finds installed (pylibjpeg with -libjpeg, -openjpeg and
+-rle, and Pillow); only that step differs from the browser.
+
+Exit status: 0 done; 1 ``review`` flagged something; 2 a subcommand could not do its job on
+its input (one line on stderr, ``<file>: <reason>``), or a usage error (argparse's message).
+Nothing ever prints a traceback: an unexpected exception is one line too, ``<file>: internal
+error: <Type>: <message>``, exit 2 (``DICOMPEEK_DEBUG=1`` prints the traceback and Python's
+warnings as well). 130 after Ctrl-C, 141 when the reader of the output goes away (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
+import math
 import os
 import sys
+import traceback
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
-import pydicom
+from pydicom.dataset import Dataset
 
 from . import __version__
-from .archive import Sources, read_prefix
-from .display import Window, render_frame
+from .archive import _ESCAPED, _escape  # shown()'s escaping; shown() also clips
+from .dicomguard import NotDicom, TooDeep, TooLarge, Unreadable
+from .display import Window, frame_problem, render_frame
 from .exports import dicom_json
+from .header import describe, read_header
 from .index import Index
+from .instances import read_instance
 from .png import encode_png
-from .review import review
-from .review_report import report_html
+from .privacy import report_html, review
 from .summary import build_summary, uid_name
 from .tags import dump_text, header_tree
 
+#: Set (to anything but "" or "0") to see tracebacks and Python's warnings.
+DEBUG_VARIABLE = "DICOMPEEK_DEBUG"
+
+#: Exit statuses.
+DONE, FLAGGED, FAILED, INTERRUPTED, BROKEN_PIPE = 0, 1, 2, 130, 141
+
+
+class Failure(Exception):
+    """A subcommand cannot do its job on ``where``: printed as ``<where>: <reason>``, exit 2."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
+
 
 def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)  # usage errors: argparse's message and exit 2, as ever
+    debug = os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+    for stream in (sys.stdout, sys.stderr):  # a name or value the console's encoding lacks is escaped
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with suppress(Exception):  # not a real text stream after all: leave it be
+                stream.reconfigure(errors="backslashreplace")
+    named = [args.target] if hasattr(args, "target") else list(args.paths)
+    where = [", ".join(named)]  # what an unexpected error names; narrowed once the entry is known
+    try:
+        with warnings.catch_warnings():
+            if not debug:  # pydicom's warnings say what the output says, as a two-line traceback-like note
+                warnings.simplefilter("ignore")
+            status = _COMMANDS[args.command](args, where)
+            sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
+            return status
+    except Failure as failure:
+        _say(f"{failure.where}: {failure.reason}")
+        return FAILED
+    except KeyboardInterrupt:
+        _say(f"{where[0]}: interrupted")
+        return INTERRUPTED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return BROKEN_PIPE
+    except BaseException as exc:  # a decoder's panic is a BaseException too
+        if isinstance(exc, SystemExit):
+            raise
+        if debug:
+            traceback.print_exc()
+        if isinstance(exc, (NotDicom, Unreadable, TooLarge, TooDeep)):  # raised with a reason to show
+            _say(f"{where[0]}: {describe(exc)}")
+        else:
+            _say(f"{where[0]}: internal error: {describe(exc)}")
+        return FAILED
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    """The parser, made once: making it costs more than a small file's dump (gettext per help text)."""
     parser = argparse.ArgumentParser(prog="python -m dicompeek",
                                      description="Look inside DICOM zips, folders and files.")
     parser.add_argument("--version", action="version", version=__version__)
@@ -44,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     render = commands.add_parser("render", help="render one frame to PNG with the viewer's pipeline")
     render.add_argument("target", metavar="FILE_OR_ZIP[::ENTRY]")
     render.add_argument("--frame", type=int, default=1, help="frame number, from 1 (default 1)")
-    render.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
+    render.add_argument("--window", type=_finite, nargs=2, metavar=("CENTER", "WIDTH"),
                         help="window in modality units (default: the file's first, else the full range)")
     render.add_argument("-o", "--output", required=True, metavar="OUT.png")
     dump = commands.add_parser("dump", help="every header element, as the tag browser shows it")
@@ -56,20 +126,24 @@ def main(argv: list[str] | None = None) -> int:
     form.add_argument("--json", action="store_true", help="print the review as JSON")
     form.add_argument("--html", metavar="OUT.html", help="write the self-contained HTML report")
     check.add_argument("--mask", action="store_true", help="mask identifying values in the HTML report")
-    args = parser.parse_args(argv)
-    if args.command == "review":
-        return review_command(parser, args)
-    if args.command == "render":
-        return render_command(parser, args)
-    if args.command == "dump":
-        return dump_command(parser, args)
+    return parser
 
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    if missing:
-        parser.error("no such file or folder: " + ", ".join(missing))
-    index = Index()
+
+def _finite(text: str) -> float:
+    """A number for --window: "nan" and "inf" are usage errors, not windows."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+_finite.__name__ = "finite number"  # argparse: "invalid finite number value: 'nan'"
+
+
+def summary_command(args: argparse.Namespace, where: list[str]) -> int:
+    """Index PATHs and print the summary, as text or JSON."""
+    index = _indexed(args.paths)
     try:
-        index.add([os.path.abspath(p) for p in args.paths])
         progress = index.run()
         result = build_summary(index)
     finally:
@@ -79,37 +153,63 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print_summary(result, progress, sys.stdout)
-    return 0
+        text = io.StringIO()
+        print_summary(result, progress, text)
+        _show(text.getvalue())
+    return DONE
 
 
-def render_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """Render one frame of a file, or of a zip entry, to PNG."""
-    location, ds = open_target(parser, args.target)
-    frames = int(ds.get("NumberOfFrames") or 1)
-    if not 1 <= args.frame <= frames:
-        parser.error(f"{location} has {frames} frame(s); --frame {args.frame} is out of range")
-    window = Window(*args.window) if args.window else None
-    try:
-        image = render_frame(ds, args.frame - 1, window)
-    except Exception as exc:
-        syntax = uid_name(str(ds.file_meta.get("TransferSyntaxUID", "")))
-        print(f"{location}: cannot decode frame {args.frame} ({syntax}): {exc}", file=sys.stderr)
-        return 1
-    with open(args.output, "wb") as out:
-        out.write(encode_png(image))
+def render_command(args: argparse.Namespace, where: list[str]) -> int:
+    """Render one frame of a file, or of a zip entry, to PNG (the viewer's reading, checks and words)."""
+    with _target(args.target, where) as (index, entry, location):
+        ds = _read(index, entry, location)
+        frame = args.frame - 1
+        problem = frame_problem(ds, frame)
+        if problem:
+            raise Failure(location, f"cannot show frame {args.frame}: {problem}")
+        window = Window(*args.window) if args.window else None
+        try:
+            image = render_frame(ds, frame, window)
+        except BaseException as exc:  # a frame that cannot be decoded, a decoder's panic included
+            if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            syntax = _safe(lambda: uid_name(str(ds.file_meta.get("TransferSyntaxUID", "") or "")), "")
+            raise Failure(location, f"cannot decode frame {args.frame} ({syntax}): "
+                                    f"{str(exc) or type(exc).__name__}") from exc
+    _write(args.output, encode_png(image))
     print(f"{location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
-    return 0
+    return DONE
 
 
-def review_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def dump_command(args: argparse.Namespace, where: list[str]) -> int:
+    """Print every element of a file or zip entry: dcmdump-style text, or DICOM JSON. A file that
+    cannot be read whole (too large, damaged pixel data) is dumped from its header, as the tag
+    browser does, with a note saying so."""
+    with _target(args.target, where) as (index, entry, location):
+        try:
+            ds, note = read_instance(index, entry), None
+        except Exception as exc:  # as the tag browser: the header alone, saying why
+            ds, note = _read(index, entry, location, pixels=False), f"header only: {describe(exc)}"
+        if args.json:
+            try:
+                text = dicom_json(ds, location) + "\n"
+            except TooLarge as exc:  # nested too deep for DICOM JSON: the reason is the message
+                raise Failure(location, str(exc)) from exc
+        else:
+            text = dump_text(header_tree(ds))
+    if args.json:
+        if note:
+            _say(f"{location}: {note}")
+        sys.stdout.write(text)
+    else:
+        _show(f"# {note}\n{text}" if note else text)
+    return DONE
+
+
+def review_command(args: argparse.Namespace, where: list[str]) -> int:
     """Index PATHs, review them, print or write the report; exit 0 only when nothing is flagged."""
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    if missing:
-        parser.error("no such file or folder: " + ", ".join(missing))
-    index = Index()
+    index = _indexed(args.paths)
     try:
-        index.add([os.path.abspath(p) for p in args.paths])
         index.run()
         result = review(index)
     finally:
@@ -118,45 +218,133 @@ def review_command(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.html:
-        with open(args.html, "w", encoding="utf-8") as out:
-            out.write(report_html(result, masked=args.mask))
+        _write(args.html, report_html(result, masked=args.mask))
         print(f"{result['verdict']} → {args.html}")
     else:
-        print(result["verdict"])
+        lines = [result["verdict"]]
         for finding in result["findings"]:
             element = finding.get("element") or {}
             nested = element.get("path", "") if " > " in element.get("path", "") else ""
-            print(f"  {finding['severity']:<6} {finding['title']}" + (f"  [{nested}]" if nested else "")
-                  + f"  ({finding['files']} file(s))")
+            lines.append(f"  {finding['severity']:<6} {finding['title']}" + (f"  [{nested}]" if nested else "")
+                         + f"  ({finding['files']} file(s))")
+        _show("\n".join(lines) + "\n")
     flagged = any(result["counts"].get(s) for s in ("high", "medium", "low"))
-    return 1 if flagged else 0
+    return FLAGGED if flagged else DONE
 
 
-def dump_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """Print every element of a file or zip entry: dcmdump-style text, or DICOM JSON."""
-    location, ds = open_target(parser, args.target)
-    sys.stdout.write(dicom_json(ds, location) + "\n" if args.json else dump_text(header_tree(ds)))
-    return 0
+_COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], int]] = {
+    "summary": summary_command, "render": render_command, "dump": dump_command, "review": review_command,
+}
 
 
-def open_target(parser: argparse.ArgumentParser, target: str) -> tuple[str, pydicom.Dataset]:
-    """The dataset of FILE, or of an entry of a zip (ZIP::ENTRY, or ZIP::INNER.zip::ENTRY in a nested
-    zip; the first entry without ::ENTRY)."""
+# --- inputs and outputs ---------------------------------------------------------------------
+
+def _indexed(paths: list[str]) -> Index:
+    """An index with ``paths`` queued; every missing path is named (one line each), then exit 2."""
+    missing = [p for p in paths if not os.path.exists(p)]
+    for path in missing[:-1]:
+        _say(f"{path}: no such file or folder")
+    if missing:
+        raise Failure(missing[-1], "no such file or folder")
+    index = Index()
+    try:
+        index.add([os.path.abspath(p) for p in paths])
+    except BaseException:
+        index.close()
+        raise
+    return index
+
+
+@contextmanager
+def _target(target: str, where: list[str]) -> Iterator[tuple[Index, int, str]]:
+    """(index, entry, location) of FILE, of an entry of a zip (ZIP::ENTRY, or ZIP::INNER.zip::ENTRY in
+    a nested zip) or of the first entry of a zip or folder, once the header pass has found it DICOM
+    (else the index's reason); its zips stay open inside the block."""
     path, _, member = target.partition("::")
     if not os.path.exists(path):
-        parser.error(f"no such file: {path}")
-    sources = Sources()
+        raise Failure(path, "no such file or folder")
+    index = Index()
     try:
+        sources = index.sources
         sources.add(os.path.abspath(path))
-        candidates = sources.find(member) if member else sources.entries
-        if sources.problems or not candidates:
-            reason = sources.problems[0].reason if sources.problems else f"no entry named {member!r}"
-            parser.error(f"{target}: {reason}")
-        entry = candidates[0]
-        with entry.open() as stream:
-            return entry.location, pydicom.dcmread(io.BytesIO(read_prefix(stream, entry.size)), force=True)
+        entries = sources.entries
+        found = [k for k, e in enumerate(entries) if e.member == member] if member else list(range(len(entries)))
+        if not found:
+            if sources.problems:  # the zip itself cannot be read: say why
+                raise Failure(sources.problems[0].location, sources.problems[0].reason)
+            raise Failure(target, f"no entry named {member!r}" if member else
+                          sources.notes[0].message if sources.notes else "no files in it")
+        entry = found[0]
+        location = where[0] = entries[entry].location
+        try:  # what the index would list it as: only DICOM entries reach the viewer and the tag browser
+            read_header(entries[entry])
+        except NotDicom as exc:
+            raise Failure(location, str(exc)) from exc
+        except Unreadable as exc:
+            raise Failure(location, f"cannot read this file: {exc}") from exc
+        yield index, entry, location
     finally:
-        sources.close()
+        index.close()
+
+
+def _read(index: Index, entry: int, location: str, *, pixels: bool = True) -> Dataset:
+    """The dataset of ``entry``, read as the viewer and the tag browser read it."""
+    try:
+        return read_instance(index, entry, pixels=pixels)
+    except Exception as exc:  # read_instance words everything as Unreadable; describe() keeps it so
+        raise Failure(location, f"cannot read this file: {describe(exc)}") from exc
+
+
+def _write(path: str, data: bytes | str) -> None:
+    try:
+        if isinstance(data, bytes):
+            with open(path, "wb") as out:
+                out.write(data)
+        else:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(data)
+    except OSError as exc:
+        raise Failure(path, f"cannot write: {exc.strerror or describe(exc)}") from exc
+
+
+def _show(text: str) -> None:
+    """Text output, each line made safe for a terminal (values come from the files: an escape
+    sequence in a Patient's Name must not retitle the window or hide what follows)."""
+    sys.stdout.write("\n".join(map(_line, text.split("\n"))))
+
+
+def _say(text: str) -> None:
+    """One line on stderr (if stderr is gone too, there is nobody left to tell)."""
+    try:
+        sys.stderr.write(_line(text) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _line(text: str) -> str:
+    """``text`` as one line that does nothing to a terminal: control and format characters
+    (newlines, escape sequences, bidi overrides) escaped as :func:`archive.shown` escapes names,
+    but not clipped."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) if unicodedata.category(c) in _ESCAPED else c for c in text)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (captured in a test): nothing to do
+        pass
+
+
+def _safe(compute: Callable[[], Any], default: Any) -> Any:
+    try:
+        return compute()
+    except Exception:  # a malformed value: the message goes without it
+        return default
 
 
 def print_summary(result: dict[str, Any], progress: dict[str, Any], out: TextIO) -> None:

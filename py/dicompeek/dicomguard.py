@@ -3,10 +3,11 @@
 pydicom trusts a file's structure: it recurses once per nested sequence (and
 Pyodide's stack is small: thousands of levels end the worker instead of
 raising), reads any leading run of group 0000 elements (megabytes of zeros are
-such a run), and inflates a deflated dataset whole before reading any of it.
-Importing this module installs three guards in pydicom's reader
-(:func:`_install_guard`), and :func:`inflate_part10` inflates deflated
-datasets as far as a caller allows. The exceptions here are how every reader
+such a run), inflates a deflated dataset whole before reading any of it, and
+takes any file with ``DICM`` at byte 128 for a Part 10 file, even a dataset
+without preamble whose values happen to hold those bytes. Importing this module
+installs four guards in pydicom's reader (:func:`_install_guard`), and
+:func:`inflate_part10` inflates deflated datasets as far as a caller allows. The exceptions here are how every reader
 in dicompeek says why a file cannot be read.
 """
 
@@ -146,7 +147,114 @@ class _BoundedZlib:
 INFLATE_LIMIT = 512 * 1024 * 1024
 
 
+# --- what a file starts with ----------------------------------------------------------------
+
+#: Value representations as an explicit VR element header spells them.
+VRS = frozenset({
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO",
+    b"LT", b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ",
+    b"SS", b"ST", b"SV", b"TM", b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT",
+    b"UV",
+})
+#: Groups a dataset without preamble plausibly starts with (0002: file meta without preamble).
+FIRST_GROUPS = frozenset({0x0002, 0x0008, 0x0010, 0x0018, 0x0020, 0x0028})
+
+
+def starts_dataset(data: bytes) -> bool:
+    """Whether ``data`` plausibly starts with a data element of a dataset written without
+    preamble: a usual first group, a small element number, then a VR or a small length."""
+    if len(data) < 12:
+        return False
+    for order in "<>":
+        group, element = struct.unpack_from(order + "HH", data)
+        if group in FIRST_GROUPS and element < 0x1000:
+            if data[4:6] in VRS:
+                return True
+            (length,) = struct.unpack_from(order + "L", data, 4)
+            if length < 0x10000:
+                return True
+    return False
+
+
+def starts_file_meta(data: bytes) -> bool:
+    """Whether ``data`` (the bytes after ``DICM``) starts with a file meta element: group 0002,
+    little endian, with an explicit VR (or, as some old writers do, implicit with a small length)."""
+    if len(data) < 8:
+        return False
+    group, element = struct.unpack_from("<HH", data)
+    if group != 0x0002 or element >= 0x1000:
+        return False
+    return data[4:6] in VRS or struct.unpack_from("<L", data, 4)[0] < 0x10000
+
+
+def _guarded_read_preamble(original: Callable[..., Any]) -> Callable[..., Any]:
+    """pydicom's ``read_preamble``, not trusting ``DICM`` at byte 128 blindly.
+
+    A dataset written without preamble can hold the bytes ``DICM`` at 128 inside a value; pydicom
+    then takes its first 128 bytes for a preamble and parses from the middle of that value
+    ("truncated", or elements silently lost). When what follows ``DICM`` is not a file meta
+    element and the start of the file is a plausible first element, the file is read as a
+    dataset without preamble (only where pydicom is told to read such files, ``force=True``).
+    """
+    def read_preamble(fp: BinaryIO, force: bool) -> bytes | None:
+        start = fp.tell()
+        preamble = original(fp, force)
+        if preamble is None or not force:
+            return preamble
+        after = fp.tell()
+        following = fp.read(8)
+        fp.seek(start)
+        first = fp.read(12)
+        if not starts_file_meta(following) and starts_dataset(first):
+            fp.seek(start)
+            return None
+        fp.seek(after)
+        return preamble
+
+    read_preamble.dicompeek_guard = True  # type: ignore[attr-defined]
+    return read_preamble
+
+
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+    (b"%PDF-", "PDF document"), (b"PK\x03\x04", "zip archive"), (b"\x1f\x8b", "gzip data"),
+    (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image"), (b"BM", "BMP image"),
+    (b"\xd0\xcf\x11\xe0", "Office document"), (b"\x7fELF", "executable"), (b"MZ", "executable"),
+)
+
+
+def content_kind(prefix: bytes) -> str:
+    """A short guess at what a non-DICOM file is, from its first bytes."""
+    for signature, kind in _SIGNATURES:
+        if prefix.startswith(signature):
+            return kind
+    head = prefix[:4096]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a multi-byte character cut at the end is still text
+        if exc.start < len(head) - 4:
+            return "binary data"
+        text = head[:exc.start].decode("utf-8")
+    if any(ord(c) < 32 and c not in "\t\r\n\f" for c in text):
+        return "binary data"
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("<?xml", "<")):
+        return "XML/HTML text"
+    if stripped.startswith(("{", "[")):
+        return "JSON text"
+    return "text"
+
+
+def is_part10(prefix: bytes) -> bool:
+    """Whether a file starting with ``prefix`` is read as a Part 10 file (preamble, ``DICM``):
+    the marker at byte 128, and either a file meta element after it or no plausible dataset
+    at byte 0 (the bytes before ``DICM`` then are a preamble, whatever follows)."""
+    return prefix[128:132] == b"DICM" and (starts_file_meta(prefix[132:140]) or not starts_dataset(prefix))
+
+
 def _install_guard() -> None:
+    if not getattr(pydicom.filereader.read_preamble, "dicompeek_guard", False):
+        pydicom.filereader.read_preamble = _guarded_read_preamble(pydicom.filereader.read_preamble)
     if not isinstance(pydicom.filereader.zlib, _BoundedZlib):
         pydicom.filereader.zlib = _BoundedZlib()
     for module in (pydicom.filereader, pydicom.values):
@@ -176,7 +284,7 @@ def deflated_meta(prefix: bytes) -> tuple[int, int] | None:
     """
     if _DEFLATED_BYTES not in prefix[:65536]:  # cheap: almost every file stops here
         return None
-    start = 132 if prefix[128:132] == b"DICM" else 0 if prefix[:2] == b"\x02\x00" else None
+    start = 132 if is_part10(prefix) else 0 if prefix[:2] == b"\x02\x00" else None
     if start is None:
         return None
     fp = io.BytesIO(prefix)

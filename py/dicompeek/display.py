@@ -10,15 +10,18 @@ is vectorised numpy, so a 512×512 frame costs a few milliseconds.
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pydicom.pixels import apply_color_lut, apply_modality_lut
+from pydicom.pixels import apply_color_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from . import native_decoders
 from .functional_groups import frame_view
 
 
@@ -78,6 +81,7 @@ def frame_pixels(ds: Dataset, frame: int = 0) -> np.ndarray:
         ds.file_meta.TransferSyntaxUID = (
             ImplicitVRLittleEndian if implicit else
             ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+    _register_decoders()
     ds.pixel_array_options(index=frame)
     try:
         return ds.pixel_array
@@ -89,9 +93,101 @@ def frame_pixels(ds: Dataset, frame: int = 0) -> np.ndarray:
         raise ValueError(f"the decoder failed: {type(exc).__name__}: {exc}") from exc
 
 
+@functools.cache
+def _register_decoders() -> list[str]:
+    """Put the CPython JPEG plugins first in pydicom (once, on the first frame; nothing in Pyodide),
+    so that a summary or a dump never pays for importing Pillow and GDCM."""
+    return native_decoders.register()
+
+
+class DisplayWarning(UserWarning):
+    """The frame is shown, but not quite as the file asks (e.g. an invalid Modality LUT ignored)."""
+
+
 def modality_values(ds: Dataset, stored: np.ndarray) -> np.ndarray:
-    """Stored values in modality units (e.g. HU): Rescale or Modality LUT Sequence."""
-    return apply_modality_lut(stored, ds).astype(np.float64, copy=False)
+    """Stored values in modality units (e.g. HU): Modality LUT Sequence, else Rescale Slope and
+    Intercept, else the stored values. An invalid Modality LUT counts as absent, as in DCMTK
+    (see :func:`modality_lut_problem`)."""
+    lut = _modality_lut(ds)
+    if isinstance(lut, tuple):
+        table, first = lut
+        return table[np.clip(stored.astype(np.int64) - first, 0, len(table) - 1)]
+    if "RescaleSlope" in ds and "RescaleIntercept" in ds:
+        return stored.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+    return stored.astype(np.float64, copy=False)
+
+
+def modality_lut_problem(ds: Dataset) -> str | None:
+    """Why the Modality LUT Sequence of ``ds`` is ignored, as a warning; None when there is none
+    or it is valid.
+
+    Some writers (LEADTOOLS) leave the LUT Descriptor empty; pydicom then fails on every frame.
+    DCMTK ignores such a LUT ("incomplete or missing 'LookupTableDescriptor' ... ignoring LUT")
+    and applies Rescale Slope/Intercept if present; :func:`modality_values` does the same.
+    """
+    lut = _modality_lut(ds)
+    if not isinstance(lut, str):
+        return None
+    fallback = ("Rescale Slope and Intercept apply instead" if "RescaleSlope" in ds and "RescaleIntercept" in ds
+                else "the stored values are shown as they are")
+    return f"Modality LUT Sequence ignored: {lut}; {fallback}"
+
+
+def _modality_lut(ds: Dataset) -> tuple[np.ndarray, int] | str | None:
+    """The first Modality LUT as (float64 table, first value mapped); the reason it cannot be
+    used; or None when the dataset has none."""
+    if "ModalityLUTSequence" not in ds:
+        return None
+    try:
+        items = ds.ModalityLUTSequence
+        if not items:
+            return None  # an empty sequence: no LUT, nothing wrong with the image
+        item = items[0]
+        descriptor = item.get("LUTDescriptor")
+        values = list(descriptor) if isinstance(descriptor, (MultiValue, list, tuple)) else \
+            [] if descriptor in (None, "", b"") else [descriptor]
+        if not values:
+            return "its LUT Descriptor is empty"
+        if len(values) != 3:
+            return f"its LUT Descriptor has {len(values)} value(s), not 3"
+        entries, first, bits = (int(v) for v in values)
+        entries = entries or 65536
+        if not 1 <= bits <= 16:
+            return f"its LUT Descriptor gives {bits} bits per entry (1 to 16 are valid)"
+        data = item.get("LUTData")
+        if data is None or len(data) == 0:
+            return "its LUT Data is empty"
+        if isinstance(data, (bytes, bytearray)):
+            little = _little_endian(ds)
+            table = np.frombuffer(bytes(data[:len(data) // 2 * 2]), dtype="<u2" if little else ">u2")
+        else:
+            table = np.asarray(data if isinstance(data, (MultiValue, list, tuple)) else [data], dtype=np.int64)
+        if len(table) < entries:
+            return f"its LUT Data holds {len(table)} entries, fewer than the {entries} its LUT Descriptor states"
+        return table[:entries].astype(np.float64), first
+    except Exception as exc:  # a value pydicom cannot convert (e.g. LUT Data whose VR depends on the descriptor)
+        return f"it cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
+
+
+def _little_endian(ds: Dataset) -> bool:
+    """The byte order the dataset was read in (OW values are kept as they were read)."""
+    little = getattr(ds, "original_encoding", (None, None))[1]
+    if little is None and getattr(ds, "file_meta", None) is not None:
+        syntax = ds.file_meta.get("TransferSyntaxUID")
+        little = syntax != ExplicitVRBigEndian if syntax else None
+    return True if little is None else bool(little)
+
+
+def frame_warnings(ds: Dataset) -> list[str]:
+    """What the display pipeline shows differently from what ``ds`` asks, one line each.
+    For an enhanced multi-frame image pass the frame's :func:`frame_view`."""
+    problem = modality_lut_problem(ds) if photometric_is_grey(ds) else None
+    return [problem] if problem else []
+
+
+def photometric_is_grey(ds: Dataset) -> bool:
+    """Whether the Modality LUT and VOI apply: MONOCHROME1/2 (or no Photometric Interpretation)."""
+    return str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper().startswith("MONOCHROME")
 
 
 def file_windows(ds: Dataset) -> list[Window]:
@@ -147,9 +243,14 @@ def apply_voi_lut_sequence(ds: Dataset, values: np.ndarray, index: int = 0) -> n
 def render_frame(ds: Dataset, frame: int = 0, window: Window | None = None) -> np.ndarray:
     """One frame as display values: (rows, columns) uint8 grey or (rows, columns, 3) uint8 RGB.
 
-    ``window`` overrides the file's; without either, the frame's full range is used.
+    ``window`` overrides the file's; without either, the frame's full range is used. What is shown
+    differently from what the file asks (:func:`frame_warnings`) is said as a :class:`DisplayWarning`.
     """
-    return render_stored(frame_view(ds, frame), frame_pixels(ds, frame), window)[0]
+    view = frame_view(ds, frame)
+    image = render_stored(view, frame_pixels(ds, frame), window)[0]
+    for problem in frame_warnings(view):
+        warnings.warn(problem, DisplayWarning, stacklevel=2)
+    return image
 
 
 def render_stored(ds: Dataset, stored: np.ndarray, window: Window | None = None) -> tuple[np.ndarray, Window | None]:

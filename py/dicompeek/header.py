@@ -35,7 +35,7 @@ from pydicom.tag import Tag
 
 from .archive import Entry, read_prefix
 from .dicomguard import (NotDicom, NotDicomData, TooDeep, TooLarge, Unreadable, deflated_meta,
-                         inflate_part10)
+                         content_kind, inflate_part10, is_part10, starts_dataset)
 
 #: Prefix sizes tried in turn; most headers fit in the first. Beyond the last,
 #: the header is parsed from the stream with large values skipped.
@@ -62,15 +62,7 @@ FIELDS = (
 _NUMERIC = {"SeriesNumber", "InstanceNumber", "NumberOfFrames", "Rows", "Columns", "AcquisitionNumber"}
 
 _PIXEL_TAGS = {0x7FE00008, 0x7FE00009, 0x7FE00010}
-_VRS = {
-    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO",
-    b"LT", b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ",
-    b"SS", b"ST", b"SV", b"TM", b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT",
-    b"UV",
-}
 _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
-#: Groups a dataset without file meta plausibly starts with.
-_FIRST_GROUPS = {0x0002, 0x0008, 0x0010, 0x0018, 0x0020, 0x0028}
 
 
 @dataclass(slots=True)
@@ -221,10 +213,26 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
         if problem:
             raise Unreadable(problem)
         fields = _fields(ds, messages)
+        display = _display_warning(ds)
     warning = _pixel_length_warning(next_element, stop, size) if at_pixels else junk or stray
     if messages and not warning:
         warning = "; ".join(sorted(set(messages)))
+    if display:
+        warning = f"{warning}; {display}" if warning else display
     return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning)
+
+
+_MODALITY_LUT_SEQUENCE = 0x00283000
+
+
+def _display_warning(ds: Dataset) -> str | None:
+    """What the viewer will show differently from what the header asks (an invalid Modality LUT,
+    ignored), said already when indexing so that the summary and the viewer's series can tell."""
+    if _MODALITY_LUT_SEQUENCE not in ds._dict:
+        return None
+    from .display import modality_lut_problem  # numpy and pydicom.pixels: only for the rare files with one
+
+    return modality_lut_problem(ds)
 
 
 def read_dataset(fp: BinaryIO, *, stop_before_pixels: bool, force: bool,
@@ -308,49 +316,12 @@ def _empty_dataset_reason(ds: Dataset, size: int) -> str:
 
 
 def _detect(prefix: bytes) -> str | None:
-    if len(prefix) >= 132 and prefix[128:132] == b"DICM":
+    """"part10", "raw" (a dataset without preamble) or None. ``DICM`` at byte 128 alone is not
+    enough: a dataset without preamble may hold those bytes in a value (see
+    :func:`~dicompeek.dicomguard.is_part10`)."""
+    if is_part10(prefix):
         return "part10"
-    if len(prefix) >= 12:
-        for order in "<>":
-            group, element = struct.unpack_from(order + "HH", prefix)
-            if group in _FIRST_GROUPS and element < 0x1000:
-                vr = prefix[4:6]
-                if vr in _VRS:
-                    return "raw"
-                (length,) = struct.unpack_from(order + "L", prefix, 4)
-                if length < 0x10000:
-                    return "raw"
-    return None
-
-
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
-    (b"%PDF-", "PDF document"), (b"PK\x03\x04", "zip archive"), (b"\x1f\x8b", "gzip data"),
-    (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image"), (b"BM", "BMP image"),
-    (b"\xd0\xcf\x11\xe0", "Office document"), (b"\x7fELF", "executable"), (b"MZ", "executable"),
-)
-
-
-def content_kind(prefix: bytes) -> str:
-    """A short guess at what a non-DICOM file is, from its first bytes."""
-    for signature, kind in _SIGNATURES:
-        if prefix.startswith(signature):
-            return kind
-    head = prefix[:4096]
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:  # a multi-byte character cut at the end is still text
-        if exc.start < len(head) - 4:
-            return "binary data"
-        text = head[:exc.start].decode("utf-8")
-    if any(ord(c) < 32 and c not in "\t\r\n\f" for c in text):
-        return "binary data"
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith(("<?xml", "<")):
-        return "XML/HTML text"
-    if stripped.startswith(("{", "[")):
-        return "JSON text"
-    return "text"
+    return "raw" if starts_dataset(prefix) else None
 
 
 def _plausible_raw(ds: Dataset) -> bool:

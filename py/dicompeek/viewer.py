@@ -16,9 +16,10 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from .functional_groups import frame_view
-from .display import Window, file_windows, frame_pixels, frame_problem, modality_values, render_stored, to_rgba
+from .display import (Window, file_windows, frame_pixels, frame_problem, frame_warnings, modality_values,
+                      render_stored, to_rgba)
 from .header import describe
-from .index import Index
+from .index import DicomRecord, Index
 from .instances import read_instance, series_records
 from .series import geometry_warnings, order_frames, orientation_letters
 from .summary import uid_name
@@ -43,7 +44,8 @@ class Viewer:
         self._modality: np.ndarray | None = None  # of self._last, once the probe needs it
 
     def series(self, study_uid: str, series_uid: str) -> dict[str, Any]:
-        """The ordered frames of a series and its geometry warnings."""
+        """The ordered frames of a series, its geometry warnings and its files' own warnings
+        (the page lists them above the image)."""
         records = series_records(self.index, study_uid, series_uid)
         if not records:
             return {"frames": [], "warnings": [], "error": "this series is no longer loaded"}
@@ -54,7 +56,7 @@ class Viewer:
             return {"frames": [], "warnings": [], "error": f"cannot order this series: {describe(exc)}"}
         return {
             "frames": frames,
-            "warnings": _safe(lambda: geometry_warnings(records), []),
+            "warnings": _safe(lambda: geometry_warnings(records), []) + file_warnings(records),
             "modality": first.get("Modality", ""),
             "description": first.get("SeriesDescription", ""),
         }
@@ -88,6 +90,7 @@ class Viewer:
             return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {str(exc) or type(exc).__name__}"}, b""
         meta["window"] = {"center": _finite(applied.center), "width": _finite(applied.width)} if applied else None
         meta["rows"], meta["columns"] = int(image.shape[0]), int(image.shape[1])
+        meta["warnings"] = _safe(lambda: frame_warnings(view), [])
         return meta, to_rgba(image).tobytes()
 
     def probe(self, entry: int, frame: int, x: int, y: int) -> dict[str, Any]:
@@ -153,6 +156,24 @@ class Viewer:
 
 #: Characters of one overlay value shown at most.
 OVERLAY_LIMIT = 256
+#: Distinct file warnings listed for a series at most.
+FILE_WARNING_LINES = 5
+
+
+def file_warnings(records: list[DicomRecord]) -> list[str]:
+    """The warnings indexing put on the files of a series (an invalid Modality LUT that the
+    viewer ignores, pixel data shorter than stated, ...), so that the viewer says why an image
+    may not look as the file asks. The same text for many files is one line with their number."""
+    files: dict[str, list[str]] = {}
+    for record in records:
+        if record.warning:
+            files.setdefault(record.warning, []).append(record.location)
+    lines = [f"{where[0]}: {text}" if len(where) == 1 else f"{len(where):,} files ({where[0]}, …): {text}"
+             for text, where in files.items()]
+    if len(lines) > FILE_WARNING_LINES:
+        more = len(lines) - FILE_WARNING_LINES + 1
+        lines = lines[:FILE_WARNING_LINES - 1] + [f"… and {more} more file warnings (the summary lists every file)"]
+    return lines
 
 
 def _reraise_exits(exc: BaseException) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-import build  # noqa: E402
+from tools import assemble, paths, serve  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,9 +35,9 @@ def browser_type_launch_args():
 
 @pytest.fixture(scope="session")
 def site_url():
-    if not (build.DIST / "build.json").exists():
-        build.build()
-    server = build.make_server(port=0)
+    if not (paths.DIST / "build.json").exists():
+        assemble.build()
+    server = serve.make_server(port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

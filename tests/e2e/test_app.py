@@ -29,6 +29,29 @@ def test_files_picked_while_python_starts_are_indexed_once_ready(fresh_page, tmp
     assert not fresh_page.errors
 
 
+def test_a_page_and_python_that_disagree_on_the_protocol_refuse_to_start(fresh_page):
+    """The worker compares Python's entry points with web/protocol.js at boot (a mixed build)."""
+    page = fresh_page.page
+    served = []
+
+    def with_an_extra_request(route):
+        response = route.fetch()
+        text = response.text()
+        changed = text.replace('instances: "instances",', 'instances: "instances", thumbnails: "thumbnails",', 1)
+        served.append(changed != text)
+        route.fulfill(response=response, body=changed)
+
+    page.context.route("**/protocol.js", with_an_extra_request)
+    page.goto(fresh_page.url)
+    page.wait_for_selector("#boot.failed", timeout=BOOT_TIMEOUT_MS)
+    assert served and all(served)
+    assert page.text_content("#boot-text") == "Python failed to start"
+    error = page.text_content("#error")
+    assert "do not match" in error and "web/protocol.js names calls that Python does not have: thumbnails" in error
+    assert not page.is_visible("#boot.ready")
+    assert not fresh_page.errors
+
+
 def test_demo_zip_shows_patient_studies_and_series(clean_app):
     clean_app.open_demo()
     page = clean_app.page

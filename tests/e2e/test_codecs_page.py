@@ -26,6 +26,7 @@ CANVAS_PNG = "() => document.getElementById('viewer-canvas').toDataURL('image/pn
 TOLERANCE = {
     "JPEG 12 BIT": 1,       # Cornerstone's JavaScript IDCT against IJG's: ±1 stored value
     "JPGExtended.dcm": 1,
+    "JPEG-lossy.dcm": 1,    # 12-bit NM whose scan header has a spectral selection other than 0..63
     "HTJ2K": 1,             # OpenJPH in the browser, OpenJPEG for the reference
 }
 
@@ -108,6 +109,7 @@ PYDICOM_COMPRESSED = [
     "SC_rgb_jpeg_app14_dcmd.dcm",
     "SC_rgb_jpeg_lossy_gdcm.dcm",
     "JPGExtended.dcm",
+    "JPEG-lossy.dcm",                    # 12-bit, odd scan header: IJG (DCMTK) warns and decodes it
     "JPEG2000.dcm",
     "J2K_pixelrep_mismatch.dcm",
     "GDCMJ2K_TextGBR.dcm",

@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-import build
+from tools import assemble, paths
 from dicompeek.synthetic import ct_phantom_series, write_zip
 
 BOOT_TIMEOUT_MS = 180_000
@@ -32,7 +32,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture
 def static_host():
     """dist/ on a plain static server that the test can stop."""
-    handler = functools.partial(_Quiet, directory=str(build.DIST))
+    handler = functools.partial(_Quiet, directory=str(paths.DIST))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -93,7 +93,7 @@ def test_after_one_visit_everything_works_with_the_server_gone(browser, static_h
 
 def test_a_new_build_is_announced_and_taken_only_when_the_user_reloads(browser, tmp_path):
     site = tmp_path / "site"
-    shutil.copytree(build.DIST, site)
+    shutil.copytree(paths.DIST, site)
     handler = functools.partial(_Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -108,7 +108,7 @@ def test_a_new_build_is_announced_and_taken_only_when_the_user_reloads(browser, 
 
         index = site / "index.html"
         index.write_text(index.read_text().replace("<title>DICOM Peek</title>", "<title>DICOM Peek (new)</title>"))
-        build.service_worker(site)
+        assemble.service_worker(site)
         page.reload()  # still the old build, from the cache; the browser finds the new sw.js
         page.wait_for_selector("#update:not([hidden])", timeout=BOOT_TIMEOUT_MS)
         assert page.evaluate("() => document.title") == first  # never a mix of the two builds

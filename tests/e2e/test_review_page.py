@@ -82,9 +82,9 @@ def test_a_review_started_while_indexing_waits_and_covers_every_file(clean_app, 
 
 def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app, tmp_path):
     from dicompeek.index import Index
-    from dicompeek.review import review
+    from dicompeek.privacy import review
+    from privacy.planted import planted_zip  # a name nested in one file that leaks into later ones
     from registry import zip_bytes
-    from test_review import planted_zip  # a name nested in one file that leaks into later ones
 
     (tmp_path / "planted.zip").write_bytes(zip_bytes(planted_zip()))
     index = Index()

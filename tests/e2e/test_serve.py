@@ -18,7 +18,7 @@ import pytest
 
 from conftest import BOOT_TIMEOUT_MS, ROOT, App
 
-import build
+from tools import serve
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def served_url() -> Iterator[str]:
 
 def test_serve_sends_the_content_security_policy(served_url):
     with urllib.request.urlopen(served_url + "index.html", timeout=30) as response:
-        assert response.headers["Content-Security-Policy"] == build.CSP
+        assert response.headers["Content-Security-Policy"] == serve.CSP
         assert "<title>DICOM Peek" in response.read().decode()
 
 

@@ -126,6 +126,51 @@ def test_an_undecodable_frame_shows_a_message_naming_the_syntax(clean_app, tmp_p
     page.click("#viewer-close")
 
 
+def canvas_rgba(page):
+    """The whole canvas as (rows, columns, 4) RGBA."""
+    import numpy as np
+
+    width, height, data = page.evaluate("""() => { const c = document.getElementById('viewer-canvas');
+        return [c.width, c.height, Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)]; }""")
+    return np.array(data, dtype=np.uint8).reshape(height, width, 4)
+
+
+def test_issue_12_files_index_show_and_warn_as_in_cpython(clean_app, tmp_path):
+    """The same Python in the page: a dataset without preamble holding "DICM" at byte 128 is
+    DICOM and shows; a Modality LUT with an empty LUT Descriptor is ignored, the image shows
+    (as CPython renders it) and the series' warnings say why."""
+    import io
+    import warnings
+
+    import numpy as np
+    import pydicom
+
+    from dicompeek.display import render_frame, to_rgba
+    from dicompeek.synthetic import dataset_bytes
+    from registry import dicm_at_128_bytes, modality_lut_dataset, small_dataset, zip_bytes
+
+    dicm = small_dataset(rows=16, columns=16, patient_id="DICM")
+    dicm.Modality, dicm.PixelData = "MR", (np.arange(256, dtype="<u2") * 16).tobytes()
+    lut = modality_lut_dataset(rescale=True)
+    (tmp_path / "issue12.zip").write_bytes(zip_bytes({"IM0001": dicm_at_128_bytes(dicm),
+                                                      "lut.dcm": dataset_bytes(lut)}))
+    clean_app.open_files(tmp_path / "issue12.zip")
+    assert clean_app.totals()["dicom"] == 2 and clean_app.totals()["unreadable"] == 0
+    page = clean_app.page
+    open_series(clean_app, "MR")
+    assert page.text_content("#viewer-message") == ""
+    page.click("#viewer-close")
+    open_series(clean_app, "CT")
+    assert page.text_content("#viewer-message") == ""
+    assert "Modality LUT Sequence ignored: its LUT Descriptor is empty; Rescale Slope and Intercept apply " \
+           "instead" in page.text_content("#viewer-warnings")
+    with warnings.catch_warnings():  # the DisplayWarning the viewer's reply carries instead
+        warnings.simplefilter("ignore")
+        expected = to_rgba(render_frame(pydicom.dcmread(io.BytesIO(dataset_bytes(lut)))))
+    assert np.array_equal(canvas_rgba(page), expected)
+    page.click("#viewer-close")
+
+
 def test_cine_plays_and_the_view_saves_as_png(viewer, tmp_path):
     open_series(viewer, "CT")
     page = viewer.page

@@ -1,11 +1,11 @@
-"""The privacy review's report files (dicompeek.review_report): inert, maskable, complete."""
+"""The privacy review's report files (dicompeek.privacy.report): inert, maskable, complete."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from dicompeek.review_report import MASK, report_csv, report_html
+from dicompeek.privacy.report import MASK, report_csv, report_html
 from registry import XSS
 
 RESULT = {
@@ -45,3 +45,9 @@ def test_the_csv_has_a_row_per_value_and_per_finding_without_values():
     assert rows[1][:5] == ["high", "element", "Patient's Name present", "(0010,0010)", "PatientName"]
     assert rows[1][7:9] == [XSS, "3"]
     assert rows[2][:3] == ["medium", "dates", "Dates present"] and rows[2][7] == ""
+
+
+def test_the_html_report_groups_findings_by_severity_in_order():
+    html = report_html(RESULT)
+    assert html.index("<h2>High (1)</h2>") < html.index("<h2>Medium (1)</h2>")
+    assert "<h2>Low" not in html and "0 low, 0 info" in html

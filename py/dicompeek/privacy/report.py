@@ -1,6 +1,6 @@
 """The privacy review as files to keep or pass on: a self-contained HTML page and a CSV.
 
-Both are made from the review's JSON result (:func:`dicompeek.review.review`), so every
+Both are made from the review's JSON result (:func:`.reviewer.review`), so every
 export says the same. The HTML page loads nothing, runs nothing (its own Content-Security-Policy
 forbids both) and prints well; every string from a file is escaped. ``masked=True`` replaces
 values and locations with :data:`MASK`, for screen sharing or for sending the report itself:
@@ -14,7 +14,7 @@ import io
 from html import escape
 from typing import Any
 
-from .review_rules import SEVERITIES
+from .findings import SEVERITIES
 
 MASK = "•••"
 CSV_HEADER = ("severity", "category", "title", "tag", "keyword", "path", "files", "value", "count", "first location")
@@ -74,7 +74,7 @@ def _finding_html(finding: dict[str, Any], masked: bool) -> str:
     values = finding.get("values") or []
     if values:
         items = "".join(f"<li>{escape(MASK if masked else str(v.get('value', '')))} "
-                        f"<span class=\"meta\">×{int(v.get('count', 0))}</span></li>" for v in values)
+                        f"<span class=\"meta\">×{int(v.get('count', 0))}</span></li>" for v in values)  # noqa: RUF001
         out.append(f"<p>Values:</p><ul>{items}</ul>")
     series = finding.get("series") or []
     if series:
@@ -103,7 +103,7 @@ def report_csv(result: dict[str, Any], *, masked: bool = False) -> str:
                 finding.get("files", 0)]
         values = finding.get("values") or []
         if not values:
-            writer.writerow(head + ["", "", first])
+            writer.writerow([*head, "", "", first])
         for value in values:
-            writer.writerow(head + [MASK if masked else value.get("value", ""), value.get("count", 0), first])
+            writer.writerow([*head, MASK if masked else value.get("value", ""), value.get("count", 0), first])
     return buffer.getvalue()

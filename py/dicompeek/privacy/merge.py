@@ -1,0 +1,120 @@
+"""The privacy review in parts, one per browser worker, merged into the single-pass report.
+
+Why: reviewing is pure Python, which runs about half as fast in WebAssembly as in CPython;
+indexing already uses every core, so the review has to as well to stay within 1.5 times the
+indexing time. The steps (run by :mod:`dicompeek.worker_api` for ``web/review.js``):
+
+1. :func:`plan` (worker 0, which holds every record): the identity tokens of *all* records,
+   and the DICOM records cut into consecutive runs, one per worker, packed small (only
+   :data:`~.reviewer.REVIEW_FIELDS`, each distinct value once: it crosses two threads as JSON);
+2. :func:`review_part` (every worker at once): a :class:`~.reviewer.Reviewer` seeded with those
+   tokens reviews its run (any worker can read any entry) and returns its state as plain
+   JSON data (:meth:`~.reviewer.Reviewer.state`: the walk's own and each rule's);
+3. :func:`reruns`: a token first found in a nested element (a name inside a sequence) applies
+   to the files after it, as in the single pass, so the parts after the one that found it are
+   reviewed again with it. Rare: such names are usually those of the files themselves;
+4. :func:`merge` (worker 0): a reviewer seeded with every record merges the states in part
+   order (:meth:`~.reviewer.Reviewer.merge`, which asks each rule to merge its own state), then
+   reviews the non-DICOM entries and finishes.
+
+Why merging in part order gives the single-pass report: the parts are consecutive runs of the
+files in index order, and everything a rule keeps is either a total (counts, sums) or a prefix
+of its hits in order (entries, locations, series, files per series or patient), so
+concatenating and cutting at the same cap is what the single pass keeps. That is each rule's
+contract (:class:`~.protocol.Rule`), checked for every rule by the tests. The one exception: a
+finding with more than ``VALUE_CAP`` distinct values in one part, where the single pass would
+have gone on counting values that an earlier part saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydicom.dataset import Dataset
+
+from ..index import DicomRecord, Index
+from ..instances import read_instance
+from .reviewer import REVIEW_FIELDS, Reviewer
+
+#: A part's review as plain JSON data (:meth:`.reviewer.Reviewer.state`).
+State = dict[str, Any]
+_ABSENT = object()
+
+
+def plan(index: Index, parts: int) -> dict[str, Any]:
+    """The tokens every part searches for, and the DICOM records cut into ``parts`` runs
+    (fewer when there are fewer files; none when there is no DICOM file)."""
+    reviewer = Reviewer()
+    reviewer.seed(index.dicom)
+    records = index.dicom
+    count = min(max(parts, 1), len(records))
+    runs = [records[len(records) * n // count:len(records) * (n + 1) // count] for n in range(count)]
+    return {"tokens": [list(t) for t in reviewer.tokens()], "files": len(records),
+            "parts": [_pack(run) for run in runs]}
+
+
+def review_part(index: Index, part: dict[str, Any], tokens: list[list[str]],
+                read: Callable[..., Dataset] = read_instance) -> State:
+    """Review one part of a :func:`plan` and return the reviewer's state."""
+    reviewer = Reviewer()
+    reviewer.seed_tokens(tokens)
+    reviewer.review_files(index, _unpack(part), read)
+    return reviewer.state()
+
+
+def reruns(tokens: list[list[str]], found: list[list[list[str]]]) -> list[list[Any]]:
+    """[part, tokens] for every part to review again: those after a part that found new tokens.
+
+    ``found`` is each part's ``state["found"]``, in part order. The tokens given are what the
+    single pass would know when it reached the part: the seed, then what earlier parts found.
+    One round is enough: the nested tokens a part meets do not depend on what it was seeded with
+    (only which of them are new to it).
+    """
+    known = {token: kind for token, kind in tokens}
+    seeded = len(known)
+    again = []
+    for number, part_found in enumerate(found):
+        if len(known) > seeded:
+            again.append([number, [[t, k] for t, k in known.items()]])
+        for token, kind in part_found:
+            known.setdefault(token, kind)
+    return again
+
+
+def merged(index: Index, states: list[State]) -> Reviewer:
+    """A reviewer holding everything in ``index``, from the states of its parts in part order
+    (before :meth:`~.reviewer.Reviewer.finish`)."""
+    reviewer = Reviewer()
+    reviewer.seed(index.dicom)
+    for state in states:
+        reviewer.merge(state)
+    for other in index.others:
+        reviewer.add_other(other)
+    return reviewer
+
+
+def merge(index: Index, states: list[State]) -> dict[str, Any]:
+    """The report of everything in ``index`` from the states of its parts, in part order."""
+    return merged(index, states).finish()
+
+
+def _pack(records: list[DicomRecord]) -> dict[str, Any]:
+    """Records as [entry, location, size, *positions of their REVIEW_FIELDS in ``values``] (0: absent):
+    a series shares its UIDs, patient and description, so each is sent once, not per file."""
+    values: dict[Any, int] = {_ABSENT: 0}
+    rows = []
+    for record in records:
+        fields = record.fields
+        row: list[Any] = [record.entry, record.location, record.size]
+        for name in REVIEW_FIELDS:
+            row.append(values.setdefault(fields[name], len(values)) if name in fields else 0)
+        rows.append(row)
+    return {"fields": list(REVIEW_FIELDS), "values": [None, *list(values)[1:]], "records": rows}
+
+
+def _unpack(part: dict[str, Any]) -> Iterator[DicomRecord]:
+    values, names = part["values"], part["fields"]
+    for entry, location, size, *positions in part["records"]:
+        fields = {name: values[n] for name, n in zip(names, positions, strict=False) if n}
+        yield DicomRecord(entry, location, None, "", size, "", fields, None)

@@ -1,0 +1,305 @@
+"""The privacy review's walk: every file, every element at every depth, handed to the rules.
+
+The reviewer knows no rule (they are :mod:`.rules`); it knows how to read DICOM defensively.
+It re-reads every header (without pixel data) and walks the file meta group, sequences item by
+item to :data:`~.elements.MAX_DEPTH` (DICOMDIR records included) and private blocks (with each
+block's creator), and hands each element with a value to the rules that look at its kind.
+An element pydicom cannot convert, or a sequence nested too deep, is handed on as not
+reviewed; the walk goes on. :class:`Reviewer` is first told every file's identity (``seed``:
+names, IDs, birth dates and accession numbers from the index), then collects one file at a time
+(``add``); ``finish`` gives the report. Seeding first means a leak is found even in a file
+reviewed before its patient's own file, and lets the review run in parts, one per browser
+worker, whose states merge into this same report (:mod:`.merge`).
+
+The report (``SCHEMA_VERSION`` 1; keys are never renamed, only added)::
+
+    {"schema_version": 1,
+     "verdict": "No identifying data found" | "3 high, 5 medium, 2 low",
+     "counts": {"high": n, "medium": n, "low": n, "info": n},
+     "profile": {"edition": str, "title": str},
+     "files_reviewed": n, "values_masked_by_default": false,
+     "findings": [{
+        "id": stable across runs of the same files, e.g. "element:(0010,0010)", "leak:name:path",
+        "severity": "high" | "medium" | "low" | "info",
+        "category": "element" | "identity-claim" | "cross-field" | "free-text" | "dates" | "uids" |
+                    "private" | "pixels" | "non-dicom" | "consistency",
+        "title": str, "reason": str (element findings name the E.1-1 action),
+        "element": {"tag": "(0010,0010)", "keyword", "name",
+                    "path": "(0008,1140) > item 1 > (0008,1155)" (first occurrence)} | null,
+        "files": files it occurs in, "entries": [entry positions, ≤ 20, for the tag browser],
+        "locations": [≤ 5 entry locations], "distinct_values": n,
+        "series": [{"study_uid", "series_uid", "description"}] (≤ 10),
+        "values": [{"value": str, "count": occurrences}] (most frequent first, ≤ 20),
+        "thumbnail": {"entry": int, "frame": 0} | null}]}
+
+Findings come sorted by severity, then category, then id. The verdict says "No identifying
+data found" only when there is no high, medium or low finding.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+
+from ..index import DicomRecord, Index, OtherRecord
+from ..instances import read_instance
+from ..tag_values import tag_text
+from .elements import ELEMENT_KINDS, MAX_DEPTH, TEXT_VRS, DicomFile, Element, classify, value_text, vr_of
+from .findings import Effect, File, Finding, Recorder, SeriesKey, tally, verdict
+from .identity import IDENTITY_FIELDS, Identity, TokenPairs
+from .profile import PROFILE, Profile
+from .protocol import Context, Rule, Unread
+from .rules import RULES
+
+SCHEMA_VERSION = 1
+#: Distinct top-level values remembered with their effects (:meth:`Reviewer._walk`), and the longest.
+MEMO_SIZE, MEMO_VALUE = 20_000, 256
+#: Sets of remembered values kept at once, one per combination of the rules' replay keys (a few
+#: combinations of claims in one zip; a key that changes for good, the tokens, leaves its old sets
+#: unused until they are cleared).
+MEMOS = 4
+#: The index fields the walk itself reads (the rules declare theirs).
+_WALK_FIELDS = ("StudyInstanceUID", "SeriesInstanceUID", "SeriesDescription")
+#: Every field of an index record that a review reads (a review part is sent only these).
+REVIEW_FIELDS = tuple(dict.fromkeys((*(name for _, name in IDENTITY_FIELDS), *_WALK_FIELDS,
+                                     *(name for rule in RULES for name in rule.fields))))
+
+_Memo = dict[tuple[int, str, bytes], list[tuple[Effect, Any]]]
+
+
+class Reviewer:
+    """Walks files and hands what it finds to the rules; :meth:`finish` turns their findings into
+    the report. ``rules``: the rule classes to run (the registry, :data:`~.rules.RULES`; anything
+    that makes a :class:`~.protocol.Rule` from a :class:`~.protocol.Context` will do)."""
+
+    def __init__(self, profile: Profile = PROFILE, rules: Sequence[Callable[[Context], Rule]] = RULES) -> None:
+        self.profile = profile
+        self.files = 0
+        self.identity = Identity()
+        self._recorder = Recorder()
+        context = Context(profile, self.identity, self._recorder)
+        self.rules: list[Rule] = [rule(context) for rule in rules]
+        self._looking: dict[str, list[Rule]] = {kind: [r for r in self.rules if kind in r.looks_at]
+                                                for kind in ELEMENT_KINDS}
+        self._seeded = False  # every file's identity known before the walk (then add() learns none)
+        self._descriptions: dict[SeriesKey, str] = {}  # each series' first description, for the report
+        self._memos: dict[Hashable, _Memo] = {}
+
+    # -- before the files ---------------------------------------------------------------------
+
+    def seed(self, records: Iterable[DicomRecord]) -> None:
+        """Learn the identity of every file before any is walked (from the index's fields)."""
+        self._seeded = True
+        for record in records:
+            self.identity.learn_fields(record.fields)
+
+    def seed_tokens(self, tokens: TokenPairs) -> None:
+        """Learn (token, kind) pairs: :meth:`tokens` of a reviewer seeded elsewhere with every file
+        (so, as after :meth:`seed`, :meth:`add` learns none from the files' own fields)."""
+        self._seeded = True
+        self.identity.add(tokens)
+
+    def tokens(self) -> list[tuple[str, str]]:
+        """Every (token, kind) searched for so far, in the order learnt."""
+        return list(self.identity.tokens.items())
+
+    # -- one file -------------------------------------------------------------------------
+
+    def review_files(self, index: Index, records: Iterable[DicomRecord],
+                     read: Callable[..., Dataset] = read_instance) -> None:
+        """Read and :meth:`add` each record's header; a file unreadable now is reported as such."""
+        with warnings.catch_warnings():  # pydicom's complaints about values were shown when indexing
+            warnings.simplefilter("ignore")
+            for record in records:
+                try:
+                    ds = read(index, record.entry, pixels=False)
+                except Exception as exc:  # indexed once, unreadable now (changed on disk?): say so
+                    self.add_other(OtherRecord(record.location, record.size, "unreadable", str(exc)))
+                    continue
+                self.add(record, ds)
+
+    def add(self, record: DicomRecord, ds: Dataset) -> None:
+        """Review one DICOM file: ``ds`` is its whole header (pixel data need not be read)."""
+        fields = record.fields
+        key = (str(fields.get("StudyInstanceUID") or ""), str(fields.get("SeriesInstanceUID") or ""))
+        f = File(record.entry, record.location, key)
+        self.files += 1
+        self._descriptions.setdefault(key, str(fields.get("SeriesDescription") or ""))
+        if not self._seeded:
+            self.identity.learn_fields(fields)
+        dicom = DicomFile(f, ds, fields)
+        for rule in self.rules:
+            rule.start_file(dicom)
+        memo = self._memo(tuple(rule.replay_key() for rule in self.rules))
+        meta = getattr(ds, "file_meta", None)
+        if meta:
+            self._walk(meta, (), "", f, memo)
+        self._walk(ds, (), "", f, memo)
+        for rule in self.rules:
+            rule.end_file(dicom)
+
+    def add_other(self, other: OtherRecord) -> None:
+        """A non-DICOM, unreadable or not-indexed entry: content this review could not read."""
+        f = File(None, other.location, None)
+        for rule in self.rules:
+            rule.visit_other(other, f)
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    def _memo(self, key: Hashable) -> _Memo:
+        memo = self._memos.get(key)
+        if memo is None:
+            if len(self._memos) >= MEMOS:
+                self._memos.clear()
+            memo = self._memos[key] = {}
+        return memo
+
+    def _walk(self, ds: Dataset, parents: tuple[int, ...], prefix: str, f: File, memo: _Memo | None = None) -> None:
+        """One pass over ``ds``; sequences are walked item by item with the path of each.
+
+        Most top-level values repeat from file to file (a series shares its dates, descriptions,
+        UIDs), and what the rules do with a value depends only on it and their replay keys (the
+        key of ``memo``): so the effects of an ASCII text value are recorded the first time and
+        replayed after, which makes the walk several times faster. Nested values are always visited.
+        """
+        creators: dict[int, str] = {}
+        recorder = self._recorder
+        for base_tag, elem in ds.items():
+            tag = int(base_tag)  # pydicom's BaseTag compares in Python: slow as a dict key
+            try:
+                value = elem.value
+                if value is None or (not value and value != 0):
+                    continue
+                # a raw element of an implicit VR file has no VR; a converted one always has
+                vr: str = (elem.VR or vr_of(tag)) if type(elem) is RawDataElement \
+                    else elem.VR  # type: ignore[assignment]
+                if vr == "UN" and not tag >> 16 & 1 and vr_of(tag) in TEXT_VRS:
+                    vr = vr_of(tag)  # a standard text element written as UN is read as its own VR
+                if vr == "SQ":
+                    self._sequence(ds, tag, parents, prefix, f)
+                    continue
+                if tag >> 16 & 1:
+                    self._private(ds, tag, vr, value, parents, prefix, f, creators)
+                    continue
+                if memo is not None and type(value) is bytes and vr in TEXT_VRS and len(value) <= MEMO_VALUE:
+                    key = (tag, vr, value)
+                    tape = memo.get(key)
+                    if tape is not None:
+                        for effect, shown in tape:
+                            effect(f, shown)
+                        continue
+                    if value.isascii():
+                        recorder.start()
+                        try:
+                            self._value(ds, tag, vr, value, parents, prefix, f)
+                        finally:
+                            tape = recorder.stop()
+                        if tape is not None:
+                            if len(memo) >= MEMO_SIZE:
+                                memo.clear()
+                            memo[key] = tape
+                        continue
+                self._value(ds, tag, vr, value, parents, prefix, f)
+            except Exception as exc:  # a malformed element (pydicom cannot convert it): say so, go on
+                self._unread(f, f"{prefix}{tag_text(tag)}: {type(exc).__name__}: {exc}"[:200], "unreadable")
+
+    def _value(self, ds: Dataset, tag: int, vr: str, value: Any, parents: tuple[int, ...], prefix: str,
+               f: File) -> None:
+        """One standard element that is not a sequence, to the rules that look at its category."""
+        text = value_text(ds, tag, value) if vr in TEXT_VRS else None
+        if text == "":
+            return
+        info = classify(tag)
+        element = Element(ds, tag, vr, value, text, parents, prefix, info)
+        for rule in self._looking[info.category]:
+            rule.visit_element(element, f)
+
+    def _sequence(self, ds: Dataset, tag: int, parents: tuple[int, ...], prefix: str, f: File) -> None:
+        items = ds[tag].value
+        if tag >> 16 & 1 == 0:
+            element = Element(ds, tag, "SQ", items, None, parents, prefix, classify(tag))
+            for rule in self._looking["sequence"]:
+                rule.visit_element(element, f)
+        if len(parents) >= MAX_DEPTH:
+            self._unread(f, f"{prefix}{tag_text(tag)}", "too-deep")
+            return
+        inner = (*parents, tag)
+        head = f"{prefix}{tag_text(tag)} > item "
+        for number, item in enumerate(items, 1):
+            self._walk(item, inner, f"{head}{number} > ", f)
+
+    def _private(self, ds: Dataset, tag: int, vr: str, value: Any, parents: tuple[int, ...], prefix: str,
+                 f: File, creators: dict[int, str]) -> None:
+        """A private element: a creator (remembered for its block) or a data element of a block."""
+        group, number = tag >> 16, tag & 0xFFFF
+        if number < 0x10:
+            return
+        if number <= 0xFF:
+            creators[group << 8 | number] = (value_text(ds, tag, value) or "").strip()
+            return
+        creator = creators.get(group << 8 | number >> 8, "")
+        text = value_text(ds, tag, value) if vr in TEXT_VRS else None
+        element = Element(ds, tag, vr, value, text, parents, prefix, None, creator)
+        for rule in self._looking["private"]:
+            rule.visit_element(element, f)
+
+    def _unread(self, f: File, where: str, why: Unread) -> None:
+        for rule in self.rules:
+            rule.visit_unread(f, where, why)
+
+    # -- the report ---------------------------------------------------------------------------
+
+    def finish(self) -> dict[str, Any]:
+        """The report: every rule's conclusions, sorted (see the module's docstring)."""
+        findings = sorted((finding for rule in self.rules for finding in rule.finish()), key=Finding.sort_key)
+        counts = tally(findings)
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "verdict": verdict(counts),
+            "counts": counts,
+            "profile": {"edition": self.profile.edition, "title": self.profile.title},
+            "files_reviewed": self.files,
+            "values_masked_by_default": False,
+            "findings": [f.as_dict(self._descriptions) for f in findings],
+        }
+
+    # -- in parts -------------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Everything :meth:`finish` needs, as plain data: the walk's own (files, tokens found in
+        nested elements, series descriptions) and each rule's, by rule name."""
+        return {"files": self.files, "found": [list(t) for t in self.identity.found],
+                "series": [[*key, description] for key, description in self._descriptions.items()],
+                "rules": {rule.name: rule.state() for rule in self.rules}}
+
+    def merge(self, state: dict[str, Any]) -> None:
+        """Add a part's :meth:`state`, as if this reviewer had reviewed the part's files after its
+        own: each rule merges its own state."""
+        self._seeded = True
+        self.files += state["files"]
+        self.identity.add(state["found"], found=True)
+        for study, series, description in state["series"]:
+            self._descriptions.setdefault((study, series), description)
+        for rule in self.rules:
+            rule.merge(state["rules"][rule.name])
+
+
+def single_pass(index: Index, *, read: Callable[..., Dataset] = read_instance) -> Reviewer:
+    """Everything indexed in ``index`` reviewed in one pass (before :meth:`Reviewer.finish`):
+    every DICOM header in full, then the other entries."""
+    reviewer = Reviewer()
+    reviewer.seed(index.dicom)
+    reviewer.review_files(index, index.dicom, read)
+    for other in index.others:
+        reviewer.add_other(other)
+    return reviewer
+
+
+def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dict[str, Any]:
+    """Review everything indexed in ``index`` in one pass (the CLI's way; the browser splits it,
+    see :mod:`.merge`)."""
+    return single_pass(index, read=read).finish()

@@ -1,0 +1,35 @@
+"""The registry: every rule family of the privacy review, once, in the order they run.
+
+The order does not change the report (each finding belongs to one rule, and the report sorts
+them), only the order in which rules see the same element. A new rule is one module here plus
+its line below (and its test under ``tests/privacy/rules/``); see :mod:`dicompeek.privacy`.
+"""
+
+from __future__ import annotations
+
+from ..protocol import RuleBase
+from .claims import Claims
+from .consistency import Consistency
+from .cross_field import CrossField
+from .dates import Dates
+from .free_text import FreeText
+from .not_reviewed import NotReviewed
+from .pixels import PixelRisk
+from .private import PrivateBlocks
+from .profile_elements import ProfileElements
+from .uids import Uids
+
+RULES: tuple[type[RuleBase], ...] = (
+    ProfileElements,  # PS3.15 Table E.1-1 elements
+    Claims,           # de-identification claims against facts
+    CrossField,       # the patient's identity elsewhere
+    FreeText,         # descriptions, comments, SR
+    Dates,            # dates, and whether they look shifted
+    Uids,             # UID roots, timestamps, random UIDs
+    PrivateBlocks,    # private creators, binary blobs
+    PixelRisk,        # burned-in text, faces, overlays, icons
+    Consistency,      # patients across files
+    NotReviewed,      # content not reviewed
+)
+
+__all__ = ["RULES"]

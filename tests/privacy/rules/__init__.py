@@ -1,0 +1,1 @@
+"""Tests of dicompeek.privacy.rules: one module per rule family, and the registry's merge contract."""

@@ -1,0 +1,26 @@
+"""Free text (dicompeek.privacy.rules.free_text)."""
+
+from __future__ import annotations
+
+from pydicom.dataset import Dataset
+
+from privacy.planted import by_id, identified, reviewed, values
+
+
+def test_free_text_descriptors_are_listed(tmp_path):
+    ds = identified(StudyDescription="CT head", ProtocolName="Dr Who's protocol", ImageComments="see chart")
+    found = by_id(reviewed(tmp_path, {"1.dcm": ds}))
+    for tag, text in (("(0008,1030)", "CT head"), ("(0018,1030)", "Dr Who's protocol"), ("(0020,4000)", "see chart")):
+        finding = found[f"free-text:{tag}"]
+        assert finding["category"] == "free-text" and values(finding) == [text]
+
+
+def test_structured_reports_and_their_text_values_are_free_text(tmp_path):
+    sr = identified(Modality="SR", SOPClassUID="1.2.840.10008.5.1.4.1.1.88.22")
+    item = Dataset()
+    item.TextValue = "Seen by Dr Who"
+    sr.ContentSequence = [item]
+    found = by_id(reviewed(tmp_path, {"sr.dcm": sr}))
+    assert (found["sr"]["severity"], values(found["sr"])) == ("medium", ["SR"])
+    text = found["free-text:(0040,A730)>(0040,A160)"]
+    assert values(text) == ["Seen by Dr Who"] and text["reason"].startswith("Free text:")

@@ -1,0 +1,362 @@
+// @ts-check
+// The page–worker protocol, in one place. Page → worker messages are {op} (OP), worker → page
+// messages are {type} (EVENT); the Python entry points (dicompeek.worker_api, each marked
+// @entry_point there) are either run by the worker for itself (CALL: indexing) or asked for by
+// the page with {op: "request"} (REQUEST: the viewer, the tag browser, the privacy review).
+// Every message, argument list and reply is typed below; ClientEvents is what the client layer
+// (worker-client.js) tells the page. Only worker.js and worker-client.js use these names; the
+// views call typed functions of worker-client.js.
+//
+// The two sides are checked against each other: at boot the worker asks Python for its entry
+// points and refuses to start when they are not exactly CALL and REQUEST (protocolMismatch);
+// tests/test_protocol.py compares the same lists without a browser. Which calls decode pixels
+// is Python's to say (@entry_point(decodes_pixels=True)); the worker learns it at boot.
+
+// --- what the page posts to a worker ---------------------------------------------------
+
+export const OP = Object.freeze({
+  open: "open", cancel: "cancel", reset: "reset", take: "take", merge: "merge",
+  prepare: "prepare", request: "request",
+});
+
+/** A picked file; `path` is "export.zip", "IM1" or "FOLDER/sub/IM1" (a folder's files).
+ * @typedef {{path: string, file: File}} PickedItem */
+/** Mount the pick and index this worker's run of its entries (shard of shards); `run` is echoed
+ * in progress so that progress of an earlier run is ignored.
+ * @typedef {{op: "open", run: number, items: PickedItem[], shard: number, shards: number}} OpenOp */
+/** Stop indexing (the entries left are listed as not indexed).
+ * @typedef {{op: "cancel"}} CancelOp */
+/** Forget everything loaded; answered with an empty summary.
+ * @typedef {{op: "reset"}} ResetOp */
+/** Hand over what this worker indexed (answered with "records"); workers 1 … n - 1.
+ * @typedef {{op: "take"}} TakeOp */
+/** Worker 0: merge the other workers' records and answer with the summary.
+ * @typedef {{op: "merge", records: Records[]}} MergeOp */
+/** Worker 0: load the image codecs now, not on the first request that needs them.
+ * @typedef {{op: "prepare"}} PrepareOp */
+/** Run a page request; answered with "reply" of the same id.
+ * @typedef {{op: "request", id: number, name: RequestName, args: unknown[]}} RequestOp */
+/** @typedef {OpenOp | CancelOp | ResetOp | TakeOp | MergeOp | PrepareOp | RequestOp} ToWorker */
+
+// --- what a worker posts to the page ---------------------------------------------------
+
+export const EVENT = Object.freeze({
+  boot: "boot", ready: "ready", progress: "progress", records: "records", summary: "summary",
+  reply: "reply", error: "error", fatal: "fatal",
+});
+
+/** A boot stage, `step` of `of`.
+ * @typedef {{type: "boot", step: number, of: number, text: string}} BootMessage */
+/** Python is ready (after `seconds`); `demo` is the demo zip's path in dist/.
+ * @typedef {{type: "ready", seconds: number, demo: string}} ReadyMessage */
+/** @typedef {{type: "progress", run: number, progress: Progress}} ProgressMessage */
+/** @typedef {{type: "records", records: Records}} RecordsMessage */
+/** @typedef {{type: "summary", summary: Summary}} SummaryMessage */
+/** The reply to a RequestOp: its `result` (see Requests), or the `error` it raised.
+ * @typedef {{type: "reply", id: number, result: unknown} | {type: "reply", id: number, error: string}} ReplyMessage */
+/** Something failed; the worker goes on.
+ * @typedef {{type: "error", message: string}} ErrorMessage */
+/** The worker could not start.
+ * @typedef {{type: "fatal", message: string}} FatalMessage */
+/** @typedef {BootMessage | ReadyMessage | ProgressMessage | RecordsMessage | SummaryMessage | ReplyMessage
+ *   | ErrorMessage | FatalMessage} FromWorker */
+
+// --- the Python entry points -----------------------------------------------------------
+
+/**
+ * The worker's own calls, by Python name: arguments → reply.
+ * @typedef {object} Calls
+ * @property {{args: [paths: string[], shard: number, shards: number], reply: Progress}} add_paths
+ * @property {{args: [budget: number], reply: Progress}} index_step
+ * @property {{args: [], reply: Progress}} cancel
+ * @property {{args: [], reply: Records}} take_records
+ * @property {{args: [records: Records[]], reply: Summary}} merge_summary
+ * @property {{args: [], reply: Summary}} reset
+ * @property {{args: [], reply: {syntaxes: string[]}}} use_codecs
+ */
+/** @typedef {keyof Calls} CallName */
+
+/**
+ * What the page may ask a worker for, by Python name: arguments → reply.
+ * @typedef {object} Requests
+ * @property {{args: [studyUid: string, seriesUid: string], reply: SeriesFrames}} series
+ * @property {{args: [entry: number, frame: number, window: RenderWindow], reply: Rendered}} render
+ * @property {{args: [entry: number, frame: number, x: number, y: number], reply: Probe}} probe
+ * @property {{args: [entry: number], reply: Header}} header
+ * @property {{args: [entry: number, form: "json" | "dump"], reply: Download}} export_header
+ * @property {{args: [studyUid: string, seriesUid: string], reply: Variation}} variation
+ * @property {{args: [studyUid: string, seriesUid: string, fields: string[]], reply: Download}} series_csv
+ * @property {{args: [first: number, second: number], reply: Comparison}} compare
+ * @property {{args: [], reply: Instance[]}} instances
+ * @property {{args: [parts: number], reply: ReviewPlan}} review_plan
+ * @property {{args: [part: ReviewPart, tokens: Token[]], reply: ReviewState}} review_part
+ * @property {{args: [tokens: Token[], found: Token[][]], reply: [part: number, tokens: Token[]][]}} review_reruns
+ * @property {{args: [states?: ReviewState[]], reply: Review}} privacy_review
+ * @property {{args: [form: "html" | "json" | "csv", masked: boolean], reply: Download}} review_report
+ */
+/** @typedef {keyof Requests} RequestName */
+
+/** The worker's own calls (each name is its own value, so that tsc checks the list against Calls). */
+export const CALL = Object.freeze(/** @type {{[K in CallName]: K}} */ ({
+  add_paths: "add_paths", index_step: "index_step", cancel: "cancel", take_records: "take_records",
+  merge_summary: "merge_summary", reset: "reset", use_codecs: "use_codecs",
+}));
+
+/** The page's requests (checked against Requests the same way). */
+export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
+  series: "series", render: "render", probe: "probe",
+  header: "header", export_header: "export_header", variation: "variation", series_csv: "series_csv",
+  compare: "compare", instances: "instances",
+  review_plan: "review_plan", review_part: "review_part", review_reruns: "review_reruns",
+  privacy_review: "privacy_review", review_report: "review_report",
+}));
+
+/** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:
+ * @entry_point(binary=True), called through worker_api.call_binary).
+ * @type {readonly RequestName[]} */
+export const BINARY_REQUESTS = Object.freeze([REQUEST.render]);
+
+/** What worker_api.entry_points() tells the worker at boot.
+ * @typedef {{calls: string[], decodes_pixels: string[], binary: string[]}} EntryPoints */
+
+/**
+ * How Python's entry points differ from the ones named here, or null when they agree.
+ * @param {EntryPoints} python
+ * @returns {string | null}
+ */
+export function protocolMismatch(python) {
+  const named = [...Object.values(CALL), ...Object.values(REQUEST)];
+  /** @param {string[]} a @param {readonly string[]} b */
+  const missing = (a, b) => a.filter((name) => !b.includes(name));
+  const problems = [];
+  const unnamed = missing(python.calls, named);
+  const absent = missing(named, python.calls);
+  if (unnamed.length) problems.push(`Python has entry points that web/protocol.js does not name: ${unnamed.join(", ")}`);
+  if (absent.length) problems.push(`web/protocol.js names calls that Python does not have: ${absent.join(", ")}`);
+  const binary = [...missing(python.binary, BINARY_REQUESTS), ...missing([...BINARY_REQUESTS], python.binary)];
+  if (binary.length) problems.push(`Python and web/protocol.js disagree on which calls reply in binary: ${binary.join(", ")}`);
+  const unknown = missing(python.decodes_pixels, named);
+  if (unknown.length) problems.push(`Python says unknown calls decode pixels: ${unknown.join(", ")}`);
+  return problems.length
+    ? `The page and its Python package do not match (a mixed or broken build): ${problems.join("; ")}.`
+    : null;
+}
+
+// --- what the client layer tells the page (worker-client.js) ---------------------------
+
+/**
+ * The events of WorkerClient, by name: what the listener gets. Boot and ready are worker 0's,
+ * progress is summed over the workers, summary is worker 0's after the merge.
+ * @typedef {object} ClientEvents
+ * @property {BootMessage} boot
+ * @property {ReadyMessage} ready
+ * @property {{progress: Progress}} progress
+ * @property {SummaryMessage} summary
+ * @property {{message: string}} error
+ * @property {{message: string}} fatal
+ */
+
+/** Where the sharded privacy review is (WorkerClient.privacyReview): `files` DICOM files on `parts` workers.
+ * @typedef {{stage: "reviewing" | "merging", files: number, parts: number}} ReviewStage */
+
+// --- the data in replies (built by Python: see the module named on each) ---------------
+
+/** Indexing progress (dicompeek.index); summed over the workers by the client.
+ * @typedef {object} Progress
+ * @property {number} done
+ * @property {number} total
+ * @property {number} bytes_done
+ * @property {number} bytes_total
+ * @property {number} elapsed seconds
+ * @property {number} files_per_second
+ * @property {number} eta_seconds
+ * @property {boolean} finished
+ * @property {boolean} cancelled
+ */
+
+/** One worker's index records, handed to worker 0 as they are (dicompeek.index.take_records).
+ * @typedef {{dicom: object[], others: object[]}} Records */
+
+/** The summary (dicompeek.summary).
+ * @typedef {object} Summary
+ * @property {number} schema_version
+ * @property {Totals} totals
+ * @property {SummaryPatient[]} patients
+ * @property {SummaryFile[]} files
+ * @property {{location: string, message: string}[]} notes
+ */
+/** @typedef {{entries: number, dicom: number, non_dicom: number, unreadable: number, not_indexed: number,
+ *   patients: number, studies: number, series: number}} Totals */
+/** @typedef {{name: string, id: string, birth_date: string, sex: string, studies: SummaryStudy[]}} SummaryPatient */
+/**
+ * @typedef {object} SummaryStudy
+ * @property {string} study_instance_uid
+ * @property {string} date
+ * @property {string} time
+ * @property {string} description
+ * @property {string} accession_number
+ * @property {string} study_id
+ * @property {number} series_count
+ * @property {SummarySeries[]} series
+ */
+/**
+ * @typedef {object} SummarySeries
+ * @property {string} series_instance_uid
+ * @property {number | string | null} number
+ * @property {string} modality
+ * @property {string} description
+ * @property {string} body_part
+ * @property {number} files
+ * @property {number} bytes
+ * @property {number} instances
+ * @property {number} frames
+ * @property {string[]} sizes "rows×columns", most frequent first
+ * @property {{uid: string, name: string}[]} sop_classes
+ * @property {{uid: string, name: string}[]} transfer_syntaxes
+ * @property {string[]} archives
+ * @property {string[]} folders
+ * @property {number} files_with_warnings
+ * @property {string[]} geometry_warnings
+ */
+/** @typedef {{location: string, size: number, kind: "dicom" | "non-dicom" | "unreadable" | "not-indexed",
+ *   reason: string | null}} SummaryFile */
+
+/** The viewer's frames of a series, in viewing order (dicompeek.viewer).
+ * @typedef {object} SeriesFrames
+ * @property {Frame[]} frames
+ * @property {string[]} warnings
+ * @property {string} [modality]
+ * @property {string} [description]
+ * @property {string} [error]
+ */
+/** @typedef {{entry: number, frame: number, instance: number | null, position: number | null}} Frame */
+
+/** The window a frame is rendered with; no width: the file's own.
+ * @typedef {{center?: number, width?: number, invert?: boolean}} RenderWindow */
+/** A rendered frame: `pixels` are RGBA, meta.rows × meta.columns (none when meta.error says why).
+ * @typedef {{meta: RenderMeta, pixels: ArrayBuffer}} Rendered */
+/**
+ * @typedef {object} RenderMeta
+ * @property {string} [error]
+ * @property {number} rows
+ * @property {number} columns
+ * @property {{center: number | null, width: number | null} | null} [window] the window applied
+ * @property {{center: number, width: number, function: string, explanation: string}[]} [windows] the file's
+ * @property {boolean} [grey]
+ * @property {string} [photometric]
+ * @property {string} [unit]
+ * @property {{left?: string, right?: string, top?: string, bottom?: string} | null} [orientation]
+ * @property {number[] | null} [pixel_spacing]
+ * @property {number} [frame_rate]
+ * @property {Partial<Record<OverlayField, string>>} [overlay]
+ * @property {number} [frames]
+ * @property {string[]} [warnings]
+ */
+/** @typedef {"PatientName" | "PatientID" | "StudyDate" | "SeriesNumber" | "SeriesDescription" | "InstanceNumber"
+ *   | "SliceLocation" | "SliceThickness" | "RepetitionTime" | "EchoTime" | "Modality"} OverlayField */
+/** The value under the cursor; empty outside the image.
+ * @typedef {{x?: number, y?: number, stored?: number | null | (number | null)[], value?: number | null,
+ *   unit?: string, error?: string}} Probe */
+
+/** One instance's header as a tree (dicompeek.tag_browser, dicompeek.tags).
+ * @typedef {object} Header
+ * @property {number} entry
+ * @property {string} location
+ * @property {string} preamble
+ * @property {HeaderNode[]} meta
+ * @property {HeaderNode[]} elements
+ * @property {number} count
+ * @property {string} [warning]
+ * @property {string} [error]
+ */
+/**
+ * @typedef {object} HeaderNode
+ * @property {string} tag
+ * @property {string} [keyword]
+ * @property {string} [name]
+ * @property {string} vr
+ * @property {string} [stored_vr]
+ * @property {number | null} [length]
+ * @property {number} vm
+ * @property {string} [value]
+ * @property {string} [detail]
+ * @property {boolean} [truncated]
+ * @property {string} [hex]
+ * @property {number[]} [basic_offset_table]
+ * @property {{offset: number, length: number}[]} [fragments]
+ * @property {boolean} [private]
+ * @property {string} [creator]
+ * @property {boolean} [retired]
+ * @property {string} [warning]
+ * @property {HeaderNode[][]} [items] a sequence's items
+ */
+/** A file to save: its text and name.
+ * @typedef {{text: string, name: string, error?: string}} Download */
+/**
+ * What changes across a series (dicompeek.variation).
+ * @typedef {object} Variation
+ * @property {number} instances
+ * @property {VariationElement[]} elements
+ * @property {number} varying
+ * @property {{location: string, reason: string}[]} [unreadable]
+ */
+/**
+ * @typedef {object} VariationElement
+ * @property {string} tag
+ * @property {string} keyword
+ * @property {string} name
+ * @property {string} vr
+ * @property {number} present
+ * @property {boolean} constant
+ * @property {number} distinct
+ * @property {{value: string, count: number, example: string}[]} values
+ * @property {number | string} [min]
+ * @property {number | string} [max]
+ */
+/**
+ * Two instances' headers side by side.
+ * @typedef {object} Comparison
+ * @property {string} first
+ * @property {string} second
+ * @property {{path: string, name: string, vr: string, first: string | null, second: string | null,
+ *   differs: boolean}[]} rows
+ * @property {number} differences
+ * @property {string} [error]
+ */
+/** @typedef {{entry: number, location: string, series: string, instance: number | string | null}} Instance */
+
+/** A privacy review cut into parts, one per worker (dicompeek.privacy.merge.plan).
+ * @typedef {{tokens: Token[], files: number, parts: ReviewPart[]}} ReviewPlan */
+/** An identity token: [text, kind].
+ * @typedef {[text: string, kind: string]} Token */
+/** Packed records of one part (opaque to the page).
+ * @typedef {{fields: string[], values: unknown[], records: unknown[][]}} ReviewPart */
+/** One part's reviewer state (opaque to the page but for the tokens it found nested).
+ * @typedef {{found: Token[]} & Record<string, unknown>} ReviewState */
+/**
+ * The privacy review (dicompeek.privacy.reviewer, schema_version 1).
+ * @typedef {object} Review
+ * @property {number} schema_version
+ * @property {string} verdict
+ * @property {{high: number, medium: number, low: number, info: number}} counts
+ * @property {{edition: string, title: string}} profile
+ * @property {number} files_reviewed
+ * @property {boolean} values_masked_by_default
+ * @property {Finding[]} findings
+ */
+/**
+ * @typedef {object} Finding
+ * @property {string} id
+ * @property {"high" | "medium" | "low" | "info"} severity
+ * @property {string} category
+ * @property {string} title
+ * @property {string} reason
+ * @property {{tag: string, keyword?: string, name?: string, path?: string} | null} [element]
+ * @property {number} files
+ * @property {number[]} [entries]
+ * @property {string[]} [locations]
+ * @property {number} [distinct_values]
+ * @property {{study_uid: string, series_uid: string, description: string}[]} [series]
+ * @property {{value: string, count: number}[]} [values]
+ * @property {{entry: number, frame: number} | null} [thumbnail]
+ */
