@@ -29,9 +29,9 @@ import subprocess
 import sys
 
 from tools import environment
+from tools.assemble import build
 from tools.paths import ROOT
 from tools.serve import serve
-from tools.assemble import build
 from tools.tables import write_confidentiality_table
 
 #: Commands that need requirements-dev.txt in .venv.

@@ -89,7 +89,7 @@ def bench_zip(spec: Spec, directory: Path = CACHE) -> Path:
         return target
     for old in directory.glob(f"{spec.name}-{'?' * len(key)}.zip"):  # not small-quick-… for small
         old.unlink(missing_ok=True)
-    from dicompeek.synthetic import write_bench_zip  # numpy and pydicom only when generating
+    from dicompeek_synthetic import write_bench_zip  # numpy and pydicom only when generating
 
     directory.mkdir(parents=True, exist_ok=True)
     # an interrupted run must not leave a truncated zip, nor two runs write one file

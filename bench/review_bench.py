@@ -28,9 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-from tools import serve  # noqa: E402
 from bench import CACHE, CHROMIUM, Spec, ensure_built  # noqa: E402  bench/bench.py
 from bench import bench_zip as generate  # noqa: E402
+from tools import serve  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 TARGET_RATIO = 1.5
@@ -45,7 +45,7 @@ def bench_zip(files: int, directory: Path = CACHE) -> Path:
 
 
 def cpython(path: Path, files: int) -> tuple[float, float]:
-    from dicompeek.index import Index
+    from dicompeek.index.indexer import Index
     from dicompeek.privacy import review
 
     index = Index()

@@ -31,8 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(ROOT / "tests")]
-from tools import serve  # noqa: E402
 from bench import CHROMIUM, ensure_built  # noqa: E402  bench/bench.py
+from tools import serve  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 PANEL_TARGET_MS, VARIATION_TARGET_S = 200, 3.0
@@ -54,8 +54,8 @@ def deep_header_zip(path: Path, slices: int = 12) -> int:
     from pydicom.dataset import Dataset
     from pydicom.sequence import Sequence
 
-    from dicompeek.synthetic import ct_phantom_series
-    from dicompeek.tags import header_tree
+    from dicompeek.tags.tree import header_tree
+    from dicompeek_synthetic import ct_phantom_series
     from registry import zip_bytes
 
     def nested(depth: int) -> Sequence:
@@ -77,7 +77,7 @@ def deep_header_zip(path: Path, slices: int = 12) -> int:
 
 
 def long_series_zip(path: Path, slices: int = 300) -> None:
-    from dicompeek.synthetic import ct_phantom_series
+    from dicompeek_synthetic import ct_phantom_series
     from registry import zip_bytes
 
     path.write_bytes(zip_bytes({f"LONG/{i:03}.dcm": ds for i, ds in enumerate(ct_phantom_series(slices, 64, 64))},

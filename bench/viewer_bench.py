@@ -20,7 +20,7 @@ each), headless Chromium opens the zip through the real page, as a person would,
 Targets from the viewer issue: first image < 500 ms; uncompressed scrolling (cold) >= 30 fps.
 
 The zips are generated once into .cache/bench/ (names carry DATA_VERSION) from
-``dicompeek.synthetic.ct_phantom_series``: DCMTK's dcmcrle and dcmcjpeg and pydicom's pylibjpeg
+``dicompeek_synthetic.ct_phantom_series``: DCMTK's dcmcrle and dcmcjpeg and pydicom's pylibjpeg
 encoder compress each slice, in parallel over the cores. dist/ is (re)built with
 ``python3 build.py`` when it is missing or out of date with py/ or web/ (``bench.stale_reason``).
 
@@ -58,8 +58,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-from tools import downloads, serve  # noqa: E402  (build.py's jobs: its static server is the one people use)
 from bench import CHROMIUM, ensure_built, shown, size_mb, stale_reason  # noqa: E402  bench/bench.py
+from tools import downloads, serve  # noqa: E402  (build.py's jobs: its static server is the one people use)
 
 CACHE = ROOT / ".cache" / "bench"
 RESULTS = CACHE / "viewer-results.json"
@@ -159,7 +159,7 @@ def _encode(job: tuple[tuple[str, ...], bytes, str]) -> bytes:
     if tool == ("pydicom-j2k",):
         import pydicom
 
-        from dicompeek.synthetic import dataset_bytes
+        from dicompeek_synthetic import dataset_bytes
 
         ds = pydicom.dcmread(io.BytesIO(data))
         ds.compress(pydicom.uid.JPEG2000Lossless, encoding_plugin="pylibjpeg")
@@ -181,7 +181,7 @@ def ensure_zips(variants: list[Variant], setup: Setup) -> dict[str, Path]:
         return paths
     import pydicom
 
-    from dicompeek.synthetic import ct_phantom_series, dataset_bytes, new_uid
+    from dicompeek_synthetic import ct_phantom_series, dataset_bytes, new_uid
 
     directory, side, slices = setup.directory, setup.side, setup.slices
     directory.mkdir(parents=True, exist_ok=True)

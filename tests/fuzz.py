@@ -3,11 +3,11 @@
 Each input is one pick — a zip of one to three mutated DICOM files next to an intact control
 file, a folder of loose mutated files, or a zip whose own bytes are damaged — generated from
 ``(seed, number)`` alone, so any input can be made again. It goes through what the page's
-worker calls (:mod:`dicompeek.worker_api`, through its JSON ``call`` like the page): index the
+worker calls (:mod:`dicompeek.app.worker_api`, through its JSON ``call`` like the page): index the
 pick, merge the summary, open every series in the viewer and render its first and last frame,
 probe a pixel, show and export every header, the series variation, CSV and comparison, then
 the privacy review and its reports. Then each command line subcommand runs on it, in process
-through :func:`dicompeek.cli.main` with stdout and stderr captured (:func:`cli_stage`):
+through :func:`dicompeek.app.cli.main` with stdout and stderr captured (:func:`cli_stage`):
 ``summary`` and ``review`` of the pick, and for each of its entries ``render`` of the first and
 the last frame the viewer listed, ``dump`` and ``dump --json`` (the control file: ``render``).
 ``run(cli_every=N)`` takes only every N-th input through it (the CI run). Failures:
@@ -74,7 +74,7 @@ LOOK_AT = 6
 
 def make_seed_dir(directory: Path, *, corpus: bool = True) -> Path:
     """Write every seed file into ``directory`` (once): pydicom's bundled test files, files made
-    with ``dicompeek.synthetic`` and the registry, and the shared corpus's small files when present.
+    with ``dicompeek_synthetic`` and the registry, and the shared corpus's small files when present.
     Synthetic files have random UIDs, so they are made once and read back by every worker."""
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / "DONE").exists():
@@ -109,7 +109,7 @@ def _synthetic() -> list[tuple[str, bytes]]:
     from pydicom.dataset import Dataset
     from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, RLELossless
 
-    from dicompeek.synthetic import ct_phantom_series, dataset_bytes, mr_series, secondary_capture
+    from dicompeek_synthetic import ct_phantom_series, dataset_bytes, mr_series, secondary_capture
     from registry import deidentified, raw_dataset_bytes, small_dataset
 
     out = [("small", dataset_bytes(small_dataset(rows=16, columns=16))),
@@ -476,7 +476,7 @@ def _checked(text: str, name: str, failures: list[dict[str, str]]) -> Any:
 def pipeline(path: str, control: str | None = None, frames_seen: dict[int, int] | None = None) -> list[dict[str, str]]:
     """Run the pick at ``path`` through every worker API function the page calls; the failures.
     ``frames_seen`` gets, for each entry the viewer listed, how many of its frames it listed."""
-    from dicompeek import worker_api as api
+    from dicompeek.app import worker_api as api
 
     failures: list[dict[str, str]] = []
 
@@ -579,7 +579,7 @@ def _check_control(summary: dict[str, Any], instances: list[dict[str, Any]], con
 
 # --- the command line -----------------------------------------------------------------------
 
-#: Exit statuses each subcommand may give on an input that exists (see dicompeek.cli).
+#: Exit statuses each subcommand may give on an input that exists (see dicompeek.app.cli).
 _CLI_EXITS = {"summary": {0}, "review": {0, 1}, "render": {0, 2}, "dump": {0, 2}}
 
 
@@ -588,7 +588,7 @@ def cli_stage(path: str, control: str | None, frames_seen: dict[int, int], scrat
     captured): ``summary`` and ``review`` of the pick; for each of its first :data:`LOOK_AT`
     entries (as the page numbers them), ``render`` of frame 1 and of the last frame the viewer
     listed, ``dump`` and ``dump --json``. The failures (see the module's docstring)."""
-    from dicompeek.archive import Sources, shown
+    from dicompeek.io.archive import Sources, shown
 
     failures: list[dict[str, str]] = []
     run_cli(["summary", path], failures)
@@ -635,7 +635,7 @@ def _no_constant(token: str) -> Any:
 def run_cli(argv: list[str], failures: list[dict[str, str]], named: str | None = None) -> tuple[Any, str, str]:
     """``python -m dicompeek ARGV`` in this process: (exit status, stdout, stderr); what is wrong
     with the way it ended goes to ``failures``. ``named``: what a one-line failure must name."""
-    from dicompeek.cli import main
+    from dicompeek.app.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     where = "cli " + argv[0] + (" --json" if "--json" in argv else "")
@@ -688,7 +688,7 @@ def worker_main(seed_dir: str, memory_limit_mb: int, growth_limit_mb: int) -> No
     os.dup2(2, 1)  # anything printed goes where stderr goes, not into the protocol
     warnings.simplefilter("ignore")
     logging.getLogger("pydicom").setLevel(logging.WARNING)
-    from dicompeek import worker_api  # noqa: F401  (imports before the baseline)
+    from dicompeek.app import worker_api  # noqa: F401  (imports before the baseline)
 
     limit = memory_limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

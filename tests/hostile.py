@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-from dicompeek.archive import shown
-from dicompeek.synthetic import dataset_bytes
+from dicompeek.io.archive import shown
+from dicompeek_synthetic import dataset_bytes
 from registry import XSS, small_dataset
 
 KiB, MiB, GiB = 1024, 1024 ** 2, 1024 ** 3
@@ -603,7 +603,7 @@ def nested_chain_zip(path: str | Path, depth: int = 6) -> Expected:
                       method=0 if level % 2 else 8)
     path.write_bytes(data)
     location = path.name
-    from dicompeek import limits
+    from dicompeek.io import limits
     for level in range(1, depth + 1):
         if level > limits.MAX_ZIP_DEPTH:
             expected.bad(location, "unreadable", f"zip inside a zip {level} levels deep")

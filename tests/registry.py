@@ -21,7 +21,7 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from dicompeek.synthetic import ct_phantom_series, dataset_bytes, mr_series, secondary_capture, write_zip
+from dicompeek_synthetic import ct_phantom_series, dataset_bytes, mr_series, secondary_capture, write_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -109,8 +109,8 @@ def encrypt_flag(zip_data: bytes, member: str) -> bytes:
 
 def summarize(*paths: Path) -> dict:
     """Index ``paths`` as the CLI does and return the summary."""
-    from dicompeek.index import Index
-    from dicompeek.summary import build_summary
+    from dicompeek.index.indexer import Index
+    from dicompeek.index.summary import build_summary
 
     index = Index()
     try:

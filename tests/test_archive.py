@@ -1,4 +1,4 @@
-"""Enumerating picks: zips, folders, loose files (dicompeek.archive)."""
+"""Enumerating picks: zips, folders, loose files (dicompeek.io.archive)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import io
 
 import pydicom
 
-from dicompeek.archive import Sources
-from dicompeek.largefile import PickedFile
+from dicompeek.io.archive import Sources
+from dicompeek.io.largefile import PickedFile
 from hostile import RawZip, dicom
 from registry import encrypt_flag, small_dataset, zip_bytes
 

@@ -49,7 +49,10 @@ def test_dist_holds_everything_the_page_loads(dist):
     for relative in [*manifest["wheels"], manifest["app"], manifest["demo"]]:
         assert (dist / relative).is_file(), relative
     with zipfile.ZipFile(dist / manifest["app"]) as app:
-        assert "dicompeek/worker_api.py" in app.namelist()
+        names = app.namelist()
+    assert "dicompeek/app/worker_api.py" in names
+    # the command line and the data generators are not the page's business
+    assert not [name for name in names if name.endswith(("cli.py", "__main__.py")) or "synthetic" in name]
 
 
 def test_our_page_refers_to_no_other_host(dist):

@@ -13,9 +13,9 @@ import numpy as np
 import pydicom
 import pytest
 
-from dicompeek.cli import main
-from dicompeek.display import Window, render_frame
-from dicompeek.synthetic import ct_phantom_series, dataset_bytes, write_demo_zip
+from dicompeek.app.cli import main
+from dicompeek.pixels.display import Window, render_frame
+from dicompeek_synthetic import ct_phantom_series, dataset_bytes, write_demo_zip
 from registry import ROOT, XSS, deidentified, pydicom_file, small_dataset, zip_bytes
 
 
@@ -74,7 +74,9 @@ def test_package_installs_with_pip(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(target), str(source)],
                    check=True, capture_output=True)
-    assert (target / "dicompeek" / "cli.py").exists()
+    assert (target / "dicompeek" / "app" / "cli.py").exists()
+    assert (target / "dicompeek" / "privacy" / "data" / "confidentiality_profile.json").exists()
+    assert not (target / "dicompeek_synthetic.py").exists()  # test data, not the package
     result = subprocess.run([sys.executable, "-m", "dicompeek", "--version"], capture_output=True,
                             text=True, env={**os.environ, "PYTHONPATH": str(target)}, cwd=tmp_path)
     assert result.stdout.strip() == "0.1.0"
@@ -279,7 +281,7 @@ def test_usage_errors_stay_argparse_errors():
 
 
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(tmp_path, monkeypatch, capsys):
-    import dicompeek.cli as cli
+    import dicompeek.app.cli as cli
 
     def broken(index):
         raise RuntimeError("boom\nsecond line")
@@ -298,7 +300,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(tmp_path,
 
 
 def test_an_unexpected_error_in_a_dump_names_the_entry(tmp_path, monkeypatch, capsys):
-    import dicompeek.cli as cli
+    import dicompeek.app.cli as cli
 
     def broken(tree):
         raise KeyError("vr")
@@ -311,9 +313,9 @@ def test_an_unexpected_error_in_a_dump_names_the_entry(tmp_path, monkeypatch, ca
 
 
 def test_a_file_too_large_to_read_whole_is_dumped_from_its_header(ct_file, monkeypatch, capsys):
-    import dicompeek.instances
+    import dicompeek.dicom.instances
 
-    monkeypatch.setattr(dicompeek.instances, "WHOLE_FILE_LIMIT", 1024)  # as a file over 512 MB is
+    monkeypatch.setattr(dicompeek.dicom.instances, "WHOLE_FILE_LIMIT", 1024)  # as a file over 512 MB is
     assert main(["dump", str(ct_file)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("# header only: the file is 0 MB; files over 0 MB are not read whole\n")
@@ -340,7 +342,7 @@ def test_values_from_a_file_cannot_drive_the_terminal(tmp_path, capsys):
 
 def test_a_broken_installation_is_one_line_too(tmp_path):
     shutil.copytree(ROOT / "py" / "dicompeek", tmp_path / "dicompeek", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "dicompeek" / "png.py").write_text("raise FileNotFoundError('data/profile.json is missing')\n")
+    (tmp_path / "dicompeek" / "pixels" / "png.py").write_text("raise FileNotFoundError('data/profile.json is missing')\n")
     result = subprocess.run([sys.executable, "-m", "dicompeek", "summary", "x"], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(tmp_path), "DICOMPEEK_DEBUG": ""}, cwd=tmp_path)
     assert result.returncode == 2

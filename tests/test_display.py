@@ -1,4 +1,4 @@
-"""The display pipeline (dicompeek.display), compared pixel by pixel with DCMTK's dcmj2pnm."""
+"""The display pipeline (dicompeek.pixels.display), compared pixel by pixel with DCMTK's dcmj2pnm."""
 
 from __future__ import annotations
 
@@ -12,9 +12,16 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
-from dicompeek.display import (DisplayWarning, Window, apply_window, file_windows, frame_warnings, render_frame,
-                                to_rgba)
-from registry import CORPUS, pydicom_file, small_dataset
+from dicompeek.pixels.display import (
+    DisplayWarning,
+    Window,
+    apply_window,
+    file_windows,
+    frame_warnings,
+    render_frame,
+    to_rgba,
+)
+from registry import pydicom_file, small_dataset
 
 needs_dcmtk = pytest.mark.skipif(not shutil.which("dcmj2pnm"), reason="DCMTK dcmj2pnm not installed")
 
@@ -263,7 +270,7 @@ def test_a_12_bit_corpus_multiframe_decodes_to_dcmtks_values(corpus, tmp_path):
         pytest.skip("DCMTK dcmdjpeg not installed")
     path = corpus / "dicomparser/encapsulated/multi-frame/CT0012.fragmented_no_bot_jpeg_baseline.51.dcm"
     reference = dcmdjpeg_values(path, tmp_path)
-    from dicompeek.display import frame_pixels
+    from dicompeek.pixels.display import frame_pixels
 
     for frame in range(2):
         assert np.array_equal(frame_pixels(pydicom.dcmread(path), frame), reference[frame])
@@ -273,8 +280,8 @@ def test_12_bit_jpeg_without_its_decoder_fails_with_each_decoders_reason(tmp_pat
     """The GDCM plugin is optional: without it the CLI says why the frame cannot be decoded."""
     from pydicom.pixels.decoders.base import get_decoder
 
-    from dicompeek import native_decoders
-    from dicompeek.cli import main
+    from dicompeek.app.cli import main
+    from dicompeek.pixels import native_decoders
 
     render_frame(pydicom.dcmread(pydicom_file("MR_small.dcm")))  # the decoders are registered by now
     decoder = get_decoder(pydicom.uid.JPEGExtended12Bit)
@@ -298,7 +305,7 @@ def test_a_corrupt_12_bit_frame_says_what_gdcm_said():
     pytest.importorskip("gdcm")
     from pydicom.encaps import encapsulate, generate_frames
 
-    from dicompeek import native_decoders
+    from dicompeek.pixels import native_decoders
 
     ds = pydicom.dcmread(pydicom_file("JPEG-lossy.dcm"))
     frame = next(generate_frames(ds.PixelData, number_of_frames=1))
@@ -334,7 +341,7 @@ def test_8_bit_colour_jpeg_renders_in_the_cli_as_dcmtk_does(frames, jfif, tmp_pa
     pytest.importorskip("PIL")
     from PIL import Image
 
-    from dicompeek.cli import main
+    from dicompeek.app.cli import main
     from registry import colour_edges_dataset
 
     path = dcmtk_made(write(colour_edges_dataset(frames=frames), tmp_path, "rgb.dcm"), tmp_path, "+eb")
@@ -363,7 +370,7 @@ def test_8_bit_colour_jpeg_renders_in_the_cli_as_dcmtk_does(frames, jfif, tmp_pa
 def test_pillow_goes_first_for_8_bit_jpeg_in_cpython_and_nothing_changes_in_pyodide(monkeypatch):
     from pydicom.pixels.decoders.base import get_decoder
 
-    from dicompeek import native_decoders
+    from dicompeek.pixels import native_decoders
 
     pytest.importorskip("PIL")
     render_frame(pydicom.dcmread(pydicom_file("MR_small.dcm")))
@@ -431,7 +438,7 @@ def test_a_valid_modality_lut_still_applies():
     ds = modality_lut_dataset(rescale=True)
     ds.ModalityLUTSequence[0].LUTDescriptor = [4096, 0, 16]
     assert frame_warnings(ds) == []
-    from dicompeek.display import modality_values
+    from dicompeek.pixels.display import modality_values
 
     stored = np.array([[0, 1, 4095]])
     assert modality_values(ds, stored).tolist() == [[0.0, 3.0, 12285.0]]  # the LUT, not the rescale

@@ -1,4 +1,4 @@
-"""Header exports (dicompeek.exports): DICOM JSON that reads back as the same header, and CSV."""
+"""Header exports (dicompeek.tags.exports): DICOM JSON that reads back as the same header, and CSV."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
-from dicompeek.exports import INLINE_LIMIT, dicom_json, parse_fields, series_csv
-from dicompeek.synthetic import ct_phantom_series
+from dicompeek.tags.exports import INLINE_LIMIT, dicom_json, parse_fields, series_csv
+from dicompeek_synthetic import ct_phantom_series
 from registry import pydicom_file
 
 ROUND_TRIP = ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtdose.dcm", "JPEG2000.dcm", "nested_priv_SQ.dcm",

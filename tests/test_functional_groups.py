@@ -1,4 +1,4 @@
-"""Enhanced multi-frame images (dicompeek.functional_groups): each frame shown with its own
+"""Enhanced multi-frame images (dicompeek.pixels.functional_groups): each frame shown with its own
 rescale, window and geometry, exactly as the same slice stored as a classic image."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from PIL import Image
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from dicompeek.display import render_frame
-from dicompeek.functional_groups import frame_view
-from dicompeek.index import Index
-from dicompeek.series import orientation_letters
-from dicompeek.synthetic import ct_phantom_series
-from dicompeek.viewer import Viewer
+from dicompeek.index.indexer import Index
+from dicompeek.index.series import orientation_letters
+from dicompeek.pixels.display import render_frame
+from dicompeek.pixels.functional_groups import frame_view
+from dicompeek.pixels.viewer import Viewer
+from dicompeek_synthetic import ct_phantom_series
 from registry import zip_bytes
 
 WINDOWS = [(40, 400), (-600, 1500), (300, 1800)]

@@ -100,7 +100,7 @@ def test_hangs_and_crashes_are_caught(seed_dir, tmp_path):
 def test_command_line_failures_are_caught(monkeypatch):
     """The harness's command line checks: an exception out of main(), a traceback or an internal
     error on stderr, an exit status the subcommand does not give, a failure not named in one line."""
-    import dicompeek.cli
+    import dicompeek.app.cli
 
     def fake(outcome):
         def main(argv):
@@ -124,14 +124,14 @@ def test_command_line_failures_are_caught(monkeypatch):
         ((2, "pick.zip::DIR/y.dcm: cannot read this file: ...\n"), ["dump", "x.dcm"], "exit"),
     ]
     for outcome, argv, kind in cases:
-        monkeypatch.setattr(dicompeek.cli, "main", fake(outcome))
+        monkeypatch.setattr(dicompeek.app.cli, "main", fake(outcome))
         failures: list[dict] = []
         fuzz.run_cli(argv, failures, named="x.dcm")
         assert [f["kind"] for f in failures] == [kind], (outcome, failures)
     for code, err, argv in [(0, "", ["summary", "pick"]), (1, "", ["review", "pick"]),
                             (2, "pick.zip::DIR/x.dcm: cannot decode frame 2 (JPEG Baseline): ...\n",
                              ["render", "pick.zip::DIR/x.dcm", "--frame", "2", "-o", "x.png"])]:
-        monkeypatch.setattr(dicompeek.cli, "main", fake((code, err)))
+        monkeypatch.setattr(dicompeek.app.cli, "main", fake((code, err)))
         failures = []
         assert fuzz.run_cli(argv, failures, named="x.dcm")[0] == code and not failures
 

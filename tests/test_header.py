@@ -1,4 +1,4 @@
-"""DICOM detection by content and header reading (dicompeek.header)."""
+"""DICOM detection by content and header reading (dicompeek.dicom.header)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from dicompeek.archive import Sources
-from dicompeek.dicomguard import NotDicom, Unreadable
-from dicompeek.header import read_header
-from dicompeek.synthetic import dataset_bytes
+from dicompeek.dicom.guard import NotDicom, Unreadable
+from dicompeek.dicom.header import read_header
+from dicompeek.io.archive import Sources
+from dicompeek_synthetic import dataset_bytes
 from registry import dicm_at_128_bytes, pydicom_file, raw_dataset_bytes, small_dataset, summarize
 
 
@@ -99,7 +99,7 @@ def test_header_larger_than_the_first_prefix_is_read_whole(tmp_path):
 
 
 def test_header_larger_than_every_prefix_is_read_from_the_stream(tmp_path, monkeypatch):
-    import dicompeek.header as header_module
+    import dicompeek.dicom.header as header_module
 
     monkeypatch.setattr(header_module, "PREFIX_STEPS", (1024, 4096))
     ds = small_dataset(patient_id="STREAMED")
@@ -117,7 +117,7 @@ def test_invalid_values_are_kept_with_a_warning():
 
 def test_header_read_stops_before_pixel_data(tmp_path):
     """A 4 MB image costs only its header: the first prefix is all that is read."""
-    import dicompeek.header as header_module
+    import dicompeek.dicom.header as header_module
 
     ds = small_dataset(rows=1024, columns=2048)
     path = write(tmp_path, "large.dcm", dataset_bytes(ds))
@@ -213,8 +213,8 @@ def test_dicm_at_128_in_a_dataset_without_preamble_is_that_dataset(mid_value, tm
 def test_dicm_at_128_reads_and_renders_as_dcmtk_reads_it_as_a_dataset(mid_value, tmp_path):
     """dcmdump -f and dcmj2pnm -f (read as a dataset without file meta) agree with us on every
     top-level element and on every pixel; DCMTK's automatic mode takes the marker for a preamble."""
-    from dicompeek.display import render_frame
-    from dicompeek.tags import dump_text, header_tree
+    from dicompeek.pixels.display import render_frame
+    from dicompeek.tags.tree import dump_text, header_tree
     from test_display import dcmtk_render
 
     path = write(tmp_path, "IM0001", ramp_with_dicm_at_128(mid_value=mid_value))
@@ -230,8 +230,8 @@ def test_dicm_at_128_reads_and_renders_as_dcmtk_reads_it_as_a_dataset(mid_value,
 
 def read_instance_of(path: Path) -> Dataset:
     """The whole dataset as the viewer and the CLI read it."""
-    from dicompeek.index import Index
-    from dicompeek.instances import read_instance
+    from dicompeek.dicom.instances import read_instance
+    from dicompeek.index.indexer import Index
 
     index = Index()
     try:

@@ -15,21 +15,21 @@ import re
 import struct
 import tracemalloc
 import zlib
-from pathlib import Path
 
-import pytest
 import pydicom
+import pytest
 
-from dicompeek import instances
-from dicompeek.exports import dicom_json
-from dicompeek.dicomguard import MAX_NESTING
-from dicompeek.index import Index
-from dicompeek.summary import build_summary
-from dicompeek.synthetic import dataset_bytes
-from dicompeek.tag_browser import TagBrowser
-from dicompeek.tags import dump_text, header_tree, nesting_depth
-from dicompeek.viewer import Viewer
-from registry import explicit_element as E, part10_bytes, small_dataset, zip_bytes
+from dicompeek.dicom import instances
+from dicompeek.dicom.guard import MAX_NESTING
+from dicompeek.index.indexer import Index
+from dicompeek.index.summary import build_summary
+from dicompeek.pixels.viewer import Viewer
+from dicompeek.tags.browser import TagBrowser
+from dicompeek.tags.exports import dicom_json
+from dicompeek.tags.tree import dump_text, header_tree, nesting_depth
+from dicompeek_synthetic import dataset_bytes
+from registry import explicit_element as E
+from registry import part10_bytes, small_dataset, zip_bytes
 
 UID = "1.2.826.0.1.3680043.8.498.4242"
 BASE = (E(0x00080016, "UI", b"1.2.840.10008.5.1.4.1.1.7\0") + E(0x00080018, "UI", f"{UID}.1".encode())
@@ -210,7 +210,7 @@ def test_overflowing_sizes_allocate_nothing_and_say_why(loaded):
 
 
 def test_a_frame_that_does_not_exist_is_named():
-    from dicompeek.display import frame_problem
+    from dicompeek.pixels.display import frame_problem
 
     ds = small_dataset(rows=4, columns=4, frames=2)
     assert frame_problem(ds, 1) is None

@@ -1,6 +1,6 @@
 """Nothing in a zip can crash the indexer, exhaust the machine or get lost (tests/hostile.py builds the zips).
 
-Each case goes through dicompeek.index.Index and the summary as the CLI and
+Each case goes through dicompeek.index.indexer.Index and the summary as the CLI and
 the page use them: every valid file indexed, every bad entry reported with
 its reason, ``entries == dicom + others``, in bounded time and memory.
 """
@@ -19,13 +19,14 @@ import pydicom
 import pytest
 
 import hostile
-from dicompeek import header, limits, zipstream
-from dicompeek.archive import Sources, name_issues, shown
-from dicompeek.cli import main
-from dicompeek.index import Index
-from dicompeek.instances import read_instance
-from dicompeek.summary import build_summary
-from hostile import GiB, KiB, MiB, Expected, RawZip, dicom, zip_of
+from dicompeek.app.cli import main
+from dicompeek.dicom import header
+from dicompeek.dicom.instances import read_instance
+from dicompeek.index.indexer import Index
+from dicompeek.index.summary import build_summary
+from dicompeek.io import limits, zipstream
+from dicompeek.io.archive import Sources, name_issues, shown
+from hostile import Expected, GiB, KiB, MiB, RawZip, dicom, zip_of
 from registry import small_dataset, summarize
 
 #: CPU seconds (this process's, so other load on the machine does not count) within which each
@@ -355,7 +356,7 @@ def test_any_error_while_reading_stays_with_its_entry(tmp_path, monkeypatch, err
             raise error
         return real(entry)
 
-    monkeypatch.setattr("dicompeek.index.read_header", flaky)
+    monkeypatch.setattr("dicompeek.index.indexer.read_header", flaky)
     summary, index = index_of(tmp_path / "z.zip")
     assert dicom_locations(index) == ["z.zip::good.dcm"]
     (bad,) = summary["files"]

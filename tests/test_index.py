@@ -1,12 +1,12 @@
-"""Incremental indexing, progress and cancel (dicompeek.index)."""
+"""Incremental indexing, progress and cancel (dicompeek.index.indexer)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 
-from dicompeek.index import Index
-from dicompeek.synthetic import dataset_bytes, write_bench_zip
+from dicompeek.index.indexer import Index
+from dicompeek_synthetic import dataset_bytes, write_bench_zip
 from registry import encrypt_flag, small_dataset, summarize, zip_bytes
 
 
@@ -91,7 +91,7 @@ def test_shards_merged_give_the_same_summary_as_one_index(tmp_path):
     """The page splits work between workers; the merged result must not differ."""
     import json
 
-    from dicompeek.summary import build_summary
+    from dicompeek.index.summary import build_summary
 
     write_bench_zip(tmp_path / "b.zip", n_series=3, per_series=11, rows=8, columns=8)
     (tmp_path / "broken.zip").write_bytes(b"not a zip")

@@ -1,4 +1,4 @@
-"""The page–worker protocol: web/protocol.js and dicompeek.worker_api name the same calls.
+"""The page–worker protocol: web/protocol.js and dicompeek.app.worker_api name the same calls.
 
 No browser needed: protocol.js is read as text. The worker makes the same comparison at
 boot (protocolMismatch in protocol.js) and refuses to start when they differ.
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from dicompeek import worker_api
+from dicompeek.app import worker_api
 from registry import ROOT
 
 WEB = ROOT / "web"

@@ -1,11 +1,11 @@
-"""Slice order, geometry warnings and orientation letters (dicompeek.series)."""
+"""Slice order, geometry warnings and orientation letters (dicompeek.index.series)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dicompeek.index import DicomRecord
-from dicompeek.series import geometry_warnings, order_frames, orientation_letters
+from dicompeek.index.indexer import DicomRecord
+from dicompeek.index.series import geometry_warnings, order_frames, orientation_letters
 
 AXIAL = "1\\0\\0\\0\\1\\0"
 

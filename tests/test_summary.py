@@ -1,4 +1,4 @@
-"""The patient / study / series summary (dicompeek.summary)."""
+"""The patient / study / series summary (dicompeek.index.summary)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
-from dicompeek.synthetic import ct_phantom_series, mr_series, secondary_capture
+from dicompeek_synthetic import ct_phantom_series, mr_series, secondary_capture
 from registry import PYDICOM_FILES, all_series, files_by_location, small_dataset, summarize, zip_bytes
 
 

@@ -18,7 +18,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
-from dicompeek import synthetic
+import dicompeek_synthetic as synthetic
 
 Demo = tuple[Path, dict]
 

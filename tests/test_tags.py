@@ -1,4 +1,4 @@
-"""The tag browser's tree (dicompeek.tags) against DCMTK's dcmdump, and what a user sees in it.
+"""The tag browser's tree (dicompeek.tags.tree) against DCMTK's dcmdump, and what a user sees in it.
 
 The comparison dumps pydicom's test files and the shared corpus (zip members included) with
 dcmdump and checks that every element dcmdump shows, at every depth, is in header_tree's tree
@@ -57,8 +57,8 @@ import pydicom.data
 import pytest
 from pydicom.data import get_charset_files, get_testdata_files
 
-import dicompeek.tags as tags_module
-from dicompeek.tags import dump_text, header_tree
+import dicompeek.tags.tree as tags_module
+from dicompeek.tags.tree import dump_text, header_tree
 from registry import charset_file, explicit_element, part10_bytes, pydicom_file
 
 # --- dcmdump side ---------------------------------------------------------------------------

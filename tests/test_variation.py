@@ -1,4 +1,4 @@
-"""How headers differ (dicompeek.variation): across a series, and between two instances."""
+"""How headers differ (dicompeek.tags.variation): across a series, and between two instances."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from dicompeek.synthetic import ct_phantom_series
-from dicompeek.variation import compare, series_variation
+from dicompeek.tags.variation import compare, series_variation
+from dicompeek_synthetic import ct_phantom_series
 from registry import pydicom_file
 
 

@@ -1,15 +1,14 @@
-"""The viewer's worker side (dicompeek.viewer): series lookup, rendering, probing, failures."""
+"""The viewer's worker side (dicompeek.pixels.viewer): series lookup, rendering, probing, failures."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from dicompeek.index import Index
-from dicompeek.synthetic import ct_phantom_series, dataset_bytes
-from dicompeek.viewer import Viewer
 from pydicom.encaps import encapsulate
 
+from dicompeek.index.indexer import Index
+from dicompeek.pixels.viewer import Viewer
+from dicompeek_synthetic import ct_phantom_series, dataset_bytes
 from registry import small_dataset, zip_bytes
 
 
@@ -125,8 +124,8 @@ def test_a_frame_without_problems_has_no_warnings_and_file_warnings_are_capped(c
     viewer, first = ct_viewer
     entry = viewer.series(first.StudyInstanceUID, first.SeriesInstanceUID)["frames"][0]["entry"]
     assert viewer.render(entry, 0)[0]["warnings"] == []
-    from dicompeek.index import DicomRecord
-    from dicompeek.viewer import FILE_WARNING_LINES, file_warnings
+    from dicompeek.index.indexer import DicomRecord
+    from dicompeek.pixels.viewer import FILE_WARNING_LINES, file_warnings
 
     records = [DicomRecord(k, f"IM{k}", None, "", 1, "", {}, f"problem {k}") for k in range(9)]
     lines = file_warnings(records)

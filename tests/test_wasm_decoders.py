@@ -1,4 +1,4 @@
-"""The pydicom plugin for the page's codecs (dicompeek.wasm_decoders), outside the browser.
+"""The pydicom plugin for the page's codecs (dicompeek.pixels.wasm_decoders), outside the browser.
 
 The codecs themselves run only in the page (tests/e2e/test_codecs_page.py
 compares their output with DCMTK); here a stand-in bridge checks what the
@@ -18,7 +18,7 @@ import pytest
 from pydicom.encaps import generate_frames
 from pydicom.pixels.decoders.base import get_decoder
 
-from dicompeek import wasm_decoders
+from dicompeek.pixels import wasm_decoders
 from registry import pydicom_file
 
 needs_dcmtk = pytest.mark.skipif(not shutil.which("dcmcjpeg"), reason="DCMTK not installed")

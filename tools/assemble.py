@@ -11,18 +11,33 @@ import zipfile
 from pathlib import Path
 
 from .codecs import CODECS, copy_codecs
-from .downloads import (PYDICOM_WHEEL, PYODIDE_CORE, PYODIDE_NPM, PYODIDE_PACKAGES, PYODIDE_VERSION,
-                        npm_install, pyodide_wheels, pypi_download)
+from .downloads import (
+    PYDICOM_WHEEL,
+    PYODIDE_CORE,
+    PYODIDE_NPM,
+    PYODIDE_PACKAGES,
+    PYODIDE_VERSION,
+    npm_install,
+    pyodide_wheels,
+    pypi_download,
+)
 from .paths import CACHE, DIST, PY, ROOT, WEB, BuildError, copy_if_changed, run, sha256, write_if_changed
 
 #: The service worker's source: build.py writes it to dist/ with the file list filled in.
 SERVICE_WORKER = WEB / "sw.js"
+#: Makes the demo (and the tests' and benchmarks' data); not part of the package the page loads.
+DEMO_GENERATOR = PY / "dicompeek_synthetic.py"
+
+
+#: Modules of the package that only the command line runs: not shipped to the browser.
+CLI_ONLY = ("app/cli.py", "__main__.py")
 
 
 def package_files() -> list[Path]:
-    """The app's Python package and its data, as zipped for the browser."""
+    """The app's Python package and its data, as zipped for the browser (without the CLI)."""
     package = PY / "dicompeek"
-    return sorted([*package.rglob("*.py"), *package.rglob("data/*.json")])
+    files = [*package.rglob("*.py"), *package.rglob("data/*.json")]
+    return sorted(path for path in files if path.relative_to(package).as_posix() not in CLI_ONLY)
 
 
 def sources_digest(files: list[Path]) -> str:
@@ -56,14 +71,14 @@ def package_zip() -> Path:
 
 
 def demo_zip() -> Path:
-    """The demo zip, regenerated only when the generator or any module it uses changes."""
-    key = sources_digest(package_files())
+    """The demo zip, regenerated only when the generator or any module it may use changes."""
+    key = sources_digest([DEMO_GENERATOR, *package_files()])
     cached = CACHE / "demo" / f"dicompeek-demo-{key}.zip"
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(".tmp")
         run([sys.executable, "-c",
-             "import sys; from dicompeek.synthetic import write_demo_zip; write_demo_zip(sys.argv[1])",
+             "import sys; from dicompeek_synthetic import write_demo_zip; write_demo_zip(sys.argv[1])",
              str(tmp)], env={**os.environ, "PYTHONPATH": str(PY)})
         tmp.replace(cached)
     target = DIST / "demo" / "dicompeek-demo.zip"

@@ -1,6 +1,6 @@
 // @ts-check
 // The page–worker protocol, in one place. Page → worker messages are {op} (OP), worker → page
-// messages are {type} (EVENT); the Python entry points (dicompeek.worker_api, each marked
+// messages are {type} (EVENT); the Python entry points (dicompeek.app.worker_api, each marked
 // @entry_point there) are either run by the worker for itself (CALL: indexing) or asked for by
 // the page with {op: "request"} (REQUEST: the viewer, the tag browser, the privacy review).
 // Every message, argument list and reply is typed below; ClientEvents is what the client layer

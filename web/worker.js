@@ -16,7 +16,7 @@ import { CALL, EVENT, OP, REQUEST, protocolMismatch } from "./protocol.js";
 /** @typedef {import("./protocol.js").RequestOp} RequestOp */
 /** @typedef {import("./protocol.js").ToWorker} ToWorker */
 /**
- * dicompeek.worker_api, as the worker calls it through Pyodide.
+ * dicompeek.app.worker_api, as the worker calls it through Pyodide.
  * @typedef {object} PythonApi
  * @property {(name: string, argsJson: string) => string} call
  * @property {(name: string, argsJson: string) => {toJs(): [string, Uint8Array], destroy(): void}} call_binary
@@ -38,7 +38,7 @@ const base = new URL("./", import.meta.url);
 /** @type {ToWorker[]} */
 const pending = [];          // messages that arrived before Python was ready
 /** @type {PythonApi | null} */
-let api = null;              // dicompeek.worker_api, once booted
+let api = null;              // dicompeek.app.worker_api, once booted
 /** @type {Pyodide | null} */
 let pyodide = null;
 let pickCount = 0;
@@ -108,7 +108,7 @@ function call(name, args) {
 }
 
 /**
- * Any JSON entry point of dicompeek.worker_api; its reply.
+ * Any JSON entry point of dicompeek.app.worker_api; its reply.
  * @param {string} name
  * @param {unknown[]} args
  * @returns {any} the JSON reply, typed by the caller (Calls, Requests)
@@ -138,7 +138,7 @@ async function boot() {
   py.unpackArchive(app, "zip", { extractDir: "/app" });
   py.runPython("import sys; sys.path.insert(0, '/app')");
   /** @type {PythonApi} */
-  const module = py.pyimport("dicompeek.worker_api");
+  const module = py.pyimport("dicompeek.app.worker_api");
   // Python says which calls it has and which decode pixels; they must be protocol.js's.
   /** @type {EntryPoints} */
   const entryPoints = JSON.parse(module.entry_points());

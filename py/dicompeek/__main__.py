@@ -1,10 +1,10 @@
-"""``python -m dicompeek``: the command line (see :mod:`dicompeek.cli`)."""
+"""``python -m dicompeek``: the command line (see :mod:`dicompeek.app.cli`)."""
 
 import os
 import sys
 
 try:
-    from .cli import main
+    from dicompeek.app.cli import main
 except Exception as exc:  # a broken installation (a module or data file missing): one line, as any failure
     if os.environ.get("DICOMPEEK_DEBUG", "") not in ("", "0"):
         raise

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from pydicom.uid import generate_uid
 
-from dicompeek.synthetic import write_bench_zip
+from dicompeek_synthetic import write_bench_zip
 from registry import XSS, encrypt_flag, small_dataset, zip_bytes
 
 BOOT_TIMEOUT_MS = 180_000

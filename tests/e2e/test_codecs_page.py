@@ -17,7 +17,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from dicompeek.display import render_frame, to_rgba
+from dicompeek.pixels.display import render_frame, to_rgba
 from registry import compressed_variants, zip_bytes
 
 CANVAS_PNG = "() => document.getElementById('viewer-canvas').toDataURL('image/png')"
@@ -82,7 +82,7 @@ def test_every_compressed_syntax_shows_the_image_cpython_renders(clean_app, vari
 def test_a_corrupt_compressed_frame_names_its_syntax_and_the_next_series_still_shows(clean_app, variants, tmp_path):
     from pydicom.encaps import encapsulate
 
-    from dicompeek.synthetic import dataset_bytes
+    from dicompeek_synthetic import dataset_bytes
 
     good = next(v for v in variants if v.name == "JPEG-LS")
     ds = pydicom.dcmread(good.path)
@@ -124,7 +124,7 @@ PYDICOM_COMPRESSED = [
 
 def test_pydicoms_compressed_files_show_what_dcmtk_or_pydicom_decodes(clean_app, tmp_path):
     """Reference: DCMTK's dcmdjpeg/dcmdjpls where it decodes the syntax, else pydicom with pylibjpeg."""
-    from dicompeek.synthetic import dataset_bytes
+    from dicompeek_synthetic import dataset_bytes
     from registry import decompressed, pydicom_file
 
     members, references = {}, {}

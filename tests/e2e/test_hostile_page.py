@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import hostile
-from dicompeek.synthetic import write_zip
+from dicompeek_synthetic import write_zip
 from registry import XSS, small_dataset
 
 #: Python's WebAssembly memory per worker after indexing a zip over 4 GiB (it never shrinks,

@@ -9,14 +9,14 @@ the user's, and render a frame, all from the service worker's cache.
 from __future__ import annotations
 
 import functools
-import shutil
 import http.server
+import shutil
 import threading
 
 import pytest
 
+from dicompeek_synthetic import ct_phantom_series, write_zip
 from tools import assemble, paths
-from dicompeek.synthetic import ct_phantom_series, write_zip
 
 BOOT_TIMEOUT_MS = 180_000
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+
 @pytest.fixture
 def reviewed(clean_app):
     clean_app.open_demo()
@@ -67,7 +68,7 @@ def test_a_finding_opens_its_instance_and_element_in_the_tag_browser(reviewed):
 
 
 def test_a_review_started_while_indexing_waits_and_covers_every_file(clean_app, tmp_path):
-    from dicompeek.synthetic import write_bench_zip
+    from dicompeek_synthetic import write_bench_zip
 
     write_bench_zip(tmp_path / "many.zip", n_series=4, per_series=500)
     page = clean_app.page
@@ -81,7 +82,7 @@ def test_a_review_started_while_indexing_waits_and_covers_every_file(clean_app, 
 
 
 def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app, tmp_path):
-    from dicompeek.index import Index
+    from dicompeek.index.indexer import Index
     from dicompeek.privacy import review
     from privacy.planted import planted_zip  # a name nested in one file that leaks into later ones
     from registry import zip_bytes

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import BOOT_TIMEOUT_MS, ROOT, App
-
 from tools import serve
 
 

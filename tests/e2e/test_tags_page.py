@@ -12,7 +12,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from dicompeek.synthetic import ct_phantom_series
+from dicompeek_synthetic import ct_phantom_series
 from registry import XSS, zip_bytes
 
 SHOWN_ROWS = "() => [...document.querySelectorAll('#tags-tree .tags-row')].filter(r => r.offsetParent).length"

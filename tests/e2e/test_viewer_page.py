@@ -111,7 +111,7 @@ def test_jpeg_baseline_and_rle_decode_in_the_browser(clean_app, tmp_path):
 def test_an_undecodable_frame_shows_a_message_naming_the_syntax(clean_app, tmp_path):
     from pydicom.encaps import encapsulate
 
-    from dicompeek.synthetic import dataset_bytes
+    from dicompeek_synthetic import dataset_bytes
     from registry import small_dataset, zip_bytes
 
     ds = small_dataset(patient_id="MPEG")
@@ -145,8 +145,8 @@ def test_issue_12_files_index_show_and_warn_as_in_cpython(clean_app, tmp_path):
     import numpy as np
     import pydicom
 
-    from dicompeek.display import render_frame, to_rgba
-    from dicompeek.synthetic import dataset_bytes
+    from dicompeek.pixels.display import render_frame, to_rgba
+    from dicompeek_synthetic import dataset_bytes
     from registry import dicm_at_128_bytes, modality_lut_dataset, small_dataset, zip_bytes
 
     dicm = small_dataset(rows=16, columns=16, patient_id="DICM")

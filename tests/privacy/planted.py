@@ -10,7 +10,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
-from dicompeek.index import Index
+from dicompeek.index.indexer import Index
 from dicompeek.privacy import Reviewer, merged, plan, reruns, review, review_part
 from registry import small_dataset, zip_bytes
 

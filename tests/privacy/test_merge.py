@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dicompeek import worker_api
-from dicompeek.index import Index
+from dicompeek.app import worker_api
+from dicompeek.index.indexer import Index
 from dicompeek.privacy import merge, plan, reruns, review
 from dicompeek.privacy.reviewer import REVIEW_FIELDS
 from privacy.planted import by_id, planted_zip, reviewed_in_parts, values

@@ -12,12 +12,12 @@ from dicompeek import privacy
 PACKAGE = Path(privacy.__file__).parent
 ROOT = Path(dicompeek.__file__).parent
 #: What may import dicompeek.privacy: the shell.
-SHELL = {"dicompeek.worker_api", "dicompeek.cli"}
+SHELL = {"dicompeek.app.worker_api", "dicompeek.app.cli"}
 #: The old module names, kept as pure re-exports until the shell imports the new ones; delete each
 #: (and its name here) with the module.
 TRANSITIONAL: set[str] = set()
 #: The lower layers the privacy package may use.
-LOWER = {"dicompeek.index", "dicompeek.instances", "dicompeek.tag_values", "dicompeek.header", "dicompeek.dicomguard"}
+LOWER = {"dicompeek.index.indexer", "dicompeek.dicom.instances", "dicompeek.tags.values", "dicompeek.dicom.header", "dicompeek.dicom.guard"}
 
 
 def module_name(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dicompeek.index import DicomRecord, OtherRecord
+from dicompeek.index.indexer import DicomRecord, OtherRecord
 from dicompeek.privacy.elements import DicomFile, Element
 from dicompeek.privacy.findings import File, Finding, Recorder
 from dicompeek.privacy.identity import Identity

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydicom.dataset import Dataset
 
-from dicompeek.index import DicomRecord, Index
+from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.privacy.elements import DicomFile, Element
 from dicompeek.privacy.findings import File
 from dicompeek.privacy.protocol import Context, RuleBase, Unread

@@ -18,9 +18,9 @@ from typing import Any
 from pydicom.datadict import dictionary_description, dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset
 
-from ..tag_values import tag_text
-from .findings import ElementInfo, File, Findings
-from .profile import PROFILE, Row, action_text
+from dicompeek.privacy.findings import ElementInfo, File, Findings
+from dicompeek.privacy.profile import PROFILE, Row, action_text
+from dicompeek.tags.values import tag_text
 
 TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM",
                       "UC", "UI", "UR", "UT"})

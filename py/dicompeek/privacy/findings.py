@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
-from ..tag_values import tag_text
+from dicompeek.tags.values import tag_text
 
 #: Plain data (dicts, lists, str, int, bool, None) that survives ``json.dumps`` / ``json.loads``:
 #: what crosses between the browser's workers.

@@ -2,7 +2,7 @@
 
 Why: reviewing is pure Python, which runs about half as fast in WebAssembly as in CPython;
 indexing already uses every core, so the review has to as well to stay within 1.5 times the
-indexing time. The steps (run by :mod:`dicompeek.worker_api` for ``web/review.js``):
+indexing time. The steps (run by :mod:`dicompeek.app.worker_api` for ``web/review.js``):
 
 1. :func:`plan` (worker 0, which holds every record): the identity tokens of *all* records,
    and the DICOM records cut into consecutive runs, one per worker, packed small (only
@@ -33,9 +33,9 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from ..index import DicomRecord, Index
-from ..instances import read_instance
-from .reviewer import REVIEW_FIELDS, Reviewer
+from dicompeek.dicom.instances import read_instance
+from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.privacy.reviewer import REVIEW_FIELDS, Reviewer
 
 #: A part's review as plain JSON data (:meth:`.reviewer.Reviewer.state`).
 State = dict[str, Any]

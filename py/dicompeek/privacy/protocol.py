@@ -13,11 +13,11 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from ..index import OtherRecord
-from .elements import DicomFile, Element
-from .findings import JSON, File, Finding, Findings, Recorder
-from .identity import Identity
-from .profile import Profile
+from dicompeek.index.indexer import OtherRecord
+from dicompeek.privacy.elements import DicomFile, Element
+from dicompeek.privacy.findings import JSON, File, Finding, Findings, Recorder
+from dicompeek.privacy.identity import Identity
+from dicompeek.privacy.profile import Profile
 
 #: Why the walk did not review something: an element pydicom could not convert, or a sequence
 #: nested deeper than :data:`~.elements.MAX_DEPTH`.

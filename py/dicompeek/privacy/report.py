@@ -14,7 +14,7 @@ import io
 from html import escape
 from typing import Any
 
-from .findings import SEVERITIES
+from dicompeek.privacy.findings import SEVERITIES
 
 MASK = "•••"
 CSV_HEADER = ("severity", "category", "title", "tag", "keyword", "path", "files", "value", "count", "first location")

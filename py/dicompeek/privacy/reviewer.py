@@ -45,15 +45,24 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from ..index import DicomRecord, Index, OtherRecord
-from ..instances import read_instance
-from ..tag_values import tag_text
-from .elements import ELEMENT_KINDS, MAX_DEPTH, TEXT_VRS, DicomFile, Element, classify, value_text, vr_of
-from .findings import Effect, File, Finding, Recorder, SeriesKey, tally, verdict
-from .identity import IDENTITY_FIELDS, Identity, TokenPairs
-from .profile import PROFILE, Profile
-from .protocol import Context, Rule, Unread
-from .rules import RULES
+from dicompeek.dicom.instances import read_instance
+from dicompeek.index.indexer import DicomRecord, Index, OtherRecord
+from dicompeek.privacy.elements import (
+    ELEMENT_KINDS,
+    MAX_DEPTH,
+    TEXT_VRS,
+    DicomFile,
+    Element,
+    classify,
+    value_text,
+    vr_of,
+)
+from dicompeek.privacy.findings import Effect, File, Finding, Recorder, SeriesKey, tally, verdict
+from dicompeek.privacy.identity import IDENTITY_FIELDS, Identity, TokenPairs
+from dicompeek.privacy.profile import PROFILE, Profile
+from dicompeek.privacy.protocol import Context, Rule, Unread
+from dicompeek.privacy.rules import RULES
+from dicompeek.tags.values import tag_text
 
 SCHEMA_VERSION = 1
 #: Distinct top-level values remembered with their effects (:meth:`Reviewer._walk`), and the longest.

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dicompeek.index import Index
+from dicompeek.index.indexer import Index
 from dicompeek.privacy.elements import ELEMENT_KINDS
 from dicompeek.privacy.protocol import RuleBase
 from dicompeek.privacy.reviewer import Reviewer, single_pass

@@ -7,17 +7,17 @@ its line below (and its test under ``tests/privacy/rules/``); see :mod:`dicompee
 
 from __future__ import annotations
 
-from ..protocol import RuleBase
-from .claims import Claims
-from .consistency import Consistency
-from .cross_field import CrossField
-from .dates import Dates
-from .free_text import FreeText
-from .not_reviewed import NotReviewed
-from .pixels import PixelRisk
-from .private import PrivateBlocks
-from .profile_elements import ProfileElements
-from .uids import Uids
+from dicompeek.privacy.protocol import RuleBase
+from dicompeek.privacy.rules.claims import Claims
+from dicompeek.privacy.rules.consistency import Consistency
+from dicompeek.privacy.rules.cross_field import CrossField
+from dicompeek.privacy.rules.dates import Dates
+from dicompeek.privacy.rules.free_text import FreeText
+from dicompeek.privacy.rules.not_reviewed import NotReviewed
+from dicompeek.privacy.rules.pixels import PixelRisk
+from dicompeek.privacy.rules.private import PrivateBlocks
+from dicompeek.privacy.rules.profile_elements import ProfileElements
+from dicompeek.privacy.rules.uids import Uids
 
 RULES: tuple[type[RuleBase], ...] = (
     ProfileElements,  # PS3.15 Table E.1-1 elements

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from ..elements import DicomFile, Element, standard_element, standard_value
-from ..findings import File, Finding
-from ..identity import looks_like_real_name
-from ..profile import action_text
-from ..protocol import Context, RuleBase
+from dicompeek.privacy.elements import DicomFile, Element, standard_element, standard_value
+from dicompeek.privacy.findings import File, Finding
+from dicompeek.privacy.identity import looks_like_real_name
+from dicompeek.privacy.profile import action_text
+from dicompeek.privacy.protocol import Context, RuleBase
 
 #: De-identification method codes (CID 7050) that are not columns of E.1-1.
 EXTRA_OPTION_CODES = {"113101": "Clean Pixel Data Option",

@@ -9,9 +9,9 @@ concatenating.
 
 from __future__ import annotations
 
-from ..elements import DicomFile
-from ..findings import JSON, MAX_FILES, File, Finding, files_from_state, files_state
-from ..protocol import Context, RuleBase
+from dicompeek.privacy.elements import DicomFile
+from dicompeek.privacy.findings import JSON, MAX_FILES, File, Finding, files_from_state, files_state
+from dicompeek.privacy.protocol import Context, RuleBase
 
 Person = tuple[str, str, str]  # (patient ID, name, birth date)
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 
-from ...index import OtherRecord
-from ...tag_values import tag_text
-from ..elements import CATEGORIES, TEXT_VRS, DicomFile, Element, describe
-from ..findings import JSON, File, Finding, files_from_state, files_state
-from ..identity import IDENTITY_TAGS, KIND_TEXT
-from ..protocol import Context, RuleBase
+from dicompeek.index.indexer import OtherRecord
+from dicompeek.privacy.elements import CATEGORIES, TEXT_VRS, DicomFile, Element, describe
+from dicompeek.privacy.findings import JSON, File, Finding, files_from_state, files_state
+from dicompeek.privacy.identity import IDENTITY_TAGS, KIND_TEXT
+from dicompeek.privacy.protocol import Context, RuleBase
+from dicompeek.tags.values import tag_text
 
 #: Binary private values up to this size are also searched (as Latin-1) for the patient's identity.
 SEARCH_BINARY = 64 * 1024

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from ..elements import Element, count_element
-from ..findings import JSON, File, Finding
-from ..protocol import Context, RuleBase
+from dicompeek.privacy.elements import Element, count_element
+from dicompeek.privacy.findings import JSON, File, Finding
+from dicompeek.privacy.protocol import Context, RuleBase
 
 _WHY = "A date or time: a quasi-identifier, and with the birth date a direct one"
 

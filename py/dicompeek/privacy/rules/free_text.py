@@ -8,9 +8,9 @@ cross-field rule). Structured reports are flagged as a whole: their content tree
 
 from __future__ import annotations
 
-from ..elements import DicomFile, Element, count_element
-from ..findings import File
-from ..protocol import RuleBase
+from dicompeek.privacy.elements import DicomFile, Element, count_element
+from dicompeek.privacy.findings import File
+from dicompeek.privacy.protocol import RuleBase
 
 SR_SOP_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 _WHY = "Free text: people type names, IDs and dates into it"

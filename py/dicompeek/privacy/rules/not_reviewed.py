@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from ...index import OtherRecord
-from ..elements import MAX_DEPTH, Element
-from ..findings import File
-from ..profile import action_text
-from ..protocol import RuleBase, Unread
+from dicompeek.index.indexer import OtherRecord
+from dicompeek.privacy.elements import MAX_DEPTH, Element
+from dicompeek.privacy.findings import File
+from dicompeek.privacy.profile import action_text
+from dicompeek.privacy.protocol import RuleBase, Unread
 
 _TITLES = {"non-dicom": "Not DICOM, not reviewed: {}",
            "unreadable": "Unreadable entries, not reviewed",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..elements import DicomFile, Element, standard_value
-from ..findings import JSON, MAX_FILES, File, Finding, SeriesKey, files_from_state, files_state
-from ..protocol import Context, RuleBase
+from dicompeek.privacy.elements import DicomFile, Element, standard_value
+from dicompeek.privacy.findings import JSON, MAX_FILES, File, Finding, SeriesKey, files_from_state, files_state
+from dicompeek.privacy.protocol import Context, RuleBase
 
 #: Modalities whose images usually carry burned-in text (screenshots, photos, scanned paper, labels).
 RISKY_MODALITIES = {"US": "ultrasound", "XA": "angiography screens", "RF": "fluoroscopy screens",

@@ -8,10 +8,10 @@ rule's; a "de-identified" file with private elements is the claims rule's.
 
 from __future__ import annotations
 
-from ...tag_values import tag_text
-from ..elements import BINARY_VRS, TEXT_VRS, DicomFile, Element
-from ..findings import File, Finding
-from ..protocol import Context, RuleBase
+from dicompeek.privacy.elements import BINARY_VRS, TEXT_VRS, DicomFile, Element
+from dicompeek.privacy.findings import File, Finding
+from dicompeek.privacy.protocol import Context, RuleBase
+from dicompeek.tags.values import tag_text
 
 
 class PrivateBlocks(RuleBase):

@@ -10,9 +10,9 @@ values, IDs, birth date, address...) are high, the rest medium, patient characte
 
 from __future__ import annotations
 
-from ..elements import Element, count_element
-from ..findings import File
-from ..protocol import RuleBase
+from dicompeek.privacy.elements import Element, count_element
+from dicompeek.privacy.findings import File
+from dicompeek.privacy.protocol import RuleBase
 
 
 class ProfileElements(RuleBase):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..elements import DicomFile, Element
-from ..findings import File
-from ..protocol import RuleBase
+from dicompeek.privacy.elements import DicomFile, Element
+from dicompeek.privacy.findings import File
+from dicompeek.privacy.protocol import RuleBase
 
 #: Well-known UID roots: (root, who, severity). Longest first, so the most specific wins.
 UID_ROOTS = sorted([

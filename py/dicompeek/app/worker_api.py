@@ -17,15 +17,15 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from .index import Index
-from .privacy import merge as merge_review
-from .privacy import plan as plan_review
-from .privacy import report_csv, report_html, reruns, review
-from .privacy import review_part as review_one_part
-from .summary import build_summary
-from .tag_browser import TagBrowser
-from .viewer import Viewer
-from . import wasm_decoders
+from dicompeek.index.indexer import Index
+from dicompeek.index.summary import build_summary
+from dicompeek.pixels import wasm_decoders
+from dicompeek.pixels.viewer import Viewer
+from dicompeek.privacy import merge as merge_review
+from dicompeek.privacy import plan as plan_review
+from dicompeek.privacy import report_csv, report_html, reruns, review
+from dicompeek.privacy import review_part as review_one_part
+from dicompeek.tags.browser import TagBrowser
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

@@ -11,14 +11,14 @@ import io
 import re
 from typing import Any
 
-from .exports import dicom_json, series_csv
-from .header import describe
-from .index import Index
-from .instances import read_instance, series_records
-from .series import order_frames
-from .tags import dump_text, header_tree
-from .variation import compare, series_variation
-from .viewer import Viewer
+from dicompeek.dicom.header import describe
+from dicompeek.dicom.instances import read_instance, series_records
+from dicompeek.index.indexer import Index
+from dicompeek.index.series import order_frames
+from dicompeek.pixels.viewer import Viewer
+from dicompeek.tags.exports import dicom_json, series_csv
+from dicompeek.tags.tree import dump_text, header_tree
+from dicompeek.tags.variation import compare, series_variation
 
 
 class TagBrowser:

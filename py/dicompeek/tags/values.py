@@ -5,7 +5,7 @@ component, AT as tags, UIDs with their registered names, text in its Specific
 Character Set, ISO 2022 escapes removed), and large ones are summarised: long
 text and long number lists are cut with their full length given, binary values
 show hex (all of it up to :data:`HEX_LIMIT` bytes), encapsulated pixel data its
-fragments and basic offset table. :mod:`dicompeek.tags` builds the tree around
+fragments and basic offset table. :mod:`dicompeek.tags.tree` builds the tree around
 these.
 """
 
@@ -22,7 +22,7 @@ from pydicom.dataelem import DataElement
 from pydicom.tag import Tag
 from pydicom.valuerep import PersonName
 
-from .summary import uid_name
+from dicompeek.index.summary import uid_name
 
 #: Binary values up to this many bytes come with a full hex view; longer ones with their first bytes.
 HEX_LIMIT = 512

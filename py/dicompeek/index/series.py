@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydicom.uid import UID
 
-from .index import DicomRecord
+from dicompeek.index.indexer import DicomRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ bzip2 can be gigabytes; :class:`MemberStream` decompresses in bounded steps
 instead (never more than was asked for, never past the entry's stated size),
 checks the CRC-32 at the end, and says when the data ends early. The entries
 themselves, with every size and offset checked, come from
-:mod:`dicompeek.zipscan`.
+:mod:`dicompeek.io.zipscan`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ except ImportError:  # Pyodide ships lzma as a separate package the page does no
     lzma = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from .zipscan import Member
+    from dicompeek.io.zipscan import Member
 
 METHOD_NAMES = {
     0: "stored", 1: "shrink", 2: "reduce", 3: "reduce", 4: "reduce", 5: "reduce", 6: "implode",

@@ -7,9 +7,9 @@ plausible first element and confirmed by parsing it. Only the header is read
 header does not fit, so a large image costs no more to parse than its header.
 
 Nothing in a file is trusted to be small or shallow. pydicom's reader is
-guarded (:mod:`dicompeek.dicomguard`: nesting, group 0000 junk, inflation),
+guarded (:mod:`dicompeek.dicom.guard`: nesting, group 0000 junk, inflation),
 deflated datasets are inflated only as far as needed
-(:func:`~dicompeek.dicomguard.inflate_part10`); reading stops where elements start repeating
+(:func:`~dicompeek.dicom.guard.inflate_part10`); reading stops where elements start repeating
 (:func:`read_dataset`); values read with deferral are never read again by file
 name (:class:`Nameless`). Every problem becomes a one-line reason
 (:func:`describe`) for the file, never an exception out of the caller.
@@ -33,9 +33,19 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.tag import Tag
 
-from .archive import Entry, read_prefix
-from .dicomguard import (NotDicom, NotDicomData, TooDeep, TooLarge, Unreadable, deflated_meta,
-                         content_kind, inflate_part10, is_part10, starts_dataset)
+from dicompeek.dicom.guard import (
+    NotDicom,
+    NotDicomData,
+    TooDeep,
+    TooLarge,
+    Unreadable,
+    content_kind,
+    deflated_meta,
+    inflate_part10,
+    is_part10,
+    starts_dataset,
+)
+from dicompeek.io.archive import Entry, read_prefix
 
 #: Prefix sizes tried in turn; most headers fit in the first. Beyond the last,
 #: the header is parsed from the stream with large values skipped.
@@ -230,7 +240,9 @@ def _display_warning(ds: Dataset) -> str | None:
     ignored), said already when indexing so that the summary and the viewer's series can tell."""
     if _MODALITY_LUT_SEQUENCE not in ds._dict:
         return None
-    from .display import modality_lut_problem  # numpy and pydicom.pixels: only for the rare files with one
+    from dicompeek.pixels.display import (
+        modality_lut_problem,  # numpy and pydicom.pixels: only for the rare files with one
+    )
 
     return modality_lut_problem(ds)
 
@@ -318,7 +330,7 @@ def _empty_dataset_reason(ds: Dataset, size: int) -> str:
 def _detect(prefix: bytes) -> str | None:
     """"part10", "raw" (a dataset without preamble) or None. ``DICM`` at byte 128 alone is not
     enough: a dataset without preamble may hold those bytes in a value (see
-    :func:`~dicompeek.dicomguard.is_part10`)."""
+    :func:`~dicompeek.dicom.guard.is_part10`)."""
     if is_part10(prefix):
         return "part10"
     return "raw" if starts_dataset(prefix) else None

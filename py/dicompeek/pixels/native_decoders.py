@@ -10,7 +10,7 @@ the page take as the reference:
   conversion rounds differently from libjpeg's integer tables (±1). Pillow's
   PyPI wheels use libjpeg-turbo, so :func:`_decode_pillow` lets libjpeg-turbo
   upsample *and* convert, as the page's WebAssembly libjpeg-turbo does
-  (:mod:`dicompeek.wasm_decoders`): the result is DCMTK's to the level. It goes
+  (:mod:`dicompeek.pixels.wasm_decoders`): the result is DCMTK's to the level. It goes
   first for 8-bit JPEG.
 - 12-bit JPEG Extended: pylibjpeg-libjpeg rejects valid streams (scans whose
   spectral selection is not 0..63, which IJG only warns about), pydicom's GDCM
@@ -41,7 +41,7 @@ from pydicom import uid
 from pydicom.pixels.common import PhotometricInterpretation as PI
 from pydicom.pixels.decoders.base import DecodeRunner, get_decoder
 
-from .wasm_decoders import jpeg_header
+from dicompeek.pixels.wasm_decoders import jpeg_header
 
 EMSCRIPTEN = sys.platform == "emscripten"
 

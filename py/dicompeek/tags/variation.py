@@ -17,9 +17,9 @@ from typing import Any, Iterable
 from pydicom.datadict import dictionary_description, keyword_for_tag
 from pydicom.dataset import Dataset
 
-from .dicomguard import MAX_NESTING
-from .header import describe
-from .tag_values import NUMBER_VRS, tag_text
+from dicompeek.dicom.guard import MAX_NESTING
+from dicompeek.dicom.header import describe
+from dicompeek.tags.values import NUMBER_VRS, tag_text
 
 #: Distinct values listed per element; the rest are counted.
 DISTINCT_LIMIT = 25

@@ -12,7 +12,7 @@ not_indexed`` always holds and nothing is silently dropped.
 Each entry is read inside its own boundary: whatever goes wrong while reading
 it (a damaged zip, a parser bug, a recursion or memory error) is reported for
 that entry and indexing goes on. The header pass reads each entry through a
-guard that stops at :data:`~dicompeek.limits.HEADER_READ_LIMIT` and counts
+guard that stops at :data:`~dicompeek.io.limits.HEADER_READ_LIMIT` and counts
 into a budget for the whole run (``WORK_LIMIT_BASE`` plus ``WORK_LIMIT_RATIO``
 times the compressed size of the entries); when the budget is spent, the
 entries left are listed as not indexed, with the limit named.
@@ -25,10 +25,10 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
-from .archive import Entry, SourceNote, Sources
-from .dicomguard import NotDicom, Unreadable
-from .header import read_header
-from .limits import ReadBudget
+from dicompeek.dicom.guard import NotDicom, Unreadable
+from dicompeek.dicom.header import read_header
+from dicompeek.io.archive import Entry, SourceNote, Sources
+from dicompeek.io.limits import ReadBudget
 
 
 @dataclass(slots=True)

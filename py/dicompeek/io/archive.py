@@ -1,7 +1,7 @@
 """Enumerate the files inside what a person picked: zips (and zips inside zips), folders, loose files.
 
 Everything is read lazily. A zip is opened through its central directory
-(:mod:`dicompeek.zipscan`, which checks every size and offset the zip states)
+(:mod:`dicompeek.io.zipscan`, which checks every size and offset the zip states)
 and each entry is only read when the indexer asks for a prefix of it, so
 memory does not grow with the size of the archive. In the browser the picked
 files are mounted with Emscripten's WORKERFS, which turns every read into a
@@ -9,9 +9,9 @@ slice of the original ``File`` object; the large read buffer keeps those
 calls few.
 
 A zip inside a zip (an entry named ``.zip`` that starts like one) is opened in
-its place, down to :data:`~dicompeek.limits.MAX_ZIP_DEPTH` levels: a stored one
+its place, down to :data:`~dicompeek.io.limits.MAX_ZIP_DEPTH` levels: a stored one
 is read where it lies, a compressed one is unpacked into memory within
-:data:`~dicompeek.limits.NESTED_ZIP_MEMORY`. Its entries are listed as
+:data:`~dicompeek.io.limits.NESTED_ZIP_MEMORY`. Its entries are listed as
 ``outer.zip::inner.zip::DIR/IM1``. Entry names are only ever shown (control
 characters escaped, long names clipped) and used to read the entry; nothing
 is ever extracted to disk.
@@ -28,11 +28,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
-from . import limits
-from .largefile import PickedFile
-from .limits import size_text
-from .zipscan import Member, ZipError, ZipReader, encryption_problem
-from .zipstream import Slice, method_problem
+from dicompeek.io import limits
+from dicompeek.io.largefile import PickedFile
+from dicompeek.io.limits import size_text
+from dicompeek.io.zipscan import Member, ZipError, ZipReader, encryption_problem
+from dicompeek.io.zipstream import Slice, method_problem
 
 #: Read buffers for archives. In the browser every read is a FileReaderSync
 #: call with a fixed cost of about a millisecond, plus a few ms per MB. A zip of

@@ -21,9 +21,8 @@ from pydicom.multival import MultiValue
 from pydicom.pixels import apply_color_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
-from . import native_decoders
-from .functional_groups import frame_view
-
+from dicompeek.pixels import native_decoders
+from dicompeek.pixels.functional_groups import frame_view
 
 #: Frames of more pixels than this are not decoded: the pipeline holds about 30 bytes per pixel
 #: at its peak (stored values, float64 modality values and window, RGBA), and a header can state

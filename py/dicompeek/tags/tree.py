@@ -8,7 +8,7 @@ dropped: an element whose value cannot be decoded is shown with its raw bytes
 and a warning, and so is anything a careful reader would want pointed out (odd
 length, value shorter than its length, VR that disagrees with the dictionary).
 Large values are summarised (length, first bytes or values); encapsulated pixel
-data lists its fragments and basic offset table (values: :mod:`dicompeek.tag_values`).
+data lists its fragments and basic offset table (values: :mod:`dicompeek.tags.values`).
 
 DCMTK's dcmdump is the reference: tests/test_tags.py checks every element of
 pydicom's test files and the shared corpus against it.
@@ -30,9 +30,9 @@ from pydicom.filewriter import write_data_element
 from pydicom.tag import BaseTag
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
-from .dicomguard import MAX_NESTING
-from .instances import reading_notes, stored_elements
-from .tag_values import BINARY_VRS, NUMBER_VRS, TEXT_LIMIT, describe_value, tag_text
+from dicompeek.dicom.guard import MAX_NESTING
+from dicompeek.dicom.instances import reading_notes, stored_elements
+from dicompeek.tags.values import BINARY_VRS, NUMBER_VRS, TEXT_LIMIT, describe_value, tag_text
 
 #: Undefined length, as stored.
 UNDEFINED = 0xFFFFFFFF

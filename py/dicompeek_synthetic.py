@@ -26,11 +26,17 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import (PYDICOM_IMPLEMENTATION_UID, CTImageStorage, ExplicitVRLittleEndian,
-                         MRImageStorage, SecondaryCaptureImageStorage, generate_uid)
+from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
+    CTImageStorage,
+    ExplicitVRLittleEndian,
+    MRImageStorage,
+    SecondaryCaptureImageStorage,
+    generate_uid,
+)
 
-from .display import render_frame
-from .png import encode_png
+from dicompeek.pixels.display import render_frame
+from dicompeek.pixels.png import encode_png
 
 ZipTarget = Union[str, "os.PathLike[str]", BinaryIO]
 

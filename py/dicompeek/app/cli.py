@@ -5,7 +5,7 @@
     python -m dicompeek dump FILE_OR_ZIP[::ENTRY] [--json]
     python -m dicompeek review PATH... [--json | --html OUT.html] [--mask]   (exit 1 if anything is flagged)
 
-Files are read as the page reads them (:func:`dicompeek.instances.read_instance`, with its
+Files are read as the page reads them (:func:`dicompeek.dicom.instances.read_instance`, with its
 limits), and what cannot be done is worded as the page words it. In CPython, compressed pixel
 data is decoded by the plugins pydicom finds installed (pylibjpeg with -libjpeg, -openjpeg and
 -rle, and Pillow); only that step differs from the browser.
@@ -35,18 +35,18 @@ from typing import Any, TextIO
 
 from pydicom.dataset import Dataset
 
-from . import __version__
-from .archive import _ESCAPED, _escape  # shown()'s escaping; shown() also clips
-from .dicomguard import NotDicom, TooDeep, TooLarge, Unreadable
-from .display import Window, frame_problem, render_frame
-from .exports import dicom_json
-from .header import describe, read_header
-from .index import Index
-from .instances import read_instance
-from .png import encode_png
-from .privacy import report_html, review
-from .summary import build_summary, uid_name
-from .tags import dump_text, header_tree
+from dicompeek import __version__
+from dicompeek.dicom.guard import NotDicom, TooDeep, TooLarge, Unreadable
+from dicompeek.dicom.header import describe, read_header
+from dicompeek.dicom.instances import read_instance
+from dicompeek.index.indexer import Index
+from dicompeek.index.summary import build_summary, uid_name
+from dicompeek.io.archive import _ESCAPED, _escape  # shown()'s escaping; shown() also clips
+from dicompeek.pixels.display import Window, frame_problem, render_frame
+from dicompeek.pixels.png import encode_png
+from dicompeek.privacy import report_html, review
+from dicompeek.tags.exports import dicom_json
+from dicompeek.tags.tree import dump_text, header_tree
 
 #: Set (to anything but "" or "0") to see tracebacks and Python's warnings.
 DEBUG_VARIABLE = "DICOMPEEK_DEBUG"

@@ -6,11 +6,11 @@ from a prefix of the file when that is enough, so comparing a series of
 hundreds of instances does not read their pixel data.
 
 Whatever is in the file, reading it either gives a dataset or raises
-:class:`~dicompeek.dicomguard.Unreadable` with a one-line reason: nothing larger
+:class:`~dicompeek.dicom.guard.Unreadable` with a one-line reason: nothing larger
 than :data:`WHOLE_FILE_LIMIT` is read whole, a deflated dataset is inflated at
-most that far, sequences nest at most :data:`~dicompeek.dicomguard.MAX_NESTING`
+most that far, sequences nest at most :data:`~dicompeek.dicom.guard.MAX_NESTING`
 levels, and reading stops where the data stops being DICOM (see
-:func:`dicompeek.header.read_dataset`).
+:func:`dicompeek.dicom.header.read_dataset`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import weakref
 import pydicom
 from pydicom.dataset import Dataset
 
-from .archive import read_prefix
-from .dicomguard import TooLarge, Unreadable, deflated_meta, inflate_part10
-from .header import DEFER_SIZE, HEADER_INFLATE_LIMIT, Nameless, describe, read_dataset
-from .index import DicomRecord, Index
+from dicompeek.dicom.guard import TooLarge, Unreadable, deflated_meta, inflate_part10
+from dicompeek.dicom.header import DEFER_SIZE, HEADER_INFLATE_LIMIT, Nameless, describe, read_dataset
+from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.io.archive import read_prefix
 
 #: First read for a header without pixels; the whole file is read if the header is longer.
 HEADER_PREFIX = 256 * 1024
@@ -37,7 +37,7 @@ WHOLE_FILE_LIMIT = 512 * 1024 * 1024
 def read_instance(index: Index, entry: int, *, pixels: bool = True) -> Dataset:
     """The dataset of ``entry`` (a position in ``index.sources.entries``), pixels optional.
 
-    Raises :class:`~dicompeek.dicomguard.Unreadable` (with the reason) for anything that cannot
+    Raises :class:`~dicompeek.dicom.guard.Unreadable` (with the reason) for anything that cannot
     be read; what the reading noticed but read past is given by :func:`reading_notes`.
     """
     source = index.sources.entries[entry]

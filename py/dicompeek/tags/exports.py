@@ -16,9 +16,9 @@ from typing import Any
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from .dicomguard import MAX_NESTING, TooLarge
-from .tags import nesting_depth
-from .variation import value_text
+from dicompeek.dicom.guard import MAX_NESTING, TooLarge
+from dicompeek.tags.tree import nesting_depth
+from dicompeek.tags.variation import value_text
 
 #: Binary values up to this size are exported inline; larger ones as a BulkDataURI.
 INLINE_LIMIT = 64 * 1024
@@ -27,7 +27,7 @@ INLINE_LIMIT = 64 * 1024
 def dicom_json(ds: Dataset, location: str) -> str:
     """The dataset (without file meta) in the DICOM JSON model, as text.
 
-    Raises :class:`~dicompeek.dicomguard.TooLarge` (a ``ValueError``, with the reason) for a dataset whose sequences nest more than
+    Raises :class:`~dicompeek.dicom.guard.TooLarge` (a ``ValueError``, with the reason) for a dataset whose sequences nest more than
     ``MAX_NESTING`` levels: pydicom builds the model recursively, and DICOM JSON has no way
     to say that a part was left out."""
     def bulk_uri(element: Any) -> str:

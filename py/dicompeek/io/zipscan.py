@@ -11,7 +11,7 @@ with every stated size, offset and count checked:
   directory, are marked before anything is read.
 - When the central directory is missing (a truncated zip) or damaged, the
   local file headers are scanned from the start instead, and the reader says so.
-- Entries are read through :class:`~dicompeek.zipstream.MemberStream`, which
+- Entries are read through :class:`~dicompeek.io.zipstream.MemberStream`, which
   decompresses in bounded steps, checks the CRC when it reaches the end, and
   reports data that ends early as a truncated zip.
 
@@ -25,8 +25,8 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from . import limits
-from .zipstream import MemberStream, Slice, ZipEntryError, method_problem
+from dicompeek.io import limits
+from dicompeek.io.zipstream import MemberStream, Slice, ZipEntryError, method_problem
 
 LOCAL = b"PK\x03\x04"
 CENTRAL = b"PK\x01\x02"

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydicom.uid import UID
 
-from .index import DicomRecord, Index
-from .series import frame_count, geometry_warnings
+from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.index.series import frame_count, geometry_warnings
 
 SCHEMA_VERSION = 1
 

@@ -15,14 +15,22 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
-from .functional_groups import frame_view
-from .display import (Window, file_windows, frame_pixels, frame_problem, frame_warnings, modality_values,
-                      render_stored, to_rgba)
-from .header import describe
-from .index import DicomRecord, Index
-from .instances import read_instance, series_records
-from .series import geometry_warnings, order_frames, orientation_letters
-from .summary import uid_name
+from dicompeek.dicom.header import describe
+from dicompeek.dicom.instances import read_instance, series_records
+from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.index.series import geometry_warnings, order_frames, orientation_letters
+from dicompeek.index.summary import uid_name
+from dicompeek.pixels.display import (
+    Window,
+    file_windows,
+    frame_pixels,
+    frame_problem,
+    frame_warnings,
+    modality_values,
+    render_stored,
+    to_rgba,
+)
+from dicompeek.pixels.functional_groups import frame_view
 
 #: Bytes of files kept decoded-ready in memory.
 CACHE_BUDGET = 256 * 1024 * 1024

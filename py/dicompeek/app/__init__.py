@@ -1,0 +1,1 @@
+"""Entry points: the Web Worker's API and the command line. Nothing below imports this layer."""

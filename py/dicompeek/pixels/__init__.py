@@ -1,0 +1,1 @@
+"""Frames for the viewer: decoder plugins, functional groups, the display pipeline, PNG."""

@@ -1,0 +1,1 @@
+"""The header as a tree, values as shown, series variation and comparison, exports."""
