@@ -34,7 +34,7 @@ the last frame the viewer listed, ``dump`` and ``dump --json`` (the control file
 
 Workers are subprocesses (``python tests/fuzz.py --worker``) talking JSON lines; the parent
 (:func:`run`) gives out input numbers, enforces the time limit and restarts dead workers.
-``bench/fuzz.py`` is the long run; ``tests/test_fuzz.py`` a short one in CI and the
+``bench/fuzz.py`` is the long run; ``tests/app/test_fuzz.py`` a short one in CI and the
 regression files in ``tests/regressions/``.
 """
 

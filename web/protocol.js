@@ -9,7 +9,7 @@
 //
 // The two sides are checked against each other: at boot the worker asks Python for its entry
 // points and refuses to start when they are not exactly CALL and REQUEST (protocolMismatch);
-// tests/test_protocol.py compares the same lists without a browser. Which calls decode pixels
+// tests/app/test_worker_api.py compares the same lists without a browser. Which calls decode pixels
 // is Python's to say (@entry_point(decodes_pixels=True)); the worker learns it at boot.
 
 // --- what the page posts to a worker ---------------------------------------------------

@@ -1,7 +1,7 @@
 """Hostile input in the page: every case reported for its file, valid files indexed and
 viewable, strings from files inert, and the worker's memory bounded on a zip over 4 GiB.
 
-tests/hostile.py builds the zips (the same ones tests/test_hostile_zips.py runs through
+tests/hostile.py builds the zips (the same ones tests/io/test_hostile_zips.py runs through
 the Python package in CPython).
 """
 

@@ -4,7 +4,7 @@ Every function the worker may call is marked :func:`entry_point`, which builds t
 :func:`call` dispatches on and records which calls decode pixels (the worker loads the image
 codecs before it runs those) and which reply in binary. ``web/protocol.js`` names the same
 entry points for the page: the worker compares the two lists at boot (:func:`entry_points`)
-and refuses to start when they differ, and ``tests/test_protocol.py`` compares them without a
+and refuses to start when they differ, and ``tests/app/test_worker_api.py`` compares them without a
 browser.
 
 The worker passes arguments and results as JSON text through :func:`call`,

@@ -10,7 +10,7 @@ length, value shorter than its length, VR that disagrees with the dictionary).
 Large values are summarised (length, first bytes or values); encapsulated pixel
 data lists its fragments and basic offset table (values: :mod:`dicompeek.tags.values`).
 
-DCMTK's dcmdump is the reference: tests/test_tags.py checks every element of
+DCMTK's dcmdump is the reference: tests/tags/test_tree.py checks every element of
 pydicom's test files and the shared corpus against it.
 """
 

@@ -17,7 +17,7 @@ import pytest
 
 import fuzz
 
-REGRESSIONS = Path(__file__).resolve().parent / "regressions"
+REGRESSIONS = Path(__file__).resolve().parents[1] / "regressions"
 KNOWN = json.loads((REGRESSIONS / "known.json").read_text())
 #: Inputs of the CI run: about 20 s with one worker on the development machine.
 CI_INPUTS = 400

@@ -3,7 +3,7 @@
 Each malformed case below is checked at every stage the page goes through — the header pass
 (index + summary), the viewer (frame 0), the tag browser (tree, dump, DICOM JSON, variation,
 comparison) — for the message a person sees, and indexed next to intact files that must come
-through untouched. The privacy review runs too (tests/test_fuzz.py runs it on the regression
+through untouched. The privacy review runs too (tests/app/test_fuzz.py runs it on the regression
 files). Allocations are watched with tracemalloc where a header states gigabytes.
 """
 
