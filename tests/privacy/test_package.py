@@ -47,50 +47,10 @@ def imports(path: Path) -> set[str]:
     return {m for m in found if m in modules and m != name}
 
 
-def test_there_is_no_import_cycle_in_the_package():
-    graph = {module_name(p): imports(p) for p in PACKAGE.rglob("*.py")}
-    state: dict[str, int] = {}
-
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = 1
-        for other in sorted(graph.get(node, ())):
-            if other not in graph:
-                continue
-            assert state.get(other) != 1, " -> ".join([*path, node, other])
-            if other not in state:
-                visit(other, [*path, node])
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node, [])
-    assert "dicompeek.privacy.rules.claims" in graph and len(graph) >= 20
-
-
 def test_the_package_uses_only_the_lower_layers():
     for path in PACKAGE.rglob("*.py"):
         outside = {m for m in imports(path) if not m.startswith("dicompeek.privacy")}
         assert outside <= LOWER, (path.name, outside - LOWER)
-
-
-def test_nothing_but_the_shell_imports_the_package():
-    for path in ROOT.rglob("*.py"):
-        name = module_name(path)
-        if name.startswith("dicompeek.privacy"):
-            continue
-        if any(m.startswith("dicompeek.privacy") for m in imports(path)):
-            assert name in SHELL | TRANSITIONAL, name
-            if name in TRANSITIONAL:
-                body = [n for n in ast.parse(path.read_text()).body
-                        if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-                assert all(isinstance(n, (ast.ImportFrom, ast.Assign)) for n in body), f"{name}: only re-exports"
-
-
-def test_every_module_is_short_and_says_why_it_exists():
-    for path in PACKAGE.rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert len(text.splitlines()) < 500, path.name
-        assert ast.get_docstring(ast.parse(text)), path.name
 
 
 def test_the_package_docstring_says_how_to_add_a_rule():
