@@ -7,8 +7,9 @@
 Each zip is indexed in one session, so all figures come from the same machine state: by the
 CLI in a CPython subprocess, then in headless Chromium through the real page (file picker,
 worker, progress bar), as a person would. Both run the same code: the CLI runs the package of
-dist/'s app zip (extracted once per run), not py/, which may be edited meanwhile. Both sides report Python's own indexing time
-(``elapsed_seconds`` / ``data-elapsed``), so interpreter and Pyodide start-up are excluded.
+dist/'s app zip (extracted once per run), not py/, which may be edited meanwhile. Both sides
+report Python's own indexing time (``elapsed_seconds`` / ``data-elapsed``), so interpreter and
+Pyodide start-up are excluded.
 
 The browser indexes each zip twice, each time in a fresh browser: once untouched for speed,
 once while the memory of Chromium's whole process tree is sampled from /proc. Reading PSS every
@@ -82,7 +83,7 @@ def bench_zip(spec: Spec, directory: Path = CACHE) -> Path:
     """The zip for ``spec`` in ``directory``, generated once. The name carries a hash of the
     generator and the parameters, so a changed generator never benchmarks stale data; stale
     copies are removed."""
-    generator = paths.PY / "dicompeek" / "synthetic.py"
+    generator = paths.PY / "dicompeek_synthetic.py"
     key = hashlib.sha256(generator.read_bytes() + repr(spec).encode()).hexdigest()[:12]
     target = directory / f"{spec.name}-{key}.zip"
     if target.exists():
@@ -104,6 +105,14 @@ def bench_zip(spec: Spec, directory: Path = CACHE) -> Path:
 def shown(path: Path) -> str:
     """``path`` relative to the repository when it is inside it (smoke runs write to /tmp)."""
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def page_attribute(page: Any, selector: str, name: str) -> str:
+    """An attribute the page has set by now (the benchmarks wait for it first)."""
+    value: str | None = page.get_attribute(selector, name)
+    if value is None:
+        raise RuntimeError(f"{selector} has no {name} attribute")
+    return value
 
 
 # --- is dist/ today's build? --------------------------------------------------------------------
@@ -154,15 +163,19 @@ def ensure_built(script: str) -> str:
         reason = stale_reason()
         if reason:
             raise SystemExit(f"{script}: {reason}, even after building")
-    return json.loads((paths.DIST / "build.json").read_text())["app"]
+    app: str = json.loads((paths.DIST / "build.json").read_text())["app"]
+    return app
 
 
 def app_package(app: str, directory: Path) -> Path:
-    """dist/'s app zip extracted into ``directory``, for PYTHONPATH: the CLI then runs the very
-    package the page runs, whatever happens to py/ while we measure."""
+    """dist/'s app zip extracted into ``directory``, for PYTHONPATH: the CLI then indexes with the
+    very package the page runs, whatever happens to py/ while we measure. The zip leaves out the
+    command line itself (assemble.CLI_ONLY), so those few modules come from py/."""
     target = directory / "app"
     with zipfile.ZipFile(paths.DIST / app) as archive:
         archive.extractall(target)
+    for relative in assemble.CLI_ONLY:
+        shutil.copy(paths.PY / "dicompeek" / relative, target / "dicompeek" / relative)
     return target
 
 

@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per input (default 10)")
     parser.add_argument("--memory-limit", type=int, default=3072, help="address space per worker, MB")
     parser.add_argument("--growth-limit", type=int, default=512, help="peak memory growth per input, MB")
-    parser.add_argument("--crashes", type=Path, default=ROOT / ".cache" / "fuzz-crashes", help="where failing inputs go")
+    parser.add_argument("--crashes", type=Path, default=ROOT / ".cache" / "fuzz-crashes",
+                        help="where failing inputs go")
     parser.add_argument("--seeds", type=Path, default=None, help="seed file folder (made if absent)")
     parser.add_argument("--no-corpus", action="store_true", help="leave ../shared/corpus out of the seeds")
     parser.add_argument("--log", type=Path, default=None, help="append the workers' stderr here")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-from bench import CACHE, CHROMIUM, Spec, ensure_built  # noqa: E402  bench/bench.py
+from bench import CACHE, CHROMIUM, Spec, ensure_built, page_attribute  # noqa: E402  bench/bench.py
 from bench import bench_zip as generate  # noqa: E402
 from tools import serve  # noqa: E402
 
@@ -82,7 +82,7 @@ def browser(path: Path, files: int) -> tuple[float, float]:
             page.set_input_files("#pick-files", str(path))
             page.wait_for_function("() => document.getElementById('progress').dataset.finished === 'true'",
                                    timeout=600_000)
-            indexed = float(page.get_attribute("#progress", "data-elapsed"))
+            indexed = float(page_attribute(page, "#progress", "data-elapsed"))
             page.wait_for_function("v => Number(document.getElementById('summary').dataset.version || 0) > v",
                                    arg=before, timeout=600_000)
             started = time.perf_counter()

@@ -28,10 +28,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(ROOT / "tests")]
-from bench import CHROMIUM, ensure_built  # noqa: E402  bench/bench.py
+from bench import CHROMIUM, ensure_built, page_attribute  # noqa: E402  bench/bench.py
 from tools import serve  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -71,7 +72,7 @@ def deep_header_zip(path: Path, slices: int = 12) -> int:
     series = ct_phantom_series(slices, 64, 64)
     for ds in series:
         ds.ContentSequence = nested(1)
-    count = header_tree(series[0])["count"]
+    count: int = header_tree(series[0])["count"]
     path.write_bytes(zip_bytes({f"DEEP/{i:03}.dcm": ds for i, ds in enumerate(series)}))
     return count
 
@@ -124,7 +125,7 @@ def measure(work: Path, setup: Setup) -> dict:
                 page.click("#viewer-tags")
                 page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
                 panel_ms = []
-                frames = int(page.get_attribute("#viewer", "data-frames"))
+                frames = int(page_attribute(page, "#viewer", "data-frames"))
                 for index in range(1, frames):
                     before = page.get_attribute("#tags", "data-entry")
                     page.focus("#viewer")
@@ -179,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
     ensure_built("tags_bench.py")
     if args.smoke:
-        with tempfile.TemporaryDirectory(prefix="dicompeek-tags-smoke-") as work:
-            result = measure(Path(work), setup)
+        with tempfile.TemporaryDirectory(prefix="dicompeek-tags-smoke-") as scratch:
+            result = measure(Path(scratch), setup)
     else:
         work = ROOT / ".cache" / "bench"
         work.mkdir(parents=True, exist_ok=True)
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def open_series(page, archive: Path) -> None:
+def open_series(page: Any, archive: Path) -> None:
     page.set_input_files("#pick-files", str(archive))
     page.wait_for_selector(".series-row", timeout=180_000)
     page.wait_for_function("() => document.getElementById('progress').dataset.finished === 'true'", timeout=180_000)

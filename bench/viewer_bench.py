@@ -301,7 +301,7 @@ SCROLL_JS = """async ([steps, key]) => {
     frames.push([painted - pressed, performance.now() - pressed, text]);
   }
   return { started, ended: performance.now(), frames };
-}""" % STEP_TIMEOUT_MS
+}""" % STEP_TIMEOUT_MS  # noqa: UP031  (JavaScript braces throughout: no f-string or format())
 
 GO_HOME = """async () => {
   const root = document.getElementById("viewer");
@@ -386,7 +386,8 @@ def open_series(page: Any, row: Any) -> dict[str, float]:
     row.click()
     page.wait_for_function("() => window.__viewerBench.presented !== undefined",
                            polling=10, timeout=120_000)
-    return page.evaluate("() => window.__viewerBench")
+    times: dict[str, float] = page.evaluate("() => window.__viewerBench")
+    return times
 
 
 def opening(trace: list[dict[str, Any]], mark: dict[str, float]) -> dict[str, float]:
@@ -503,7 +504,7 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
             return statistics.median(values)
         return values[0]
 
-    out = merge(runs)
+    out: dict[str, Any] = merge(runs)
     if len(runs) > 1:
         out["runs"] = [{"first_image_ms": r["first_image_ms"], "cold_fps": r["cold"]["fps"],
                         "warm_fps": r["warm"]["fps"]} for r in runs]
@@ -527,7 +528,7 @@ def table(rows: list[dict[str, Any]]) -> str:
              r["fps_target"] or "-"] for r in rows]
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
     fmt = lambda line: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
-                                 for i, (c, w) in enumerate(zip(line, widths)))
+                                 for i, (c, w) in enumerate(zip(line, widths, strict=True)))
     return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, body)])
 
 
@@ -547,7 +548,7 @@ def details(rows: list[dict[str, Any]]) -> str:
                      f"{w['paint_ms_median']:.1f}"])
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
     fmt = lambda line: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
-                                 for i, (c, w) in enumerate(zip(line, widths)))
+                                 for i, (c, w) in enumerate(zip(line, widths, strict=True)))
     return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, body)])
 
 

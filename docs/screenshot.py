@@ -15,8 +15,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))
+from e2e.harness import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tools import serve  # noqa: E402
 
 

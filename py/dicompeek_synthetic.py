@@ -18,16 +18,17 @@ import os
 import struct
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Union
 
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
-from pydicom.sequence import Sequence
+from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
+    UID,
     CTImageStorage,
     ExplicitVRLittleEndian,
     MRImageStorage,
@@ -164,7 +165,7 @@ def _new_dataset(sop_class: str, study: _Study, modality: str, series_uid: str,
     """A dataset with a complete file meta and the patient, study, series and equipment modules."""
     sop_instance = new_uid()
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = sop_class, sop_instance
+    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = UID(sop_class), UID(sop_instance)
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION
@@ -326,7 +327,8 @@ def dataset_bytes(ds: pydicom.Dataset) -> bytes:
 def _zip_info(name: str, compress: bool, level: int = 6) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    info._compresslevel = level  # a working alias of compress_level on Python 3.13
+    # private before Python 3.13 (typeshed declares only 3.13's compress_level), an alias of it since
+    info._compresslevel = level  # type: ignore[attr-defined]
     info.external_attr = 0o644 << 16
     return info
 
@@ -374,7 +376,7 @@ def write_demo_zip(path: ZipTarget) -> dict:
             "studies": 2, "patients": 1}
 
 
-def _plant_identifiers(ct: list[Dataset], mr: list[Dataset]) -> None:
+def _plant_identifiers(ct: Sequence[Dataset], mr: Sequence[Dataset]) -> None:
     """What the privacy review should find besides the obvious names and IDs: the patient ID
     in a free-text comment, the name in a vendor's private element and in a nested request
     description. (The secondary capture has no Burned In Annotation flag, as screenshots
@@ -387,13 +389,13 @@ def _plant_identifiers(ct: list[Dataset], mr: list[Dataset]) -> None:
         request = Dataset()
         request.RequestedProcedureID, request.ScheduledProcedureStepID = "RP17", "SPS17"
         request.RequestedProcedureDescription = "MRI HEAD, PHANTOM DEMO"
-        ds.RequestAttributesSequence = Sequence([request])
+        ds.RequestAttributesSequence = DicomSequence([request])
 
 
 # --- benchmark generator ------------------------------------------------------------------------
 
 
-def _slot(data: bytes, tag: tuple[int, int], vr: bytes) -> tuple[int, int]:
+def _slot(data: bytes | bytearray, tag: tuple[int, int], vr: bytes) -> tuple[int, int]:
     """(offset, length) of an explicit-VR short element's value; the tag must occur once."""
     key = struct.pack("<HH", *tag) + vr
     at = data.find(key)
@@ -434,7 +436,7 @@ def write_bench_zip(path: ZipTarget, *, n_series: int, per_series: int, rows: in
             ds = _ct_dataset(study, series_uid, s + 1, f"BENCH SERIES {s + 1}")
             _set_plane(ds, (x0, y0, 0.0), AXIAL, spacing, slice_thickness, new_uid())
             uid0 = f"{series_uid}.1{0:07d}"  # fixed width; the leading 1 avoids a leading zero
-            ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid0
+            ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = UID(uid0)
             ds.ImagePositionPatient = ["1.00000000000000"] * 2 + ["1.0000000000000"]  # 50 bytes
             ds.SliceLocation, ds.InstanceNumber = "1.00000000000000", 10_000_000  # 16 and 8
             _set_pixels(ds, np.zeros((rows, columns), "<i2"), "MONOCHROME2", 16)
@@ -446,12 +448,12 @@ def write_bench_zip(path: ZipTarget, *, n_series: int, per_series: int, rows: in
             num_at, _ = _slot(header, (0x0020, 0x0013), b"IS")
             assert ipp_len == 50 and uid_at[0] != uid_at[1]
             for k in range(per_series):
-                z = _fmt(z_top - k * slice_thickness)
+                z_text = _fmt(z_top - k * slice_thickness)
                 uid = f"{series_uid}.1{k:07d}".encode()
                 for at in uid_at:
                     header[at:at + len(uid)] = uid
-                header[ipp_at:ipp_at + 50] = f"{_fmt(x0)}\\{_fmt(y0)}\\{z}".ljust(50).encode()
-                header[loc_at:loc_at + 16] = z.ljust(16).encode()
+                header[ipp_at:ipp_at + 50] = f"{_fmt(x0)}\\{_fmt(y0)}\\{z_text}".ljust(50).encode()
+                header[loc_at:loc_at + 16] = z_text.ljust(16).encode()
                 header[num_at:num_at + 8] = str(k + 1).ljust(8).encode()
                 name = f"BENCH/SE{s + 1:03d}/IM{k + 1:0{width}d}.dcm"
                 with archive.open(_zip_info(name, compress, level=1), "w") as out:

@@ -81,10 +81,10 @@ def make_seed_dir(directory: Path, *, corpus: bool = True) -> Path:
         return directory
     _path()
     import pydicom
-    from pydicom.data import get_testdata_file
 
-    bundled = Path(get_testdata_file("CT_small.dcm")).parent
-    for path in sorted(bundled.iterdir()):
+    from registry import PYDICOM_FILES
+
+    for path in sorted(PYDICOM_FILES.iterdir()):
         if path.is_file() and path.suffix == ".dcm" and path.stat().st_size <= SEED_LIMIT:
             shutil.copyfile(path, directory / f"pydicom-{path.name}")
     for name, data in _synthetic():
@@ -139,10 +139,10 @@ def _synthetic() -> list[tuple[str, bytes]]:
     nested.InstitutionName = "Caf\u00e9 \u00c4rzte"
     out.append(("nested", dataset_bytes(nested)))
     for name, syntax in (("deflated", DeflatedExplicitVRLittleEndian), ("bigendian", ExplicitVRBigEndian)):
-        ds = small_dataset(rows=8, columns=8)
-        ds.file_meta.TransferSyntaxUID = syntax
+        plain = small_dataset(rows=8, columns=8)
+        plain.file_meta.TransferSyntaxUID = syntax
         buffer = io.BytesIO()
-        pydicom.dcmwrite(buffer, ds, little_endian=syntax != ExplicitVRBigEndian, implicit_vr=False)
+        pydicom.dcmwrite(buffer, plain, little_endian=syntax != ExplicitVRBigEndian, implicit_vr=False)
         out.append((name, buffer.getvalue()))
     return out
 
@@ -290,9 +290,9 @@ def mutate(data: bytes, rng: random.Random, donors: list[bytes]) -> tuple[bytes,
             head = rng.choice(heads)
         _, at, size = head
         old = int.from_bytes(data[at:at + size], "little")
-        value = rng.choice(_LENGTHS + [old + 1, old - 1, old + 2, old * 2, n - at, n - at + 1, rng.getrandbits(32)])
-        value &= (1 << (8 * size)) - 1
-        return data[:at] + value.to_bytes(size, "little") + data[at + size:], kind
+        length = rng.choice([*_LENGTHS, old + 1, old - 1, old + 2, old * 2, n - at, n - at + 1, rng.getrandbits(32)])
+        length &= (1 << (8 * size)) - 1
+        return data[:at] + length.to_bytes(size, "little") + data[at + size:], kind
     if kind in ("splice", "duplicate") and heads:
         donor = rng.choice(donors) if kind == "splice" and donors else data
         donor_heads = _element_heads(donor) if donor is not data else heads
@@ -324,7 +324,7 @@ def mutate(data: bytes, rng: random.Random, donors: list[bytes]) -> tuple[bytes,
     if kind == "vr" and heads:
         start = rng.choice(heads)[0]
         if data[start + 4:start + 6] in _VR_SET:
-            new = rng.choice(_VRS + [b"ZZ", b"\0\0", b"  ", b"ob"])
+            new = rng.choice([*_VRS, b"ZZ", b"\0\0", b"  ", b"ob"])
             return data[:start + 4] + new + data[start + 6:], kind
     if kind == "charset":
         value = rng.choice(_CHARSETS)
@@ -639,6 +639,7 @@ def run_cli(argv: list[str], failures: list[dict[str, str]], named: str | None =
 
     out, err = io.StringIO(), io.StringIO()
     where = "cli " + argv[0] + (" --json" if "--json" in argv else "")
+    code: int | str | None
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(argv)
@@ -767,11 +768,9 @@ class _Worker:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        stderr = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                     text=True, bufsize=1, cwd=str(ROOT))
-        if self.log:
-            stderr.close()
+        with open(self.log, "ab") if self.log else contextlib.nullcontext(subprocess.DEVNULL) as stderr:
+            self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                         text=True, bufsize=1, cwd=str(ROOT))
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | str:
         """The answer, or "hang" / "crash: <how>"."""

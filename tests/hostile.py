@@ -23,9 +23,10 @@ import os
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from dicompeek.io.archive import shown
 from dicompeek_synthetic import dataset_bytes

@@ -12,27 +12,32 @@ import shutil
 import struct
 import subprocess
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from dicompeek_synthetic import ct_phantom_series, dataset_bytes, mr_series, secondary_capture, write_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
-PYDICOM_FILES = Path(get_testdata_file("CT_small.dcm")).parent
-
 XSS = "<img src=x onerror=alert(1)>"
 
 
 def pydicom_file(name: str) -> Path:
     """One of pydicom's bundled test files."""
-    return Path(get_testdata_file(name))
+    path = get_testdata_file(name)
+    assert isinstance(path, str), f"pydicom has no test file {name}"
+    return Path(path)
+
+
+PYDICOM_FILES = pydicom_file("CT_small.dcm").parent
 
 
 def small_dataset(*, study_uid: str | None = None, series_uid: str | None = None,
@@ -75,7 +80,7 @@ def raw_dataset_bytes(ds: Dataset) -> bytes:
     return buffer.getvalue()
 
 
-def zip_bytes(members: dict[str, bytes | Dataset], *, compress: bool = True) -> bytes:
+def zip_bytes(members: Mapping[str, bytes | Dataset], *, compress: bool = True) -> bytes:
     buffer = io.BytesIO()
     write_zip(buffer, members, compress=compress)
     return buffer.getvalue()
@@ -185,7 +190,7 @@ def compressed_variants(directory: Path) -> list[Compressed]:
         ("JPEG-LS NEAR", "12-bit", ["dcmcjpls", "+en"], False),
         ("JPEG-LS RGB", "rgb", ["dcmcjpls"], True),
     ]
-    made = []  # (name, path, source, lossless)
+    made: list[tuple[str, Path, Path, bool]] = []  # (name, path, source, lossless)
     for name, source, command, lossless in dcmtk:
         if shutil.which(command[0]):
             target = directory / f"{name}.dcm"
@@ -195,7 +200,8 @@ def compressed_variants(directory: Path) -> list[Compressed]:
                                    ("J2K 12 BIT", "12-bit", True), ("J2K RGB", "rgb", True)]:
         ds = pydicom.dcmread(sources[source])
         syntax = pydicom.uid.JPEG2000Lossless if lossless else pydicom.uid.JPEG2000
-        ds.compress(syntax, encoding_plugin="pylibjpeg", **({} if lossless else {"j2k_cr": [8]}))
+        options: dict[str, Any] = {} if lossless else {"j2k_cr": [8]}
+        ds.compress(syntax, encoding_plugin="pylibjpeg", **options)
         target = directory / f"{name}.dcm"
         target.write_bytes(dataset_bytes(ds))
         made.append((name, target, sources[source], lossless))
@@ -208,12 +214,12 @@ def compressed_variants(directory: Path) -> list[Compressed]:
             _htj2k(sources[source], target, lossless)
             made.append((name, target, sources[source], lossless))
     variants = []
-    for name, path, source, lossless in made:
+    for name, path, original, lossless in made:
         ds = pydicom.dcmread(path)
         ds.SeriesInstanceUID, ds.SeriesDescription = generate_uid(), name
         path.write_bytes(dataset_bytes(ds))
-        reference = source if lossless else decompressed(path, path.with_suffix(".reference.dcm"))
-        variants.append(Compressed(name, path, source, lossless, reference))
+        reference = original if lossless else decompressed(path, path.with_suffix(".reference.dcm"))
+        variants.append(Compressed(name, path, original, lossless, reference))
     return variants
 
 
@@ -346,7 +352,7 @@ def part10_bytes(dataset: bytes, syntax: str = ExplicitVRLittleEndian) -> bytes:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = pydicom.uid.SecondaryCaptureImageStorage
     meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = syntax
+    meta.TransferSyntaxUID = UID(syntax)
     buffer = DicomBytesIO()
     write_file_meta_info(buffer, meta, enforce_standard=True)
     return bytes(128) + b"DICM" + buffer.getvalue() + dataset
@@ -356,7 +362,7 @@ def deidentified(n: int = 3) -> list[Dataset]:
     """A synthetic series de-identified by the basic profile: Z elements emptied, X removed,
     2.25 UIDs, Patient Identity Removed YES, the basic profile's code."""
     study, series, frame = (f"2.25.{generate_uid(prefix=None)[5:]}" for _ in range(3))
-    out = []
+    out: list[Dataset] = []
     for k, ds in enumerate(ct_phantom_series(n, 8, 8)):
         for keyword in ("PatientBirthDate", "PatientSex", "InstitutionName", "ReferringPhysicianName",
                         "StationName", "OperatorsName", "StudyDescription", "SeriesDescription",
@@ -367,8 +373,8 @@ def deidentified(n: int = 3) -> list[Dataset]:
                 delattr(ds, keyword)
         ds.PatientName = ds.PatientID = ds.AccessionNumber = ds.StudyDate = ds.StudyTime = ""
         ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"2.25.{generate_uid(prefix=None)[5:]}{k}"
-        ds.file_meta.ImplementationClassUID = "2.25.1"
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = UID(f"2.25.{generate_uid(prefix=None)[5:]}{k}")
+        ds.file_meta.ImplementationClassUID = UID("2.25.1")
         ds.PatientIdentityRemoved = "YES"
         ds.LongitudinalTemporalInformationModified = "REMOVED"
         code = Dataset()

@@ -34,6 +34,7 @@ needs_chromium = pytest.mark.skipif(
 def load_bench():
     """bench/bench.py as a module (it holds the dist/ check the other scripts share)."""
     spec = importlib.util.spec_from_file_location("bench_script", BENCH / "bench.py")
+    assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -75,7 +76,7 @@ def test_a_fresh_build_is_current_though_its_service_worker_differs_from_web(ben
 
 
 def test_a_changed_or_missing_web_file_makes_dist_stale(bench, fake_build):
-    web, dist = fake_build
+    web, _ = fake_build
     (web / "sub" / "style.css").write_text("body { color: red }\n")
     assert bench.stale_reason() == "web/sub/style.css changed since dist/ was built"
     (web / "sub" / "style.css").write_text("body {}\n")
@@ -137,7 +138,7 @@ def tables(out: str) -> list[list[dict[str, str]]]:
             for body in lines[k + 2:]:
                 if not body.startswith("|"):
                     break
-                rows.append(dict(zip(head, (c.strip() for c in body.strip("|").split("|")))))
+                rows.append(dict(zip(head, (c.strip() for c in body.strip("|").split("|")), strict=True)))
             found.append(rows)
     return found
 

@@ -12,7 +12,7 @@ import pytest
 from registry import ROOT
 
 sys.path.insert(0, str(ROOT))
-from tools import assemble, downloads, paths, tables  # noqa: E402
+from tools import assemble, downloads, paths, tables
 
 
 def test_a_wheel_that_differs_from_pyodides_lock_file_is_refused(tmp_path, monkeypatch):
@@ -21,7 +21,7 @@ def test_a_wheel_that_differs_from_pyodides_lock_file_is_refused(tmp_path, monke
     (tmp_path / "pyodide").mkdir()
     for name in downloads.PYODIDE_PACKAGES:
         (tmp_path / "pyodide" / lock["packages"][name]["file_name"]).write_bytes(b"not the official wheel")
-    with pytest.raises(SystemExit, match="differs from pyodide-lock.json.*refusing"):
+    with pytest.raises(SystemExit, match=r"differs from pyodide-lock\.json.*refusing"):
         downloads.pyodide_wheels()
 
 
@@ -73,13 +73,15 @@ def test_page_code_never_uses_innerhtml():
 
 def test_the_service_worker_precaches_exactly_this_build_with_content_hashes(dist):
     text = (dist / "sw.js").read_text()
-    listing = json.loads(re.search(r"const PRECACHE = (\[.*?\n\]);", text, re.S).group(1))
+    precache = re.search(r"const PRECACHE = (\[.*?\n\]);", text, re.S)
+    assert precache
+    listing = json.loads(precache.group(1))
     files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()} - {"sw.js"}
     assert {entry["path"] for entry in listing} == files  # every file, and nothing of another build
     assert all(entry["sha256"] == paths.sha256(dist / entry["path"]) for entry in listing)
     assert all("//" not in entry["path"] and not entry["path"].startswith("/") for entry in listing)
-    version = re.search(r'const VERSION = "([0-9a-f]{16})";', text).group(1)
-    assert version == assemble.service_worker()  # rebuilding the same files keeps the version
+    version = re.search(r'const VERSION = "([0-9a-f]{16})";', text)
+    assert version and version.group(1) == assemble.service_worker()  # rebuilding the same files keeps the version
 
 
 def test_a_changed_file_makes_a_new_offline_version_and_stale_files_go(dist):

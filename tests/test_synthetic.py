@@ -29,7 +29,7 @@ def read(data: bytes) -> pydicom.FileDataset:
         warnings.simplefilter("error")
         ds = pydicom.dcmread(io.BytesIO(data))
         if "PixelData" in ds:
-            ds.pixel_array
+            _ = ds.pixel_array  # decoded for the warnings
     return ds
 
 
@@ -208,7 +208,7 @@ def test_dataset_bytes_honours_the_datasets_transfer_syntax() -> None:
 
 def test_write_zip_keeps_entry_names_and_serialises_datasets(tmp_path: Path) -> None:
     ds = synthetic.secondary_capture()
-    members = {"x/y/image": ds, "z.txt": b"hello"}
+    members: dict[str, bytes | Dataset] = {"x/y/image": ds, "z.txt": b"hello"}
     synthetic.write_zip(tmp_path / "a.zip", members, compress=False)
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         assert archive.namelist() == ["x/y/image", "z.txt"]

@@ -23,7 +23,8 @@ TEST_TOOLS = {"chromium": "chromium", "dcmtk": "dcmdump", "openjph-tools": "ojph
 
 def runtime_requirements() -> list[str]:
     """What the package itself needs (pyproject's dependencies): enough to build and serve."""
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    dependencies: list[str] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return dependencies
 
 
 def venv_python() -> Path:

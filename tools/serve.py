@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
+from typing import Any
 
 from .paths import DIST, BuildError
 
@@ -12,15 +14,18 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'se
        "connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; font-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     """Static files from dist/ with the page's security headers and wasm MIME type."""
 
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+    # the base class's own (instance-annotated) class attribute, extended: RUF012's ClassVar
+    # would contradict the base's declaration
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,  # noqa: RUF012
                       ".wasm": "application/wasm", ".mjs": "text/javascript",
                       ".js": "text/javascript", ".json": "application/json",
                       ".webmanifest": "application/manifest+json"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=str(DIST), **kwargs)
 
     def end_headers(self) -> None:
@@ -30,7 +35,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
-    def log_message(self, format: str, *args) -> None:  # quiet unless asked
+    def log_message(self, format: str, *args: Any) -> None:  # quiet unless asked
         if os.environ.get("DICOMPEEK_SERVE_LOG"):
             super().log_message(format, *args)
 
@@ -47,9 +52,8 @@ def make_server(host: str = "127.0.0.1", port: int = 8000) -> http.server.Thread
 
 def serve(host: str, port: int) -> None:
     server = make_server(host, port)
-    url = f"http://{server.server_address[0]}:{server.server_address[1]}/"
+    host_name, bound_port = server.socket.getsockname()[:2]  # server_address (typeshed: str or bytes)
+    url = f"http://{host_name}:{bound_port}/"
     print(f"DICOM Peek is served at {url}  (Ctrl+C stops)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass

@@ -36,6 +36,8 @@ export class Viewer {
     /** @type {Map<string, Promise<Shown>>} */
     this.inflight = new Map();  // key → promise of a render already asked for (e.g. by prefetch)
     this.opened = 0;            // counts series openings, so late renders of an old one are not cached
+    /** @type {string[]} the series' own warnings (geometry, files) */
+    this.seriesWarnings = [];
     /** @type {Frame[]} */
     this.frames = [];
     this.index = 0;
@@ -84,8 +86,8 @@ export class Viewer {
     const series = await this.client.series(studyUid, seriesUid);
     this.frames = series.frames;
     this.modality = series.modality;
-    byId("viewer-warnings").replaceChildren(
-      ...series.warnings.map((w) => el("li", {}, w)));
+    this.seriesWarnings = series.warnings;
+    this.#warnings([]);
     const slider = byId("viewer-slider", HTMLInputElement);
     slider.max = String(Math.max(this.frames.length - 1, 0));
     slider.hidden = this.frames.length < 2;
@@ -200,12 +202,23 @@ export class Viewer {
     }
     this.#transform();
     this.#overlays();
+    this.#warnings(meta.warnings || []);
     this.#presets(meta);
     this.root.dataset.index = String(this.index);
     const f = this.frames[this.index];
     /** @type {FrameDetail} */
     const detail = { entry: f.entry, frame: f.frame, studyUid: this.studyUid || "", seriesUid: this.seriesUid || "" };
     this.root.dispatchEvent(new CustomEvent("frame", { detail }));
+  }
+
+  /**
+   * The series' warnings, then those of the frame on screen that the series list lacks
+   * (e.g. an invalid Modality LUT ignored for this frame).
+   * @param {string[]} frameWarnings
+   */
+  #warnings(frameWarnings) {
+    const shown = [...this.seriesWarnings, ...frameWarnings.filter((w) => !this.seriesWarnings.includes(w))];
+    byId("viewer-warnings").replaceChildren(...shown.map((w) => el("li", {}, w)));
   }
 
   #overlays() {

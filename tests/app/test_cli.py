@@ -105,6 +105,21 @@ def test_render_writes_the_frame_as_the_viewer_shows_it(ct_file, tmp_path):
     assert np.array_equal(read_png(tmp_path / "out.png"), expected)
 
 
+def test_render_says_what_the_frame_shows_differently_from_the_file(ct_file, tmp_path):
+    """As the viewer does: an invalid Modality LUT is ignored, with a warning (on stderr, one line,
+    naming the file); a frame shown as the file asks has none."""
+    from registry import modality_lut_dataset
+
+    (tmp_path / "lut.dcm").write_bytes(dataset_bytes(modality_lut_dataset(rescale=True)))
+    result = run_cli("render", str(tmp_path / "lut.dcm"), "-o", str(tmp_path / "lut.png"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("lut.dcm: warning: Modality LUT Sequence ignored: its LUT Descriptor is empty; "
+                             "Rescale Slope and Intercept apply instead\n")
+    assert result.stdout.startswith("lut.dcm frame 1 → ") and read_png(tmp_path / "lut.png").shape == (16, 64)
+    plain = run_cli("render", str(ct_file), "-o", str(tmp_path / "ct.png"))
+    assert plain.returncode == 0 and plain.stderr == ""
+
+
 def test_render_takes_a_zip_entry_and_rejects_a_missing_frame(ct_file, tmp_path):
     (tmp_path / "x.zip").write_bytes(zip_bytes({"A/ct.dcm": ct_file.read_bytes()}))
     assert run_cli("render", f"{tmp_path / 'x.zip'}::A/ct.dcm", "-o", str(tmp_path / "a.png")).returncode == 0
@@ -137,7 +152,8 @@ def test_lossless_syntaxes_render_as_dcmtk_renders_the_original(ct_file, tmp_pat
     """DCMTK compresses; our render of the result must match DCMTK's render of the original."""
     compressed = tmp_path / "c.dcm"
     subprocess.run([*compress, str(ct_file), str(compressed)], check=True, capture_output=True)
-    assert pydicom.dcmread(compressed).file_meta.TransferSyntaxUID != pydicom.dcmread(ct_file).file_meta.TransferSyntaxUID
+    syntax = pydicom.dcmread(compressed).file_meta.TransferSyntaxUID
+    assert syntax != pydicom.dcmread(ct_file).file_meta.TransferSyntaxUID
     result = run_cli("render", str(compressed), "-o", str(tmp_path / "ours.png"))
     assert result.returncode == 0, result.stderr
     subprocess.run(["dcmj2pnm", "+Wi", "1", "+on", str(ct_file), str(tmp_path / "dcmtk.png")],
@@ -342,7 +358,8 @@ def test_values_from_a_file_cannot_drive_the_terminal(tmp_path, capsys):
 
 def test_a_broken_installation_is_one_line_too(tmp_path):
     shutil.copytree(ROOT / "py" / "dicompeek", tmp_path / "dicompeek", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "dicompeek" / "pixels" / "png.py").write_text("raise FileNotFoundError('data/profile.json is missing')\n")
+    broken = "raise FileNotFoundError('data/profile.json is missing')\n"
+    (tmp_path / "dicompeek" / "pixels" / "png.py").write_text(broken)
     result = subprocess.run([sys.executable, "-m", "dicompeek", "summary", "x"], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(tmp_path), "DICOMPEEK_DEBUG": ""}, cwd=tmp_path)
     assert result.returncode == 2

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from dicompeek.dicom.guard import NotDicom, Unreadable
+from dicompeek.dicom.errors import NotDicom, Unreadable
 from dicompeek.dicom.header import read_header
 from dicompeek.io.archive import Sources
 from dicompeek_synthetic import dataset_bytes
@@ -140,7 +140,7 @@ def test_header_read_stops_before_pixel_data(tmp_path):
             self.f.close()
 
     from dataclasses import replace
-    counted = replace(entry, open=lambda: CountingFile(open(path, "rb")))
+    counted = replace(entry, open=lambda: CountingFile(path.open("rb")))
     assert read_header(counted).fields["Rows"] == 1024
     assert sum(reads) <= header_module.PREFIX_STEPS[0]
 
@@ -215,7 +215,7 @@ def test_dicm_at_128_reads_and_renders_as_dcmtk_reads_it_as_a_dataset(mid_value,
     top-level element and on every pixel; DCMTK's automatic mode takes the marker for a preamble."""
     from dicompeek.pixels.display import render_frame
     from dicompeek.tags.tree import dump_text, header_tree
-    from test_display import dcmtk_render
+    from pixels.test_display import dcmtk_render
 
     path = write(tmp_path, "IM0001", ramp_with_dicm_at_128(mid_value=mid_value))
     ds = read_instance_of(path)

@@ -55,7 +55,7 @@ def shown_images(app, archive, names) -> dict[str, np.ndarray | str]:
 
 def differences(shown: dict, expected_files: dict[str, Path]) -> dict[str, str | int]:
     """Largest grey-level difference from CPython's render of each expected file, or the message."""
-    out = {}
+    out: dict[str, str | int] = {}
     for name, image in shown.items():
         if isinstance(image, str):
             out[name] = image

@@ -7,6 +7,8 @@ the Python package in CPython).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import hostile
@@ -92,7 +94,7 @@ def test_strings_from_files_reach_the_page_and_the_report_as_text(clean_app, tmp
     assert "<script>alert(3)</script>" in findings and PRIVATE_TEXT in findings
     with page.expect_download() as download:
         page.click("#review-html")
-    html = open(download.value.path(), encoding="utf-8").read()
+    html = Path(download.value.path()).read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and XSS not in html
     assert "<script" not in html.lower() and "<svg" not in html.lower()
     page.click("#review-close")

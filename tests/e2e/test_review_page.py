@@ -4,6 +4,7 @@ masking, the report downloads, and the way from a finding into the tag browser."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_masking_hides_the_values_for_screen_sharing(reviewed):
     assert "DEMO^PHANTOM" not in text and "•••" in text
     with page.expect_download() as download:
         page.click("#review-html")
-    html = open(download.value.path(), encoding="utf-8").read()
+    html = Path(download.value.path()).read_text(encoding="utf-8")
     assert "DEMO^PHANTOM" not in html and "<script" not in html.lower() and "high" in html
 
 
@@ -49,12 +50,12 @@ def test_the_report_downloads_as_json_and_csv(reviewed):
     page = reviewed.page
     with page.expect_download() as download:
         page.click("#review-json")
-    result = json.loads(open(download.value.path(), encoding="utf-8").read())
+    result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert result["schema_version"] == 1 and result["counts"]["high"] > 0
     assert result["files_reviewed"] == 89
     with page.expect_download() as download:
         page.click("#review-csv")
-    assert open(download.value.path(), encoding="utf-8").readline().startswith("severity,category,title")
+    assert Path(download.value.path()).read_text(encoding="utf-8").startswith("severity,category,title")
 
 
 def test_a_finding_opens_its_instance_and_element_in_the_tag_browser(reviewed):
@@ -101,6 +102,6 @@ def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app,
     page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=120_000)
     with page.expect_download() as download:
         page.click("#review-json")
-    result = json.loads(open(download.value.path(), encoding="utf-8").read())
+    result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert {f["id"]: f["files"] for f in result["findings"]}["leak:name:(0020,4000)"] == 2
     assert result["findings"] == expected["findings"] and result["files_reviewed"] == expected["files_reviewed"]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import BOOT_TIMEOUT_MS, ROOT, App
+from e2e.harness import BOOT_TIMEOUT_MS, ROOT, App
 from tools import serve
 
 

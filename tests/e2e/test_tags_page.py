@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pydicom
 import pytest
@@ -48,7 +49,7 @@ def row_text(page, keyword: str) -> str:
 
 
 def test_the_panel_shows_every_element_of_the_slice_on_screen_and_follows_it(tags):
-    app, series = tags
+    app, _ = tags
     page = app.page
     status = page.text_content("#tags-status")
     assert "ct.zip::CT/" in status and "128-byte preamble" in status
@@ -94,7 +95,7 @@ def test_what_changes_across_the_series(tags):
     page.check("#tags-varying")
     with page.expect_download() as download:
         page.click("#tags-csv")
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert rows[0][:3] == ["location", "InstanceNumber", "ImagePositionPatient"]
     assert [r[1] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
 
@@ -105,21 +106,22 @@ def test_two_instances_compared_side_by_side(tags):
     page.wait_for_selector("#tags-second option", state="attached")
     page.click("#tags-compare-run")
     page.wait_for_selector("#tags-diff tbody tr")
-    differing = page.eval_on_selector_all("#tags-diff tbody tr.differs td:first-child", "c => c.map(x => x.textContent)")
+    differing = page.eval_on_selector_all("#tags-diff tbody tr.differs td:first-child",
+                                          "c => c.map(x => x.textContent)")
     assert {"SOPInstanceUID", "InstanceNumber", "ImagePositionPatient"} <= set(differing)
     assert "PatientName" not in differing
 
 
 def test_exports_download_dicom_json_and_a_text_dump(tags):
-    app, series = tags
+    app, _ = tags
     page = app.page
     with page.expect_download() as download:
         page.click("#tags-json")
-    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     restored = Dataset.from_json(exported)
     assert restored.PatientName == "DEMO^PHANTOM"
     assert restored.ReferencedImageSequence[0].PurposeOfReferenceCodeSequence[0].CodeValue == "T-D3000"
     with page.expect_download() as download:
         page.click("#tags-dump")
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "(0010,0010) PN [DEMO^PHANTOM]" in text and "(0008,1140) SQ" in text

@@ -110,12 +110,13 @@ def test_jpeg_baseline_and_rle_decode_in_the_browser(clean_app, tmp_path):
 
 def test_an_undecodable_frame_shows_a_message_naming_the_syntax(clean_app, tmp_path):
     from pydicom.encaps import encapsulate
+    from pydicom.uid import MPEG2MPML
 
     from dicompeek_synthetic import dataset_bytes
     from registry import small_dataset, zip_bytes
 
     ds = small_dataset(patient_id="MPEG")
-    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.100"
+    ds.file_meta.TransferSyntaxUID = MPEG2MPML  # 1.2.840.10008.1.2.4.100
     ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + bytes(60)])
     (tmp_path / "mpeg.zip").write_bytes(zip_bytes({"mpeg.dcm": dataset_bytes(ds)}))
     clean_app.open_files(tmp_path / "mpeg.zip")

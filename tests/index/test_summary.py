@@ -96,7 +96,8 @@ def test_series_grouping_agrees_with_dcmdump_on_pydicoms_files():
     for patient in summary["patients"]:
         for study in patient["studies"]:
             for series in study["series"]:
-                ours.setdefault(series["series_instance_uid"], (study["study_instance_uid"], series["series_instance_uid"]))
+                pair = (study["study_instance_uid"], series["series_instance_uid"])
+                ours.setdefault(series["series_instance_uid"], pair)
     checked = 0
     root = PYDICOM_FILES.parent
     for path in sorted(PYDICOM_FILES.rglob("*")):

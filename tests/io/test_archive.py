@@ -51,7 +51,7 @@ def test_truncated_zip_is_read_by_its_local_headers_with_a_note(tmp_path):
     assert not sources.problems
     (entry,) = sources.entries
     assert entry.location == "broken.zip::IM1.dcm"
-    assert entry.warning.startswith("the zip ends inside this entry")
+    assert entry.warning is not None and entry.warning.startswith("the zip ends inside this entry")
     messages = [n.message for n in sources.notes]
     assert "found by scanning the local file headers" in messages[0]
     assert messages[1].startswith("the zip is truncated: it ends inside entry 'IM1.dcm'")
@@ -82,7 +82,7 @@ def test_encrypted_member_is_flagged_before_reading(tmp_path):
     sources = Sources()
     sources.add(str(tmp_path / "mixed.zip"))
     problems = {e.path: e.problem for e in sources.entries}
-    assert "encrypted" in problems["secret.dcm"]
+    assert "encrypted" in (problems["secret.dcm"] or "")
     assert problems["open.dcm"] is None
 
 
@@ -152,3 +152,15 @@ def test_picked_file_reads_at_any_offset_through_its_buffer(tmp_path):
     with PickedFile(str(sparse)) as f:
         f.seek(-3, 2)
         assert f.tell() == 5 * 1024 ** 3 and f.read(3) == b"end"
+
+
+def test_escaped_text_is_never_clipped_and_shown_text_is():
+    """The command line's lines are escaped as names are (escaped), but kept whole; names are
+    also clipped (shown)."""
+    from dicompeek.io import limits
+    from dicompeek.io.archive import escaped, shown
+
+    name = "\x1b]0;title\x07" + "x" * 1000 + "\u202e\n"
+    assert escaped(name) == "\\x1b]0;title\\x07" + "x" * 1000 + "\\u202e\\x0a"
+    assert escaped("plain name") == "plain name"
+    assert len(shown(name)) <= limits.NAME_SHOWN_MAX and shown(name).startswith("\\x1b]0;title\\x07xxx")

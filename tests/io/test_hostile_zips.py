@@ -178,7 +178,7 @@ def test_truncated_entry_keeps_its_header_and_says_what_is_missing(tmp_path):
     summary, index = index_of(tmp_path / "cut.zip")
     check(summary, expected)
     (record,) = [r for r in index.dicom if r.location == "cut.zip::IM3.dcm"]
-    assert record.warning.startswith("the zip ends inside this entry: only ")
+    assert record.warning is not None and record.warning.startswith("the zip ends inside this entry: only ")
     assert (record.fields["Rows"], record.fields["Columns"]) == (256, 256)
     with pytest.raises(Exception, match="the zip ends inside this entry"):
         read_instance(index, record.entry)  # the viewer gets the reason too

@@ -45,7 +45,7 @@ def enhanced_ct(slices: list[Dataset]) -> Dataset:
     ds.NumberOfFrames = len(slices)
     frames = []
     per_frame = []
-    for k, (s, (center, width), intercept) in enumerate(zip(slices, WINDOWS, INTERCEPTS)):
+    for k, (s, (center, width), intercept) in enumerate(zip(slices, WINDOWS, INTERCEPTS, strict=True)):
         hu = s.pixel_array.astype(np.int32) - 1024  # the slice's modality values
         frames.append((hu - intercept).astype("<i2"))  # stored with this frame's intercept
         per_frame.append(item(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydicom.encaps import encapsulate
+from pydicom.uid import UID
 
 from dicompeek.index.indexer import Index
 from dicompeek.pixels.viewer import Viewer
@@ -65,7 +66,7 @@ def test_probe_reports_stored_and_modality_values(ct_viewer):
 
 def test_a_frame_that_cannot_be_decoded_says_so_and_names_the_syntax(tmp_path):
     ds = small_dataset()
-    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.100"  # MPEG2: nobody decodes it here
+    ds.file_meta.TransferSyntaxUID = UID("1.2.840.10008.1.2.4.100")  # MPEG2: nobody decodes it here
     ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + bytes(60)])
     (tmp_path / "mpeg.dcm").write_bytes(dataset_bytes(ds))
     index = Index()

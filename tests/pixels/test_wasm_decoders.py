@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import types
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -28,31 +29,40 @@ def first_frame(ds: pydicom.Dataset) -> bytes:
     return next(generate_frames(ds.PixelData, number_of_frames=int(ds.get("NumberOfFrames", 1))))
 
 
+class Array:
+    """A stand-in for the page's Uint8Array."""
+
+    def __init__(self, data=b""):
+        self.data = bytes(data)
+
+    @classmethod
+    def new(cls, size):
+        return cls(bytes(size))
+
+    def assign(self, data):
+        self.data = bytes(data)
+
+    def to_bytes(self):
+        return self.data
+
+
+class Bridge(types.ModuleType):
+    """A stand-in for the JS module: decode() answers from ``answer`` and notes the codec."""
+
+    def __init__(self) -> None:
+        super().__init__(wasm_decoders.BRIDGE_MODULE)
+        self.calls: list[str] = []
+        self.answer: dict[str, Any] = {}
+
+    def decode(self, codec, data):
+        self.calls.append(codec)
+        return types.SimpleNamespace(**{**self.answer, "pixels": Array(self.answer["pixels"])})
+
+
 @pytest.fixture
 def bridge(monkeypatch):
-    """A stand-in for the JS module: decode() answers from ``bridge.answer``."""
-    class Array:
-        def __init__(self, data=b""):
-            self.data = bytes(data)
-
-        @classmethod
-        def new(cls, size):
-            return cls(bytes(size))
-
-        def assign(self, data):
-            self.data = bytes(data)
-
-        def to_bytes(self):
-            return self.data
-
-    module = types.ModuleType(wasm_decoders.BRIDGE_MODULE)
-    module.calls = []
-
-    def decode(codec, data):
-        module.calls.append(codec)
-        return types.SimpleNamespace(**{**module.answer, "pixels": Array(module.answer["pixels"])})
-
-    module.decode = decode
+    """The stand-in bridge and Uint8Array installed where the plugin imports them."""
+    module = Bridge()
     monkeypatch.setitem(sys.modules, wasm_decoders.BRIDGE_MODULE, module)
     monkeypatch.setitem(sys.modules, "js", types.SimpleNamespace(Uint8Array=Array))
     yield module
@@ -83,7 +93,7 @@ def test_a_decoded_size_that_disagrees_with_the_dataset_is_reported(bridge):
                      "components": 1, "signed": True, "planar": False}
     with pytest.raises(Exception, match=r"charls decoded 8×8×1, but the dataset says 64×64×1"):
         ds.pixel_array_options(decoding_plugin=wasm_decoders.PLUGIN_LABEL)
-        ds.pixel_array
+        _ = ds.pixel_array
 
 
 def test_a_codec_result_becomes_the_array_pydicom_would_give(bridge):
@@ -105,7 +115,7 @@ def test_rgb_without_a_colour_transform_is_left_to_pillow(bridge):
     assert wasm_decoders.jpeg_header(first_frame(ds)).libjpeg_converts_colour
     ds.pixel_array_options(decoding_plugin=wasm_decoders.PLUGIN_LABEL)
     with pytest.raises(Exception, match="dataset says RGB"):
-        ds.pixel_array
+        _ = ds.pixel_array
     assert bridge.calls == []
 
 

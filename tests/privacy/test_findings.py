@@ -83,7 +83,8 @@ def test_findings_record_their_hits_for_replay_unless_spoiled():
     assert tape is not None and len(tape) == 1
     for effect, value in tape:
         effect(g, value)
-    assert found.get(("a",)).files == 2 and found.get(("a",)).values == {"x": 2}
+    finding = found.get(("a",))
+    assert finding is not None and finding.files == 2 and finding.values == {"x": 2}
     recorder.start()
     recorder.spoil()
     found.hit(("a",), f, "y", "low", "uids", "t", "r")

@@ -17,7 +17,8 @@ SHELL = {"dicompeek.app.worker_api", "dicompeek.app.cli"}
 #: (and its name here) with the module.
 TRANSITIONAL: set[str] = set()
 #: The lower layers the privacy package may use.
-LOWER = {"dicompeek.index.indexer", "dicompeek.dicom.instances", "dicompeek.tags.values", "dicompeek.dicom.header", "dicompeek.dicom.guard"}
+LOWER = {"dicompeek.index.indexer", "dicompeek.dicom.instances", "dicompeek.tags.values", "dicompeek.dicom.header",
+         "dicompeek.dicom.guard"}
 
 
 def module_name(path: Path) -> str:

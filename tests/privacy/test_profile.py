@@ -12,16 +12,19 @@ def test_the_table_ships_as_package_data_with_its_edition():
 
 
 def test_a_row_is_found_by_tag_then_repeating_group_then_as_private():
-    assert PROFILE.row_for(0x00100010).basic == "Z"
+    name = PROFILE.row_for(0x00100010)
+    assert name is not None and name.basic == "Z"
     overlay = PROFILE.row_for(0x60023000)
     assert overlay is not None and overlay.pattern and overlay.matches(0x601E3000)
-    assert PROFILE.row_for(0x00291010).private
+    private = PROFILE.row_for(0x00291010)
+    assert private is not None and private.private
     assert PROFILE.row_for(0x00280010) is None  # Rows: not identifying
 
 
 def test_options_are_found_by_their_cid_7050_code():
     assert PROFILE.option_name("113111") == "Retain Safe Private Option"
-    assert PROFILE.option_for("113110").key == "retain_uid"
+    retain_uid = PROFILE.option_for("113110")
+    assert retain_uid is not None and retain_uid.key == "retain_uid"
     assert PROFILE.option_for("113101") is None and PROFILE.option_name("113101") is None
 
 

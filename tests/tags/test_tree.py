@@ -131,7 +131,7 @@ def dcmdump_elements(text: str) -> list[Element]:
         path = tuple((s[1], s[2] - 1) for s in stack)
         value = match["text"] if bracketed else match["bare"]
         loaded = value != "(not loaded)"
-        if not bracketed and value.startswith("(") and not vr == "AT":
+        if not bracketed and value.startswith("(") and vr != "AT":
             value = ""  # (no value available), (Sequence ...), (PixelSequence ...), (not loaded)
         length = None if match["length"] == "u/l" else int(match["length"])
         elements.append(Element(path, tag, vr, value, length, int(match["vm"]), loaded))
@@ -168,7 +168,7 @@ def run_dcmdump(paths: list[Path]) -> list[Dump]:
         result = subprocess.run([c for c in DCMDUMP if c != "+U8"] + [str(paths[0])], capture_output=True)
         return [Dump(_clean(result), False, dcmdump_elements(_decode(result.stdout)))]
     parts = _FILE_HEADER.split(_decode(result.stdout))
-    texts = dict(zip(map(int, parts[1::2]), parts[2::2]))
+    texts = dict(zip(map(int, parts[1::2]), parts[2::2], strict=False))
     return [Dump(_clean(result) and i in texts, True, dcmdump_elements(texts.get(i, "")))
             for i in range(1, len(paths) + 1)]
 
@@ -283,7 +283,7 @@ def compare_element(theirs: Element, node: dict[str, Any], little: bool, utf8: b
         shown = _binary_values(node, vr, little)
         n = min(len(expected), len(shown))
         if vr in {"OF", "OD"}:
-            same = all(_same_number(a, b) for a, b in zip(shown[:n], expected[:n]))
+            same = all(_same_number(a, b) for a, b in zip(shown[:n], expected[:n], strict=False))
         else:
             same = [v.lower().lstrip("0") for v in shown[:n]] == [v.lower().lstrip("0") for v in expected[:n]]
         if not same or (n == 0 and expected):
@@ -303,7 +303,7 @@ def compare_element(theirs: Element, node: dict[str, Any], little: bool, utf8: b
             expected = expected[:len(numbers)]
         if numbers is None or len(numbers) != len(expected):
             return f"numbers {numbers!r} != {theirs.value!r}"
-        if all(_same_number(a, b) for a, b in zip(numbers, expected)):
+        if all(_same_number(a, b) for a, b in zip(numbers, expected, strict=False)):
             return None
         return f"numbers {numbers!r} != {theirs.value!r}"
     ours = [ours_text] if vr in SINGLE_TEXT else ours_text.split("\\")
@@ -328,7 +328,7 @@ def _compare_fragments(theirs: Element, node: dict[str, Any]) -> str | None:
         return f"fragment lengths {ours[:6]} != {lengths[:6]} ({len(ours)} vs {len(lengths)})"
     if offsets is not None and node.get("basic_offset_table") != offsets:
         return f"basic offset table {node.get('basic_offset_table')} != {offsets}"
-    for number, (fragment, (_, data)) in enumerate(zip(node["fragments"], theirs.fragments[1:]), 1):
+    for number, (fragment, (_, data)) in enumerate(zip(node["fragments"], theirs.fragments[1:], strict=False), 1):
         start = data.replace("\\", " ")[:len(fragment["start"])]
         if data and fragment["start"] != start:
             return f"fragment {number} starts {fragment['start']!r}, dcmdump {start!r}"
@@ -405,7 +405,7 @@ def our_nodes(tree: dict[str, Any]) -> dict[tuple, dict[str, Any]]:
             tag = int(node["tag"][1:5] + node["tag"][6:10], 16)
             nodes[(path, tag)] = node
             for index, item in enumerate(node.get("items", [])):
-                walk(item, path + ((tag, index),))
+                walk(item, (*path, (tag, index)))
 
     walk(tree["meta"], ())
     walk(tree["elements"], ())
@@ -416,7 +416,7 @@ def _compare_batch(batch: list[tuple[str, Path]]) -> list[FileResult]:
     dumps = run_dcmdump([path for _, path in batch])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # what pydicom says while reading; the tree has its own warnings
-        return [compare_file(path, name, dump) for (name, path), dump in zip(batch, dumps)]
+        return [compare_file(path, name, dump) for (name, path), dump in zip(batch, dumps, strict=True)]
 
 
 def compare_files(files: dict[str, Path], batch: int = 40) -> list[FileResult]:
@@ -554,7 +554,7 @@ def all_nodes(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ("chrArab.dcm", "(0010,0010)", "قباني^لنزار"),
     ("chrHbrw.dcm", "(0010,0010)", "שרון^דבורה"),
     ("chrGreek.dcm", "(0010,0010)", "Διονυσιος"),
-    ("chrRuss.dcm", "(0010,0010)", "Люкceмбypг"),
+    ("chrRuss.dcm", "(0010,0010)", "Люкceмбypг"),  # noqa: RUF001  (Cyrillic, as the file holds it)
     ("chrGerm.dcm", "(0010,0010)", "Äneas^Rüdiger"),
     ("chrFren.dcm", "(0010,0010)", "Buc^Jérôme"),
     ("chrX1.dcm", "(0010,0010)", "Wang^XiaoDong=王^小東"),
@@ -660,7 +660,7 @@ def test_damaged_encapsulated_pixel_data_shows_what_could_be_read_with_a_warning
                         + explicit_element(0x7FE00010, "OB", items, length=0xFFFFFFFF),
                         pydicom.uid.JPEGBaseline8Bit)
     node = find(tree_of(data)["elements"], "(7FE0,0010)")
-    assert [f["length"] for f in node["fragments"]][0] == 6
+    assert node["fragments"][0]["length"] == 6
     assert "runs past the end" in node["warning"]
     assert find(tree_of(data)["elements"], "(0010,0010)")["value"] == "Doe^John"
 
@@ -826,3 +826,75 @@ def test_remembering_the_tree_leaves_the_dataset_as_it_was():
     count = len(tags_module._TREES)
     del first
     assert len(tags_module._TREES) == count - 1  # forgotten with its dataset
+
+
+def _undelimited_inside_defined() -> bytes:
+    """A defined-length sequence whose one item holds an undefined-length sequence with no
+    delimiters: pydicom reads past the item's end while converting it (OSError)."""
+    inner = (struct.pack("<HH", 0x0008, 0x1140) + b"SQ" + struct.pack("<HL", 0, 0xFFFFFFFF)
+             + struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) + explicit_element(0x00081150, "UI", b"1.2\0"))
+    return explicit_element(0x00081140, "SQ", struct.pack("<HHL", 0xFFFE, 0xE000, len(inner)) + inner)
+
+
+@pytest.mark.parametrize("case, dataset, tag, error, shown", [
+    # each raised out of header_tree once: the raw-bytes fallback was made as UN, and pydicom gave
+    # it the dictionary's VR back and converted the bytes again (regressions tags-instance-number-
+    # infinity.dcm, tags-undecodable-fallback-text.dcm, review-undelimited-inside-defined.dcm)
+    ("IS 'inf' (OverflowError)", explicit_element(0x00200013, "IS", b"inf "), "(0020,0013)",
+     "value cannot be decoded as IS: OverflowError", {"vr": "IS", "value": "4 bytes", "hex": "69 6e 66 20"}),
+    ("CS stored as US, 3 bytes not UTF-8", explicit_element(0x00180015, "US", b"\xe0\x80\x01"), "(0018,0015)",
+     "value cannot be decoded as US: BytesLengthException", {"vr": "US", "value": "3 bytes", "hex": "e0 80 01"}),
+    ("sequence that cannot be read", _undelimited_inside_defined(), "(0008,1140)",
+     "value cannot be decoded as SQ: OSError", {"vr": "UN", "stored_vr": "SQ", "value": "40 bytes", "items": None}),
+], ids=["IS inf", "CS as US", "SQ"])
+def test_a_value_that_cannot_be_decoded_shows_its_raw_bytes_under_the_stored_vr(case, dataset, tag, error, shown):
+    data = part10_bytes(explicit_element(0x00080060, "CS", b"OT") + dataset
+                        + explicit_element(0x00100020, "LO", b"ID12"))
+    tree = tree_of(data)
+    node = find(tree["elements"], tag)
+    assert error in node["warning"], node
+    assert {key: node.get(key) for key in shown} == shown
+    assert find(tree["elements"], "(0008,0060)")["value"] == "OT"
+    assert find(tree["elements"], "(0010,0020)")["value"] == "ID12"
+    assert tag in dump_text(tree)
+    json.dumps(tree, allow_nan=False)
+
+
+def _part10_with_syntax(syntax: bytes, dataset: bytes) -> bytes:
+    """A Part 10 file whose Transfer Syntax UID is the element ``syntax``, as stored."""
+    meta = (explicit_element(0x00020001, "OB", b"\0\1")
+            + explicit_element(0x00020002, "UI", b"1.2.840.10008.5.1.4.1.1.7\0")
+            + explicit_element(0x00020003, "UI", b"1.2.3.4\0") + syntax)
+    return bytes(128) + b"DICM" + explicit_element(0x00020000, "UL", struct.pack("<L", len(meta))) + meta + dataset
+
+
+def _implicit(tag: int, value: bytes) -> bytes:
+    return struct.pack("<HHL", tag >> 16, tag & 0xFFFF, len(value)) + value
+
+
+@pytest.mark.parametrize("case, syntax, value, warning", [
+    # AttributeError out of header_tree once: `syntax.is_transfer_syntax` on a str, bytes or
+    # MultiValue (regression tags-transfer-syntax-not-ui.dcm)
+    ("LO", explicit_element(0x00020010, "LO", b"1.2.840.10008.1.2.1 "), "1.2.840.10008.1.2.1",
+     "Transfer Syntax UID stored as LO, not UI: the dataset was read as explicit VR little endian"),
+    ("OB", explicit_element(0x00020010, "OB", b"1.2.840.10008.1.2.1\0"), "20 bytes",
+     "Transfer Syntax UID stored as OB with 1 value(s), not as one UID"),
+    ("two UIDs", explicit_element(0x00020010, "UI", b"1.2.840.10008.1.2.1\\1.2.840.10008.1.2\0"),
+     "1.2.840.10008.1.2.1\\1.2.840.10008.1.2", "Transfer Syntax UID stored as UI with 2 value(s), not as one UID"),
+], ids=["LO", "OB", "two UIDs"])
+def test_a_transfer_syntax_uid_not_stored_as_one_uid_is_shown_with_a_warning(case, syntax, value, warning):
+    dataset = explicit_element(0x00080060, "CS", b"OT") + explicit_element(0x00100020, "LO", b"ID12")
+    tree = tree_of(_part10_with_syntax(syntax, dataset))
+    node = find(tree["meta"], "(0002,0010)")
+    assert node["value"] == value and warning in node["warning"], node
+    assert [n["value"] for n in tree["elements"]] == ["OT", "ID12"]
+    assert "(0002,0010)" in dump_text(tree)
+
+
+def test_a_transfer_syntax_uid_stored_as_text_still_says_how_the_dataset_is_encoded():
+    # explicit VR little endian, spelt in an LO: a dataset written in implicit VR is pointed out
+    syntax = explicit_element(0x00020010, "LO", b"1.2.840.10008.1.2.1 ")
+    dataset = _implicit(0x00080060, b"OT") + _implicit(0x00100020, b"ID12")
+    elements = tree_of(_part10_with_syntax(syntax, dataset))["elements"]
+    assert "written in implicit VR" in elements[0]["warning"]
+    assert [n["value"] for n in elements] == ["OT", "ID12"]

@@ -5,10 +5,13 @@
     python -m dicompeek dump FILE_OR_ZIP[::ENTRY] [--json]
     python -m dicompeek review PATH... [--json | --html OUT.html] [--mask]   (exit 1 if anything is flagged)
 
-Files are read as the page reads them (:func:`dicompeek.dicom.instances.read_instance`, with its
-limits), and what cannot be done is worded as the page words it. In CPython, compressed pixel
-data is decoded by the plugins pydicom finds installed (pylibjpeg with -libjpeg, -openjpeg and
--rle, and Pillow); only that step differs from the browser.
+Files are read as the page reads them (:func:`dicompeek.dicom.instances.read`, with its limits,
+through pydicom's reader guarded as in the page: :func:`main` installs the guards first), and
+what cannot be done is worded as the page words it. ``render`` also says on stderr what the
+frame shows differently from what the file asks (``<file>: warning: <text>``), as the viewer
+does. In CPython, compressed pixel data is decoded by the plugins pydicom finds installed
+(pylibjpeg with -libjpeg, -openjpeg and -rle, and Pillow); only that step differs from the
+browser.
 
 Exit status: 0 done; 1 ``review`` flagged something; 2 a subcommand could not do its job on
 its input (one line on stderr, ``<file>: <reason>``), or a usage error (argparse's message).
@@ -27,26 +30,25 @@ import math
 import os
 import sys
 import traceback
-import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
-from pydicom.dataset import Dataset
-
 from dicompeek import __version__
-from dicompeek.dicom.guard import NotDicom, TooDeep, TooLarge, Unreadable
-from dicompeek.dicom.header import describe, read_header
-from dicompeek.dicom.instances import read_instance
+from dicompeek.dicom import guard
+from dicompeek.dicom.errors import NotDicom, TooDeep, TooLarge, Unreadable, describe
+from dicompeek.dicom.header import read_header
+from dicompeek.dicom.instances import Instance, read
 from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary, uid_name
-from dicompeek.io.archive import _ESCAPED, _escape  # shown()'s escaping; shown() also clips
-from dicompeek.pixels.display import Window, frame_problem, render_frame
+from dicompeek.io.archive import escaped
+from dicompeek.pixels.display import Window, frame_problem, frame_warnings, render_frame
+from dicompeek.pixels.functional_groups import frame_view
 from dicompeek.pixels.png import encode_png
 from dicompeek.privacy import report_html, review
 from dicompeek.tags.exports import dicom_json
-from dicompeek.tags.tree import dump_text, header_tree
+from dicompeek.tags.tree import dump_text, instance_tree
 
 #: Set (to anything but "" or "0") to see tracebacks and Python's warnings.
 DEBUG_VARIABLE = "DICOMPEEK_DEBUG"
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     named = [args.target] if hasattr(args, "target") else list(args.paths)
     where = [", ".join(named)]  # what an unexpected error names; narrowed once the entry is known
     try:
+        guard.install()  # before anything is read: pydicom's reader as the page has it
         with warnings.catch_warnings():
             if not debug:  # pydicom's warnings say what the output says, as a two-line traceback-like note
                 warnings.simplefilter("ignore")
@@ -160,9 +163,10 @@ def summary_command(args: argparse.Namespace, where: list[str]) -> int:
 
 
 def render_command(args: argparse.Namespace, where: list[str]) -> int:
-    """Render one frame of a file, or of a zip entry, to PNG (the viewer's reading, checks and words)."""
+    """Render one frame of a file, or of a zip entry, to PNG (the viewer's reading, checks and words);
+    what the frame shows differently from what the file asks goes to stderr, as warnings."""
     with _target(args.target, where) as (index, entry, location):
-        ds = _read(index, entry, location)
+        ds = _read(index, entry, location).dataset
         frame = args.frame - 1
         problem = frame_problem(ds, frame)
         if problem:
@@ -176,6 +180,8 @@ def render_command(args: argparse.Namespace, where: list[str]) -> int:
             syntax = _safe(lambda: uid_name(str(ds.file_meta.get("TransferSyntaxUID", "") or "")), "")
             raise Failure(location, f"cannot decode frame {args.frame} ({syntax}): "
                                     f"{str(exc) or type(exc).__name__}") from exc
+        for warning in _safe(lambda: frame_warnings(frame_view(ds, frame)), []):
+            _say(f"{location}: warning: {warning}")
     _write(args.output, encode_png(image))
     print(f"{location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
     return DONE
@@ -186,17 +192,18 @@ def dump_command(args: argparse.Namespace, where: list[str]) -> int:
     cannot be read whole (too large, damaged pixel data) is dumped from its header, as the tag
     browser does, with a note saying so."""
     with _target(args.target, where) as (index, entry, location):
+        note: str | None = None
         try:
-            ds, note = read_instance(index, entry), None
+            instance = read(index.sources.entries[entry])
         except Exception as exc:  # as the tag browser: the header alone, saying why
-            ds, note = _read(index, entry, location, pixels=False), f"header only: {describe(exc)}"
+            instance, note = _read(index, entry, location, pixels=False), f"header only: {describe(exc)}"
         if args.json:
             try:
-                text = dicom_json(ds, location) + "\n"
+                text = dicom_json(instance.dataset, location) + "\n"
             except TooLarge as exc:  # nested too deep for DICOM JSON: the reason is the message
                 raise Failure(location, str(exc)) from exc
         else:
-            text = dump_text(header_tree(ds))
+            text = dump_text(instance_tree(instance))
     if args.json:
         if note:
             _say(f"{location}: {note}")
@@ -287,11 +294,11 @@ def _target(target: str, where: list[str]) -> Iterator[tuple[Index, int, str]]:
         index.close()
 
 
-def _read(index: Index, entry: int, location: str, *, pixels: bool = True) -> Dataset:
-    """The dataset of ``entry``, read as the viewer and the tag browser read it."""
+def _read(index: Index, entry: int, location: str, *, pixels: bool = True) -> Instance:
+    """The instance in ``entry``, read as the viewer and the tag browser read it."""
     try:
-        return read_instance(index, entry, pixels=pixels)
-    except Exception as exc:  # read_instance words everything as Unreadable; describe() keeps it so
+        return read(index.sources.entries[entry], pixels=pixels)
+    except Exception as exc:  # read() words everything as Unreadable; describe() keeps it so
         raise Failure(location, f"cannot read this file: {describe(exc)}") from exc
 
 
@@ -324,11 +331,8 @@ def _say(text: str) -> None:
 
 def _line(text: str) -> str:
     """``text`` as one line that does nothing to a terminal: control and format characters
-    (newlines, escape sequences, bidi overrides) escaped as :func:`archive.shown` escapes names,
-    but not clipped."""
-    if text.isprintable():
-        return text
-    return "".join(_escape(c) if unicodedata.category(c) in _ESCAPED else c for c in text)
+    (newlines, escape sequences, bidi overrides) escaped as entry names are, but not clipped."""
+    return escaped(text)
 
 
 def _quiet_stdout() -> None:

@@ -9,14 +9,21 @@ browser.
 
 The worker passes arguments and results as JSON text through :func:`call`,
 which is faster and simpler across the Pyodide bridge than proxies.
+
+Importing this module is the worker's start: it installs the guards in pydicom's reader
+(:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index, the
+instance cache the viewer and the tag browser share, and those two.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
+from dicompeek.dicom import guard
+from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary
 from dicompeek.pixels import wasm_decoders
@@ -59,9 +66,11 @@ def entry_point(function: _F | None = None, *, decodes_pixels: bool = False,
     return register if function is None else register(function)
 
 
+guard.install()
 _index = Index()
-_viewer = Viewer(_index)
-_tags = TagBrowser(_index, _viewer)
+_cache = InstanceCache(_index)
+_viewer = Viewer(_index, _cache)
+_tags = TagBrowser(_index, _cache)
 _review: dict[str, Any] | None = None  # the last privacy review, for its exports
 
 
@@ -100,12 +109,14 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 @entry_point
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _viewer, _tags, _review
+    global _index, _cache, _viewer, _tags, _review
     _review = None
     _index.close()
+    _cache.clear()
     _index = Index()
-    _viewer = Viewer(_index)
-    _tags = TagBrowser(_index, _viewer)
+    _cache = InstanceCache(_index)
+    _viewer = Viewer(_index, _cache)
+    _tags = TagBrowser(_index, _cache)
     return build_summary(_index)
 
 
@@ -222,7 +233,8 @@ def call_binary(name: str, args_json: str) -> tuple[str, bytes]:
     entry = _API[name]
     if not entry.binary:
         raise ValueError(f"{name} replies in JSON: call it through call")
-    return entry.function(args_json)
+    reply: tuple[str, bytes] = entry.function(args_json)
+    return reply
 
 
 def entry_points() -> str:

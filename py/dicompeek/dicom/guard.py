@@ -1,55 +1,36 @@
-"""pydicom's reader, guarded against what hostile files do to it; bounded inflation of deflated data.
+"""pydicom's reader, guarded against what hostile files do to it; what a file starts with.
 
 pydicom trusts a file's structure: it recurses once per nested sequence (and
 Pyodide's stack is small: thousands of levels end the worker instead of
 raising), reads any leading run of group 0000 elements (megabytes of zeros are
 such a run), inflates a deflated dataset whole before reading any of it, and
 takes any file with ``DICM`` at byte 128 for a Part 10 file, even a dataset
-without preamble whose values happen to hold those bytes. Importing this module
-installs four guards in pydicom's reader (:func:`_install_guard`), and
-:func:`inflate_part10` inflates deflated datasets as far as a caller allows. The exceptions here are how every reader
-in dicompeek says why a file cannot be read.
+without preamble whose values happen to hold those bytes. :func:`install` puts
+four guards into pydicom's reader (:data:`PATCHED` names what it replaces); the
+program's entry points (:mod:`dicompeek.app.worker_api`, :mod:`dicompeek.app.cli`)
+call it once, and importing dicompeek patches nothing. Deflated datasets are
+inflated by dicompeek itself, as far as a caller allows (:mod:`dicompeek.dicom.deflate`).
 """
 
 from __future__ import annotations
 
-import io
+import functools
 import struct
 import threading
-import warnings
+import types
 import zlib
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
-import pydicom
 import pydicom.filereader
 import pydicom.values
 from pydicom.tag import Tag
 
-#: Sequences nested deeper than this are not read. pydicom parses sequences of undefined length
-#: recursively while reading (about five Python frames a level), and Pyodide's stack is much
-#: smaller than CPython's: thousands of levels would end the worker, not raise. Real files nest a
-#: handful of levels (five at most in the shared corpus); see :func:`_guarded_read_sequence`.
-MAX_NESTING = 32
+from dicompeek.dicom.errors import MAX_NESTING, InflatesPastLimit, NotDicomData, TooDeep, TooLarge
 
-
-class NotDicom(Exception):
-    """The entry is not DICOM; the message says why."""
-
-
-class Unreadable(Exception):
-    """The entry is (or claims to be) DICOM but cannot be read; the message says why."""
-
-
-class TooDeep(ValueError):
-    """Sequences nested deeper than :data:`MAX_NESTING`."""
-
-    def __init__(self) -> None:
-        super().__init__(f"sequences nested more than {MAX_NESTING} levels deep "
-                         f"(real files nest a few levels; deeper ones are not read)")
-
-
-class TooLarge(ValueError):
-    """A value, dataset or frame larger than this viewer reads; the message says what."""
+#: MAX_NESTING and TooLarge are also :mod:`dicompeek.dicom.errors`'s: dicompeek.tags imports them from here.
+__all__ = ["MAX_NESTING", "PATCHED", "TooLarge", "content_kind", "install", "installed", "is_part10",
+           "starts_dataset", "starts_file_meta"]
 
 
 # --- how deep pydicom may go ----------------------------------------------------------------
@@ -65,6 +46,7 @@ def _guarded_read_sequence(original: Callable[..., Any]) -> Callable[..., Any]:
     first used. The depth counted here is the nesting on the stack at that moment, which is
     what can overflow it; the check costs one counter per sequence.
     """
+    @functools.wraps(original)
     def read_sequence(*args: Any, **kwargs: Any) -> Any:
         level = getattr(_depth, "level", 0)
         if level >= MAX_NESTING:
@@ -79,10 +61,6 @@ def _guarded_read_sequence(original: Callable[..., Any]) -> Callable[..., Any]:
     return read_sequence
 
 
-class NotDicomData(ValueError):
-    """The bytes where a dataset should start are not DICOM (e.g. a run of zeros)."""
-
-
 #: A command set (group 0000) at the start of a dataset has a dozen elements or so.
 _COMMAND_ELEMENTS = 256
 
@@ -94,6 +72,7 @@ def _guarded_command_set(original: Callable[..., Any]) -> Callable[..., Any]:
     zeros are group 0000 elements of length 0: megabytes of zeros (a few KB zipped) would take
     many seconds. A real command set has a few elements, each tag once.
     """
+    @functools.wraps(original)
     def read_command_set(fp: BinaryIO) -> Any:
         start = fp.tell()
         seen: set[int] = set()
@@ -125,8 +104,8 @@ def _guarded_command_set(original: Callable[..., Any]) -> Callable[..., Any]:
 class _BoundedZlib:
     """pydicom's ``zlib``, with ``decompress`` refusing to inflate past :data:`INFLATE_LIMIT`.
 
-    dicompeek inflates deflated datasets itself, bounded (:func:`inflate_part10`); this is the
-    last line for any file that reaches pydicom's own inflation all the same.
+    dicompeek inflates deflated datasets itself, bounded (:func:`~dicompeek.dicom.deflate.inflate_part10`);
+    this is the last line for any file that reaches pydicom's own inflation all the same.
     """
 
     def __getattr__(self, name: str) -> Any:
@@ -137,7 +116,7 @@ class _BoundedZlib:
         inflater = zlib.decompressobj(wbits)
         out = inflater.decompress(data, INFLATE_LIMIT + 1)
         if len(out) > INFLATE_LIMIT:
-            raise TooLarge(f"the deflated data inflates to more than {INFLATE_LIMIT // (1024 * 1024)} MB")
+            raise InflatesPastLimit(INFLATE_LIMIT)
         if not inflater.eof:
             raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
         return out
@@ -187,7 +166,7 @@ def starts_file_meta(data: bytes) -> bool:
     return data[4:6] in VRS or struct.unpack_from("<L", data, 4)[0] < 0x10000
 
 
-def _guarded_read_preamble(original: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded_read_preamble(original: Callable[[BinaryIO, bool], bytes | None]) -> Callable[..., Any]:
     """pydicom's ``read_preamble``, not trusting ``DICM`` at byte 128 blindly.
 
     A dataset written without preamble can hold the bytes ``DICM`` at 128 inside a value; pydicom
@@ -196,6 +175,7 @@ def _guarded_read_preamble(original: Callable[..., Any]) -> Callable[..., Any]:
     element and the start of the file is a plausible first element, the file is read as a
     dataset without preamble (only where pydicom is told to read such files, ``force=True``).
     """
+    @functools.wraps(original)
     def read_preamble(fp: BinaryIO, force: bool) -> bytes | None:
         start = fp.tell()
         preamble = original(fp, force)
@@ -252,93 +232,35 @@ def is_part10(prefix: bytes) -> bool:
     return prefix[128:132] == b"DICM" and (starts_file_meta(prefix[132:140]) or not starts_dataset(prefix))
 
 
-def _install_guard() -> None:
-    if not getattr(pydicom.filereader.read_preamble, "dicompeek_guard", False):
-        pydicom.filereader.read_preamble = _guarded_read_preamble(pydicom.filereader.read_preamble)
-    if not isinstance(pydicom.filereader.zlib, _BoundedZlib):
-        pydicom.filereader.zlib = _BoundedZlib()
-    for module in (pydicom.filereader, pydicom.values):
-        if not getattr(module.read_sequence, "dicompeek_guard", False):
-            module.read_sequence = _guarded_read_sequence(module.read_sequence)
-    reader = pydicom.filereader._read_command_set_elements
-    if not getattr(reader, "dicompeek_guard", False):
-        pydicom.filereader._read_command_set_elements = _guarded_command_set(reader)
+#: What :func:`install` replaces in pydicom, as (module, name, the guard made from the original).
+#: Each is a pydicom internal; tests/dicom/test_guard.py checks that the pydicom installed still
+#: has every one, with the parameters the guard passes on.
+PATCHED: tuple[tuple[types.ModuleType, str, Callable[[Any], Any]], ...] = (
+    (pydicom.filereader, "read_preamble", _guarded_read_preamble),
+    (pydicom.filereader, "read_sequence", _guarded_read_sequence),
+    (pydicom.values, "read_sequence", _guarded_read_sequence),
+    (pydicom.filereader, "_read_command_set_elements", _guarded_command_set),
+    (pydicom.filereader, "zlib", lambda original: _BoundedZlib()),
+)
 
 
-_install_guard()
+def install() -> None:
+    """Put the guards into pydicom's reader. Called once by each entry point before anything is
+    read; calling it again changes nothing. Raises ``RuntimeError`` naming the internal when the
+    installed pydicom lacks one (the guards would silently not apply)."""
+    for module, name, guard in PATCHED:
+        original = getattr(module, name, None)
+        if original is None:
+            raise RuntimeError(f"pydicom {pydicom.__version__} has no {module.__name__}.{name}: "
+                               "dicompeek cannot guard its reader against hostile files")
+        if not _is_guard(original):
+            setattr(module, name, guard(original))
 
 
-# --- deflated datasets ----------------------------------------------------------------------
-
-_DEFLATED = pydicom.uid.DeflatedExplicitVRLittleEndian
-_DEFLATED_BYTES = _DEFLATED.encode("ascii")
-_SYNTAX_HEAD = b"\x02\x00\x10\x00UI"
+def installed() -> bool:
+    """Whether every guard is in place."""
+    return all(_is_guard(getattr(module, name, None)) for module, name, _ in PATCHED)
 
 
-def deflated_meta(prefix: bytes) -> tuple[int, int] | None:
-    """(start, end) of the file meta group when it says the dataset is deflated, from the file's
-    first bytes; None for any other file (or a file meta that cannot be read: pydicom says why).
-
-    A file meta without the preamble before it (the file starting with group 0002) counts too:
-    pydicom reads it the same way, and would inflate the dataset itself.
-    """
-    if _DEFLATED_BYTES not in prefix[:65536]:  # cheap: almost every file stops here
-        return None
-    start = 132 if is_part10(prefix) else 0 if prefix[:2] == b"\x02\x00" else None
-    if start is None:
-        return None
-    fp = io.BytesIO(prefix)
-    fp.seek(start)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            meta = pydicom.filereader._read_file_meta_info(fp)
-        syntax = meta.get("TransferSyntaxUID")
-    except Exception:
-        return None
-    return (start, fp.tell()) if syntax == _DEFLATED else None
-
-
-def inflate_part10(head: bytes, meta: tuple[int, int], rest: BinaryIO | bytes,
-                   limit: int) -> tuple[bytes, str | None]:
-    """A deflated Part 10 file (``head`` holds its first bytes up to the end of the file meta
-    group, ``meta`` is where that group starts and ends, ``rest`` what follows it) as the same
-    file in explicit VR little endian, inflated at most to ``limit`` bytes, and what went wrong
-    (a truncated or corrupt deflate stream, the limit reached), if anything.
-
-    pydicom inflates a deflated dataset whole and without bound before reading any of it; a few
-    KB of zip can inflate to gigabytes. The Transfer Syntax UID in the copy reads explicit VR
-    little endian (same length, padded), so pydicom reads it as it is; callers put the real
-    one back on the dataset.
-    """
-    meta_start, meta_end = meta
-    at = head.find(_SYNTAX_HEAD, meta_start, meta_end)
-    if at < 0:
-        raise Unreadable("deflated dataset, but its Transfer Syntax UID could not be found in the file meta")
-    (length,) = struct.unpack_from("<H", head, at + 6)
-    plain = pydicom.uid.ExplicitVRLittleEndian.encode("ascii")
-    if length < len(plain):
-        raise Unreadable(f"Transfer Syntax UID of {length} bytes in the file meta, too short for its value")
-    meta = bytearray(head[:meta_end])
-    meta[at + 8:at + 8 + length] = plain.ljust(length, b"\0")
-    if meta_start == 0:  # no preamble: give the copy one, so that it reads as a Part 10 file
-        meta[0:0] = bytes(128) + b"DICM"
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    out: list[bytes] = []
-    size = 0
-    source = io.BytesIO(rest) if isinstance(rest, (bytes, bytearray)) else rest
-    problem = None
-    try:
-        while size <= limit and not inflater.eof:
-            chunk = inflater.unconsumed_tail or source.read(256 * 1024)
-            if not chunk:
-                problem = "the deflated data is truncated (the deflate stream does not end)"
-                break
-            piece = inflater.decompress(chunk, limit + 1 - size)
-            out.append(piece)
-            size += len(piece)
-    except zlib.error as exc:
-        problem = f"the deflated data is corrupt ({exc}); read as far as it inflates"
-    if size > limit:
-        problem = f"the deflated data inflates to more than {limit // (1024 * 1024)} MB"
-    return bytes(meta) + b"".join(out)[:limit], problem
+def _is_guard(value: object) -> bool:
+    return isinstance(value, _BoundedZlib) or bool(getattr(value, "dicompeek_guard", False))

@@ -6,53 +6,41 @@ plausible first element and confirmed by parsing it. Only the header is read
 (``stop_before_pixels``), from a bounded prefix that grows only when the
 header does not fit, so a large image costs no more to parse than its header.
 
-Nothing in a file is trusted to be small or shallow. pydicom's reader is
-guarded (:mod:`dicompeek.dicom.guard`: nesting, group 0000 junk, inflation),
-deflated datasets are inflated only as far as needed
-(:func:`~dicompeek.dicom.guard.inflate_part10`); reading stops where elements start repeating
-(:func:`read_dataset`); values read with deferral are never read again by file
-name (:class:`Nameless`). Every problem becomes a one-line reason
-(:func:`describe`) for the file, never an exception out of the caller.
+Nothing in a file is trusted to be small or shallow. The entry is read the one
+way every reader reads (:class:`~dicompeek.dicom.reader.Reading`: deflated
+datasets inflated only as far as needed, reading stopped where elements start
+repeating, values read with deferral never read again by file name), through
+pydicom's guarded reader (:mod:`dicompeek.dicom.guard`). What this pass adds is
+checks: where the header breaks off, what follows it, whether a dataset without
+preamble is one. Every problem becomes a one-line reason for the file
+(:class:`~dicompeek.dicom.errors.NotDicom` or :class:`~dicompeek.dicom.errors.Unreadable`),
+never another exception out of the caller.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from types import TracebackType
+from typing import Any
 
-import pydicom
-import pydicom.filereader
-import pydicom.values
+import pydicom.uid
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.tag import Tag
 
-from dicompeek.dicom.guard import (
-    NotDicom,
-    NotDicomData,
-    TooDeep,
-    TooLarge,
-    Unreadable,
-    content_kind,
-    deflated_meta,
-    inflate_part10,
-    is_part10,
-    starts_dataset,
-)
-from dicompeek.io.archive import Entry, read_prefix
+from dicompeek.dicom.errors import InflatesPastLimit, NotDicom, NotDicomData, TooDeep, Unreadable, explain
+from dicompeek.dicom.errors import describe as describe  # dicompeek.tags imports it from here
+from dicompeek.dicom.guard import content_kind, is_part10, starts_dataset
+from dicompeek.dicom.reader import DEFER_SIZE, PIXEL_TAGS, Data, NeedMore, Positioned, Reading, Source, read_dataset
 
 #: Prefix sizes tried in turn; most headers fit in the first. Beyond the last,
 #: the header is parsed from the stream with large values skipped.
 PREFIX_STEPS = (16 * 1024, 256 * 1024, 4 * 1024 * 1024, 32 * 1024 * 1024)
-#: Values larger than this are skipped, not loaded, when parsing from a stream.
-DEFER_SIZE = 1024 * 1024
-
 #: A deflated dataset is inflated at most this far to read its header.
 HEADER_INFLATE_LIMIT = PREFIX_STEPS[-1]
 
@@ -71,7 +59,6 @@ FIELDS = (
 )
 _NUMERIC = {"SeriesNumber", "InstanceNumber", "NumberOfFrames", "Rows", "Columns", "AcquisitionNumber"}
 
-_PIXEL_TAGS = {0x7FE00008, 0x7FE00009, 0x7FE00010}
 _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
 
 
@@ -85,75 +72,63 @@ class Header:
     warning: str | None = None
 
 
-def read_header(entry: Entry) -> Header:
+def read_header(entry: Source) -> Header:
     """Read the header of ``entry``; raise :class:`NotDicom` or :class:`Unreadable`."""
     if entry.problem:
         raise Unreadable(entry.problem)
     if entry.size == 0:
         raise Unreadable("empty file (0 bytes)")
     try:
-        return _read(entry)
+        with Reading(entry, PREFIX_STEPS[0]) as reading:
+            raw = _detect(reading.head, entry.size) == "raw"
+            return reading.parse(lambda data: _parse_data(data, raw), prefixes=PREFIX_STEPS, in_memory=0,
+                                 inflate_limit=HEADER_INFLATE_LIMIT)
     except (NotDicom, Unreadable):
         raise
     except (TooDeep, RecursionError) as exc:
         raise Unreadable(str(TooDeep())) from exc
     except Exception as exc:  # zlib.error, BadZipFile (CRC), OSError, MemoryError, ...
-        raise Unreadable(f"cannot read the entry: {_describe(exc)}") from exc
+        raise Unreadable(f"cannot read the entry: {explain(exc)}") from exc
 
 
-def _read(entry: Entry) -> Header:
-    with entry.open() as stream:
-        prefix = read_prefix(stream, PREFIX_STEPS[0])
-    if len(prefix) < min(entry.size, PREFIX_STEPS[0]):
-        raise Unreadable(f"entry is shorter than its stated size ({len(prefix)} of {entry.size} bytes)")
-    kind = _detect(prefix)
-    if kind is None:
-        raise NotDicom(f"not DICOM ({content_kind(prefix)}): no 'DICM' marker at byte 128 "
-                       "and no DICOM dataset at the start")
-    raw = kind == "raw"
-    meta = deflated_meta(prefix)
-    if meta:
-        return _read_deflated(entry, prefix, meta)
-    for step in PREFIX_STEPS:
-        if len(prefix) < min(step, entry.size):
-            with entry.open() as stream:
-                prefix = read_prefix(stream, step)
-        try:
-            return _parse_checked(io.BytesIO(prefix), len(prefix), entry.size, raw)
-        except _NeedMore:
-            continue
-    with entry.open() as stream:
-        return _parse_checked(Nameless(stream), entry.size, entry.size, raw, defer=True)
+def _detect(prefix: bytes, size: int) -> str:
+    """"part10" or "raw" (a dataset without preamble), from the entry's first bytes; else raise.
+    ``DICM`` at byte 128 alone is not enough: a dataset without preamble may hold those bytes in a
+    value (see :func:`~dicompeek.dicom.guard.is_part10`)."""
+    if len(prefix) < min(size, PREFIX_STEPS[0]):
+        raise Unreadable(f"entry is shorter than its stated size ({len(prefix)} of {size} bytes)")
+    if is_part10(prefix):
+        return "part10"
+    if starts_dataset(prefix):
+        return "raw"
+    raise NotDicom(f"not DICOM ({content_kind(prefix)}): no 'DICM' marker at byte 128 "
+                   "and no DICOM dataset at the start")
 
 
-def _read_deflated(entry: Entry, prefix: bytes, meta: tuple[int, int]) -> Header:
-    """The header of a deflated dataset, inflated only as far as the header needs."""
-    with entry.open() as stream:
-        read_prefix(stream, meta[1])  # skip the file meta: ``prefix`` has it
-        data, problem = inflate_part10(prefix, meta, stream, HEADER_INFLATE_LIMIT)
+def _parse_data(data: Data, raw: bool) -> Header:
+    """The header from what the reader gives: a prefix, the whole entry, or an inflated dataset."""
+    if data.inflated is None:
+        return _parse_checked(data.fp, data.available, data.size, raw, data.defer)
+    problem = data.inflated.problem
     try:
-        if problem and "inflates to more" in problem:
-            try:
-                header = _parse_checked(io.BytesIO(data), len(data), len(data) + 1, False)
-            except _NeedMore:
-                raise Unreadable(f"header not found within {HEADER_INFLATE_LIMIT // (1024 * 1024)} MB "
-                                 "of inflated data") from None
-            problem = None  # only the pixel data is beyond the limit, and it is not read here
-        else:
-            header = _parse_checked(io.BytesIO(data), len(data), len(data), False)
+        try:
+            header = _parse_checked(data.fp, data.available, data.size, False)
+        except NeedMore:  # only when inflation stopped at the limit
+            raise Unreadable(f"header not found within {HEADER_INFLATE_LIMIT // (1024 * 1024)} MB "
+                             "of inflated data") from None
     except Unreadable as exc:
         raise Unreadable(f"{problem}: {exc}" if problem else str(exc)) from exc
     header.transfer_syntax = pydicom.uid.DeflatedExplicitVRLittleEndian
-    if problem:
-        header.warning = "; ".join(filter(None, [problem, header.warning]))
+    if problem and not isinstance(problem, InflatesPastLimit):  # past the limit: only pixel data is lost
+        header.warning = "; ".join(filter(None, [str(problem), header.warning]))
     return header
 
 
-def _parse_checked(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = False) -> Header:
+def _parse_checked(fp: Positioned, available: int, size: int, raw: bool, defer: bool = False) -> Header:
     """:func:`_parse`, with pydicom's own exceptions turned into a reason."""
     try:
         return _parse(fp, available, size, raw, defer)
-    except (NotDicom, Unreadable, _NeedMore):
+    except (NotDicom, Unreadable, NeedMore):
         raise
     except (TooDeep, RecursionError) as exc:
         raise Unreadable(str(TooDeep())) from exc
@@ -161,35 +136,10 @@ def _parse_checked(fp: BinaryIO, available: int, size: int, raw: bool, defer: bo
         raise Unreadable(f"the data after {'the start' if raw else 'the file meta information'} "
                          f"is not DICOM: {exc}") from exc
     except Exception as exc:
-        raise Unreadable(f"DICOM parse error: {_describe(exc)}") from exc
+        raise Unreadable(f"DICOM parse error: {explain(exc)}") from exc
 
 
-class Nameless:
-    """A stream without a ``name``, for reading with values deferred.
-
-    pydicom reads a deferred value again by opening the file it was read from by *name*, and
-    a zip member's name is whatever the zip says ("/etc/passwd" will do). Without a name it
-    can only use the stream itself, which is closed by then: the value is simply not read.
-    """
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        return self._stream.read(size)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._stream.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._stream.tell()
-
-
-class _NeedMore(Exception):
-    """The header runs past the prefix; try a longer one."""
-
-
-def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = False) -> Header:
+def _parse(fp: Positioned, available: int, size: int, raw: bool, defer: bool = False) -> Header:
     """Parse the header from ``fp``, which holds ``available`` of the entry's ``size`` bytes."""
     complete = available >= size
     with _Messages() as messages:
@@ -198,20 +148,20 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
                                     defer_size=DEFER_SIZE if defer else None)
         except InvalidDicomError as exc:
             if not complete:
-                raise _NeedMore from exc
-            raise Unreadable(f"invalid DICOM: {_describe(exc)}") from exc
+                raise NeedMore from exc
+            raise Unreadable(f"invalid DICOM: {explain(exc)}") from exc
         except (NotDicomData, TooDeep):
             raise
         except Exception:
             if not complete:
-                raise _NeedMore
+                raise NeedMore from None
             raise
         stop = fp.tell()
         next_element = _element_header(fp, stop, ds)
-        at_pixels = next_element is not None and next_element[0] in _PIXEL_TAGS
+        at_pixels = next_element is not None and next_element[0] in PIXEL_TAGS
         ran_out = next((m for m in messages.so_far() if _RAN_OUT in m), None)
         if not complete and (ran_out or (not at_pixels and stop >= available)):
-            raise _NeedMore
+            raise NeedMore
         if raw and not _plausible_raw(ds):
             raise NotDicom("not DICOM: no 'DICM' marker at byte 128 and the start "
                            "does not parse as a DICOM dataset")
@@ -224,7 +174,7 @@ def _parse(fp: BinaryIO, available: int, size: int, raw: bool, defer: bool = Fal
             raise Unreadable(problem)
         fields = _fields(ds, messages)
         display = _display_warning(ds)
-    warning = _pixel_length_warning(next_element, stop, size) if at_pixels else junk or stray
+    warning = _pixel_length_warning(next_element, stop, size) if next_element and at_pixels else junk or stray
     if messages and not warning:
         warning = "; ".join(sorted(set(messages)))
     if display:
@@ -240,47 +190,19 @@ def _display_warning(ds: Dataset) -> str | None:
     ignored), said already when indexing so that the summary and the viewer's series can tell."""
     if _MODALITY_LUT_SEQUENCE not in ds._dict:
         return None
-    from dicompeek.pixels.display import (
-        modality_lut_problem,  # numpy and pydicom.pixels: only for the rare files with one
-    )
+    from dicompeek.dicom.modality_lut import modality_lut_problem  # numpy: only for the rare files with one
 
     return modality_lut_problem(ds)
-
-
-def read_dataset(fp: BinaryIO, *, stop_before_pixels: bool, force: bool,
-                 defer_size: int | None = None) -> tuple[Dataset, str | None]:
-    """``pydicom.dcmread`` of ``fp``, stopping where the data stops being DICOM.
-
-    A run of zeros (or any repeated 8 bytes) parses as the same element over and over, a few
-    microseconds each: a zip entry of a few KB can inflate to megabytes of it. Consecutive
-    elements never have the same tag in a real dataset, so reading stops at the first repeat
-    and says so (the second value of the pair).
-    """
-    last: list[int | None] = [None]
-    junk: list[str] = []
-
-    def stop_when(tag: int, vr: str | None, length: int) -> bool:
-        if stop_before_pixels and tag in _PIXEL_TAGS:
-            return True
-        if tag == last[0]:
-            junk.append(f"element {Tag(tag)} repeats at byte {max(fp.tell() - 8, 0)}: "
-                        "the rest of the data is not read (it is not DICOM)")
-            return True
-        last[0] = tag
-        return False
-
-    ds = pydicom.filereader.read_partial(fp, stop_when, defer_size=defer_size, force=force)
-    return ds, (junk[0] if junk else None)
 
 
 #: pydicom's message when a sequence or item runs past the end of the data.
 _RAN_OUT = "End of file reached"
 
 
-class _Messages(list):
+class _Messages(list[str]):
     """Collect what pydicom warns about, whether by ``warnings`` or by its logger."""
 
-    def __enter__(self) -> "_Messages":
+    def __enter__(self) -> _Messages:
         self._warnings = warnings.catch_warnings(record=True)
         self._caught = self._warnings.__enter__()
         warnings.simplefilter("always")
@@ -294,15 +216,16 @@ class _Messages(list):
         """The messages up to now; pydicom's warn_and_log says each twice, keep one."""
         return list(dict.fromkeys([*self, *(_first_line(str(w.message)) for w in self._caught)]))
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         self._logger.removeHandler(self._handler)
         self._logger.propagate = self._propagate
         self[:] = self.so_far()
-        self._warnings.__exit__(*exc)
+        self._warnings.__exit__(kind, value, traceback)
 
 
 class _ListHandler(logging.Handler):
-    def __init__(self, target: list) -> None:
+    def __init__(self, target: list[str]) -> None:
         super().__init__(logging.WARNING)
         self.target = target
 
@@ -327,15 +250,6 @@ def _empty_dataset_reason(ds: Dataset, size: int) -> str:
     return f"no data elements after the file meta information (the file ends after {size} bytes)"
 
 
-def _detect(prefix: bytes) -> str | None:
-    """"part10", "raw" (a dataset without preamble) or None. ``DICM`` at byte 128 alone is not
-    enough: a dataset without preamble may hold those bytes in a value (see
-    :func:`~dicompeek.dicom.guard.is_part10`)."""
-    if is_part10(prefix):
-        return "part10"
-    return "raw" if starts_dataset(prefix) else None
-
-
 def _plausible_raw(ds: Dataset) -> bool:
     """A forced parse of arbitrary bytes yields junk; real datasets have these."""
     keys = list(ds.keys())
@@ -344,7 +258,7 @@ def _plausible_raw(ds: Dataset) -> bool:
     return any(kw in ds for kw in ("SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID", "Modality"))
 
 
-def _element_header(fp: BinaryIO, pos: int, ds: Dataset) -> tuple[int, int, int] | None:
+def _element_header(fp: Positioned, pos: int, ds: Dataset) -> tuple[int, int, int] | None:
     """(tag, value length, header size) of the element at ``pos``, or None at the end."""
     fp.seek(pos)
     data = fp.read(12)
@@ -373,17 +287,18 @@ def _truncation(ds: Dataset, available: int, stop: int, at_pixels: bool) -> tupl
     """Say where the header breaks off, if it does (pydicom stops silently); and, as a warning,
     a few bytes after the last element that are too short to be one (a cut element header)."""
     end = 0
-    last = None
+    last: tuple[int, int, int] | None = None  # tag, length, position of the value that ends last
     for elem in ds._dict.values():
         tell = getattr(elem, "value_tell", None)
         length = getattr(elem, "length", None)
         if tell is None or length is None or length == 0xFFFFFFFF:
             continue
         if tell + length > end:
-            end, last = tell + length, elem
+            end, last = tell + length, (elem.tag, length, tell)
     if last is not None and end > available:
-        return (f"truncated: element {Tag(last.tag)} declares {last.length} bytes "
-                f"but the file ends after {available - last.value_tell}"), None
+        tag, length, tell = last
+        return (f"truncated: element {Tag(tag)} declares {length} bytes "
+                f"but the file ends after {available - tell}"), None
     if last is not None and not at_pixels and 0 < available - end < 8 and stop >= available:
         return None, (f"{available - end} byte(s) after the last complete element, too few for another "
                       "(the file may be truncated inside an element header)")
@@ -427,7 +342,7 @@ def _fields(ds: Dataset, problems: list[str]) -> dict[str, Any]:
 
 
 #: (keyword, tag, VR) of each field, looked up once.
-_FIELD_TAGS = tuple((kw, int(Tag(kw)), dictionary_VR(Tag(kw))) for kw in FIELDS)
+_FIELD_TAGS = tuple((kw, Tag(kw), dictionary_VR(Tag(kw))) for kw in FIELDS)
 _TEXT_VRS = {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "PN", "SH", "TM", "UI"}
 
 
@@ -479,28 +394,3 @@ def _transfer_syntax(ds: Dataset) -> str:
     if implicit:
         return pydicom.uid.ImplicitVRLittleEndian
     return pydicom.uid.ExplicitVRLittleEndian if little else pydicom.uid.ExplicitVRBigEndian
-
-
-def _describe(exc: BaseException) -> str:
-    """A one-line reason from an exception, with pydicom's terse messages explained."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, OSError) and text.startswith("No tag to read at file position"):
-        position = text.rsplit(" ", 1)[-1]
-        return (f"a sequence item is cut off or its length is wrong: no item where one should start "
-                f"(byte 0x{position} of the data)")
-    if isinstance(exc, struct.error):
-        return "truncated: the data ends inside an element or item header"
-    if isinstance(exc, MemoryError):
-        return "MemoryError: not enough memory to read it"
-    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
-
-
-def describe(exc: BaseException) -> str:
-    """A one-line reason for ``exc`` as the header pass words it (for the viewer, tag browser...)."""
-    if isinstance(exc, (TooDeep, RecursionError)):
-        return str(TooDeep())
-    if isinstance(exc, NotDicomData):
-        return f"the data is not DICOM: {exc}"
-    if isinstance(exc, (NotDicom, Unreadable, TooLarge)):
-        return str(exc)
-    return _describe(exc)

@@ -1,31 +1,34 @@
-"""Whole datasets of indexed DICOM files, read on demand (viewer, tag browser, exports).
+"""Whole instances of indexed DICOM files, read on demand (viewer, tag browser, exports, review).
 
 Indexing keeps only a few header fields per file; the viewer and the tag
 browser read a file again when a person looks at it. Headers alone are read
 from a prefix of the file when that is enough, so comparing a series of
 hundreds of instances does not read their pixel data.
 
-Whatever is in the file, reading it either gives a dataset or raises
-:class:`~dicompeek.dicom.guard.Unreadable` with a one-line reason: nothing larger
+Whatever is in the file, reading it either gives an :class:`Instance` or raises
+:class:`~dicompeek.dicom.errors.Unreadable` with a one-line reason: nothing larger
 than :data:`WHOLE_FILE_LIMIT` is read whole, a deflated dataset is inflated at
-most that far, sequences nest at most :data:`~dicompeek.dicom.guard.MAX_NESTING`
-levels, and reading stops where the data stops being DICOM (see
-:func:`dicompeek.dicom.header.read_dataset`).
+most that far, sequences nest at most :data:`~dicompeek.dicom.errors.MAX_NESTING`
+levels, and reading stops where the data stops being DICOM (the one reader path,
+:class:`~dicompeek.dicom.reader.Reading`).
 """
 
 from __future__ import annotations
 
-import io
 import warnings
-import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
-import pydicom
+import pydicom.uid
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
 
-from dicompeek.dicom.guard import TooLarge, Unreadable, deflated_meta, inflate_part10
-from dicompeek.dicom.header import DEFER_SIZE, HEADER_INFLATE_LIMIT, Nameless, describe, read_dataset
-from dicompeek.index.indexer import DicomRecord, Index
-from dicompeek.io.archive import read_prefix
+from dicompeek.dicom.errors import InflatesPastLimit, TooLarge, Unreadable, describe
+from dicompeek.dicom.header import HEADER_INFLATE_LIMIT
+from dicompeek.dicom.reader import DEFER_SIZE, Data, NeedMore, Positioned, Reading, Source, read_dataset
+from dicompeek.io.archive import Sources
 
 #: First read for a header without pixels; the whole file is read if the header is longer.
 HEADER_PREFIX = 256 * 1024
@@ -33,132 +36,101 @@ HEADER_PREFIX = 256 * 1024
 #: file read whole takes about twice its size in memory, next to everything else on the page.
 WHOLE_FILE_LIMIT = 512 * 1024 * 1024
 
+#: The top-level elements of a dataset as read, by tag.
+Stored = Mapping[BaseTag, DataElement | RawDataElement]
 
-def read_instance(index: Index, entry: int, *, pixels: bool = True) -> Dataset:
-    """The dataset of ``entry`` (a position in ``index.sources.entries``), pixels optional.
 
-    Raises :class:`~dicompeek.dicom.guard.Unreadable` (with the reason) for anything that cannot
-    be read; what the reading noticed but read past is given by :func:`reading_notes`.
+@dataclass(frozen=True, slots=True, eq=False)
+class Instance:
+    """One DICOM file as read.
+
+    ``dataset``: pydicom's dataset (with its pixel data when ``pixels``). ``notes``: what reading
+    noticed and read past (junk after the data, a truncated deflate stream), for the tag tree to
+    say where reading stopped. ``stored``: its top-level elements as read, pydicom's raw
+    elements, which alone know the VR and length stored in the file, kept even after the viewer
+    has converted some of them in the dataset.
     """
-    source = index.sources.entries[entry]
-    if source.problem:
-        raise Unreadable(source.problem)
+
+    dataset: Dataset
+    notes: tuple[str, ...]
+    stored: Stored
+    pixels: bool
+
+
+class Picks(Protocol):
+    """What reading an entry by its position needs of an index: the picked entries."""
+
+    @property
+    def sources(self) -> Sources: ...
+
+
+def read(entry: Source, *, pixels: bool = True) -> Instance:
+    """The instance in ``entry``, pixel data optional.
+
+    Raises :class:`~dicompeek.dicom.errors.Unreadable` (with the reason) for anything that cannot
+    be read, a file too large to read whole included.
+    """
+    if entry.problem:
+        raise Unreadable(entry.problem)
     try:
-        return _read(source, pixels)
+        return _read(entry, pixels)
     except Unreadable:
         raise
     except Exception as exc:  # RecursionError and MemoryError included: say why, never crash
         raise Unreadable(describe(exc)) from exc
 
 
-def stored_elements(ds: Dataset) -> dict:
-    """The top-level elements of ``ds`` as read (pydicom's raw elements, which alone know the VR
-    and length stored in the file), even after the viewer has converted some of them."""
-    found = _STORED.get(id(ds))
-    return found[1] if found is not None and found[0]() is ds else {}
+def read_instance(picks: Picks, entry: int, *, pixels: bool = True) -> Dataset:
+    """The dataset of ``entry`` (a position in ``picks.sources.entries``), pixels optional: the
+    dataset of :func:`read` (what the privacy review reads)."""
+    return read(picks.sources.entries[entry], pixels=pixels).dataset
 
 
-#: The raw top-level elements of each dataset still alive, by id.
-_STORED: dict[int, tuple[weakref.ref, dict]] = {}
-
-
-def reading_notes(ds: Dataset) -> list[str]:
-    """What reading ``ds`` noticed and read past (junk after the data, a truncated deflate stream)."""
-    found = _NOTES.get(id(ds))
-    return list(found[1]) if found is not None and found[0]() is ds else []
-
-
-#: Notes of each dataset still alive, by id (a Dataset is neither hashable nor weakly keyable).
-_NOTES: dict[int, tuple[weakref.ref, list[str]]] = {}
-
-
-def _note(ds: Dataset, notes: list[str]) -> None:
-    """Keep what :func:`reading_notes` and :func:`stored_elements` give, for as long as ``ds`` lives."""
-    key = id(ds)
-    if notes:
-        _NOTES[key] = (weakref.ref(ds, lambda ref: _forget(_NOTES, key, ref)), notes)
-    _STORED[key] = (weakref.ref(ds, lambda ref: _forget(_STORED, key, ref)), dict(ds._dict))
-
-
-def _forget(registry: dict, key: int, ref: weakref.ref) -> None:
-    if registry.get(key, (None,))[0] is ref:
-        del registry[key]
-
-
-def _read(source, pixels: bool) -> Dataset:
-    if pixels and source.size > WHOLE_FILE_LIMIT:
-        raise TooLarge(f"the file is {_mb(source.size)}; files over {_mb(WHOLE_FILE_LIMIT)} "
+def _read(entry: Source, pixels: bool) -> Instance:
+    if pixels and entry.size > WHOLE_FILE_LIMIT:
+        raise TooLarge(f"the file is {_mb(entry.size)}; files over {_mb(WHOLE_FILE_LIMIT)} "
                        "are not read whole")
-    limit = source.size if pixels else min(source.size, HEADER_PREFIX)
-    with source.open() as stream:
-        data = read_prefix(stream, limit)
-        meta = deflated_meta(data)
-        if meta:
-            return _read_deflated(data, meta, stream, pixels)
-        if not pixels and len(data) < source.size:
-            ds = _header_from_prefix(data)
-            if ds is not None:
-                return ds
-            if source.size > WHOLE_FILE_LIMIT:  # a header this long: values over 1 MB are left unread
-                with source.open() as again:
-                    return _parse(Nameless(again), pixels=False, defer=True)
-            data += read_prefix(stream, source.size - len(data))
-    return _parse(io.BytesIO(data), pixels)
+    with Reading(entry, entry.size if pixels else HEADER_PREFIX) as reading:
+        return reading.parse(lambda data: _parse(data, pixels), prefixes=() if pixels else (HEADER_PREFIX,),
+                             in_memory=WHOLE_FILE_LIMIT,
+                             inflate_limit=WHOLE_FILE_LIMIT if pixels else HEADER_INFLATE_LIMIT)
 
 
-def _header_from_prefix(data: bytes) -> Dataset | None:
-    """The header parsed from a prefix of the file, if it ends inside the prefix."""
-    buffer = io.BytesIO(data)
+def _parse(data: Data, pixels: bool) -> Instance:
+    """The instance from what the reader gives; a header from a prefix only when it ends there."""
+    if data.inflated is not None:
+        problem = data.inflated.problem
+        if pixels and isinstance(problem, InflatesPastLimit):
+            raise problem
+        instance = _instance(data.fp, pixels, notes=(str(problem),) if problem else ())
+        instance.dataset.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
+        return instance
+    if not data.complete and not data.last:
+        return _header_from_prefix(data)
+    return _instance(data.fp, pixels, defer=data.defer)
+
+
+def _header_from_prefix(data: Data) -> Instance:
+    """The header parsed from a prefix of the file, if it ends inside the prefix; else ask for more."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds, junk = read_dataset(buffer, stop_before_pixels=True, force=True)
+            ds, junk = read_dataset(data.fp, stop_before_pixels=True, force=True)
     except Exception:
-        return None
+        raise NeedMore from None
     # stopped at the pixel data (or at junk), not at the end of the prefix: the header is complete
-    if ("PixelData" not in ds or junk) and buffer.tell() < len(data) - 12:
-        _note(ds, [junk] if junk else [])
-        return ds
-    return None
+    if ("PixelData" not in ds or junk) and data.fp.tell() < data.available - 12:
+        return Instance(ds, (junk,) if junk else (), dict(ds._dict), pixels=False)
+    raise NeedMore
 
 
-def _parse(fp, pixels: bool, defer: bool = False, notes: list[str] | None = None) -> Dataset:
+def _instance(fp: Positioned, pixels: bool, *, defer: bool = False, notes: tuple[str, ...] = ()) -> Instance:
     ds, junk = read_dataset(fp, stop_before_pixels=not pixels, force=True,
                             defer_size=DEFER_SIZE if defer else None)
-    _note(ds, [*(notes or []), *([junk] if junk else [])])
-    return ds
-
-
-def _read_deflated(head: bytes, meta: tuple[int, int], stream, pixels: bool) -> Dataset:
-    """A deflated dataset, inflated (at most to :data:`WHOLE_FILE_LIMIT`) before pydicom reads it."""
-    tail = _Joined(head[meta[1]:], stream)
-    data, problem = inflate_part10(head, meta, tail, WHOLE_FILE_LIMIT if pixels else HEADER_INFLATE_LIMIT)
-    if problem and "inflates to more" in problem and pixels:
-        raise TooLarge(problem)
-    ds = _parse(io.BytesIO(data), pixels, notes=[problem] if problem else [])
-    ds.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
-    return ds
-
-
-class _Joined:
-    """``first`` bytes, then the rest of ``stream``, as one readable stream."""
-
-    def __init__(self, first: bytes, stream) -> None:
-        self.first, self.stream = first, stream
-
-    def read(self, size: int = -1) -> bytes:
-        if self.first:
-            chunk, self.first = (self.first, b"") if size < 0 or size >= len(self.first) else \
-                (self.first[:size], self.first[size:])
-            return chunk
-        return self.stream.read(size)
+    return Instance(ds, (*notes, *((junk,) if junk else ())), dict(ds._dict), pixels)
 
 
 def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):,.0f} MB"
 
 
-def series_records(index: Index, study_uid: str, series_uid: str) -> list[DicomRecord]:
-    """The files of one series (top-level Study/Series Instance UIDs), in index order."""
-    return [r for r in index.dicom if r.fields.get("StudyInstanceUID") == study_uid
-            and r.fields.get("SeriesInstanceUID") == series_uid]

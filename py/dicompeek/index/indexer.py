@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
-from dicompeek.dicom.guard import NotDicom, Unreadable
+from dicompeek.dicom.errors import NotDicom, Unreadable
 from dicompeek.dicom.header import read_header
 from dicompeek.io.archive import Entry, SourceNote, Sources
+from dicompeek.io.errors import one_line
 from dicompeek.io.limits import ReadBudget
+from dicompeek.io.stream import ByteStream
 
 
 @dataclass(slots=True)
@@ -142,6 +145,11 @@ class Index:
     def close(self) -> None:
         self.sources.close()
 
+    def series_records(self, study_uid: str, series_uid: str) -> list[DicomRecord]:
+        """The files of one series (top-level Study/Series Instance UIDs), in index order."""
+        return [r for r in self.dicom if r.fields.get("StudyInstanceUID") == study_uid
+                and r.fields.get("SeriesInstanceUID") == series_uid]
+
     def progress(self) -> dict[str, Any]:
         return self._run.report(finished=not self._queue)
 
@@ -153,14 +161,14 @@ class Index:
             return
         self._budget.tripped = None
         try:
-            header = read_header(_Guarded(entry, self._budget))  # type: ignore[arg-type]
+            header = read_header(_Guarded(entry, self._budget))
         except NotDicom as exc:
             self.others.append(OtherRecord(entry.location, entry.size, "non-dicom", str(exc)))
         except Unreadable as exc:
             reason = self._budget.tripped or str(exc)
             self.others.append(OtherRecord(entry.location, entry.size, "unreadable", reason))
         except Exception as exc:  # the per-file boundary: RecursionError, MemoryError and bugs included
-            reason = self._budget.tripped or f"internal error while reading: {_describe(exc)}"
+            reason = self._budget.tripped or f"internal error while reading: {one_line(exc)}"
             self.others.append(OtherRecord(entry.location, entry.size, "unreadable", reason))
         else:
             warning = header.warning
@@ -173,22 +181,26 @@ class Index:
 class _Guarded:
     """``entry`` as the header pass sees it: every stream it opens goes through the budget's guard."""
 
-    __slots__ = ("_entry", "_budget")
+    __slots__ = ("_budget", "_entry")
 
     def __init__(self, entry: Entry, budget: ReadBudget) -> None:
         self._entry = entry
         self._budget = budget
 
-    def open(self) -> BinaryIO:
-        return self._budget.guard(self._entry.open())
+    @property
+    def size(self) -> int:
+        return self._entry.size
 
-    def __getattr__(self, name: str) -> Any:
+    @property
+    def problem(self) -> str | None:
+        return self._entry.problem
+
+    @property
+    def open(self) -> Callable[[], ByteStream]:
+        return lambda: self._budget.guard(self._entry.open())
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the entry (path, location...) as it is
         return getattr(self._entry, name)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 
 
 @dataclass(slots=True)

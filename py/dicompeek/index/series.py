@@ -87,10 +87,10 @@ def order_frames(records: list[DicomRecord], *, every_frame: bool = True) -> lis
     by_instance = sorted(frames, key=lambda f: (f.instance is None, f.instance or 0, f.entry, f.frame))
     if len(frames) < 2 or any(f.position is None for f in frames):
         return by_instance
-    by_position = sorted(frames, key=lambda f: (f.position, f.instance or 0, f.entry, f.frame))
+    by_position = sorted(frames, key=lambda f: (f.position or 0.0, f.instance or 0, f.entry, f.frame))
     # Scroll in the direction the scanner numbered the slices (e.g. head to feet),
     # while the positions fix any slice numbered out of place.
-    if by_instance[0].position > by_instance[-1].position:
+    if (by_instance[0].position or 0.0) > (by_instance[-1].position or 0.0):
         by_position.reverse()
     return by_position
 
@@ -158,7 +158,7 @@ _NEGATIVE = ("R", "A", "F")
 
 def direction_letters(vector: np.ndarray) -> str:
     """Letters for a direction in patient space, strongest first (e.g. "LA" for an oblique)."""
-    letters = []
+    letters: list[str] = []
     for axis in np.argsort(-np.abs(vector)):
         if abs(vector[axis]) > 0.0001 and (not letters or abs(vector[axis]) > 0.25):
             letters.append(_POSITIVE[axis] if vector[axis] > 0 else _NEGATIVE[axis])

@@ -137,11 +137,9 @@ def _add_to_series(entry: dict[str, Any], record: DicomRecord) -> None:
     entry["files"] += 1
     entry["bytes"] += record.size
     sop_uid = fields.get("SOPInstanceUID") or f"file:{record.location}"
-    frames = fields.get("NumberOfFrames")
-    if not isinstance(frames, int) or frames < 1:
-        frames = 1 if "Rows" in fields else 0
-    else:
-        frames = frame_count(record)  # never more than the file can hold
+    stated = fields.get("NumberOfFrames")
+    # never more than the file can hold
+    frames = frame_count(record) if isinstance(stated, int) and stated >= 1 else 1 if "Rows" in fields else 0
     entry["_instances"][sop_uid] = frames
     if "Rows" in fields and "Columns" in fields:
         entry["_sizes"][f"{fields['Rows']}×{fields['Columns']}"] += 1

@@ -25,12 +25,15 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import Literal
 
 from dicompeek.io import limits
+from dicompeek.io.errors import one_line
 from dicompeek.io.largefile import PickedFile
 from dicompeek.io.limits import size_text
+from dicompeek.io.stream import ByteStream
 from dicompeek.io.zipscan import Member, ZipError, ZipReader, encryption_problem
 from dicompeek.io.zipstream import Slice, method_problem
 
@@ -66,7 +69,7 @@ class Entry:
     archive: str | None
     path: str
     size: int
-    open: Callable[[], BinaryIO]
+    open: Callable[[], ByteStream]
     problem: str | None = None
     packed: int | None = None
     container: str = ""
@@ -119,7 +122,7 @@ class Sources:
         self.entries: list[Entry] = []
         self.problems: list[SourceProblem] = []
         self.notes: list[SourceNote] = []
-        self._open: list[BinaryIO] = []
+        self._open: list[ByteStream] = []
         self._nested_memory = 0
 
     def add(self, path: str, root: str | None = None) -> None:
@@ -159,7 +162,7 @@ class Sources:
                 self._add_zip(path, rel, size)
             except Exception as exc:  # a bug meeting a hostile zip must not lose the other picks
                 del self.entries[first:]
-                self.problems.append(SourceProblem(shown(rel), size, f"internal error while reading: {_describe(exc)}"))
+                self.problems.append(SourceProblem(shown(rel), size, f"internal error while reading: {one_line(exc)}"))
         elif named_zip:
             self.problems.append(SourceProblem(
                 shown(rel), size,
@@ -237,7 +240,7 @@ class Sources:
                 f"may list at most {limits.MAX_ENTRIES:,} entries (MAX_ENTRIES); the first {listed:,} are indexed")))
 
     def _open_nested(self, reader: ZipReader, m: Member, location: str, chain: str,
-                     depth: int) -> bool | str | None:
+                     depth: int) -> Literal[True] | str | None:
         """Open the zip entry ``m`` as a zip and add its entries: True, or why not (None: not a zip)."""
         try:
             with reader.open(m) as stream:
@@ -249,15 +252,16 @@ class Sources:
         if depth >= limits.MAX_ZIP_DEPTH:
             return (f"zip inside a zip {depth + 1} levels deep: zips are opened down to {limits.MAX_ZIP_DEPTH} "
                     f"levels (MAX_ZIP_DEPTH), so this one is not opened")
+        fileobj: ByteStream
         if m.method == 0:
-            fileobj: BinaryIO = Slice(reader.file, reader.data_start(m), m.csize, reader.size)
-            size = fileobj.available
+            window = Slice(reader.file, reader.data_start(m), m.csize, reader.size)
+            fileobj, size = window, window.available
         else:
             if m.usize > limits.NESTED_ZIP_MEMORY:
                 return (f"zip inside a zip not opened: it is compressed, so it would have to be unpacked into "
-                        f"memory, and at {size_text(m.usize)} it is larger than the {size_text(limits.NESTED_ZIP_MEMORY)} "
-                        f"allowed for that (NESTED_ZIP_MEMORY); store it uncompressed, or unzip it and pick "
-                        f"it directly")
+                        f"memory, and at {size_text(m.usize)} it is larger than the "
+                        f"{size_text(limits.NESTED_ZIP_MEMORY)} allowed for that (NESTED_ZIP_MEMORY); store it "
+                        f"uncompressed, or unzip it and pick it directly")
             if self._nested_memory + m.usize > limits.NESTED_ZIPS_MEMORY_TOTAL:
                 return (f"zip inside a zip not opened: it is compressed, so it would have to be unpacked into "
                         f"memory, and the {size_text(limits.NESTED_ZIPS_MEMORY_TOTAL)} allowed for all unpacked "
@@ -267,7 +271,7 @@ class Sources:
                 with reader.open(m) as stream:
                     data = read_prefix(stream, m.usize)
             except Exception as exc:
-                return f"zip inside a zip cannot be unpacked: {_describe(exc)}"
+                return f"zip inside a zip cannot be unpacked: {one_line(exc)}"
             self._nested_memory += len(data)
             fileobj, size = io.BytesIO(data), len(data)
         try:
@@ -307,17 +311,26 @@ _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 def shown(text: str) -> str:
     """``text`` safe to show as one line: control and format characters (bidi overrides
-    included) escaped as ``\\xNN``/``\\uNNNN``, and clipped to NAME_SHOWN_MAX characters with
-    its length and a checksum, so that two long names that differ stay apart."""
+    included) escaped as ``\\xNN``/``\\uNNNN`` (:func:`escaped`), and clipped to NAME_SHOWN_MAX
+    characters with its length and a checksum, so that two long names that differ stay apart."""
     if len(text) <= limits.NAME_SHOWN_MAX and text.isprintable():
         return text
-    escaped = "".join(_escape(c) if unicodedata.category(c) in _ESCAPED else c for c in text)
-    if len(escaped) <= limits.NAME_SHOWN_MAX:
-        return escaped
+    escaped_text = escaped(text)
+    if len(escaped_text) <= limits.NAME_SHOWN_MAX:
+        return escaped_text
     checksum = zlib.crc32(text.encode("utf-8", "surrogatepass"))
     keep = limits.NAME_SHOWN_MAX - 60
-    return (f"{escaped[:keep * 3 // 4]}…[{len(text):,} characters, clipped; #{checksum:08x}]…"
-            f"{escaped[-(keep // 4):]}")
+    return (f"{escaped_text[:keep * 3 // 4]}…[{len(text):,} characters, clipped; #{checksum:08x}]…"
+            f"{escaped_text[-(keep // 4):]}")
+
+
+def escaped(text: str) -> str:
+    """``text`` with its control and format characters (newlines, escape sequences, bidi
+    overrides) escaped as ``\\xNN``/``\\uNNNN``/``\\UNNNNNNNN``, and not clipped: what
+    :func:`shown` does before it clips, for text that must stay whole (a terminal's lines)."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) if unicodedata.category(c) in _ESCAPED else c for c in text)
 
 
 def _escape(c: str) -> str:
@@ -350,11 +363,6 @@ def unusual_name_message(issues: list[str]) -> str:
             f"nothing is ever extracted to disk, so a name cannot write anywhere")
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
-
-
 def _zip_entry_count(path: str, size: int) -> int | None:
     """Entries stated by the end-of-central-directory record, read cheaply; None if absent.
 
@@ -370,11 +378,11 @@ def _zip_entry_count(path: str, size: int) -> int | None:
     return int.from_bytes(tail[at + 10:at + 12], "little")
 
 
-def _file_opener(path: str) -> Callable[[], BinaryIO]:
+def _file_opener(path: str) -> Callable[[], ByteStream]:
     return lambda: PickedFile(path, LOOSE_BUFFER)
 
 
-def read_prefix(stream: BinaryIO, limit: int) -> bytes:
+def read_prefix(stream: ByteStream, limit: int) -> bytes:
     """Read up to ``limit`` bytes with as few calls as the stream allows."""
     chunks: list[bytes] = []
     remaining = limit

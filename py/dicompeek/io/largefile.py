@@ -13,9 +13,11 @@ turns it into ``File.slice``). It buffers reads itself (``buffer_size``).
 
 from __future__ import annotations
 
-import io
 import os
 import sys
+from typing import Any
+
+from dicompeek.io.stream import ReadOnlyStream
 
 #: Whether this is Pyodide (where Python's own offsets stop at 2 GiB).
 EMSCRIPTEN = sys.platform == "emscripten"
@@ -23,13 +25,13 @@ EMSCRIPTEN = sys.platform == "emscripten"
 
 class _PosixReader:
     def __init__(self, path: str) -> None:
-        self._file = open(path, "rb", buffering=0)
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - open until close(), as the file is
         self._fd = self._file.fileno()
         self._pread = getattr(os, "pread", None)
 
     def pread(self, n: int, position: int) -> bytes:
         if self._pread is not None:
-            return self._pread(self._fd, n, position)
+            return bytes(self._pread(self._fd, n, position))
         self._file.seek(position)  # Windows: no pread, but 64-bit offsets
         return self._file.read(n)
 
@@ -39,17 +41,17 @@ class _PosixReader:
 
 class _EmscriptenReader:  # pragma: no cover - runs in Pyodide only (tests/e2e, and node in development)
     def __init__(self, path: str) -> None:
-        import js  # type: ignore[import-not-found]
-        import pyodide_js  # type: ignore[import-not-found]
+        import js
+        import pyodide_js
 
-        self._fs = pyodide_js.FS
-        self._array = js.Uint8Array
-        self._stream = self._fs.open(path, "r")
+        self._fs: Any = pyodide_js.FS
+        self._array: Any = js.Uint8Array
+        self._stream: Any = self._fs.open(path, "r")
 
     def pread(self, n: int, position: int) -> bytes:
         buffer = self._array.new(n)
         got = self._fs.read(self._stream, buffer, 0, n, position)
-        return buffer.subarray(0, got).to_bytes()
+        return bytes(buffer.subarray(0, got).to_bytes())
 
     def close(self) -> None:
         if self._stream is not None:
@@ -57,45 +59,35 @@ class _EmscriptenReader:  # pragma: no cover - runs in Pyodide only (tests/e2e, 
             self._stream = None
 
 
-class PickedFile(io.BufferedIOBase):
+class PickedFile(ReadOnlyStream):
     """A read-only file with its own read-ahead buffer and unlimited offsets."""
 
     def __init__(self, path: str, buffer_size: int = 64 * 1024) -> None:
         super().__init__()
         self.name = path
         self.size = os.path.getsize(path)
-        self._raw = _EmscriptenReader(path) if EMSCRIPTEN else _PosixReader(path)
+        self._raw: _PosixReader | _EmscriptenReader = _EmscriptenReader(path) if EMSCRIPTEN else _PosixReader(path)
         self._buffer_size = buffer_size
         self._pos = 0
         self._buffer = b""
         self._buffer_start = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        target = self._target(offset, whence, self.size)
+        if target < 0:
+            raise ValueError(f"negative seek position {target}")
+        self._pos = target
         return self._pos
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = (0, self._pos, self.size)[whence]
-        if base + offset < 0:
-            raise ValueError(f"negative seek position {base + offset}")
-        self._pos = base + offset
-        return self._pos
-
-    def read(self, n: int | None = -1) -> bytes:
+    def read(self, size: int | None = -1, /) -> bytes:
         if self.closed:
             raise ValueError("read of a closed file")
         left = self.size - self._pos
-        if n is None or n < 0 or n > left:
-            n = left
+        n = left if size is None or size < 0 or size > left else size
         if n <= 0:
             return b""
         at = self._pos - self._buffer_start
-        if 0 <= at and at + n <= len(self._buffer):  # all of it buffered
+        if at >= 0 and at + n <= len(self._buffer):  # all of it buffered
             data = self._buffer[at:at + n]
         elif n >= self._buffer_size:  # large: straight from the file, in one read
             data = self._read_at(self._pos, n)
@@ -106,14 +98,6 @@ class PickedFile(io.BufferedIOBase):
             data = head + self._buffer[:n - len(head)]
         self._pos += len(data)
         return data
-
-    def read1(self, n: int = -1) -> bytes:
-        return self.read(n)
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         if not self.closed:

@@ -8,8 +8,9 @@ constants so that tests (and a person with unusual data) can change them.
 
 from __future__ import annotations
 
-import io
-from typing import BinaryIO
+from typing import NoReturn
+
+from dicompeek.io.stream import ByteStream, ReadOnlyStream
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -82,11 +83,11 @@ class ReadBudget:
                 f"these picks ({size_text(self.allowed)}: {size_text(WORK_LIMIT_BASE)} plus "
                 f"{WORK_LIMIT_RATIO} times their compressed size, WORK_LIMIT_BASE/WORK_LIMIT_RATIO)")
 
-    def guard(self, stream: BinaryIO) -> "GuardedStream":
+    def guard(self, stream: ByteStream) -> GuardedStream:
         return GuardedStream(stream, self)
 
 
-class GuardedStream(io.BufferedIOBase):
+class GuardedStream(ReadOnlyStream):
     """A read-only view of ``stream`` that stops after HEADER_READ_LIMIT bytes of work.
 
     Work is every byte read, plus every byte skipped by seeking forward
@@ -97,7 +98,7 @@ class GuardedStream(io.BufferedIOBase):
     work is also counted into the budget's total.
     """
 
-    def __init__(self, stream: BinaryIO, budget: ReadBudget) -> None:
+    def __init__(self, stream: ByteStream, budget: ReadBudget) -> None:
         super().__init__()
         self._stream = stream
         self._budget = budget
@@ -106,21 +107,15 @@ class GuardedStream(io.BufferedIOBase):
         self._work = 0
         self._furthest = 0  # how far a costly stream has been decoded
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
     def tell(self) -> int:
         return self._stream.tell()
 
-    def read(self, n: int | None = -1) -> bytes:
+    def read(self, size: int | None = -1, /) -> bytes:
         room = self._limit - self._work
         if room < 0:
             self._stop()
         # asked for more than the room left: read one byte past it, to tell a short entry from a long one
-        want = room + 1 if n is None or n < 0 or n > room else n
+        want = room + 1 if size is None or size < 0 or size > room else size
         data = self._stream.read(want)
         self._add(len(data))
         if not self._cheap_seek:
@@ -129,15 +124,7 @@ class GuardedStream(io.BufferedIOBase):
             self._stop()
         return data
 
-    def read1(self, n: int = -1) -> bytes:
-        return self.read(n)
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
+    def seek(self, offset: int, whence: int = 0, /) -> int:
         position = self._stream.seek(offset, whence)
         if not self._cheap_seek and position > self._furthest:  # skipping compressed data decodes it
             self._add(position - self._furthest)
@@ -152,7 +139,7 @@ class GuardedStream(io.BufferedIOBase):
         finally:
             super().close()
 
-    def _stop(self) -> None:
+    def _stop(self) -> NoReturn:
         message = (f"header pass stopped after reading {size_text(self._limit)} of the entry, as far as it "
                    f"reads one entry (HEADER_READ_LIMIT): the header is larger than that, or the entry is a "
                    f"decompression bomb")

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from dicompeek.io import limits
+from dicompeek.io.stream import ByteStream
 from dicompeek.io.zipstream import MemberStream, Slice, ZipEntryError, method_problem
 
 LOCAL = b"PK\x03\x04"
@@ -81,9 +81,9 @@ class Member:
     problem: str | None = None  # known before reading: the entry cannot be read at all
     warning: str | None = None  # known before reading: the entry can be read only in part
     name_note: str | None = None  # e.g. the name was not valid UTF-8
-    reader: "ZipReader | None" = None
+    reader: ZipReader | None = None
 
-    def __call__(self) -> "MemberStream":
+    def __call__(self) -> MemberStream:
         """Open the entry (a member is its own opener: cheaper than a closure per entry)."""
         assert self.reader is not None
         return self.reader.open(self)
@@ -101,7 +101,7 @@ class ZipReader:
     left out because of ``max_members``.
     """
 
-    def __init__(self, fileobj: BinaryIO, size: int, *, max_members: int | None = None) -> None:
+    def __init__(self, fileobj: ByteStream, size: int, *, max_members: int | None = None) -> None:
         self.file = fileobj
         self.size = size
         self.members: list[Member] = []
@@ -152,7 +152,7 @@ class ZipReader:
             raise ZipEntryError(OVERLAP)
         return member.data_start
 
-    def open(self, member: Member) -> "MemberStream":
+    def open(self, member: Member) -> MemberStream:
         """A stream of ``member``'s uncompressed data."""
         problem = member.problem or encryption_problem(member.flags, member.method) or method_problem(member.method)
         if problem:

@@ -10,10 +10,12 @@ themselves, with every size and offset checked, come from
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
-from typing import TYPE_CHECKING, BinaryIO
+from collections.abc import Callable
+from typing import Protocol
+
+from dicompeek.io.stream import ByteStream, ReadOnlyStream
 
 try:
     import bz2
@@ -23,9 +25,6 @@ try:
     import lzma
 except ImportError:  # Pyodide ships lzma as a separate package the page does not load
     lzma = None  # type: ignore[assignment]
-
-if TYPE_CHECKING:
-    from dicompeek.io.zipscan import Member
 
 METHOD_NAMES = {
     0: "stored", 1: "shrink", 2: "reduce", 3: "reduce", 4: "reduce", 5: "reduce", 6: "implode",
@@ -61,14 +60,23 @@ def method_problem(method: int) -> str | None:
     return f"zip entry uses unsupported compression ({name})"
 
 
-class Slice(io.RawIOBase):
+class Stated(Protocol):
+    """What a zip states about one entry's data (a :class:`~dicompeek.io.zipscan.Member` does)."""
+
+    method: int
+    crc: int | None
+    csize: int
+    usize: int
+
+
+class Slice(ReadOnlyStream):
     """Bytes ``start`` to ``start + length`` of ``file``, with a position of their own.
 
     Several slices can share one file (every read seeks first), which is how
     entries, and zips stored inside zips, are read in place.
     """
 
-    def __init__(self, file: BinaryIO, start: int, length: int, file_size: int | None = None) -> None:
+    def __init__(self, file: ByteStream, start: int, length: int, file_size: int | None = None) -> None:
         super().__init__()
         self._file = file
         self._start = start
@@ -76,41 +84,26 @@ class Slice(io.RawIOBase):
         self.available = length if file_size is None else max(0, min(length, file_size - start))
         self._pos = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        self._pos = max(0, self._target(offset, whence, self.length))
         return self._pos
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = (0, self._pos, self.length)[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def read(self, n: int | None = -1) -> bytes:
+    def read(self, size: int | None = -1, /) -> bytes:
         left = self.available - self._pos
-        if n is None or n < 0 or n > left:
-            n = left
-        if n <= 0:
+        if size is None or size < 0 or size > left:
+            size = left
+        if size <= 0:
             return b""
         self._file.seek(self._start + self._pos)
-        data = self._file.read(n)
+        data = self._file.read(size)
         self._pos += len(data)
         return data
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
 
     def close(self) -> None:  # the file is shared; its owner closes it
         super().close()
 
 
-class MemberStream(io.BufferedIOBase):
+class MemberStream(ReadOnlyStream):
     """The uncompressed data of one entry, decompressed in bounded steps.
 
     Never yields more than the entry's stated size, never decompresses more
@@ -120,7 +113,7 @@ class MemberStream(io.BufferedIOBase):
     stored entry is free (``cheap_seek``); in a compressed one it decompresses.
     """
 
-    def __init__(self, source: Slice, member: Member) -> None:
+    def __init__(self, source: Slice, member: Stated) -> None:
         super().__init__()
         self._src = source
         self._method = member.method
@@ -130,30 +123,20 @@ class MemberStream(io.BufferedIOBase):
         # no ``name``: pydicom reopens a stream's ``name`` as a path to read deferred values, and an
         # entry's name is whatever the zip says
         self.cheap_seek = member.method == 0
+        self._dec: _Decompressor | None = None
         self._restart()
 
     # io protocol ------------------------------------------------------------------------
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = 0) -> int:
+    def seek(self, offset: int, whence: int = 0, /) -> int:
         if self.closed:
             raise ValueError("seek on a closed entry")
-        base = (0, self._pos, self._size)[whence]
-        self._pos = min(max(0, base + offset), self._size)
+        self._pos = min(max(0, self._target(offset, whence, self._size)), self._size)
         return self._pos
 
-    def read(self, n: int | None = -1) -> bytes:
+    def read(self, size: int | None = -1, /) -> bytes:
         if self.closed:
             raise ValueError("read from a closed entry")
-        if n is None or n < 0:
-            n = self._size - self._pos
+        n = self._size - self._pos if size is None or size < 0 else size
         parts: list[bytes] = []
         while n > 0 and self._pos < self._size:
             piece = self._from_kept(n)
@@ -166,14 +149,6 @@ class MemberStream(io.BufferedIOBase):
             self._pos += len(piece)
             n -= len(piece)
         return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def read1(self, n: int = -1) -> bytes:
-        return self.read(n)
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         self._dec = None
@@ -244,27 +219,30 @@ class MemberStream(io.BufferedIOBase):
         return ZipEntryError(f"the entry's data ends after {self._dpos:,} of its stated {self._size:,} bytes")
 
 
+#: Makes the error for data that ends early (it knows where it ended).
+Short = Callable[[], ZipEntryError]
+
+
 class _Decompressor:
     """deflate, bzip2 or LZMA (zip's own framing), producing at most ``k`` bytes per step."""
 
     def __init__(self, method: int) -> None:
         self._method = method
         self._starved = True  # the last step used up its input
-        if method == 8:
-            self._d = zlib.decompressobj(-15)
-        elif method == 12:
-            self._d = bz2.BZ2Decompressor()
-        elif method == 14:
-            self._d = None  # made when the properties header has been read
-            self._header = b""
-        else:
+        self._inflater = zlib.decompressobj(-15) if method == 8 else None
+        # bzip2's, or LZMA's once its properties header has been read
+        self._stepped: bz2.BZ2Decompressor | lzma.LZMADecompressor | None = None
+        self._header = b""
+        if method == 12:
+            self._stepped = bz2.BZ2Decompressor()
+        elif method not in (8, 14):
             raise ZipEntryError(method_problem(method) or f"compression method {method}")
 
-    def decode(self, src: Slice, k: int, short) -> bytes:
+    def decode(self, src: Slice, k: int, short: Short) -> bytes:
         empty_steps = 0
         while True:
-            if self._method == 8:
-                d = self._d
+            if self._inflater is not None:
+                d = self._inflater
                 if d.eof:
                     raise short()
                 data = d.unconsumed_tail
@@ -273,24 +251,24 @@ class _Decompressor:
                 out = d.decompress(data, k)
                 self._starved = len(out) < k and not d.unconsumed_tail
             else:
-                if self._d is None:
-                    self._lzma_start(src, short)
-                d = self._d
-                if d.eof:
+                if self._stepped is None:
+                    self._stepped = self._lzma_start(src, short)
+                stepped = self._stepped
+                if stepped.eof:
                     raise short()
-                data = self._input(src, k, short) if (d.needs_input or empty_steps > 2) else b""
-                out = d.decompress(data, k)
+                data = self._input(src, k, short) if (stepped.needs_input or empty_steps > 2) else b""
+                out = stepped.decompress(data, k)
             if out:
-                return out
+                return bytes(out)
             empty_steps += 1
 
-    def _input(self, src: Slice, k: int, short) -> bytes:
+    def _input(self, src: Slice, k: int, short: Short) -> bytes:
         data = src.read(max(_MIN_INPUT, min(k, 1024 * 1024)))
         if not data:
             raise short()
         return data
 
-    def _lzma_start(self, src: Slice, short) -> None:
+    def _lzma_start(self, src: Slice, short: Short) -> lzma.LZMADecompressor:
         while len(self._header) < 4 or len(self._header) < 4 + struct.unpack_from("<H", self._header, 2)[0]:
             need = 4 if len(self._header) < 4 else 4 + struct.unpack_from("<H", self._header, 2)[0]
             more = src.read(need - len(self._header))
@@ -299,7 +277,8 @@ class _Decompressor:
             self._header += more
         props_size = struct.unpack_from("<H", self._header, 2)[0]
         try:
-            lzma_filter = lzma._decode_filter_properties(lzma.FILTER_LZMA1, self._header[4:4 + props_size])
+            lzma_filter = lzma._decode_filter_properties(  # type: ignore[attr-defined]
+                lzma.FILTER_LZMA1, self._header[4:4 + props_size])
         except Exception as exc:
             raise ZipEntryError(f"damaged LZMA properties: {exc}") from None
-        self._d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma_filter])
+        return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma_filter])

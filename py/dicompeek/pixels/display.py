@@ -14,6 +14,7 @@ import functools
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -21,6 +22,7 @@ from pydicom.multival import MultiValue
 from pydicom.pixels import apply_color_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from dicompeek.dicom.modality_lut import modality_lut, modality_lut_problem
 from dicompeek.pixels import native_decoders
 from dicompeek.pixels.functional_groups import frame_view
 
@@ -106,75 +108,14 @@ class DisplayWarning(UserWarning):
 def modality_values(ds: Dataset, stored: np.ndarray) -> np.ndarray:
     """Stored values in modality units (e.g. HU): Modality LUT Sequence, else Rescale Slope and
     Intercept, else the stored values. An invalid Modality LUT counts as absent, as in DCMTK
-    (see :func:`modality_lut_problem`)."""
-    lut = _modality_lut(ds)
+    (see :func:`~dicompeek.dicom.modality_lut.modality_lut_problem`)."""
+    lut = modality_lut(ds)
     if isinstance(lut, tuple):
         table, first = lut
         return table[np.clip(stored.astype(np.int64) - first, 0, len(table) - 1)]
     if "RescaleSlope" in ds and "RescaleIntercept" in ds:
         return stored.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
     return stored.astype(np.float64, copy=False)
-
-
-def modality_lut_problem(ds: Dataset) -> str | None:
-    """Why the Modality LUT Sequence of ``ds`` is ignored, as a warning; None when there is none
-    or it is valid.
-
-    Some writers (LEADTOOLS) leave the LUT Descriptor empty; pydicom then fails on every frame.
-    DCMTK ignores such a LUT ("incomplete or missing 'LookupTableDescriptor' ... ignoring LUT")
-    and applies Rescale Slope/Intercept if present; :func:`modality_values` does the same.
-    """
-    lut = _modality_lut(ds)
-    if not isinstance(lut, str):
-        return None
-    fallback = ("Rescale Slope and Intercept apply instead" if "RescaleSlope" in ds and "RescaleIntercept" in ds
-                else "the stored values are shown as they are")
-    return f"Modality LUT Sequence ignored: {lut}; {fallback}"
-
-
-def _modality_lut(ds: Dataset) -> tuple[np.ndarray, int] | str | None:
-    """The first Modality LUT as (float64 table, first value mapped); the reason it cannot be
-    used; or None when the dataset has none."""
-    if "ModalityLUTSequence" not in ds:
-        return None
-    try:
-        items = ds.ModalityLUTSequence
-        if not items:
-            return None  # an empty sequence: no LUT, nothing wrong with the image
-        item = items[0]
-        descriptor = item.get("LUTDescriptor")
-        values = list(descriptor) if isinstance(descriptor, (MultiValue, list, tuple)) else \
-            [] if descriptor in (None, "", b"") else [descriptor]
-        if not values:
-            return "its LUT Descriptor is empty"
-        if len(values) != 3:
-            return f"its LUT Descriptor has {len(values)} value(s), not 3"
-        entries, first, bits = (int(v) for v in values)
-        entries = entries or 65536
-        if not 1 <= bits <= 16:
-            return f"its LUT Descriptor gives {bits} bits per entry (1 to 16 are valid)"
-        data = item.get("LUTData")
-        if data is None or len(data) == 0:
-            return "its LUT Data is empty"
-        if isinstance(data, (bytes, bytearray)):
-            little = _little_endian(ds)
-            table = np.frombuffer(bytes(data[:len(data) // 2 * 2]), dtype="<u2" if little else ">u2")
-        else:
-            table = np.asarray(data if isinstance(data, (MultiValue, list, tuple)) else [data], dtype=np.int64)
-        if len(table) < entries:
-            return f"its LUT Data holds {len(table)} entries, fewer than the {entries} its LUT Descriptor states"
-        return table[:entries].astype(np.float64), first
-    except Exception as exc:  # a value pydicom cannot convert (e.g. LUT Data whose VR depends on the descriptor)
-        return f"it cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
-
-
-def _little_endian(ds: Dataset) -> bool:
-    """The byte order the dataset was read in (OW values are kept as they were read)."""
-    little = getattr(ds, "original_encoding", (None, None))[1]
-    if little is None and getattr(ds, "file_meta", None) is not None:
-        syntax = ds.file_meta.get("TransferSyntaxUID")
-        little = syntax != ExplicitVRBigEndian if syntax else None
-    return True if little is None else bool(little)
 
 
 def frame_warnings(ds: Dataset) -> list[str]:
@@ -198,7 +139,8 @@ def file_windows(ds: Dataset) -> list[Window]:
         explanations = [explanations]
     function = str(ds.get("VOILUTFunction") or "LINEAR").upper()
     return [Window(c, w, function, str(explanations[i])[:200] if i < len(explanations) else "")
-            for i, (c, w) in enumerate(zip(centers, widths)) if w > 0 and math.isfinite(c) and math.isfinite(w)]
+            for i, (c, w) in enumerate(zip(centers, widths, strict=False))
+            if w > 0 and math.isfinite(c) and math.isfinite(w)]
 
 
 def full_range_window(values: np.ndarray) -> Window:
@@ -236,7 +178,8 @@ def apply_voi_lut_sequence(ds: Dataset, values: np.ndarray, index: int = 0) -> n
         else np.asarray(item.LUTData, dtype=np.float64)
     lut = lut[:entries].astype(np.float64)
     positions = np.clip(np.rint(values).astype(np.int64) - first, 0, entries - 1)
-    return lut[positions] * (255.0 / (2 ** bits - 1))
+    shown: np.ndarray = lut[positions] * (255.0 / (2 ** bits - 1))
+    return shown
 
 
 def render_frame(ds: Dataset, frame: int = 0, window: Window | None = None) -> np.ndarray:
@@ -294,7 +237,8 @@ def to_rgba(image: np.ndarray) -> np.ndarray:
 def _to_8_bits(rgb: np.ndarray, bits: int) -> np.ndarray:
     if rgb.dtype == np.uint8 and bits <= 8:
         return rgb
-    return np.rint(rgb.astype(np.float64) * (255.0 / (2 ** bits - 1))).clip(0, 255).astype(np.uint8)
+    scaled: np.ndarray = np.rint(rgb.astype(np.float64) * (255.0 / (2 ** bits - 1))).clip(0, 255)
+    return scaled.astype(np.uint8)
 
 
 def _lut_bits(ds: Dataset) -> int:
@@ -302,7 +246,7 @@ def _lut_bits(ds: Dataset) -> int:
     return int(descriptor[2]) if descriptor is not None else 8
 
 
-def _numbers(value: object) -> list[float]:
+def _numbers(value: Any) -> list[float]:
     """Numbers of a DS/IS/FD value; a value that is not a number is left out."""
     if value is None or value == "":
         return []

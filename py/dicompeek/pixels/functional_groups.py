@@ -11,7 +11,7 @@ frame's macros to the top level, where single-frame files keep them.
 
 from __future__ import annotations
 
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 
 #: Macro attributes whose name differs from the single-frame attribute the pipeline reads.
 RENAMED = {"EffectiveEchoTime": "EchoTime"}
@@ -36,7 +36,7 @@ def frame_view(ds: Dataset, frame: int) -> Dataset:
     for element in ds:
         if element.keyword not in SKIPPED:
             view.add(element)
-    view.file_meta = ds.file_meta if hasattr(ds, "file_meta") else Dataset()
+    view.file_meta = ds.file_meta if hasattr(ds, "file_meta") else FileMetaDataset()
     shared = ds.get("SharedFunctionalGroupsSequence") or []
     per_frame = ds.get("PerFrameFunctionalGroupsSequence") or []
     # shared first, so that the frame's own values replace them

@@ -34,8 +34,8 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from pydicom import uid
 from pydicom.pixels.common import PhotometricInterpretation as PI
@@ -57,7 +57,7 @@ DECODER_DEPENDENCIES = {
 
 #: pydicom's own JPEG plugins, put back after ours in this order (GDCM behind pylibjpeg, see
 #: :func:`register`); each lives in ``pydicom.pixels.decoders.<label>``.
-PYDICOM_PLUGINS = ("pylibjpeg", "gdcm", "pillow")
+PYDICOM_PLUGINS = ("pylibjpeg", "pillow")
 
 
 def _pillow_is_turbo() -> bool:
@@ -94,13 +94,13 @@ def gdcm12_available(syntax: str) -> bool:
 def register() -> list[str]:
     """Put the plugins first in pydicom's JPEG decoders, pydicom's own after them (CPython only).
 
-    python-gdcm is installed for 12-bit JPEG only; pydicom would otherwise try its GDCM plugin
-    first for every syntax GDCM knows, so it goes behind pylibjpeg, which the tests compare with
-    DCMTK. Returns the labels added, as ``"label:syntax"``; calling it again adds nothing.
+    python-gdcm is installed for 12-bit JPEG only; pydicom's own GDCM plugin is taken out
+    (:func:`_without_pydicoms_gdcm`), so every other syntax decodes as it would without
+    python-gdcm. Returns the labels added, as ``"label:syntax"``; calling it again adds nothing.
     """
     if EMSCRIPTEN:
         return []
-    _gdcm_after_pylibjpeg()
+    _without_pydicoms_gdcm()
     added = []
     for syntax in _JPEG_8:
         ours = [(label, function) for label, function, available in (
@@ -122,18 +122,22 @@ def register() -> list[str]:
     return added
 
 
-def _gdcm_after_pylibjpeg() -> None:
+def _without_pydicoms_gdcm() -> None:
+    """Take pydicom's GDCM plugin out of every decoder.
+
+    python-gdcm is installed for 12-bit JPEG only (our own plugin, which checks the stream
+    first). pydicom's plugin hands GDCM whatever the header says, and GDCM aborts the whole
+    process on some impossible combinations (a JPEG Baseline frame with 32 bits allocated, found
+    by the fuzz run), which no ``except`` can catch.
+    """
     try:
         from pydicom.pixels.decoders.gdcm import DECODER_DEPENDENCIES as gdcm_syntaxes
     except ImportError:
         return
     for syntax in gdcm_syntaxes:
-        if syntax in _JPEG_8:
-            continue  # ordered with ours in register()
         decoder = get_decoder(syntax)
-        if {"gdcm", "pylibjpeg"} <= set(decoder.available_plugins):
-            decoder.remove_plugin("gdcm")  # added again, it is tried last
-            decoder.add_plugin("gdcm", ("pydicom.pixels.decoders.gdcm", "_decode_frame"))
+        if "gdcm" in decoder.available_plugins:
+            decoder.remove_plugin("gdcm")
 
 
 # --- 8-bit JPEG: Pillow (libjpeg-turbo) --------------------------------------------------------
@@ -211,7 +215,7 @@ def _decode_gdcm12(src: bytes, runner: DecodeRunner) -> bytes:
     if buffer is None:
         reason = "; ".join(dict.fromkeys(messages)) or "no reason given"
         raise ValueError(f"GDCM could not decode the frame: {reason}")
-    pixels = buffer.encode("utf-8", "surrogateescape")  # GDCM returns char* as str
+    pixels: bytes = buffer.encode("utf-8", "surrogateescape")  # GDCM returns char* as str
     if len(pixels) != runner.rows * runner.columns * 2:
         raise ValueError(f"GDCM returned {len(pixels)} bytes for a {runner.columns}×{runner.rows} frame")
     runner.set_option("bits_allocated", 16)

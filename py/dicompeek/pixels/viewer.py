@@ -1,22 +1,22 @@
 """The viewer's side in the worker: frames of a series, rendered to RGBA.
 
 Files are read whole when first shown (a frame needs its pixel data) and kept
-in a small cache within a memory budget, so scrolling back and forth and
-changing the window re-read nothing. Decoding failures are reported for the
-frame that failed, naming its transfer syntax; other frames keep working.
+in the instance cache the tag browser shares (:class:`~dicompeek.dicom.cache.InstanceCache`),
+so scrolling back and forth and changing the window re-read nothing. Decoding
+failures are reported for the frame that failed, naming its transfer syntax;
+other frames keep working.
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
 
-from dicompeek.dicom.header import describe
-from dicompeek.dicom.instances import read_instance, series_records
+from dicompeek.dicom.cache import InstanceCache
+from dicompeek.dicom.errors import describe
 from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.index.series import geometry_warnings, order_frames, orientation_letters
 from dicompeek.index.summary import uid_name
@@ -32,9 +32,6 @@ from dicompeek.pixels.display import (
 )
 from dicompeek.pixels.functional_groups import frame_view
 
-#: Bytes of files kept decoded-ready in memory.
-CACHE_BUDGET = 256 * 1024 * 1024
-
 #: Header values the viewer's corner overlays show.
 OVERLAY_FIELDS = ("PatientName", "PatientID", "StudyDate", "SeriesNumber", "SeriesDescription",
                   "InstanceNumber", "SliceLocation", "SliceThickness", "RepetitionTime", "EchoTime",
@@ -42,19 +39,19 @@ OVERLAY_FIELDS = ("PatientName", "PatientID", "StudyDate", "SeriesNumber", "Seri
 
 
 class Viewer:
-    """Series lookup and frame rendering over an :class:`Index`."""
+    """Series lookup and frame rendering over an :class:`Index`, its files read through ``cache``
+    (one of its own if none is given)."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, cache: InstanceCache | None = None) -> None:
         self.index = index
-        self._files: OrderedDict[int, Dataset] = OrderedDict()
-        self._sizes: dict[int, int] = {}
+        self.cache = cache if cache is not None else InstanceCache(index)
         self._last: tuple[int, int, np.ndarray] | None = None  # entry, frame, stored values
         self._modality: np.ndarray | None = None  # of self._last, once the probe needs it
 
     def series(self, study_uid: str, series_uid: str) -> dict[str, Any]:
         """The ordered frames of a series, its geometry warnings and its files' own warnings
         (the page lists them above the image)."""
-        records = series_records(self.index, study_uid, series_uid)
+        records = self.index.series_records(study_uid, series_uid)
         if not records:
             return {"frames": [], "warnings": [], "error": "this series is no longer loaded"}
         first = records[0].fields
@@ -95,7 +92,8 @@ class Viewer:
                 image = 255 - image
         except BaseException as exc:  # a frame that fails must not take the others with it
             _reraise_exits(exc)  # decoders in Rust panic with a BaseException (pyo3's PanicException)
-            return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {str(exc) or type(exc).__name__}"}, b""
+            reason = str(exc) or type(exc).__name__
+            return {**meta, "error": f"cannot decode frame {frame + 1} ({syntax}): {reason}"}, b""
         meta["window"] = {"center": _finite(applied.center), "width": _finite(applied.width)} if applied else None
         meta["rows"], meta["columns"] = int(image.shape[0]), int(image.shape[1])
         meta["warnings"] = _safe(lambda: frame_warnings(view), [])
@@ -133,16 +131,7 @@ class Viewer:
 
     def dataset(self, entry: int) -> Dataset:
         """The whole dataset of ``entry``, from the cache when it was shown recently."""
-        if entry in self._files:
-            self._files.move_to_end(entry)
-            return self._files[entry]
-        ds = read_instance(self.index, entry)
-        self._files[entry] = ds
-        self._sizes[entry] = self.index.sources.entries[entry].size
-        while sum(self._sizes.values()) > CACHE_BUDGET and len(self._files) > 1:
-            old, _ = self._files.popitem(last=False)
-            del self._sizes[old]
-        return ds
+        return self.cache.get(entry).dataset
 
     def _meta(self, ds: Dataset) -> dict[str, Any]:
         """What the overlays and controls need; a value that cannot be read is left out, never raised."""
@@ -156,8 +145,7 @@ class Viewer:
             "orientation": _safe(lambda: orientation_letters(_text(_get(ds, "ImageOrientationPatient", ""))), None),
             "pixel_spacing": _safe(lambda: _spacing(ds), None),
             "frame_rate": _safe(lambda: _frame_rate(ds), 10.0),
-            "overlay": {k: v for k in OVERLAY_FIELDS
-                        if (v := _safe(lambda: _text(_get(ds, k))[:OVERLAY_LIMIT], "")) not in ("", "None")},
+            "overlay": {k: v for k in OVERLAY_FIELDS if (v := _overlay_text(ds, k)) not in ("", "None")},
             "frames": _safe(lambda: max(int(_get(ds, "NumberOfFrames") or 1), 1), 1),
         }
 
@@ -180,7 +168,7 @@ def file_warnings(records: list[DicomRecord]) -> list[str]:
              for text, where in files.items()]
     if len(lines) > FILE_WARNING_LINES:
         more = len(lines) - FILE_WARNING_LINES + 1
-        lines = lines[:FILE_WARNING_LINES - 1] + [f"… and {more} more file warnings (the summary lists every file)"]
+        lines = [*lines[:FILE_WARNING_LINES - 1], f"… and {more} more file warnings (the summary lists every file)"]
     return lines
 
 
@@ -195,6 +183,14 @@ def _safe(compute: Any, default: Any) -> Any:
         return compute()
     except Exception:  # a malformed value: the overlay or control simply goes without it
         return default
+
+
+def _overlay_text(ds: Dataset, keyword: str) -> str:
+    """A value for the corner overlays, clipped; "" when it cannot be read."""
+    try:
+        return _text(_get(ds, keyword))[:OVERLAY_LIMIT]
+    except Exception:  # a malformed value: the overlay goes without it
+        return ""
 
 
 def _get(ds: Dataset, keyword: str, default: Any = None) -> Any:
@@ -217,7 +213,8 @@ def _number(value: np.generic) -> int | float | None:
     number = value.item()
     if isinstance(number, float):
         return int(number) if number.is_integer() else _finite(number)
-    return number
+    whole: int | None = number  # numpy's integer types give ints
+    return whole
 
 
 def _spacing(ds: Dataset) -> list[float] | None:

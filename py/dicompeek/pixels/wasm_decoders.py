@@ -62,7 +62,7 @@ class Codecs(Protocol):
 
 def _bridge() -> Codecs | None:
     try:
-        return importlib.import_module(BRIDGE_MODULE)  # type: ignore[return-value]
+        return importlib.import_module(BRIDGE_MODULE)
     except ImportError:
         return None
 
@@ -193,7 +193,7 @@ def _conform(frame: dict[str, Any], codec: str, runner: DecodeRunner) -> bytes:
 
 
 def _to_js(src: bytes) -> Any:
-    from js import Uint8Array  # type: ignore[import-not-found]  # Pyodide only
+    from js import Uint8Array  # Pyodide only
 
     array = Uint8Array.new(len(src))
     array.assign(src)

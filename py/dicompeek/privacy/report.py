@@ -74,7 +74,7 @@ def _finding_html(finding: dict[str, Any], masked: bool) -> str:
     values = finding.get("values") or []
     if values:
         items = "".join(f"<li>{escape(MASK if masked else str(v.get('value', '')))} "
-                        f"<span class=\"meta\">×{int(v.get('count', 0))}</span></li>" for v in values)  # noqa: RUF001
+                        f"<span class=\"meta\">×{int(v.get('count', 0))}</span></li>" for v in values)
         out.append(f"<p>Values:</p><ul>{items}</ul>")
     series = finding.get("series") or []
     if series:

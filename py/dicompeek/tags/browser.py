@@ -1,7 +1,8 @@
 """The tag browser's side in the worker: headers, series variation, comparison, exports.
 
-It works on the same :class:`Index` as the viewer and borrows the viewer's
-cache, so the header of the slice on screen is not read twice.
+It works on the same :class:`Index` as the viewer and reads whole instances
+through the same cache (:class:`~dicompeek.dicom.cache.InstanceCache`, given to
+both by the worker), so the header of the slice on screen is not read twice.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import io
 import re
 from typing import Any
 
-from dicompeek.dicom.header import describe
-from dicompeek.dicom.instances import read_instance, series_records
+from pydicom.dataset import Dataset
+
+from dicompeek.dicom.cache import InstanceCache
+from dicompeek.dicom.errors import describe
+from dicompeek.dicom.instances import Instance, read
 from dicompeek.index.indexer import Index
 from dicompeek.index.series import order_frames
-from dicompeek.pixels.viewer import Viewer
 from dicompeek.tags.exports import dicom_json, series_csv
-from dicompeek.tags.tree import dump_text, header_tree
+from dicompeek.tags.tree import dump_text, instance_tree
 from dicompeek.tags.variation import compare, series_variation
 
 
@@ -26,16 +29,16 @@ class TagBrowser:
     cannot be read gives its reason (``error``), an element that cannot be decoded a warning on
     its node, and the other files of a series are compared without it."""
 
-    def __init__(self, index: Index, viewer: Viewer) -> None:
+    def __init__(self, index: Index, cache: InstanceCache | None = None) -> None:
         self.index = index
-        self.viewer = viewer
+        self.cache = cache if cache is not None else InstanceCache(index)
 
     def header(self, entry: int) -> dict[str, Any]:
         """The whole header of one instance as a tree, with where it comes from."""
         location = self._location(entry)
         try:
-            ds, note = self._dataset(entry)
-            tree = header_tree(ds)
+            instance, note = self._instance(entry)
+            tree = instance_tree(instance)
         except Exception as exc:
             reason = describe(exc)
             return {"entry": entry, "location": location, "preamble": f"cannot read this file: {reason}",
@@ -46,8 +49,8 @@ class TagBrowser:
     def dump(self, entry: int) -> dict[str, str]:
         name = f"{_file_name(self._location(entry))}.txt"
         try:
-            ds, note = self._dataset(entry)
-            text = dump_text(header_tree(ds))
+            instance, note = self._instance(entry)
+            text = dump_text(instance_tree(instance))
         except Exception as exc:
             reason = describe(exc)
             return {"text": f"# cannot read this file: {reason}\n", "name": name, "error": reason}
@@ -57,7 +60,7 @@ class TagBrowser:
         location = self._location(entry)
         name = f"{_file_name(location)}.json"
         try:
-            return {"text": dicom_json(self._dataset(entry)[0], location), "name": name}
+            return {"text": dicom_json(self._instance(entry)[0].dataset, location), "name": name}
         except Exception as exc:
             return {"text": "", "name": name, "error": describe(exc)}
 
@@ -82,8 +85,8 @@ class TagBrowser:
     def compare(self, first: int, second: int) -> dict[str, Any]:
         out: dict[str, Any] = {"first": self._location(first), "second": self._location(second)}
         try:
-            a = read_instance(self.index, first, pixels=False)
-            b = read_instance(self.index, second, pixels=False)
+            a = self._header_only(first)
+            b = self._header_only(second)
             return {**out, **compare(a, b)}
         except Exception as exc:
             return {**out, "rows": [], "differences": 0, "error": f"cannot compare: {describe(exc)}"}
@@ -94,24 +97,27 @@ class TagBrowser:
                  "series": str(r.fields.get("SeriesDescription") or ""),
                  "instance": r.fields.get("InstanceNumber")} for r in self.index.dicom]
 
-    def _dataset(self, entry: int) -> tuple[Any, str | None]:
-        """The viewer's dataset of ``entry`` (shared with its cache); if the whole file cannot be
-        read (too large, damaged past the header), its header alone, with a note saying why."""
+    def _instance(self, entry: int) -> tuple[Instance, str | None]:
+        """The whole instance of ``entry`` (from the cache the viewer shares); if the whole file
+        cannot be read (too large, damaged past the header), its header alone, with a note saying why."""
         try:
-            return self.viewer.dataset(entry), None
+            return self.cache.get(entry), None
         except Exception as exc:
             whole = describe(exc)
-        return read_instance(self.index, entry, pixels=False), f"header only: {whole}"
+        return read(self.index.sources.entries[entry], pixels=False), f"header only: {whole}"
+
+    def _header_only(self, entry: int) -> Dataset:
+        return read(self.index.sources.entries[entry], pixels=False).dataset
 
     def _series_headers(self, study_uid: str, series_uid: str) -> tuple[list[tuple[str, Any]], list[dict[str, str]]]:
         """The headers of a series in viewing order, and the files among them that cannot be read."""
-        records = series_records(self.index, study_uid, series_uid)
+        records = self.index.series_records(study_uid, series_uid)
         entries = list(dict.fromkeys(frame.entry for frame in order_frames(records, every_frame=False)))
         locations = {r.entry: r.location for r in records}
         datasets, unreadable = [], []
         for e in entries:
             try:
-                datasets.append((locations[e], read_instance(self.index, e, pixels=False)))
+                datasets.append((locations[e], self._header_only(e)))
             except Exception as exc:
                 unreadable.append({"location": locations[e], "reason": describe(exc)})
         return datasets, unreadable

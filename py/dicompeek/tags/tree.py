@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import warnings
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
+from pydicom import config
 from pydicom._private_dict import private_dictionaries
 from pydicom.charset import convert_encodings
 from pydicom.datadict import get_entry, get_private_entry
@@ -28,10 +30,11 @@ from pydicom.dataset import Dataset, FileDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 from pydicom.tag import BaseTag
+from pydicom.uid import UID
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
 from dicompeek.dicom.guard import MAX_NESTING
-from dicompeek.dicom.instances import reading_notes, stored_elements
+from dicompeek.dicom.instances import Instance
 from dicompeek.tags.values import BINARY_VRS, NUMBER_VRS, TEXT_LIMIT, describe_value, tag_text
 
 #: Undefined length, as stored.
@@ -45,8 +48,17 @@ KNOWN_VRS = BINARY_VRS | NUMBER_VRS | {"AE", "AS", "AT", "CS", "DA", "DT", "LO",
                                        "TM", "UC", "UI", "UR", "UT"}
 
 
-def header_tree(ds: Dataset) -> dict[str, Any]:
+def instance_tree(instance: Instance) -> dict[str, Any]:
+    """:func:`header_tree` of an instance read by :mod:`dicompeek.dicom.instances`, with what the
+    reading noticed (on the last element read) and the elements as they were stored."""
+    return header_tree(instance.dataset, notes=instance.notes, stored=dict(instance.stored))
+
+
+def header_tree(ds: Dataset, notes: Sequence[str] = (),
+                stored: dict[BaseTag, DataElement | RawDataElement] | None = None) -> dict[str, Any]:
     """The whole header: preamble status, file meta group, then the dataset, as nested nodes.
+    ``notes`` are what reading the file noticed and read past; ``stored`` its top-level elements
+    as read (see :class:`dicompeek.dicom.instances.Instance`).
 
     Never raises for a dataset pydicom could open: what cannot be decoded becomes a warning
     on its element, so one bad element does not hide the rest of the header.
@@ -60,20 +72,27 @@ def header_tree(ds: Dataset) -> dict[str, Any]:
     if cached is not None and cached[0]() is ds:
         return cached[1]
     meta = getattr(ds, "file_meta", None) or Dataset()
-    syntax = meta.get("TransferSyntaxUID")
+    syntax, syntax_problem = transfer_syntax(meta)
     explicit = not syntax.is_implicit_VR if syntax and syntax.is_transfer_syntax else None
     budget = _Budget()
     with warnings.catch_warnings(record=True) as caught:  # once: entering it per element is slow
         warnings.simplefilter("always")
         meta_nodes = element_nodes(meta, caught, budget=budget)
-        elements = element_nodes(ds, caught, explicit, budget=budget, stored=stored_elements(ds))
-    notes = reading_notes(ds)
+        elements = element_nodes(ds, caught, explicit, budget=budget, stored=stored or {})
+    if syntax_problem:
+        implicit, little = getattr(ds, "original_encoding", (None, None))
+        if implicit is not None:
+            syntax_problem += (f": the dataset was read as {'implicit' if implicit else 'explicit'} VR "
+                               f"{'little' if little else 'big'} endian")
+        for node in meta_nodes:
+            if node["tag"] == "(0002,0010)":
+                node["warning"] = "; ".join(filter(None, [node.get("warning"), syntax_problem]))
+    notes = list(notes)
     if budget.left < 0:
         notes.append(f"{-budget.left:,} more element(s) not shown: the tree shows {MAX_NODES:,} at most")
-    if notes:  # where reading stopped: on the last element read
-        last = (elements or meta_nodes or [None])[-1]
-        if last is not None:
-            last["warning"] = "; ".join(filter(None, [last.get("warning"), *notes]))
+    if notes and (elements or meta_nodes):  # where reading stopped: on the last element read
+        last = (elements or meta_nodes)[-1]
+        last["warning"] = "; ".join(filter(None, [last.get("warning"), *notes]))
     tree = {"preamble": preamble_status(ds), "meta": meta_nodes, "elements": elements,
             "count": _count(elements) + _count(meta_nodes)}
     _remember(ds, tree)
@@ -93,6 +112,28 @@ def _remember(ds: Dataset, tree: dict[str, Any]) -> None:
             del _TREES[key]
 
     _TREES[key] = (weakref.ref(ds, forget), tree)
+
+
+def transfer_syntax(meta: Dataset) -> tuple[UID | None, str | None]:
+    """The Transfer Syntax UID of the file meta group as a :class:`~pydicom.uid.UID`, and what is
+    wrong with how it is stored, if anything.
+
+    A file may store it with another VR than UI: text (LO, SH, ...) is taken as the UID it
+    spells, as pydicom's reader compares it as text; bytes (a binary VR) or several values are
+    no UID at all (None). One that cannot be converted is None here, and its node says why.
+    """
+    try:
+        element = meta["TransferSyntaxUID"]
+    except Exception:  # absent, or not convertible (element_node gives the reason on its node)
+        return None, None
+    value = element.value
+    if isinstance(value, UID) or not value:
+        return value or None, None
+    if isinstance(value, str):
+        text = value.strip(" \0")
+        return UID(text, validation_mode=config.IGNORE), f"Transfer Syntax UID stored as {element.VR}, not UI"
+    return None, (f"Transfer Syntax UID stored as {element.VR} with {element.VM} value(s), not as one UID "
+                  "(it names no transfer syntax)")
 
 
 def nesting_depth(ds: Dataset, limit: int = MAX_NESTING) -> int:
@@ -207,7 +248,9 @@ def element_node(ds: Dataset, tag: BaseTag, raw: DataElement | RawDataElement | 
         problems.append(f"value cannot be decoded as {stored_vr or (entry[0] if entry else 'its VR')}: "
                         f"{type(exc).__name__}: {exc}")
         value = raw.value if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes) else b""
-        element = DataElement(tag, "UN", value)
+        # OB, not UN: pydicom gives a public element made as UN its dictionary VR back
+        # (config.replace_un_with_known_vr) and converts the value again, which fails again
+        element = DataElement(tag, "OB", value, already_converted=True)
         node["vr"] = stored_vr if stored_vr in KNOWN_VRS and stored_vr != "SQ" else "UN"  # an SQ node has items
     if len(caught) > seen:
         problems += list(dict.fromkeys(str(w.message) for w in caught[seen:]))
@@ -269,9 +312,9 @@ def _checks(tag: BaseTag, stored_vr: str | None, length: int | None, present: in
         problems.append(f"odd value length {length} (DICOM values have even lengths)")
     if stored_vr and stored_vr not in KNOWN_VRS:
         problems.append(f"invalid VR {stored_vr!r} in the file")
-    elif stored_vr and stored_vr != "UN" and entry and tag.element != 0:
-        if stored_vr not in entry[0].split(" or "):
-            problems.append(f"VR {stored_vr} in the file, the DICOM dictionary says {entry[0]}")
+    elif (stored_vr and stored_vr != "UN" and entry and tag.element != 0
+          and stored_vr not in entry[0].split(" or ")):
+        problems.append(f"VR {stored_vr} in the file, the DICOM dictionary says {entry[0]}")
     return problems
 
 

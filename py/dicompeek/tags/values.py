@@ -70,9 +70,9 @@ def describe_value(element: DataElement, vm: int | None = None) -> dict[str, Any
         out["truncated"] = True
     out["value"] = text[:TEXT_LIMIT]
     if vr in READABLE_VRS:
-        details = [_readable(vr, t if vr != "AT" else v) for v, t in zip(values[:NUMBER_LIMIT], texts)]
+        details = [_readable(vr, t if vr != "AT" else v) for v, t in zip(values[:NUMBER_LIMIT], texts, strict=False)]
         if any(details):
-            out["detail"] = "; ".join(d or t for d, t in zip(details, texts))
+            out["detail"] = "; ".join(d or t for d, t in zip(details, texts, strict=False))
     return out
 
 
@@ -125,7 +125,7 @@ def _pn(name: Any) -> str:
         if not group:
             continue
         components = group.split("^") + [""] * 5
-        named = zip(("family", "given", "middle", "prefix", "suffix"), components)
+        named = zip(("family", "given", "middle", "prefix", "suffix"), components, strict=False)
         parts.append(", ".join(f"{label}{k}: {v}" for k, v in named if v))
     return " | ".join(parts)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from pydicom.datadict import dictionary_description, keyword_for_tag
 from pydicom.dataset import Dataset
@@ -87,7 +88,7 @@ def series_variation(datasets: list[tuple[str, Dataset]]) -> dict[str, Any]:
     """Per top-level element of ``datasets`` [(location, dataset)]: constant or varying, and how."""
     found: dict[int, dict[str, Any]] = {}
     for location, ds in datasets:
-        for tag in ds.keys():
+        for tag in ds.keys():  # noqa: SIM118  (iterating a Dataset yields elements, not tags)
             if tag in SKIPPED_TAGS:
                 continue
             vr, text = value_text(ds, tag)
@@ -96,11 +97,11 @@ def series_variation(datasets: list[tuple[str, Dataset]]) -> dict[str, Any]:
             entry["where"].setdefault(text, location)
     total = len(datasets)
     elements = []
-    for tag in sorted(found):
-        entry = found[tag]
+    for key in sorted(found):
+        entry = found[key]
         values: Counter = entry["values"]
         present = sum(values.values())
-        element = {"tag": tag_text(tag), "keyword": _keyword(tag), "name": _name(tag), "vr": entry["vr"],
+        element = {"tag": tag_text(key), "keyword": _keyword(key), "name": _name(key), "vr": entry["vr"],
                    "present": present, "constant": len(values) == 1 and present == total,
                    "distinct": len(values),
                    "values": [{"value": v, "count": c, "example": entry["where"][v]}
@@ -119,7 +120,8 @@ def compare(first: Dataset, second: Dataset) -> dict[str, Any]:
     rows = []
     for path in sorted(set(left) | set(right), key=_path_key):
         a, b = left.get(path), right.get(path)
-        rows.append({"path": path, "name": _path_name(path), "vr": (a or b)[0],
+        vr = left[path][0] if path in left else right[path][0]
+        rows.append({"path": path, "name": _path_name(path), "vr": vr,
                      "first": None if a is None else a[1], "second": None if b is None else b[1],
                      "differs": a != b})
     return {"rows": rows, "differences": sum(1 for r in rows if r["differs"])}

@@ -18,7 +18,7 @@ from registry import zip_bytes
 
 NAMES = [rule.name for rule in RULES]
 #: 1, 2 and 3 parts, and one part per DICOM file ("N").
-PARTS = [1, 2, 3, "N"]
+PARTS: list[int | str] = [1, 2, 3, "N"]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,8 @@ def single(index: Index) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def in_parts(index: Index) -> dict[Any, dict[str, Any]]:
-    return {parts: outcome(merged_in_parts(index, len(index.dicom) if parts == "N" else parts)) for parts in PARTS}
+    return {parts: outcome(merged_in_parts(index, len(index.dicom) if isinstance(parts, str) else parts))
+            for parts in PARTS}
 
 
 def test_every_rule_is_listed_once_with_a_name_and_kinds_of_element_the_walk_shows():
