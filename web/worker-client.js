@@ -270,13 +270,15 @@ export class WorkerClient extends EventTarget {
   }
 
   #progressChanged() {
-    const parts = this.#progress.filter((p) => p !== null);
+    // each worker knows only its own share of the entries: until all have said, a sum is wrong
+    if (this.#progress.includes(null)) return;
+    const parts = /** @type {Progress[]} */ (this.#progress);
     /** @param {"done" | "total" | "bytes_done" | "bytes_total"} key */
     const sum = (key) => parts.reduce((total, p) => total + p[key], 0);
     const elapsed = Math.max(0, ...parts.map((p) => p.elapsed));
     const done = sum("done");
     const rate = elapsed > 0 ? done / elapsed : 0;
-    const finished = parts.length === this.#workers.length && parts.every((p) => p.finished);
+    const finished = parts.every((p) => p.finished);
     this.#emit(EVENT.progress, { progress: {
       done, total: sum("total"), bytes_done: sum("bytes_done"), bytes_total: sum("bytes_total"),
       elapsed, files_per_second: rate, eta_seconds: rate > 0 ? (sum("total") - done) / rate : 0,
