@@ -80,6 +80,14 @@ def raw_dataset_bytes(ds: Dataset) -> bytes:
     return buffer.getvalue()
 
 
+def deflated_bytes(ds: Dataset) -> bytes:
+    """``ds`` written as a Part 10 file in Deflated Explicit VR Little Endian."""
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, ds, implicit_vr=False, little_endian=True)
+    return buffer.getvalue()
+
+
 def zip_bytes(members: Mapping[str, bytes | Dataset], *, compress: bool = True) -> bytes:
     buffer = io.BytesIO()
     write_zip(buffer, members, compress=compress)

@@ -28,8 +28,8 @@ from dicompeek.tags.browser import TagBrowser
 from dicompeek.tags.exports import dicom_json
 from dicompeek.tags.tree import dump_text, header_tree, nesting_depth
 from dicompeek_synthetic import dataset_bytes
+from registry import deflated_bytes, part10_bytes, small_dataset, zip_bytes
 from registry import explicit_element as E
-from registry import part10_bytes, small_dataset, zip_bytes
 
 UID = "1.2.826.0.1.3680043.8.498.4242"
 BASE = (E(0x00080016, "UI", b"1.2.840.10008.5.1.4.1.1.7\0") + E(0x00080018, "UI", f"{UID}.1".encode())
@@ -292,11 +292,7 @@ def test_junk_after_the_header_is_pointed_out_in_the_tree(loaded):
 
 
 def test_a_deflated_dataset_is_still_read_at_every_stage(tmp_path):
-    ds = small_dataset(rows=8, columns=8)
-    ds.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
-    buffer = io.BytesIO()
-    pydicom.dcmwrite(buffer, ds, implicit_vr=False, little_endian=True)
-    (tmp_path / "deflated.dcm").write_bytes(buffer.getvalue())
+    (tmp_path / "deflated.dcm").write_bytes(deflated_bytes(small_dataset(rows=8, columns=8)))
     index = Index()
     index.add([str(tmp_path / "deflated.dcm")])
     index.run()

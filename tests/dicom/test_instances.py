@@ -3,8 +3,6 @@ tag browser share (dicompeek.dicom.cache)."""
 
 from __future__ import annotations
 
-import io
-
 import pydicom
 import pytest
 from pydicom.dataelem import RawDataElement
@@ -18,7 +16,7 @@ from dicompeek.index.indexer import Index
 from dicompeek.pixels.viewer import Viewer
 from dicompeek.tags.browser import TagBrowser
 from dicompeek_synthetic import dataset_bytes
-from registry import small_dataset
+from registry import deflated_bytes, small_dataset
 
 
 @pytest.fixture
@@ -59,11 +57,7 @@ def test_what_cannot_be_read_is_unreadable_with_the_reason(indexed, monkeypatch)
 
 
 def test_a_deflated_dataset_past_the_limit_is_not_read_whole(tmp_path, monkeypatch):
-    ds = small_dataset(rows=64, columns=64)
-    ds.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
-    buffer = io.BytesIO()
-    pydicom.dcmwrite(buffer, ds, implicit_vr=False, little_endian=True)
-    (tmp_path / "deflated.dcm").write_bytes(buffer.getvalue())
+    (tmp_path / "deflated.dcm").write_bytes(deflated_bytes(small_dataset(rows=64, columns=64)))
     index = Index()
     index.add([str(tmp_path / "deflated.dcm")])
     index.run()
