@@ -30,6 +30,7 @@ import sys
 
 from tools import environment
 from tools.assemble import build
+from tools.downloads import npm_install
 from tools.paths import ROOT
 from tools.serve import serve
 from tools.tables import write_confidentiality_table
@@ -42,8 +43,6 @@ LINTED = ["py", "tests", "tools", "bench", "docs", "build.py"]
 
 def lint() -> int:
     """ruff, mypy and the JavaScript type check; every one runs, the exit code says if any failed."""
-    from tools.downloads import npm_install
-
     npm_install()
     checks = [[sys.executable, "-m", "ruff", "check", *LINTED],
               [sys.executable, "-m", "mypy"],

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tomllib
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def ensure_venv(dev: bool) -> None:
         sets["dev"] = ["-r", str(DEV_REQUIREMENTS)]
     if not venv_python().exists():
         create_venv()
-    version = _venv_output("import sys; print(sys.version)")
+    version, purelib = _venv_facts()
     for name, args in sets.items():
         stamp = VENV / f".dicompeek-{name}"
         text = DEV_REQUIREMENTS.read_text() if name == "dev" else "\n".join(args)
@@ -91,13 +92,19 @@ def ensure_venv(dev: bool) -> None:
         run([str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args])
         stamp.write_text(wanted)
     # py/ on the venv's path, so that `.venv/bin/python -m dicompeek …` runs this checkout's code
-    purelib = Path(_venv_output("import sysconfig; print(sysconfig.get_paths()['purelib'])"))
     write_if_changed(purelib / "dicompeek-checkout.pth", f"{PY}\n")
 
 
-def _venv_output(code: str) -> str:
-    return subprocess.run([str(venv_python()), "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip()
+def _venv_facts() -> tuple[str, Path]:
+    """The venv interpreter's version and site-packages folder: asked of it in one subprocess,
+    or known directly once build.py runs inside it."""
+    if in_venv():
+        return sys.version, Path(sysconfig.get_paths()["purelib"])
+    out = subprocess.run([str(venv_python()), "-c",
+                          "import sys, sysconfig; print(sysconfig.get_paths()['purelib']); print(sys.version)"],
+                         capture_output=True, text=True, check=True).stdout
+    purelib, version = out.split("\n", 1)
+    return version.strip(), Path(purelib)
 
 
 def reexec_in_venv(argv: list[str]) -> None:
