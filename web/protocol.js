@@ -326,7 +326,7 @@ export function protocolMismatch(python) {
 /** @typedef {{entry: number, location: string, series: string, instance: number | string | null}} Instance */
 
 /** A privacy review cut into parts, one per worker (dicompeek.privacy.merge.plan).
- * @typedef {{tokens: Token[], files: number, parts: ReviewPart[]}} ReviewPlan */
+ * @typedef {{identity: Token[], files: number, parts: ReviewPart[]}} ReviewPlan */
 /** An identity token: [text, kind].
  * @typedef {[text: string, kind: string]} Token */
 /** Packed records of one part (opaque to the page).

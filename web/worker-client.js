@@ -170,8 +170,8 @@ export class WorkerClient extends EventTarget {
     stage("reviewing");
     /** @param {number} number @param {import("./protocol.js").Token[]} tokens */
     const part = (number, tokens) => this.#ask(number, REQUEST.review_part, [plan.parts[number], tokens]);
-    const states = await Promise.all(plan.parts.map((_, number) => part(number, plan.tokens)));
-    const again = await this.#ask(0, REQUEST.review_reruns, [plan.tokens, states.map((state) => state.found)]);
+    const states = await Promise.all(plan.parts.map((_, number) => part(number, plan.identity)));
+    const again = await this.#ask(0, REQUEST.review_reruns, [plan.identity, states.map((state) => state.found)]);
     await Promise.all(again.map(async ([number, tokens]) => { states[number] = await part(number, tokens); }));
     stage("merging");
     return this.#ask(0, REQUEST.privacy_review, [states]);

@@ -140,8 +140,8 @@ def through_json(data: Any) -> Any:
 def states_in_parts(index: Index, parts: int) -> list[dict]:
     """Plan, parts and reruns, each result through JSON as between workers: the parts' states."""
     split = through_json(plan(index, parts))
-    states = [through_json(review_part(index, part, split["tokens"])) for part in split["parts"]]
-    for number, tokens in through_json(reruns(split["tokens"], [s["found"] for s in states])):
+    states = [through_json(review_part(index, part, split["identity"])) for part in split["parts"]]
+    for number, tokens in through_json(reruns(split["identity"], [s["found"] for s in states])):
         states[number] = through_json(review_part(index, split["parts"][number], tokens))
     return states
 

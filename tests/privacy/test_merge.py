@@ -51,8 +51,8 @@ def test_the_worker_api_reviews_in_parts_like_in_one_pass(tmp_path):
         single = call("privacy_review")
         split = call("review_plan", 2)
         assert len(split["parts"]) == 2 and split["files"] == single["files_reviewed"]
-        states = [call("review_part", part, split["tokens"]) for part in split["parts"]]
-        for number, tokens in call("review_reruns", split["tokens"], [s["found"] for s in states]):
+        states = [call("review_part", part, split["identity"]) for part in split["parts"]]
+        for number, tokens in call("review_reruns", split["identity"], [s["found"] for s in states]):
             states[number] = call("review_part", split["parts"][number], tokens)
         assert call("privacy_review", states) == single
         assert json.loads(call("review_report", "json")["text"]) == single
@@ -82,7 +82,7 @@ def test_a_plan_sends_each_distinct_value_once_and_only_the_fields_a_review_read
     finally:
         index.close()
     assert [len(part["records"]) for part in split["parts"]] == [3, 3, 4] and split["files"] == 10
-    assert ["KOWALSKI", "name"] in split["tokens"] and ["MRN778812", "patient-id"] in split["tokens"]
+    assert ["KOWALSKI", "name"] in split["identity"] and ["MRN778812", "patient-id"] in split["identity"]
     for part in split["parts"]:
         assert part["fields"] == list(REVIEW_FIELDS) and part["values"][0] is None
         assert len(part["values"]) == len(set(map(json.dumps, part["values"])))

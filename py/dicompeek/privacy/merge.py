@@ -28,6 +28,7 @@ have gone on counting values that an earlier part saw.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,17 +51,55 @@ def plan(index: Index, parts: int) -> dict[str, Any]:
     records = index.dicom
     count = min(max(parts, 1), len(records))
     runs = [records[len(records) * n // count:len(records) * (n + 1) // count] for n in range(count)]
-    return {"tokens": [list(t) for t in reviewer.tokens()], "files": len(records),
+    return {"identity": [list(t) for t in reviewer.tokens()], "files": len(records),
             "parts": [_pack(run) for run in runs]}
+
+
+class PartReview:
+    """One part of a :func:`plan`, reviewed in steps of about ``budget`` seconds, so that a worker
+    can report progress between steps and the page can cancel (by not asking for more)."""
+
+    def __init__(self, index: Index, part: dict[str, Any], tokens: list[list[str]],
+                 read: Callable[..., Dataset] = read_instance) -> None:
+        self._index, self._read = index, read
+        self._records = list(_unpack(part))
+        self._next = 0
+        self.reviewer = Reviewer()
+        self.reviewer.seed_tokens(tokens)
+
+    @property
+    def done(self) -> bool:
+        return self._next >= len(self._records)
+
+    def progress(self) -> dict[str, Any]:
+        """{"files": reviewed so far, "total": files of the part, "done": bool}."""
+        return {"files": self._next, "total": len(self._records), "done": self.done}
+
+    def step(self, budget: float = 0.1) -> dict[str, Any]:
+        """Review files for about ``budget`` seconds (at least one); the :meth:`progress`."""
+        deadline = time.perf_counter() + budget
+        records = self._records
+        while self._next < len(records):
+            self.reviewer.review_file(self._index, records[self._next], self._read)
+            self._next += 1
+            if time.perf_counter() >= deadline:
+                break
+        return self.progress()
+
+    def state(self) -> State:
+        """The part's state once :attr:`done` (:meth:`.reviewer.Reviewer.state`)."""
+        if not self.done:
+            raise RuntimeError("the part is not reviewed yet")
+        return self.reviewer.state()
 
 
 def review_part(index: Index, part: dict[str, Any], tokens: list[list[str]],
                 read: Callable[..., Dataset] = read_instance) -> State:
-    """Review one part of a :func:`plan` and return the reviewer's state."""
-    reviewer = Reviewer()
-    reviewer.seed_tokens(tokens)
-    reviewer.review_files(index, _unpack(part), read)
-    return reviewer.state()
+    """Review one part of a :func:`plan` at once and return the reviewer's state."""
+    job = PartReview(index, part, tokens, read)
+    while not job.done:
+        job.step(3600.0)
+    return job.state()
 
 
 def reruns(tokens: list[list[str]], found: list[list[list[str]]]) -> list[list[Any]]:

@@ -121,15 +121,19 @@ class Reviewer:
     def review_files(self, index: Index, records: Iterable[DicomRecord],
                      read: Callable[..., Dataset] = read_instance) -> None:
         """Read and :meth:`add` each record's header; a file unreadable now is reported as such."""
+        for record in records:
+            self.review_file(index, record, read)
+
+    def review_file(self, index: Index, record: DicomRecord, read: Callable[..., Dataset] = read_instance) -> None:
+        """Read and :meth:`add` one record's header (the step of a review that reports progress)."""
         with warnings.catch_warnings():  # pydicom's complaints about values were shown when indexing
             warnings.simplefilter("ignore")
-            for record in records:
-                try:
-                    ds = read(index, record.entry, pixels=False)
-                except Exception as exc:  # indexed once, unreadable now (changed on disk?): say so
-                    self.add_other(OtherRecord(record.location, record.size, "unreadable", str(exc)))
-                    continue
-                self.add(record, ds)
+            try:
+                ds = read(index, record.entry, pixels=False)
+            except Exception as exc:  # indexed once, unreadable now (changed on disk?): say so
+                self.add_other(OtherRecord(record.location, record.size, "unreadable", str(exc)))
+                return
+            self.add(record, ds)
 
     def add(self, record: DicomRecord, ds: Dataset) -> None:
         """Review one DICOM file: ``ds`` is its whole header (pixel data need not be read)."""
