@@ -11,8 +11,8 @@ from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
 from dicompeek.index.indexer import Index
-from dicompeek.privacy import Reviewer, merged, plan, reruns, review, review_part
-from registry import small_dataset, zip_bytes
+from dicompeek.privacy import Reviewer, merge, merged, plan, reruns, review, review_part
+from registry import pydicom_file, small_dataset, zip_bytes
 
 NAME, MRN, BIRTH, ACCESSION = "Kowalski^Janina", "MRN778812", "19610523", "ACC99812"
 REGRESSIONS = Path(__file__).resolve().parent.parent / "regressions"
@@ -116,6 +116,8 @@ def every_rule_zip() -> dict:
     other_study.StudyDate = "18990101"
     extras.append(("extra/study-a.dcm", other_study))
     extras.append(("extra/study-b.dcm", small_dataset(patient_name="Ij^Kl", patient_id="ID7", study_uid="1.2.3.99")))
+    for folder in ("a", "b"):  # DICOMDIRs naming patients no file has
+        extras.append((f"extra/{folder}/DICOMDIR", pydicom_file("DICOMDIR").read_bytes()))
     for name in ("review-deep-defined-sequences.dcm", "review-unknown-vr.dcm"):
         extras.append((f"extra/{name}", (REGRESSIONS / name).read_bytes()))
     files: dict = {}
@@ -153,4 +155,17 @@ def merged_in_parts(index: Index, parts: int) -> Reviewer:
 
 def reviewed_in_parts(index: Index, parts: int) -> dict:
     """Plan, parts, reruns and merge, each result through JSON as between workers."""
-    return through_json(merged_in_parts(index, parts).finish())
+    return through_json(merge(index, states_in_parts(index, parts)))
+
+
+def one(found: dict, prefix: str) -> dict:
+    """The one finding for ``prefix`` (an element's findings are keyed by severity too:
+    "element:(0010,0010):high"), whatever its severity."""
+    matches = [f for key, f in found.items() if key == prefix or key.startswith(prefix + ":")]
+    assert len(matches) == 1, (prefix, [f["id"] for f in matches])
+    return matches[0]
+
+
+def has(found: dict, prefix: str) -> bool:
+    """Whether any finding is for ``prefix`` (see :func:`one`)."""
+    return any(key == prefix or key.startswith(prefix + ":") for key in found)

@@ -105,11 +105,11 @@ def test_findings_state_round_trips_keys_with_paths_and_flags():
 
 
 def test_files_are_written_once_with_their_series_keys_shared():
-    files = [File(1, "a", ("s", "r")), File(None, "b", None), File(2, "c", ("s", "r"))]
+    files = [File(1, "a", ("s", "r"), "P1"), File(None, "b", None), File(2, "c", ("s", "r"), "P2")]
     state = files_state(files)
-    assert state == {"keys": [["s", "r"]], "files": [[1, "a", 0], [None, "b", -1], [2, "c", 0]]}
-    assert [(f.entry, f.location, f.series) for f in files_from_state(through_json(state))] == [
-        (1, "a", ("s", "r")), (None, "b", None), (2, "c", ("s", "r"))]
+    assert state == {"keys": [["s", "r"]], "files": [[1, "a", 0, "P1"], [None, "b", -1, None], [2, "c", 0, "P2"]]}
+    assert [(f.entry, f.location, f.series, f.patient) for f in files_from_state(through_json(state))] == [
+        (1, "a", ("s", "r"), "P1"), (None, "b", None, None), (2, "c", ("s", "r"), "P2")]
 
 
 def test_the_verdict_names_flagged_severities_only():

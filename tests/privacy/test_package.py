@@ -6,8 +6,8 @@ from __future__ import annotations
 from dicompeek import privacy
 from test_package import MODULES, imports
 
-#: The lower layers' modules the privacy package may use.
-LOWER = {"dicompeek.index.indexer", "dicompeek.dicom.instances", "dicompeek.tags.values", "dicompeek.dicom.header",
+#: The lower layers' modules the privacy package may use (and the package's version).
+LOWER = {"dicompeek", "dicompeek.index.indexer", "dicompeek.dicom.instances", "dicompeek.tags.values", "dicompeek.dicom.header",
          "dicompeek.dicom.guard"}
 
 

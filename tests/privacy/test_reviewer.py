@@ -14,7 +14,7 @@ from dicompeek.privacy.reviewer import REVIEW_FIELDS, Reviewer
 from dicompeek.privacy.rules import RULES
 from dicompeek.privacy.rules.not_reviewed import NotReviewed
 from dicompeek.privacy.rules.profile_elements import ProfileElements
-from privacy.planted import REGRESSIONS, by_id, identified, reviewed, reviewed_paths, values
+from privacy.planted import REGRESSIONS, by_id, has, identified, one, reviewed, reviewed_paths, values
 from registry import pydicom_file, zip_bytes
 
 
@@ -28,7 +28,7 @@ def test_identifiers_three_sequences_deep_are_found_with_their_path(tmp_path):
     ds = identified()
     ds.ReferencedStudySequence = [outer]
     found = by_id(reviewed(tmp_path, {"1.dcm": ds}))
-    deep = found["element:(0008,1110)>(0040,0275)>(0010,1002)>(0010,0010)"]
+    deep = one(found, "element:(0008,1110)>(0040,0275)>(0010,1002)>(0010,0010)")
     assert values(deep) == ["Nowak^Adam"]
     assert deep["element"]["path"] == ("(0008,1110) > item 1 > (0040,0275) > item 2 > (0010,1002) > item 1 > "
                                        "(0010,0010)")
@@ -36,9 +36,10 @@ def test_identifiers_three_sequences_deep_are_found_with_their_path(tmp_path):
 
 def test_a_dicomdir_is_reviewed_record_by_record(tmp_path):
     found = by_id(reviewed(tmp_path, {"DICOMDIR": pydicom_file("DICOMDIR").read_bytes()}))
-    names = found["element:(0004,1220)>(0010,0010)"]
-    assert sorted(values(names)) == ["Doe^Archibald", "Doe^Peter"]
+    names = found["dicomdir:name"]  # its records name patients no file in the pick has
+    assert sorted(values(names)) == ["Doe^Archibald", "Doe^Peter"] and names["severity"] == "high"
     assert names["element"]["path"].startswith("(0004,1220) > item ")
+    assert not [key for key in found if key.startswith(("element:", "claim:"))]  # records copy the files
 
 
 def test_repeated_values_are_judged_under_each_files_own_claims(tmp_path):
@@ -47,9 +48,9 @@ def test_repeated_values_are_judged_under_each_files_own_claims(tmp_path):
     files = {"0.dcm": identified(PatientAddress="1 Main St"), "1.dcm": claims,
              "2.dcm": identified(PatientAddress="1 Main St")}
     found = by_id(reviewed(tmp_path, files))
-    assert found["element:(0010,1040)"]["files"] == 3 and found["element:(0010,1040)"]["values"][0]["count"] == 3
+    assert one(found, "element:(0010,1040)")["files"] == 3 and one(found, "element:(0010,1040)")["values"][0]["count"] == 3
     assert found["claim:removed:(0010,1040)"]["files"] == 1
-    assert found["claim:dates-removed"]["files"] == 1 and found["dates:(0008,0020)"]["files"] == 3
+    assert found["claim:dates-removed"]["files"] == 1 and one(found, "dates:(0008,0020)")["files"] == 3
 
 
 def test_standard_text_elements_written_as_un_are_read_as_their_own_vr(tmp_path):
@@ -57,8 +58,8 @@ def test_standard_text_elements_written_as_un_are_read_as_their_own_vr(tmp_path)
     ds.add_new(0x00080080, "UN", b"St Elsewhere")
     ds.add_new(0x00200052, "UN", b"1.3.12.2.1107.5.2.32.35162.1")
     found = by_id(reviewed(tmp_path, {"1.dcm": ds}))
-    assert values(found["element:(0008,0080)"]) == ["St Elsewhere"]
-    assert "1.3.12.2.1107.5.2.32.35162.1" in values(found["uid-root:1.3.12.2.1107.5"])
+    assert values(one(found, "element:(0008,0080)")) == ["St Elsewhere"]
+    assert "1.3.12.2.1107.5.2.32.35162.1" in values(one(found, "uid-root:1.3.12.2.1107.5"))
 
 
 @pytest.mark.parametrize("name, title", [
@@ -161,7 +162,7 @@ def test_a_value_a_rule_cannot_convert_is_reported_unreadable_and_the_walk_goes_
     reviewer.add(DicomRecord(0, "x.dcm", None, "", 0, "", {}, None), ds)
     found = by_id(reviewer.finish())
     assert values(found["unreadable-element"]) == ["(0010,0010): ValueError: cannot convert"]
-    assert "element:(0010,0010)" not in found and "element:(0010,0020)" in found  # later rules: not this one
+    assert (not has(found, "element:(0010,0010)")) and (has(found, "element:(0010,0020)"))  # later rules: not this one
 
 
 def test_a_repeated_top_level_value_is_replayed_not_visited_again(tmp_path):
@@ -181,7 +182,7 @@ def test_a_repeated_top_level_value_is_replayed_not_visited_again(tmp_path):
         spy = reviewer.rules[-1]
         assert isinstance(spy, Counting)
         assert [c for c in spy.calls if c[0] == "element"] == [("element", "(0008,1030)")]
-        assert by_id(reviewer.finish())["free-text:(0008,1030)"]["files"] == 3
+        assert one(by_id(reviewer.finish()), "free-text:(0008,1030)")["files"] == 3
     finally:
         index.close()
 
@@ -190,4 +191,4 @@ def test_a_part_is_sent_every_field_a_rule_reads():
     assert {name for rule in RULES for name in rule.fields} <= set(REVIEW_FIELDS)
     assert {"PatientName", "PatientID", "PatientBirthDate", "AccessionNumber", "StudyInstanceUID",
             "SeriesInstanceUID", "SeriesDescription", "Modality", "SOPClassUID", "SOPInstanceUID",
-            "Rows"} == set(REVIEW_FIELDS)
+            "Rows", "StudyDate", "StudyDescription", "PatientIdentityRemoved"} == set(REVIEW_FIELDS)

@@ -48,7 +48,7 @@ HEADER_INFLATE_LIMIT = PREFIX_STEPS[-1]
 FIELDS = (
     "PatientName", "PatientID", "PatientBirthDate", "PatientSex",
     "StudyInstanceUID", "StudyDate", "StudyTime", "StudyDescription",
-    "AccessionNumber", "StudyID",
+    "AccessionNumber", "StudyID", "PatientIdentityRemoved",
     "SeriesInstanceUID", "SeriesNumber", "SeriesDate", "SeriesTime",
     "SeriesDescription", "Modality", "BodyPartExamined",
     "SOPClassUID", "SOPInstanceUID", "InstanceNumber",

@@ -63,6 +63,7 @@ class Index:
 
     def __init__(self) -> None:
         self.sources = Sources()
+        self.picked: list[str] = []  # the paths given to add(), in order (a report's inputs)
         self.dicom: list[DicomRecord] = []
         self.others: list[OtherRecord] = []
         self._queue: deque[int] = deque()  # positions in self.sources.entries
@@ -85,6 +86,7 @@ class Index:
         first_entry = len(self.sources.entries)
         first_problem = len(self.sources.problems)
         for path in paths:
+            self.picked.append(path)
             self.sources.add(path)
         if not self._queue:
             self._run = _Run()

@@ -43,8 +43,8 @@ from __future__ import annotations
 
 from dicompeek.privacy.findings import CLEAR_VERDICT, FLAGGED, SEVERITIES
 from dicompeek.privacy.merge import PartReview, merge, merged, plan, reruns, review_part
-from dicompeek.privacy.report import MASK, report_csv, report_html
+from dicompeek.privacy.report import MASK, masked_result, report_csv, report_html
 from dicompeek.privacy.reviewer import REVIEW_FIELDS, SCHEMA_VERSION, Reviewer, review, single_pass
 
-__all__ = ["CLEAR_VERDICT", "FLAGGED", "MASK", "PartReview", "REVIEW_FIELDS", "SCHEMA_VERSION", "SEVERITIES", "Reviewer", "merge",
+__all__ = ["CLEAR_VERDICT", "FLAGGED", "MASK", "PartReview", "masked_result", "REVIEW_FIELDS", "SCHEMA_VERSION", "SEVERITIES", "Reviewer", "merge",
            "merged", "plan", "report_csv", "report_html", "reruns", "review", "review_part", "single_pass"]

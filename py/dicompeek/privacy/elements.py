@@ -18,7 +18,9 @@ from typing import Any
 from pydicom.datadict import dictionary_description, dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset
 
+from dicompeek.privacy.claims import Claims
 from dicompeek.privacy.findings import ElementInfo, File, Findings
+from dicompeek.privacy.identity import is_dummy
 from dicompeek.privacy.profile import PROFILE, Row, action_text
 from dicompeek.tags.values import tag_text
 
@@ -176,7 +178,8 @@ class Element:
     classification (None for a private element, whose block's creator is ``creator``).
     """
 
-    __slots__ = ("_shown", "creator", "ds", "info", "parents", "prefix", "private", "tag", "text", "value", "vr")
+    __slots__ = ("_shown", "creator", "ds", "hits", "info", "parents", "prefix", "private", "tag", "text", "value",
+                 "vr")
 
     def __init__(self, ds: Dataset, tag: int, vr: str, value: Any, text: str | None, parents: tuple[int, ...],
                  prefix: str, info: TagInfo | None, creator: str = "") -> None:
@@ -184,6 +187,8 @@ class Element:
         self.parents, self.prefix, self.info, self.creator = parents, prefix, info, creator
         self.private = info is None  # only private elements have no classification
         self._shown: str | None = None
+        #: What is identifying in the value (:func:`.content.hits` fills it once).
+        self.hits: tuple[dict[str, Any], ...] | None = None
 
     @property
     def sequence(self) -> bool:
@@ -219,16 +224,36 @@ class Element:
         return {"tag": tag_text(self.tag), "keyword": info.keyword, "name": info.name, "path": self.location}
 
 
-def count_element(findings: Findings, element: Element, f: File, text: str, why: str) -> None:
+def count_element(findings: Findings, element: Element, f: File, text: str, severity: str, why: str,
+                  matches: tuple[dict[str, Any], ...] = ()) -> None:
     """A value of an element listed for what it is (E.1-1 element, free text, date): one finding per
-    category and path, titled by the element, its reason ``why`` and the E.1-1 action."""
+    category, path and severity, titled by the element, with the reason ``why`` (never a value)."""
     info = element.info or SEARCH_ONLY
-    key = (info.category, element.path)
+    key = (info.category, element.path, severity)
     finding = findings.get(key)
     if finding is None:
-        finding = findings.new(key, info.severity, info.category, f"{info.name} {tag_text(element.tag)}",
-                               f"{why}; {action_text(info.action)}.", element.describe())
-    findings.count(finding, f, text)
+        title = f"{info.name} {tag_text(element.tag)}"
+        finding = findings.new(key, severity, info.category, title, why, element.describe())
+    findings.count(finding, f, text, matches)
+
+
+def judge(info: TagInfo, text: str, claims: Claims) -> tuple[str, str]:
+    """The severity of a value with nothing identifying in it, and why: allowed by a claimed
+    option or a dummy (info), else what E.1-1 asks (medium; low for patient characteristics)."""
+    option = claims.allowing(info.row)
+    if option is not None:
+        return "info", f"Kept as the claimed {option} allows; nothing identifying was found in it."
+    if is_dummy(text):
+        return "info", "Empty or a dummy value."
+    action = info.action
+    if action == "K":
+        return "info", f"{action_text(action)}."
+    # the patient's own contact details stay high; staff names, institutions and devices are medium
+    severity = info.severity if info.severity != "high" or info.keyword.startswith("Patient") else "medium"
+    if claims.deidentified:
+        return severity, (f"The files claim de-identification ({claims.described}) but this value stays; "
+                          f"{action_text(action)}, and no claimed option keeps it.")
+    return severity, f"An identifying element; {action_text(action)}."
 
 
 @dataclass(slots=True)

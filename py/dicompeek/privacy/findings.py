@@ -41,6 +41,9 @@ MAX_ENTRIES = 20
 MAX_LOCATIONS = 5
 MAX_SERIES = 10
 MAX_VALUES = 20
+MAX_PATIENTS = 10
+#: Matching texts kept per finding (each distinct text, kind and patient once).
+MAX_MATCHES = 20
 #: Files kept per series and per patient, for the findings made from totals.
 MAX_FILES = 20
 #: Distinct values counted per finding; beyond this new values are not counted (the report says so).
@@ -51,14 +54,20 @@ ElementInfo = dict[str, str]
 
 
 class File:
-    """One reviewed entry: where it is (its position in the index, its location, its series)."""
+    """One reviewed entry: where it is (its position in the index, its location, its series) and
+    whose it is (the key of its patient, :class:`~.identity.Patient`)."""
 
-    __slots__ = ("entry", "location", "series")
+    __slots__ = ("entry", "location", "patient", "series")
 
-    def __init__(self, entry: int | None, location: str, series: SeriesKey | None) -> None:
+    def __init__(self, entry: int | None, location: str, series: SeriesKey | None, patient: str | None = None) -> None:
         self.entry = entry
         self.location = location
         self.series = series
+        self.patient = patient
+
+
+#: What matched in a value and why: {"text", "kind", "why", "patient" (a key, or None)}.
+MatchInfo = dict[str, Any]
 
 
 #: Something a rule did on one file for one value, to be done again when the same value turns up
@@ -69,8 +78,8 @@ Effect = Callable[[File, Any], None]
 class Finding:
     """One finding of the report, accumulating its files and values."""
 
-    __slots__ = ("_last", "category", "element", "entries", "extra", "files", "id", "locations", "reason", "series",
-                 "severity", "thumbnail", "title", "values")
+    __slots__ = ("_last", "category", "element", "entries", "extra", "files", "id", "locations", "matches",
+                 "patients", "reason", "series", "severity", "thumbnail", "title", "values")
 
     def __init__(self, fid: str, severity: str, category: str, title: str, reason: str,
                  element: ElementInfo | None = None) -> None:
@@ -81,6 +90,8 @@ class Finding:
         self.locations: list[str] = []
         self.series: dict[SeriesKey, None] = {}
         self.values: dict[str, int] = {}
+        self.patients: dict[str, None] = {}
+        self.matches: dict[tuple[str, str, str | None], str] = {}  # (text, kind, patient) -> why
         self.thumbnail: dict[str, int] | None = None
         self.extra: dict[str, Any] = {}
         self._last: File | None = None
@@ -95,12 +106,23 @@ class Finding:
                 self.locations.append(f.location)
             if f.series is not None and f.series[1] and len(self.series) < MAX_SERIES:
                 self.series[f.series] = None
+            if f.patient is not None and len(self.patients) < MAX_PATIENTS:
+                self.patients[f.patient] = None
         if value is not None:
             values = self.values
             if value in values:
                 values[value] += 1
             elif len(values) < VALUE_CAP:
                 values[value] = 1
+
+    def hit_matching(self, f: File, hit: tuple[str | None, tuple[MatchInfo, ...]]) -> None:
+        """A hit with what matched in the value (``hit``: the value and its matches)."""
+        value, matches = hit
+        self.hit(f, value)
+        for match in matches:
+            if len(self.matches) >= MAX_MATCHES:
+                break
+            self.matches.setdefault((match["text"], match["kind"], match["patient"]), match["why"])
 
     def restart(self) -> None:
         """Count the next hit's file again (findings made from totals, where files are given)."""
@@ -117,6 +139,9 @@ class Finding:
                        for s, r in self.series],
             "values": [{"value": v, "count": n} for v, n in ranked],
             "thumbnail": self.thumbnail,
+            "patients": list(self.patients),
+            "matches": [{"text": text, "kind": kind, "why": why, "patient": patient}
+                        for (text, kind, patient), why in self.matches.items()],
         }
 
     def sort_key(self) -> tuple[int, int, str]:
@@ -128,7 +153,8 @@ class Finding:
         return {"id": self.id, "severity": self.severity, "category": self.category, "title": self.title,
                 "reason": self.reason, "element": self.element, "files": self.files, "entries": self.entries,
                 "locations": self.locations, "series": [list(s) for s in self.series],
-                "values": [[v, n] for v, n in self.values.items()], "extra": self.extra}
+                "values": [[v, n] for v, n in self.values.items()], "extra": self.extra,
+                "patients": list(self.patients), "matches": [[*key, why] for key, why in self.matches.items()]}
 
     @classmethod
     def from_state(cls, data: JSON) -> Finding:
@@ -146,6 +172,14 @@ class Finding:
             if len(self.series) >= MAX_SERIES:
                 break
             self.series.setdefault((series[0], series[1]), None)
+        for patient in data["patients"]:
+            if len(self.patients) >= MAX_PATIENTS:
+                break
+            self.patients.setdefault(patient, None)
+        for text, kind, patient, why in data["matches"]:
+            if len(self.matches) >= MAX_MATCHES:
+                break
+            self.matches.setdefault((text, kind, patient), why)
         values = self.values
         for value, count in data["values"]:
             if value in values:
@@ -243,20 +277,26 @@ class Findings:
             element: ElementInfo | None = None) -> Finding:
         return self.put(key, Finding(finding_id(key), severity, category, title, reason, element))
 
-    def count(self, finding: Finding, f: File, value: str | None) -> None:
-        """One hit of a finding of this set (recorded for replay)."""
-        finding.hit(f, value)
+    def count(self, finding: Finding, f: File, value: str | None, matches: tuple[MatchInfo, ...] = ()) -> None:
+        """One hit of a finding of this set, with what matched in the value (recorded for replay)."""
         recorder = self._recorder
+        if matches:
+            finding.hit_matching(f, (value, matches))
+            if recorder is not None and recorder.tape is not None:
+                recorder.tape.append((finding.hit_matching, (value, matches)))
+            return
+        finding.hit(f, value)
         if recorder is not None and recorder.tape is not None:
             recorder.tape.append((finding.hit, value))
 
     def hit(self, key: tuple[Any, ...], f: File, value: str | None, severity: str, category: str, title: str,
-            reason: str, element: ElementInfo | Callable[[], ElementInfo] | None = None) -> Finding:
+            reason: str, element: ElementInfo | Callable[[], ElementInfo] | None = None,
+            matches: tuple[MatchInfo, ...] = ()) -> Finding:
         """Count a hit; the finding (and its element, given as a function where costly) is made at the first."""
         finding = self._by_key.get(key)
         if finding is None:
             finding = self.new(key, severity, category, title, reason, element() if callable(element) else element)
-        self.count(finding, f, value)
+        self.count(finding, f, value, matches)
         return finding
 
     # -- in parts ---------------------------------------------------------------------------
@@ -278,13 +318,15 @@ def files_state(files: Iterable[File]) -> JSON:
     """Files as plain data: [entry, location, position of the series key in ``keys`` or -1] (a
     series' UIDs are long and shared by its files, so each key is written once)."""
     keys: dict[SeriesKey, int] = {}
-    rows = [[f.entry, f.location, -1 if f.series is None else keys.setdefault(f.series, len(keys))] for f in files]
+    rows = [[f.entry, f.location, -1 if f.series is None else keys.setdefault(f.series, len(keys)), f.patient]
+            for f in files]
     return {"keys": [list(key) for key in keys], "files": rows}
 
 
 def files_from_state(state: JSON) -> list[File]:
     keys = [(key[0], key[1]) for key in state["keys"]]
-    return [File(entry, location, None if series < 0 else keys[series]) for entry, location, series in state["files"]]
+    return [File(entry, location, None if series < 0 else keys[series], patient)
+            for entry, location, series, patient in state["files"]]
 
 
 def tally(findings: Iterable[Finding]) -> dict[str, int]:

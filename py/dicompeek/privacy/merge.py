@@ -36,6 +36,8 @@ from pydicom.dataset import Dataset
 
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.privacy.identity import Identity
+from dicompeek.privacy.provenance import provenance
 from dicompeek.privacy.reviewer import REVIEW_FIELDS, Reviewer
 
 #: A part's review as plain JSON data (:meth:`.reviewer.Reviewer.state`).
@@ -51,7 +53,7 @@ def plan(index: Index, parts: int) -> dict[str, Any]:
     records = index.dicom
     count = min(max(parts, 1), len(records))
     runs = [records[len(records) * n // count:len(records) * (n + 1) // count] for n in range(count)]
-    return {"identity": [list(t) for t in reviewer.tokens()], "files": len(records),
+    return {"identity": reviewer.identity.state(), "files": len(records),
             "parts": [_pack(run) for run in runs]}
 
 
@@ -59,13 +61,13 @@ class PartReview:
     """One part of a :func:`plan`, reviewed in steps of about ``budget`` seconds, so that a worker
     can report progress between steps and the page can cancel (by not asking for more)."""
 
-    def __init__(self, index: Index, part: dict[str, Any], tokens: list[list[str]],
+    def __init__(self, index: Index, part: dict[str, Any], identity: dict[str, Any],
                  read: Callable[..., Dataset] = read_instance) -> None:
         self._index, self._read = index, read
         self._records = list(_unpack(part))
         self._next = 0
         self.reviewer = Reviewer()
-        self.reviewer.seed_tokens(tokens)
+        self.reviewer.seed_identity(identity)
 
     @property
     def done(self) -> bool:
@@ -93,31 +95,30 @@ class PartReview:
         return self.reviewer.state()
 
 
-def review_part(index: Index, part: dict[str, Any], tokens: list[list[str]],
+def review_part(index: Index, part: dict[str, Any], identity: dict[str, Any],
                 read: Callable[..., Dataset] = read_instance) -> State:
     """Review one part of a :func:`plan` at once and return the reviewer's state."""
-    job = PartReview(index, part, tokens, read)
+    job = PartReview(index, part, identity, read)
     while not job.done:
         job.step(3600.0)
     return job.state()
 
 
-def reruns(tokens: list[list[str]], found: list[list[list[str]]]) -> list[list[Any]]:
-    """[part, tokens] for every part to review again: those after a part that found new tokens.
+def reruns(identity: dict[str, Any], found: list[list[list[str]]]) -> list[list[Any]]:
+    """[part, identity] for every part to review again: those after a part that found identities.
 
-    ``found`` is each part's ``state["found"]``, in part order. The tokens given are what the
-    single pass would know when it reached the part: the seed, then what earlier parts found.
-    One round is enough: the nested tokens a part meets do not depend on what it was seeded with
-    (only which of them are new to it).
+    ``found`` is each part's ``state["found"]`` ([patient, kind, text] each), in part order. The
+    identity given is what the single pass would know when it reached the part: the seed, then
+    what earlier parts found. One round is enough: the nested identities a part meets do not
+    depend on what it was seeded with (only which of them are new to it).
     """
-    known = {token: kind for token, kind in tokens}
-    seeded = len(known)
+    known = Identity.from_state(identity)
+    seeded = known.version
     again = []
     for number, part_found in enumerate(found):
-        if len(known) > seeded:
-            again.append([number, [[t, k] for t, k in known.items()]])
-        for token, kind in part_found:
-            known.setdefault(token, kind)
+        if known.version > seeded:
+            again.append([number, known.state()])
+        known.add_found(part_found)
     return again
 
 
@@ -135,7 +136,9 @@ def merged(index: Index, states: list[State]) -> Reviewer:
 
 def merge(index: Index, states: list[State]) -> dict[str, Any]:
     """The report of everything in ``index`` from the states of its parts, in part order."""
-    return merged(index, states).finish()
+    result = merged(index, states).finish()
+    result["provenance"] = provenance(index.picked, result)
+    return result
 
 
 def _pack(records: list[DicomRecord]) -> dict[str, Any]:

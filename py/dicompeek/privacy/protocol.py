@@ -10,13 +10,14 @@ a review split over the browser's workers is merged by asking each rule (:mod:`.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from dicompeek.index.indexer import OtherRecord
+from dicompeek.privacy.claims import NO_CLAIMS, Claims
 from dicompeek.privacy.elements import DicomFile, Element
 from dicompeek.privacy.findings import JSON, File, Finding, Findings, Recorder
-from dicompeek.privacy.identity import Identity
+from dicompeek.privacy.identity import Identity, Patient
 from dicompeek.privacy.profile import Profile
 
 #: Why the walk did not review something: an element pydicom could not convert, or a sequence
@@ -24,14 +25,31 @@ from dicompeek.privacy.profile import Profile
 Unread = Literal["unreadable", "too-deep"]
 
 
+@dataclass(slots=True)
+class Facts:
+    """What the walk knows of the current file before its elements, shared by every rule (so
+    that no rule needs another's state): its claims, its patient, whether it is a DICOMDIR."""
+
+    claims: Claims = NO_CLAIMS
+    patient: Patient | None = None
+    directory: bool = False
+
+    def key(self) -> Hashable:
+        """What a rule's verdict on a value may depend on besides the value (the walk replays
+        effects only between files with the same key)."""
+        return self.claims, self.patient.key if self.patient else None, self.directory
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every rule of one review shares: the table, the patient's identity as known so far,
-    and the recorder of the value being visited (which :class:`~.findings.Findings` feed)."""
+    """What every rule of one review shares: the table, the patients' identity as known so far,
+    the current file's facts and the recorder of the value being visited (which
+    :class:`~.findings.Findings` feed)."""
 
     profile: Profile
     identity: Identity
     recorder: Recorder
+    facts: Facts = field(default_factory=Facts)
 
 
 class Rule(Protocol):

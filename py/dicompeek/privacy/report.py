@@ -1,15 +1,19 @@
 """The privacy review as files to keep or pass on: a self-contained HTML page and a CSV.
 
 Both are made from the review's JSON result (:func:`.reviewer.review`), so every
-export says the same. The HTML page loads nothing, runs nothing (its own Content-Security-Policy
+export says the same, provenance first (inputs with their SHA-256, date, version, table,
+claims, verdict). The HTML page loads nothing, runs nothing (its own Content-Security-Policy
 forbids both) and prints well; every string from a file is escaped. ``masked=True`` replaces
-values and locations with :data:`MASK`, for screen sharing or for sending the report itself:
-the findings, their elements and counts stay.
+everything that came from a file with :data:`MASK` (values, matching texts, locations, series
+descriptions, patients' names, IDs and dates, input names), for screen sharing or for sending
+the report itself: titles and reasons never hold a value, so the findings, their elements,
+why they matched and the counts stay.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import io
 from html import escape
 from typing import Any
@@ -17,7 +21,8 @@ from typing import Any
 from dicompeek.privacy.findings import SEVERITIES
 
 MASK = "•••"
-CSV_HEADER = ("severity", "category", "title", "tag", "keyword", "path", "files", "value", "count", "first location")
+CSV_HEADER = ("severity", "category", "title", "tag", "keyword", "path", "files", "patients", "value", "count",
+              "first location", "matching text", "why it matched")
 
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;color:#111;padding:0 1em}
@@ -35,6 +40,7 @@ def report_html(result: dict[str, Any], *, masked: bool = False, title: str = "P
     """The whole review as one HTML page that needs nothing else to be read or printed."""
     counts = result.get("counts", {})
     profile = result.get("profile", {})
+    shown = _masker(masked)
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
@@ -45,19 +51,50 @@ def report_html(result: dict[str, Any], *, masked: bool = False, title: str = "P
             f"{result.get('files_reviewed', 0)} DICOM file(s) reviewed; "
             + ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
             + f". Rules: {profile.get('title', '')} ({profile.get('edition', '')})."
-            + (" Values and locations are masked." if masked else "")) + "</p>",
+            + (" Patient data is hidden: every value from the files is masked." if masked else "")) + "</p>",
+        _provenance_html(result.get("provenance"), shown),
+        _patients_html(result.get("patients") or [], shown),
     ]
     findings = result.get("findings", [])
     for severity in SEVERITIES:
         group = [f for f in findings if f.get("severity") == severity]
         if group:
             parts.append(f"<h2>{escape(severity.capitalize())} ({len(group)})</h2>")
-            parts.extend(_finding_html(f, masked) for f in group)
+            parts.extend(_finding_html(f, shown) for f in group)
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def _finding_html(finding: dict[str, Any], masked: bool) -> str:
+def _masker(masked: bool) -> Any:
+    """What a value from a file becomes in the report: itself, or :data:`MASK`."""
+    return (lambda value: MASK) if masked else (lambda value: str(value if value is not None else ""))
+
+
+def _provenance_html(provenance: dict[str, Any] | None, shown: Any) -> str:
+    if not provenance:
+        return ""
+    inputs = "".join(f"<li>{escape(shown(i.get('name')))}: {int(i.get('size') or 0):,} bytes, SHA-256 "
+                     f"<code>{escape(str(i.get('sha256') or 'not computed (a folder)'))}</code></li>"
+                     for i in provenance.get("inputs", []))
+    claimed = ", ".join(provenance.get("claimed") or []) or "no de-identification claimed"
+    return ("<h2>Provenance</h2><ul>" + inputs +
+            f"<li>Reviewed {escape(str(provenance.get('reviewed_at', '')))} by {escape(str(provenance.get('tool')))}</li>"
+            f"<li>Rules: {escape(str(provenance.get('table', '')))}</li>"
+            f"<li>The files claim: {escape(claimed)}</li>"
+            f"<li>Verdict: {escape(str(provenance.get('verdict', '')))}</li></ul>")
+
+
+def _patients_html(patients: list[dict[str, Any]], shown: Any) -> str:
+    if not patients:
+        return ""
+    rows = "".join(
+        f"<li>{escape(str(p.get('label', '')))}: {escape(shown(p.get('name')))} / {escape(shown(p.get('id')))}"
+        f"{' (pseudonymous)' if p.get('pseudonymous') else ''}, {int(p.get('files') or 0)} file(s), "
+        f"{len(p.get('studies') or [])} study(ies)</li>" for p in patients)
+    return f"<h2>Patients ({len(patients)})</h2><ul>{rows}</ul>"
+
+
+def _finding_html(finding: dict[str, Any], shown: Any) -> str:
     severity = str(finding.get("severity", "info"))
     out = [f"<section class=\"finding {escape(severity)}\">",
            f"<h3>{escape(str(finding.get('title', '')))}</h3>"]
@@ -70,20 +107,27 @@ def _finding_html(finding: dict[str, Any], masked: bool) -> str:
     where = f"{finding.get('files', 0)} file(s)"
     if finding.get("distinct_values"):
         where += f", {finding['distinct_values']} distinct value(s)"
+    if finding.get("patients"):
+        where += f"; patients {', '.join(str(p) for p in finding['patients'])}"
     out.append(f"<p class=\"meta\">{escape(where)}</p>")
+    matches = finding.get("matches") or []
+    if matches:
+        items = "".join(f"<li><mark>{escape(shown(m.get('text')))}</mark>: {escape(str(m.get('why', '')))}</li>"
+                        for m in matches)
+        out.append(f"<p>What matched:</p><ul>{items}</ul>")
     values = finding.get("values") or []
     if values:
-        items = "".join(f"<li>{escape(MASK if masked else str(v.get('value', '')))} "
+        items = "".join(f"<li>{escape(shown(v.get('value', '')))} "
                         f"<span class=\"meta\">×{int(v.get('count', 0))}</span></li>" for v in values)
         out.append(f"<p>Values:</p><ul>{items}</ul>")
     series = finding.get("series") or []
     if series:
-        items = "".join(f"<li>{escape(MASK if masked else (s.get('description') or s.get('series_uid') or ''))}</li>"
+        items = "".join(f"<li>{escape(shown(s.get('description') or s.get('series_uid') or ''))}</li>"
                         for s in series)
         out.append(f"<p>Series:</p><ul>{items}</ul>")
     locations = finding.get("locations") or []
     if locations:
-        items = "".join(f"<li>{escape(MASK if masked else str(loc))}</li>" for loc in locations)
+        items = "".join(f"<li>{escape(shown(loc))}</li>" for loc in locations)
         out.append(f"<details><summary>Where</summary><ul>{items}</ul></details>")
     out.append("</section>")
     return "".join(out)
@@ -91,19 +135,50 @@ def _finding_html(finding: dict[str, Any], masked: bool) -> str:
 
 def report_csv(result: dict[str, Any], *, masked: bool = False) -> str:
     """One row per value of each finding (one row for a finding without values)."""
+    shown = _masker(masked)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    provenance = result.get("provenance") or {}
+    for item in provenance.get("inputs", []):
+        writer.writerow([f"# input: {shown(item.get('name'))}", item.get("size", ""), item.get("sha256") or ""])
+    for key in ("reviewed_at", "tool", "table", "verdict"):
+        if key in provenance:
+            writer.writerow([f"# {key}: {provenance[key]}"])
+    if provenance:
+        writer.writerow([f"# claimed: {', '.join(provenance.get('claimed') or []) or 'nothing'}"])
     writer.writerow(CSV_HEADER)
     for finding in result.get("findings", []):
         element = finding.get("element") or {}
         locations = finding.get("locations") or []
-        first = (MASK if masked else locations[0]) if locations else ""
+        first = shown(locations[0]) if locations else ""
         head = [finding.get("severity", ""), finding.get("category", ""), finding.get("title", ""),
                 element.get("tag", ""), element.get("keyword", ""), element.get("path", ""),
-                finding.get("files", 0)]
+                finding.get("files", 0), " ".join(finding.get("patients") or [])]
+        matches = finding.get("matches") or []
+        matching = "; ".join(shown(m.get("text")) for m in matches)
+        why = "; ".join(str(m.get("why", "")) for m in matches)
         values = finding.get("values") or []
         if not values:
-            writer.writerow([*head, "", "", first])
+            writer.writerow([*head, "", "", first, matching, why])
         for value in values:
-            writer.writerow([*head, MASK if masked else value.get("value", ""), value.get("count", 0), first])
+            writer.writerow([*head, shown(value.get("value", "")), value.get("count", 0), first, matching, why])
     return buffer.getvalue()
+
+
+def masked_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The review as JSON with everything that came from a file replaced by :data:`MASK` (the
+    same fields the masked HTML and CSV hide)."""
+    copy = json.loads(json.dumps(result))
+    for patient in copy.get("patients", []):
+        patient.update(name=MASK, id=MASK, birth_date=MASK)
+        for study in patient.get("studies", []):
+            study.update(uid=MASK, date=MASK, description=MASK, accession=MASK)
+    for item in (copy.get("provenance") or {}).get("inputs", []):
+        item["name"] = MASK
+    for finding in copy.get("findings", []):
+        finding["values"] = [{**v, "value": MASK} for v in finding.get("values") or []]
+        finding["matches"] = [{**m, "text": MASK} for m in finding.get("matches") or []]
+        finding["locations"] = [MASK for _ in finding.get("locations") or []]
+        finding["series"] = [{**s, "description": MASK} for s in finding.get("series") or []]
+    copy["values_masked"] = True
+    return copy

@@ -57,14 +57,18 @@ from dicompeek.privacy.elements import (
     value_text,
     vr_of,
 )
+from dicompeek.privacy.claims import read_claims
 from dicompeek.privacy.findings import Effect, File, Finding, Recorder, SeriesKey, tally, verdict
-from dicompeek.privacy.identity import IDENTITY_FIELDS, Identity, TokenPairs
+from dicompeek.privacy.identity import IDENTITY_FIELDS, Identity
 from dicompeek.privacy.profile import PROFILE, Profile
-from dicompeek.privacy.protocol import Context, Rule, Unread
+from dicompeek.privacy.protocol import Context, Facts, Rule, Unread
+from dicompeek.privacy.provenance import provenance
 from dicompeek.privacy.rules import RULES
 from dicompeek.tags.values import tag_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Media Storage Directory Storage: a DICOMDIR.
+DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 #: Distinct top-level values remembered with their effects (:meth:`Reviewer._walk`), and the longest.
 MEMO_SIZE, MEMO_VALUE = 20_000, 256
 #: Sets of remembered values kept at once, one per combination of the rules' replay keys (a few
@@ -72,7 +76,8 @@ MEMO_SIZE, MEMO_VALUE = 20_000, 256
 #: unused until they are cleared).
 MEMOS = 4
 #: The index fields the walk itself reads (the rules declare theirs).
-_WALK_FIELDS = ("StudyInstanceUID", "SeriesInstanceUID", "SeriesDescription")
+_WALK_FIELDS = ("StudyInstanceUID", "SeriesInstanceUID", "SeriesDescription", "StudyDate", "StudyDescription",
+                "PatientIdentityRemoved")
 #: Every field of an index record that a review reads (a review part is sent only these).
 REVIEW_FIELDS = tuple(dict.fromkeys((*(name for _, name in IDENTITY_FIELDS), *_WALK_FIELDS,
                                      *(name for rule in RULES for name in rule.fields))))
@@ -90,13 +95,17 @@ class Reviewer:
         self.files = 0
         self.identity = Identity()
         self._recorder = Recorder()
-        context = Context(profile, self.identity, self._recorder)
+        self._facts = Facts()
+        context = Context(profile, self.identity, self._recorder, self._facts)
         self.rules: list[Rule] = [rule(context) for rule in rules]
         self._looking: dict[str, list[Rule]] = {kind: [r for r in self.rules if kind in r.looks_at]
                                                 for kind in ELEMENT_KINDS}
         self._seeded = False  # every file's identity known before the walk (then add() learns none)
         self._descriptions: dict[SeriesKey, str] = {}  # each series' first description, for the report
         self._memos: dict[Hashable, _Memo] = {}
+        # per patient key: [files, {study UID: [date, description, accession, files]}], for the report
+        self._patients: dict[str, list[Any]] = {}
+        self._claimed: dict[str, int] = {}  # each claimed profile or option: files claiming it
 
     # -- before the files ---------------------------------------------------------------------
 
@@ -106,15 +115,11 @@ class Reviewer:
         for record in records:
             self.identity.learn_fields(record.fields)
 
-    def seed_tokens(self, tokens: TokenPairs) -> None:
-        """Learn (token, kind) pairs: :meth:`tokens` of a reviewer seeded elsewhere with every file
-        (so, as after :meth:`seed`, :meth:`add` learns none from the files' own fields)."""
+    def seed_identity(self, state: dict[str, Any]) -> None:
+        """Learn the :meth:`~.identity.Identity.state` of a reviewer seeded elsewhere with every file
+        (so, as after :meth:`seed`, :meth:`add` learns nothing from the files' own fields)."""
         self._seeded = True
-        self.identity.add(tokens)
-
-    def tokens(self) -> list[tuple[str, str]]:
-        """Every (token, kind) searched for so far, in the order learnt."""
-        return list(self.identity.tokens.items())
+        self.identity.add_state(state)
 
     # -- one file -------------------------------------------------------------------------
 
@@ -139,21 +144,34 @@ class Reviewer:
         """Review one DICOM file: ``ds`` is its whole header (pixel data need not be read)."""
         fields = record.fields
         key = (str(fields.get("StudyInstanceUID") or ""), str(fields.get("SeriesInstanceUID") or ""))
-        f = File(record.entry, record.location, key)
+        patient = self.identity.patient_of(fields) if self._seeded else self.identity.learn_fields(fields)
+        f = File(record.entry, record.location, key, patient.key if patient else None)
         self.files += 1
         self._descriptions.setdefault(key, str(fields.get("SeriesDescription") or ""))
-        if not self._seeded:
-            self.identity.learn_fields(fields)
+        facts = self._facts
+        facts.claims, facts.patient, facts.directory = read_claims(ds, self.profile), patient, is_dicomdir(ds)
+        for name in facts.claims.names:
+            self._claimed[name] = self._claimed.get(name, 0) + 1
+        if patient is not None:
+            self._count_patient(patient.key, fields)
         dicom = DicomFile(f, ds, fields)
         for rule in self.rules:
             rule.start_file(dicom)
-        memo = self._memo(tuple(rule.replay_key() for rule in self.rules))
+        memo = self._memo((facts.key(), *(rule.replay_key() for rule in self.rules)))
         meta = getattr(ds, "file_meta", None)
         if meta:
             self._walk(meta, (), "", f, memo)
         self._walk(ds, (), "", f, memo)
         for rule in self.rules:
             rule.end_file(dicom)
+
+    def _count_patient(self, key: str, fields: dict[str, Any]) -> None:
+        seen = self._patients.setdefault(key, [0, {}])
+        seen[0] += 1
+        study = str(fields.get("StudyInstanceUID") or "")
+        row = seen[1].setdefault(study, [str(fields.get("StudyDate") or ""), str(fields.get("StudyDescription") or ""),
+                                         str(fields.get("AccessionNumber") or ""), 0])
+        row[3] += 1
 
     def add_other(self, other: OtherRecord) -> None:
         """A non-DICOM, unreadable or not-indexed entry: content this review could not read."""
@@ -275,10 +293,24 @@ class Reviewer:
             "verdict": verdict(counts),
             "counts": counts,
             "profile": {"edition": self.profile.edition, "title": self.profile.title},
+            "claimed": [{"name": name, "files": files} for name, files in self._claimed.items()],
             "files_reviewed": self.files,
             "values_masked_by_default": False,
+            "patients": self._patient_list(),
             "findings": [f.as_dict(self._descriptions) for f in findings],
         }
+
+    def _patient_list(self) -> list[dict[str, Any]]:
+        """The patients of the pick with what each has, in order of first appearance."""
+        listed = []
+        for key, patient in self.identity.patients.items():
+            files, studies = self._patients.get(key, [0, {}])
+            listed.append({"key": key, "label": patient.label, "name": patient.name, "id": patient.id,
+                           "birth_date": patient.birth_date, "pseudonymous": patient.pseudonymous, "files": files,
+                           "studies": [{"uid": uid, "date": date, "description": description, "accession": accession,
+                                        "files": count}
+                                       for uid, (date, description, accession, count) in studies.items()]})
+        return listed
 
     # -- in parts -------------------------------------------------------------------------------
 
@@ -287,6 +319,7 @@ class Reviewer:
         nested elements, series descriptions) and each rule's, by rule name."""
         return {"files": self.files, "found": [list(t) for t in self.identity.found],
                 "series": [[*key, description] for key, description in self._descriptions.items()],
+                "patients": self._patients, "claimed": self._claimed,
                 "rules": {rule.name: rule.state() for rule in self.rules}}
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -294,11 +327,26 @@ class Reviewer:
         own: each rule merges its own state."""
         self._seeded = True
         self.files += state["files"]
-        self.identity.add(state["found"], found=True)
+        self.identity.add_found(state["found"])
         for study, series, description in state["series"]:
             self._descriptions.setdefault((study, series), description)
+        for key, (files, studies) in state["patients"].items():
+            seen = self._patients.setdefault(key, [0, {}])
+            seen[0] += files
+            for uid, row in studies.items():
+                mine = seen[1].setdefault(uid, [*row[:3], 0])
+                mine[3] += row[3]
+        for name, files in state["claimed"].items():
+            self._claimed[name] = self._claimed.get(name, 0) + files
         for rule in self.rules:
             rule.merge(state["rules"][rule.name])
+
+
+def is_dicomdir(ds: Dataset) -> bool:
+    """A DICOMDIR (by its Media Storage SOP Class, or its Directory Record Sequence)."""
+    meta = getattr(ds, "file_meta", None)
+    sop = str(meta.get("MediaStorageSOPClassUID", "") or "") if meta is not None else ""
+    return sop == DICOMDIR_CLASS or 0x00041220 in ds._dict
 
 
 def single_pass(index: Index, *, read: Callable[..., Dataset] = read_instance) -> Reviewer:
@@ -315,4 +363,6 @@ def single_pass(index: Index, *, read: Callable[..., Dataset] = read_instance) -
 def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dict[str, Any]:
     """Review everything indexed in ``index`` in one pass (the CLI's way; the browser splits it,
     see :mod:`.merge`)."""
-    return single_pass(index, read=read).finish()
+    result = single_pass(index, read=read).finish()
+    result["provenance"] = provenance(index.picked, result)
+    return result

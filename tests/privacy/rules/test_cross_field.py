@@ -18,19 +18,21 @@ def test_the_name_and_ids_are_found_in_other_values_private_tags_and_paths(tmp_p
     ds.ReferencedImageSequence = [item]
     result = reviewed(tmp_path, {"KOWALSKI_J/scan 1.dcm": ds, "other/readme.txt": b"plain text"})
     found = by_id(result)
-    assert values(found["leak:name:(0008,103E)"]) == ["follow-up kowalski"]
-    assert values(found["leak:accession:(0020,4000)"]) == [f"ref {ACCESSION}"]
-    assert found["leak:patient-id:(0099,1001)"]["category"] == "cross-field"
-    assert "leak:birth-date:(0099,1002)" in found
-    assert values(found["leak:name:(0008,1140)>(0070,0081)"]) == ["janina's scan"]
-    assert values(found["leak:name:path"]) == ["x.zip::KOWALSKI_J/scan 1.dcm"]
+    assert values(found["leak:own:(0008,103E)"]) == ["follow-up kowalski"]
+    assert values(found["leak:own:(0020,4000)"]) == [f"ref {ACCESSION}"]
+    assert found["leak:own:(0099,1001)"]["category"] == "cross-field"
+    assert "leak:own:(0099,1002)" in found
+    assert values(found["leak:own:(0008,1140)>(0070,0081)"]) == ["janina's scan"]
+    assert values(found["leak:own:path"]) == ["x.zip::KOWALSKI_J/scan 1.dcm"]
 
 
 def test_a_leak_is_found_in_a_file_reviewed_before_the_file_it_identifies(tmp_path):
     early = small_dataset(patient_name="Ab^Cd", patient_id="ID1")
     early.ImageComments = f"same patient as {MRN}"
     found = by_id(reviewed(tmp_path, {"a.dcm": early, "b.dcm": identified()}))
-    assert values(found["leak:patient-id:(0020,4000)"]) == [f"same patient as {MRN}"]
+    leak = found["leak:other:(0020,4000)"]  # Kowalski's ID in another patient's file
+    assert values(leak) == [f"same patient as {MRN}"] and leak["matches"][0]["patient"] == "P2"
+    assert leak["title"] == "Another patient's identity in Image Comments (0020,4000)"
 
 
 def test_a_name_nested_in_a_sequence_is_searched_for_in_the_files_after_it(tmp_path):
@@ -41,7 +43,7 @@ def test_a_name_nested_in_a_sequence_is_searched_for_in_the_files_after_it(tmp_p
     before = identified(ImageComments="nowak's scan")
     after = identified(ImageComments="nowak's scan")
     found = by_id(reviewed(tmp_path, {"0.dcm": before, "1.dcm": first, "2.dcm": after}))
-    assert found["leak:name:(0020,4000)"]["files"] == 1 and found["leak:name:(0020,4000)"]["entries"] == [2]
+    assert found["leak:own:(0020,4000)"]["files"] == 1 and found["leak:own:(0020,4000)"]["entries"] == [2]
 
 
 def test_placeholder_names_and_short_ids_are_not_searched_for(tmp_path):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
-from privacy.planted import by_id, identified, reviewed, values
+from privacy.planted import by_id, identified, one, reviewed, values
 
 
 def test_free_text_descriptors_are_listed(tmp_path):
     ds = identified(StudyDescription="CT head", ProtocolName="Dr Who's protocol", ImageComments="see chart")
     found = by_id(reviewed(tmp_path, {"1.dcm": ds}))
-    for tag, text in (("(0008,1030)", "CT head"), ("(0018,1030)", "Dr Who's protocol"), ("(0020,4000)", "see chart")):
-        finding = found[f"free-text:{tag}"]
-        assert finding["category"] == "free-text" and values(finding) == [text]
+    for tag, text in (("(0008,1030)", "CT head"), ("(0020,4000)", "see chart")):
+        finding = one(found, f"free-text:{tag}")
+        assert finding["category"] == "free-text" and values(finding) == [text] and finding["severity"] == "medium"
+    named = found["leak:own:(0018,1030)"]  # a person named in free text: high, with the matching text
+    assert named["severity"] == "high" and [m["kind"] for m in named["matches"]] == ["name-cue"]
+    assert "Dr Who" in named["matches"][0]["text"] and "Who" not in named["title"] + named["reason"]
 
 
 def test_structured_reports_and_their_text_values_are_free_text(tmp_path):
@@ -22,5 +25,5 @@ def test_structured_reports_and_their_text_values_are_free_text(tmp_path):
     sr.ContentSequence = [item]
     found = by_id(reviewed(tmp_path, {"sr.dcm": sr}))
     assert (found["sr"]["severity"], values(found["sr"])) == ("medium", ["SR"])
-    text = found["free-text:(0040,A730)>(0040,A160)"]
+    text = one(found, "free-text:(0040,A730)>(0040,A160)")
     assert values(text) == ["Seen by Dr Who"] and text["reason"].startswith("Free text:")

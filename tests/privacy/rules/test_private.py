@@ -13,7 +13,7 @@ def test_private_blocks_are_counted_and_binary_blobs_flagged(tmp_path):
     found = by_id(reviewed(tmp_path, {"1.dcm": ds}))
     private = found["private:0029:SIEMENS CSA HEADER"]
     assert private["title"] == "Private block “SIEMENS CSA HEADER” in group 0029: 2 elements"
-    assert "no safe-private list" in private["reason"]
+    assert "E.3.10-1" in private["reason"]
     assert "(0029,1008) IMAGE NUM 4" in values(private)
     blob = found["private-blob:0029:SIEMENS CSA HEADER"]
     assert values(blob) == ["(0029,1010) OB"] and "300 bytes" in blob["title"]

@@ -55,7 +55,7 @@ def in_parts(index: Index) -> dict[Any, dict[str, Any]]:
 
 
 def test_every_rule_is_listed_once_with_a_name_and_kinds_of_element_the_walk_shows():
-    assert len(set(NAMES)) == len(NAMES) == 10 and all(NAMES)
+    assert len(set(NAMES)) == len(NAMES) == 11 and all(NAMES)
     for rule in RULES:
         assert issubclass(rule, RuleBase) and rule.__module__.startswith("dicompeek.privacy.rules.")
         assert rule.looks_at <= set(ELEMENT_KINDS), rule.name

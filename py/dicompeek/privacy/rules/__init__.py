@@ -12,6 +12,7 @@ from dicompeek.privacy.rules.claims import Claims
 from dicompeek.privacy.rules.consistency import Consistency
 from dicompeek.privacy.rules.cross_field import CrossField
 from dicompeek.privacy.rules.dates import Dates
+from dicompeek.privacy.rules.dicomdir import Dicomdir
 from dicompeek.privacy.rules.free_text import FreeText
 from dicompeek.privacy.rules.not_reviewed import NotReviewed
 from dicompeek.privacy.rules.pixels import PixelRisk
@@ -22,13 +23,14 @@ from dicompeek.privacy.rules.uids import Uids
 RULES: tuple[type[RuleBase], ...] = (
     ProfileElements,  # PS3.15 Table E.1-1 elements
     Claims,           # de-identification claims against facts
-    CrossField,       # the patient's identity elsewhere
+    CrossField,       # identities and identifier patterns in any value and path
     FreeText,         # descriptions, comments, SR
     Dates,            # dates, and whether they look shifted
     Uids,             # UID roots, timestamps, random UIDs
     PrivateBlocks,    # private creators, binary blobs
     PixelRisk,        # burned-in text, faces, overlays, icons
     Consistency,      # patients across files
+    Dicomdir,         # DICOMDIR records against the files
     NotReviewed,      # content not reviewed
 )
 

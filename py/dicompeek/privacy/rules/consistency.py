@@ -63,7 +63,9 @@ class Consistency(RuleBase):
         return self.findings.values()
 
     def _group(self, key: tuple[str | int, ...], title: str, reason: str, groups: dict[str, list[File]]) -> None:
-        finding = self.findings.put(key, Finding(":".join(str(k) for k in key), "medium", "consistency", title, reason))
+        # several patients is a fact to confirm (info); the same person told apart two ways is a problem
+        severity = "info" if key[1] == "patients" else "medium"
+        finding = self.findings.put(key, Finding(":".join(str(k) for k in key), severity, "consistency", title, reason))
         for value, files in groups.items():
             for f in files:
                 finding.restart()

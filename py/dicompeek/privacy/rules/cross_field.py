@@ -1,28 +1,28 @@
-"""Cross-field leaks: the patient's identity (each part of the name of three letters or more
-that is not a placeholder, the IDs, the birth date, the accession number) turning up anywhere
-else: in every other text value, every private value (binary ones up to 64 KiB as Latin-1),
-every sequence item and every zip entry path.
+"""Identifying content: the patients' identities (by whole token, each patient's own) and
+identifier patterns (dates, phone numbers, e-mail addresses, record numbers, addresses, name
+cues) in any value, private values and entry paths included.
 
-Removing the identifying elements alone would not hide who this is. The tokens are the
-review's :class:`~..identity.Identity`, learnt from every file before the walk; a name found
-nested in a sequence adds tokens for the files after it (as it would for a person reading them
-in order), and the entry paths are searched at the end, with every token known.
+Removing the identifying elements alone would not hide who this is. Every match is high and
+shows its text and why it matched; a value naming *another* patient of the pick is a finding of
+its own, naming which. The identities are the review's :class:`~..identity.Identity`, learnt
+from every file before the walk; a name found nested in a sequence adds to the file's patient
+for the files after it (as it would for a person reading them in order). Entry paths are
+searched at the end, with everything known, for identities, dates and name-shaped names.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable
 
 from dicompeek.index.indexer import OtherRecord
-from dicompeek.privacy.elements import CATEGORIES, TEXT_VRS, DicomFile, Element, describe
-from dicompeek.privacy.findings import JSON, File, Finding, files_from_state, files_state
-from dicompeek.privacy.identity import IDENTITY_TAGS, KIND_TEXT
+from dicompeek.privacy.content import hits, leaks_of, path_hits
+from dicompeek.privacy.elements import CATEGORIES, DicomFile, Element, describe
+from dicompeek.privacy.findings import JSON, File, Finding, MatchInfo, files_from_state, files_state
+from dicompeek.privacy.identity import IDENTITY_TAGS
 from dicompeek.privacy.protocol import Context, RuleBase
 from dicompeek.tags.values import tag_text
 
-#: Binary private values up to this size are also searched (as Latin-1) for the patient's identity.
-SEARCH_BINARY = 64 * 1024
+_REASON = ("Found by whole word: {what}. Removing the identifying elements alone would not hide who this is.")
 
 
 def clip(text: str, limit: int = 200) -> str:
@@ -36,13 +36,11 @@ class CrossField(RuleBase):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self._paths: list[File] = []  # every entry, DICOM or not, in order
-        self._pattern: re.Pattern[str] | None = None  # the tokens known when the current file started
         self._version = 0
 
     def start_file(self, dicom: DicomFile) -> None:
         self._paths.append(dicom.file)
-        identity = self.context.identity
-        self._pattern, self._version = identity.pattern(), identity.version
+        self._version = self.context.identity.version
 
     def visit_other(self, other: OtherRecord, f: File) -> None:
         self._paths.append(f)
@@ -51,49 +49,49 @@ class CrossField(RuleBase):
         return self._version
 
     def visit_element(self, element: Element, f: File) -> None:
-        pattern = self._pattern
-        if element.private:
-            text = element.text if element.vr in TEXT_VRS else None
-            value = element.value
-            if text is None and isinstance(value, bytes) and len(value) <= SEARCH_BINARY:
-                text = value.decode("latin-1")
-            if text and pattern is not None:
-                match = pattern.search(text)
-                if match:
-                    where = f"Private ({element.creator or 'no creator'}) {tag_text(element.tag)}"
-                    self._leak(match, text, where, f, element)
-            return
-        text = element.text
-        if text is None or pattern is None:
+        facts, identity = self.context.facts, self.context.identity
+        if facts.directory:
             return
         kind = IDENTITY_TAGS.get(element.tag)
-        if kind is not None:  # the identity itself: nested, it names someone the files after it may mention
-            if element.parents:  # nested: never replayed
-                self.context.identity.learn(kind, text, found=True)
+        if kind and element.parents and not element.private and facts.patient is not None and element.text:
+            # nested: the identity of someone the files after it may mention (never replayed)
+            identity.learn(facts.patient.key, kind, element.text, found=True)
             return
-        match = pattern.search(text)
-        if match:
+        matches = hits(element, facts.patient, identity)
+        if not matches:
+            return
+        if element.private:
+            where = f"Private ({element.creator or 'no creator'}) {tag_text(element.tag)}"
+        else:
             info = element.info
-            where = (info.name if info is not None else "") or f"{describe(element.tag)} {tag_text(element.tag)}"
-            self._leak(match, text, where, f, element)
+            where = f"{(info.name if info is not None else '') or describe(element.tag)} {tag_text(element.tag)}"
+        info_ = {"tag": tag_text(element.tag), "keyword": element.info.keyword if element.info else "",
+                 "name": where, "path": element.location}
+        self._leak(element.path, where, matches, clip(element.shown), f, info_)
 
-    def _leak(self, match: re.Match[str], text: str, where: str, f: File, element: Element | None) -> None:
-        kind = self.context.identity.kind_of(match.group(0))
-        info = None if element is None else {"tag": tag_text(element.tag), "keyword": "", "name": where,
-                                             "path": element.location}
-        key = ("leak", kind, element.path if element is not None else "path")
-        self.findings.hit(key, f, clip(text), "high", "cross-field", f"{KIND_TEXT[kind]} appears in {where}",
-                          f"“{match.group(0)}” from the patient's identifying elements turns up here: removing those "
-                          "elements alone would not hide who this is.", info)
+    def _leak(self, path: tuple[int, ...] | str, where: str, matches: tuple[MatchInfo, ...], value: str, f: File,
+              element: dict[str, str] | None) -> None:
+        patient = self.context.identity.patients.get(f.patient) if f.patient else None
+        whose = leaks_of(matches, patient)
+        identities = any(m["patient"] is not None for m in matches)
+        category = "cross-field" if identities else "free-text"
+        if whose == "other":
+            title = f"Another patient's identity in {where}"
+            what = "the identity of another patient in this pick"
+        else:
+            title = f"Identifying text in {where}"
+            what = ", ".join(sorted({m["why"] for m in matches}))
+        self.findings.hit(("leak", whose, path), f, value, "high", category, title,
+                          _REASON.format(what=what), element, matches)
 
     def finish(self) -> list[Finding]:
-        """The entry paths, searched with every token known at the end."""
-        pattern = self.context.identity.pattern()
-        if pattern is not None:
-            for f in self._paths:
-                match = pattern.search(f.location)
-                if match:
-                    self._leak(match, f.location, "file and folder names", f, None)
+        """The entry paths, searched with every identity known at the end."""
+        identity = self.context.identity
+        for f in self._paths:
+            patient = identity.patients.get(f.patient) if f.patient else None
+            matches = path_hits(f.location, patient, identity)
+            if matches:
+                self._leak("path", "file and folder names", matches, f.location, f, None)
         return self.findings.values()
 
     def state(self) -> JSON:

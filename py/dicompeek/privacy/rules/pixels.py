@@ -75,13 +75,16 @@ class PixelRisk(RuleBase):
         self._overlay = self._icon = False  # of the current file
 
     def start_file(self, dicom: DicomFile) -> None:
+        if self.context.facts.directory:
+            return
         key = dicom.file.series or ("", "")
         if key not in self._series:
             self._series[key] = _Series(dicom.file.entry)
         self._overlay = self._icon = False
 
     def visit_element(self, element: Element, f: File) -> None:
-        if element.parents or element.info is None or element.info.category != "pixels":
+        if element.parents or element.info is None or element.info.category != "pixels" or \
+                self.context.facts.directory:
             return
         self.context.recorder.spoil()
         if element.sequence:
@@ -90,12 +93,17 @@ class PixelRisk(RuleBase):
             self._overlay = True
 
     def end_file(self, dicom: DicomFile) -> None:
+        if self.context.facts.directory:
+            return
         f, ds = dicom.file, dicom.ds
         series = self._series[f.series or ("", "")]
         modality, sop = dicom.field("Modality"), dicom.field("SOPClassUID")
         if len(series.files) < MAX_FILES:
             series.files.append(f)
-        series.burned[str(standard_value(ds, "BurnedInAnnotation") or "").strip().upper()] += 1
+        burned = str(standard_value(ds, "BurnedInAnnotation") or "").strip().upper()
+        if not burned and "113101" in self.context.facts.claims.codes:
+            burned = "NO"  # the Clean Pixel Data Option claimed: the burned-in text was cleaned
+        series.burned[burned] += 1
         series.recognizable[str(standard_value(ds, "RecognizableVisualFeatures") or "").strip().upper()] += 1
         series.overlay += self._overlay
         series.icon += self._icon

@@ -1,9 +1,10 @@
 """Private blocks: each private creator with its element count, and binary (OB/UN) private
 values, which can hold whole vendor headers with names and dates that no viewer shows.
 
-There is no safe-private list yet, so every private element counts as unknown: the basic
-profile removes them all (X). The patient's tokens inside private values are the cross-field
-rule's; a "de-identified" file with private elements is the claims rule's.
+The basic profile removes them all (X); under a claimed Retain Safe Private Option the elements
+PS3.15 Table E.3.10-1 lists as safe (:mod:`..safe_private`) are not findings, the rest are. The
+patients' identities inside private values are the content rule's; a "de-identified" file with
+private elements is the claims rule's.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dicompeek.privacy.elements import BINARY_VRS, TEXT_VRS, DicomFile, Element
 from dicompeek.privacy.findings import File, Finding
 from dicompeek.privacy.protocol import Context, RuleBase
+from dicompeek.privacy.safe_private import SAFE_PRIVATE
 from dicompeek.tags.values import tag_text
 
 
@@ -28,6 +30,9 @@ class PrivateBlocks(RuleBase):
     def visit_element(self, element: Element, f: File) -> None:
         # never replayed (the walk records top-level standard values only): no need to spoil
         group, creator, value, vr = element.tag >> 16, element.creator, element.value, element.vr
+        if "retain_safe_private" in self.context.facts.claims.options and \
+                SAFE_PRIVATE.is_safe(creator, group, element.tag & 0xFFFF):
+            return
         binary = isinstance(value, bytes)
         shown: str | None = None
         if vr in TEXT_VRS:
@@ -64,8 +69,8 @@ class PrivateBlocks(RuleBase):
             total += elements
             finding.title = f"Private block “{creator or 'no creator'}” in group {group:04X}: {elements} elements"
             finding.reason = ("Private elements are the vendor's own; what they hold is undocumented here. The basic "
-                              "profile removes them all (X); the Retain Safe Private Option keeps only those known to "
-                              "be safe, and this review has no safe-private list, so this block counts as unknown.")
+                              "profile removes them all (X); the Retain Safe Private Option keeps only those PS3.15 "
+                              "Table E.3.10-1 lists as safe.")
             finding.element = {"tag": f"({group:04X},00xx)", "keyword": "PrivateCreator",
                                "name": f"Private Creator {creator}", "path": finding.extra.get("path", "")}
         for key, finding in self.findings:
@@ -74,6 +79,6 @@ class PrivateBlocks(RuleBase):
         summary = self.findings.get(("private", "summary"))
         if summary is not None:
             summary.title = f"{total} private elements in {len(blocks)} private blocks"
-            summary.reason = ("Known-safe vs unknown cannot be told apart: no safe-private list ships with this "
-                              "review.")
+            summary.reason = ("Elements PS3.15 Table E.3.10-1 lists as safe are left out when the files claim the "
+                              "Retain Safe Private Option.")
         return self.findings.values()
