@@ -33,7 +33,7 @@ from tools.assemble import build
 from tools.downloads import npm_install
 from tools.paths import ROOT
 from tools.serve import serve
-from tools.tables import write_confidentiality_table
+from tools.tables import write_tables
 
 #: Commands that need requirements-dev.txt in .venv.
 DEV_COMMANDS = ("test", "bench", "lint")
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     environment.reexec_in_venv(sys.argv[1:] if argv is None else argv)
     environment.check_node()
     if args.command == "tables":
-        write_confidentiality_table()
+        write_tables()
         return 0
     if args.command == "lint":
         return lint()

@@ -38,7 +38,8 @@ def test_birth_dates_are_found_in_the_forms_people_write_them():
 def test_names_in_scripts_without_spaces_are_found_character_by_character():
     identity = Identity()
     identity.learn_fields({"PatientName": "Yamada^Tarou=山田^太郎=やまだ^たろう", "PatientID": "H31"})
-    assert [m.text for m in identity.search("患者山田太郎さん")] == ["山田", "太郎"]
+    assert [m.text for m in identity.search("患者山田太郎さん")] == ["山田太郎"]  # the whole name, longest first
+    assert [m.text for m in identity.search("山田さん")] == ["山田"]
     identity.learn_fields({"PatientName": "Hong^Gildong=洪^吉洞=홍^길동", "PatientID": "I2"})
     assert [m.text for m in identity.search("환자 홍길동 님")] == ["홍길동"] or \
         [m.text for m in identity.search("환자 홍길동 님")] == ["홍", "길동"] or identity.search("환자 홍 님") == []

@@ -48,7 +48,8 @@ def test_repeated_values_are_judged_under_each_files_own_claims(tmp_path):
     files = {"0.dcm": identified(PatientAddress="1 Main St"), "1.dcm": claims,
              "2.dcm": identified(PatientAddress="1 Main St")}
     found = by_id(reviewed(tmp_path, files))
-    assert one(found, "element:(0010,1040)")["files"] == 3 and one(found, "element:(0010,1040)")["values"][0]["count"] == 3
+    address = one(found, "element:(0010,1040)")
+    assert address["files"] == 3 and address["values"][0]["count"] == 3
     assert found["claim:removed:(0010,1040)"]["files"] == 1
     assert found["claim:dates-removed"]["files"] == 1 and one(found, "dates:(0008,0020)")["files"] == 3
 

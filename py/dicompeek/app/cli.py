@@ -46,7 +46,7 @@ from dicompeek.io.archive import escaped
 from dicompeek.pixels.display import Window, frame_problem, frame_warnings, render_frame
 from dicompeek.pixels.functional_groups import frame_view
 from dicompeek.pixels.png import encode_png
-from dicompeek.privacy import report_html, review
+from dicompeek.privacy import masked_result, report_html, review
 from dicompeek.tags.exports import dicom_json
 from dicompeek.tags.tree import dump_text, instance_tree
 
@@ -128,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     form = check.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print the review as JSON")
     form.add_argument("--html", metavar="OUT.html", help="write the self-contained HTML report")
-    check.add_argument("--mask", action="store_true", help="mask identifying values in the HTML report")
+    check.add_argument("--mask", action="store_true", help="hide patient data: mask every value from the files in the report (text, JSON or HTML)")
     return parser
 
 
@@ -222,18 +222,26 @@ def review_command(args: argparse.Namespace, where: list[str]) -> int:
     finally:
         index.close()
     if args.json:
-        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
+        json.dump(masked_result(result) if args.mask else result, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.html:
         _write(args.html, report_html(result, masked=args.mask))
         print(f"{result['verdict']} → {args.html}")
     else:
+        shown = masked_result(result) if args.mask else result
+        provenance = shown["provenance"]
         lines = [result["verdict"]]
-        for finding in result["findings"]:
+        lines += [f"  input {i['name']}: {i['size']:,} bytes, sha256 {i['sha256'] or '(folder)'}"
+                  for i in provenance["inputs"]]
+        lines.append(f"  reviewed {provenance['reviewed_at']} by {provenance['tool']} against {provenance['table']}")
+        lines.append(f"  claimed: {', '.join(provenance['claimed']) or 'no de-identification'}")
+        for finding in shown["findings"]:
             element = finding.get("element") or {}
             nested = element.get("path", "") if " > " in element.get("path", "") else ""
             lines.append(f"  {finding['severity']:<6} {finding['title']}" + (f"  [{nested}]" if nested else "")
                          + f"  ({finding['files']} file(s))")
+            lines += [f"         matched “{m['text']}”: {m['why']}" for m in finding.get("matches", [])[:3]
+                      if finding["severity"] == "high"]
         _show("\n".join(lines) + "\n")
     flagged = any(result["counts"].get(s) for s in ("high", "medium", "low"))
     return FLAGGED if flagged else DONE

@@ -17,10 +17,16 @@ instance cache the viewer and the tag browser share, and those two.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
+
+from pydicom.datadict import DicomDictionary
 
 from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
@@ -28,11 +34,13 @@ from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary
 from dicompeek.pixels import wasm_decoders
 from dicompeek.pixels.viewer import Viewer
+from dicompeek.privacy import MASK, PartReview, report_csv, report_html, reruns, review
 from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
-from dicompeek.privacy import report_csv, report_html, reruns, review
-from dicompeek.privacy import review_part as review_one_part
+from dicompeek.privacy.profile import PROFILE
 from dicompeek.tags.browser import TagBrowser
+from dicompeek.tags.exports import parse_fields
+from dicompeek.tags.tree import dump_text
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -72,6 +80,7 @@ _cache = InstanceCache(_index)
 _viewer = Viewer(_index, _cache)
 _tags = TagBrowser(_index, _cache)
 _review: dict[str, Any] | None = None  # the last privacy review, for its exports
+_part: PartReview | None = None  # this worker's part of the privacy review under way
 
 
 @entry_point
@@ -109,8 +118,8 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 @entry_point
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _cache, _viewer, _tags, _review
-    _review = None
+    global _index, _cache, _viewer, _tags, _review, _part
+    _review = _part = None
     _index.close()
     _cache.clear()
     _index = Index()
@@ -146,9 +155,25 @@ def header(entry: int) -> dict[str, Any]:
 
 
 @entry_point
-def export_header(entry: int, form: str) -> dict[str, str]:
-    """One instance's header as a download: form "json" (DICOM JSON) or "dump" (dcmdump-style)."""
-    return _tags.dicom_json(entry) if form == "json" else _tags.dump(entry)
+def export_header(entry: int, form: str, masked: bool = False) -> dict[str, str]:
+    """One instance's header as a download: form "json" (DICOM JSON) or "dump" (dcmdump-style);
+    ``masked``: the value of every identifying element (:func:`identifying_tags`) is ``MASK``."""
+    if not masked:
+        return _tags.dicom_json(entry) if form == "json" else _tags.dump(entry)
+    if form == "json":
+        exported = _tags.dicom_json(entry)
+        if exported.get("text"):
+            model = json.loads(exported["text"])
+            _mask_json_model(model)
+            exported = {**exported, "text": json.dumps(model, indent=1, ensure_ascii=False)}
+        return exported
+    exported = _tags.dump(entry)
+    header = _tags.header(entry)
+    if "error" in header:
+        return exported
+    tree = {**header, "meta": _masked_nodes(header["meta"]), "elements": _masked_nodes(header["elements"])}
+    note = f"# {header['warning']}\n" if header.get("warning") else ""
+    return {**exported, "text": note + dump_text(tree)}
 
 
 @entry_point
@@ -158,9 +183,21 @@ def variation(study_uid: str, series_uid: str) -> dict[str, Any]:
 
 
 @entry_point
-def series_csv(study_uid: str, series_uid: str, fields: list[str]) -> dict[str, str]:
-    """Chosen elements of every instance of a series, as CSV."""
-    return _tags.series_csv(study_uid, series_uid, fields)
+def series_csv(study_uid: str, series_uid: str, fields: list[str], masked: bool = False) -> dict[str, str]:
+    """Chosen elements of every instance of a series, as CSV; ``masked``: the columns of
+    identifying elements hold ``MASK`` where they have a value."""
+    exported = _tags.series_csv(study_uid, series_uid, fields)
+    if not masked:
+        return exported
+    hidden = [number for number, tag in enumerate(parse_fields(fields), 1) if _is_identifying(tag)]
+    rows = list(csv.reader(io.StringIO(exported["text"])))
+    for row in rows[1:]:
+        for number in hidden:
+            if number < len(row) and row[number]:
+                row[number] = MASK
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return {**exported, "text": out.getvalue()}
 
 
 @entry_point
@@ -177,27 +214,50 @@ def instances() -> list[dict[str, Any]]:
 
 @entry_point
 def review_plan(parts: int) -> dict[str, Any]:
-    """Worker 0: the tokens to search for and the DICOM files cut into ``parts`` runs, one per
+    """Worker 0: the identity to search for and the DICOM files cut into ``parts`` runs, one per
     worker, so that every core reviews (see dicompeek.privacy.merge)."""
     return plan_review(_index, parts)
 
 
 @entry_point
-def review_part(part: dict[str, Any], tokens: list[list[str]]) -> dict[str, Any]:
-    """Any worker: review one part of a plan (every worker can read every entry); its state."""
-    return review_one_part(_index, part, tokens)
+def review_start(part: dict[str, Any], identity: Any) -> dict[str, Any]:
+    """Any worker: start reviewing one part of a plan (every worker can read every entry); the
+    part started before, finished or not, is dropped. Its progress (:func:`review_step`)."""
+    global _part
+    _part = PartReview(_index, part, identity)
+    return _part.progress()
 
 
 @entry_point
-def review_reruns(tokens: list[list[str]], found: list[list[list[str]]]) -> list[list[Any]]:
-    """[part, tokens] of the parts to review again because an earlier part found nested tokens."""
-    return reruns(tokens, found)
+def review_step(budget: float = 0.1) -> dict[str, Any]:
+    """Review this worker's part for about ``budget`` seconds: {"files", "total", "done"}. The
+    page cancels by asking for no more steps."""
+    if _part is None:
+        raise RuntimeError("no part of a review was started (review_start)")
+    return _part.step(budget)
+
+
+@entry_point
+def review_state() -> dict[str, Any]:
+    """The state of this worker's part once it is done, for :func:`privacy_review` on worker 0."""
+    global _part
+    if _part is None:
+        raise RuntimeError("no part of a review was started (review_start)")
+    state, _part = _part.state(), None
+    return state
+
+
+@entry_point
+def review_reruns(identity: Any, found: list[Any]) -> list[list[Any]]:
+    """[part, identity] of the parts to review again because an earlier part found nested
+    identities (``found``: each part's ``state["found"]``, in part order)."""
+    return reruns(identity, found)
 
 
 @entry_point
 def privacy_review(states: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Review everything loaded for what can identify a person (see dicompeek.privacy): in one
-    pass here, or (worker 0) by merging the states of :func:`review_part` in part order."""
+    pass here, or (worker 0) by merging the states of :func:`review_state` in part order."""
     global _review
     _review = review(_index) if states is None else merge_review(_index, states)
     return _review
@@ -215,9 +275,90 @@ def review_report(form: str, masked: bool = False) -> dict[str, str]:
 
 
 @entry_point
+def identifying_tags() -> dict[str, Any]:
+    """What "Hide patient data" hides in the tag browser and the masked exports: the value of
+    every element listed in PS3.15 Table E.1-1 with a basic action other than K ("tags", as 8 hex
+    digits; "patterns" such as "60XX3000" for repeating groups), of every element whose VR is
+    one of "vrs" (names, dates, times) and of every private element but its creator
+    (gggg,0010-00FF); inside a sequence that is identifying, every value."""
+    tags, patterns = _identifying()
+    return {"tags": [f"{tag:08X}" for tag in sorted(tags)], "patterns": list(patterns),
+            "vrs": sorted(IDENTIFYING_VRS)}
+
+
+@entry_point
 def use_codecs() -> dict[str, Any]:
     """Add the page's codecs (registered by the worker as a JS module) to pydicom's decoders."""
     return {"syntaxes": wasm_decoders.register()}
+
+
+# --- "Hide patient data": which elements are identifying, and masked exports ---------------
+
+#: Value representations that hold a person's name, a date or a time, in any element.
+IDENTIFYING_VRS = frozenset({"PN", "DA", "DT", "TM"})
+_TAG_TEXT = re.compile(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)")
+
+
+@lru_cache(maxsize=1)
+def _identifying() -> tuple[frozenset[int], tuple[str, ...]]:
+    """The standard tags and repeating-group patterns whose values are identifying."""
+    tags = {row.tag for row in PROFILE.rows if row.tag is not None and row.basic != "K"}
+    tags |= {tag for tag, entry in DicomDictionary.items() if entry[0] in IDENTIFYING_VRS}
+    patterns = tuple(row.pattern.upper() for row in PROFILE.rows if row.pattern and row.basic != "K")
+    return frozenset(tags), patterns
+
+
+def _is_identifying(tag: int, vr: str = "") -> bool:
+    """Whether "Hide patient data" hides the value of element ``tag`` (see :func:`identifying_tags`)."""
+    if (tag >> 16) & 1:  # private: all but the group lengths and the creators' names
+        return (tag & 0xFFFF) >= 0x100
+    tags, patterns = _identifying()
+    if tag in tags or vr in IDENTIFYING_VRS:
+        return True
+    text = f"{tag:08X}"
+    return any(all(p == "X" or p == t for p, t in zip(pattern, text, strict=False)) for pattern in patterns)
+
+
+def _masked_nodes(nodes: list[dict[str, Any]], inside: bool = False) -> list[dict[str, Any]]:
+    """Tag-tree nodes (dicompeek.tags.tree) with the values of identifying elements masked."""
+    out = []
+    for node in nodes:
+        match = _TAG_TEXT.fullmatch(str(node.get("tag", "")))
+        tag = int(match.group(1) + match.group(2), 16) if match else None
+        hidden = inside or (tag is not None and _is_identifying(tag, str(node.get("vr", ""))))
+        node = dict(node)
+        if "items" in node:
+            node["items"] = [_masked_nodes(item, hidden) for item in node["items"]]
+        elif hidden:
+            if node.get("value"):
+                node["value"] = MASK
+            for key in ("detail", "hex"):
+                node.pop(key, None)
+        out.append(node)
+    return out
+
+
+def _mask_json_model(model: dict[str, Any], inside: bool = False) -> None:
+    """DICOM JSON (PS3.18 F) with the values of identifying elements masked, in place."""
+    for key, element in model.items():
+        if not isinstance(element, dict):
+            continue
+        vr = str(element.get("vr", ""))
+        try:
+            hidden = inside or _is_identifying(int(key, 16), vr)
+        except ValueError:
+            hidden = True
+        values = element.get("Value")
+        if vr == "SQ":
+            for item in values or []:
+                if isinstance(item, dict):
+                    _mask_json_model(item, hidden)
+        elif hidden:
+            if isinstance(values, list):
+                element["Value"] = [{"Alphabetic": MASK} if isinstance(v, dict) else MASK for v in values]
+            if "InlineBinary" in element:
+                del element["InlineBinary"]
+                element["BulkDataURI"] = "dicompeek:masked"
 
 
 def call(name: str, args_json: str) -> str:

@@ -46,5 +46,23 @@ from dicompeek.privacy.merge import PartReview, merge, merged, plan, reruns, rev
 from dicompeek.privacy.report import MASK, masked_result, report_csv, report_html
 from dicompeek.privacy.reviewer import REVIEW_FIELDS, SCHEMA_VERSION, Reviewer, review, single_pass
 
-__all__ = ["CLEAR_VERDICT", "FLAGGED", "MASK", "PartReview", "masked_result", "REVIEW_FIELDS", "SCHEMA_VERSION", "SEVERITIES", "Reviewer", "merge",
-           "merged", "plan", "report_csv", "report_html", "reruns", "review", "review_part", "single_pass"]
+__all__ = [
+           "CLEAR_VERDICT",
+           "FLAGGED",
+           "MASK",
+           "REVIEW_FIELDS",
+           "SCHEMA_VERSION",
+           "SEVERITIES",
+           "PartReview",
+           "Reviewer",
+           "masked_result",
+           "merge",
+           "merged",
+           "plan",
+           "report_csv",
+           "report_html",
+           "reruns",
+           "review",
+           "review_part",
+           "single_pass",
+]

@@ -17,7 +17,7 @@ from pydicom.datadict import keyword_for_tag
 
 from dicompeek.privacy.elements import Element
 from dicompeek.privacy.findings import MatchInfo
-from dicompeek.privacy.identity import IDENTITY_TAGS, KIND_TEXT, Identity, Match, Patient
+from dicompeek.privacy.identity import IDENTITY_TAGS, KIND_TEXT, Identity, Match, Patient, looks_like_real_name
 from dicompeek.privacy.patterns import identifiers_in, identifiers_in_path
 
 #: Values searched for the patients' identity (numbers, dates, UIDs and codes are not).
@@ -25,7 +25,9 @@ IDENTITY_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", 
 #: Values searched for identifier patterns: free text that a person may have typed.
 PATTERN_VRS = frozenset({"LO", "LT", "SH", "ST", "UC", "UT"})
 #: Elements whose values are codes, numbers or versions, not text a person typed.
-_CODED = ("ID", "IDs", "Number", "Numbers", "Value", "Version", "Versions", "Designator", "UID", "Identifier")
+_CODED = ("ID", "IDs", "Number", "Numbers", "CodeValue", "Version", "Versions", "Designator", "UID", "Identifier")
+#: A family and a given name written as a DICOM person name ("Kowalski^Janina"), in any script.
+_PERSON_NAME = re.compile(r"[^\W\d_]{2,}(?:[-' ][^\W\d_]+)*\^[^\W\d_]{2,}(?:[-' ^][^\W\d_]*)*")
 #: Elements that *are* an address or a number to call: judged as elements (the institution's
 #: address is not the patient's), not searched for patterns of themselves.
 _CONTACT = re.compile("Address|Telephone|Telecom|Institution")
@@ -66,9 +68,11 @@ def hits(element: Element, patient: Patient | None, identity: Identity) -> tuple
     vr, text = element.vr, element.text
     if element.private:
         if vr in IDENTITY_VRS and text:
-            found = _identity(text, patient, identity)
+            found = _identity(text, patient, identity) or _person_names(text)
         elif text is None and isinstance(element.value, bytes) and len(element.value) <= SEARCH_BINARY:
             found = _identity(element.value.decode("latin-1"), patient, identity)
+            if not found and b"^" in element.value:
+                found = _person_names(element.value.decode("utf-8", "replace"))
     elif text and vr in IDENTITY_VRS and element.tag not in IDENTITY_TAGS:
         found = _identity(text, patient, identity)
         keyword = _keyword(element.tag)
@@ -77,6 +81,16 @@ def hits(element: Element, patient: Patient | None, identity: Identity) -> tuple
                          for h in identifiers_in(text))
     element.hits = tuple(found) if found else NO_HITS
     return element.hits
+
+
+def _person_names(text: str) -> list[MatchInfo]:
+    """Real-looking names written as DICOM person names in a private value, whoever they are: a
+    vendor block that copies the patient's name keeps it when the name elements are replaced."""
+    if "^" not in text:
+        return []
+    return [{"text": m.group(0), "kind": "name-shape", "patient": None,
+             "why": "a family and a given name written as a DICOM person name"}
+            for m in _PERSON_NAME.finditer(text) if looks_like_real_name(m.group(0))]
 
 
 def path_hits(path: str, patient: Patient | None, identity: Identity) -> tuple[MatchInfo, ...]:

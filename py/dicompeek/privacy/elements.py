@@ -140,7 +140,7 @@ def describe(tag: int) -> str:
 def value_text(ds: Dataset, tag: int, value: Any) -> str:
     """A text value as one string (multiple values joined by backslashes), without padding."""
     if isinstance(value, bytes):
-        if value.isascii():
+        if value.isascii() and b"\x1b" not in value:  # ISO 2022 text is 7-bit too, with escapes
             return value.decode("ascii").strip(" \x00")
         value = ds[tag].value  # pydicom decodes it in the dataset's character set
     if isinstance(value, str):
@@ -224,6 +224,18 @@ class Element:
         return {"tag": tag_text(self.tag), "keyword": info.keyword, "name": info.name, "path": self.location}
 
 
+def governing_row(element: Element) -> Row | None:
+    """The E.1-1 row that governs an element: its own, else its nearest sequence's (an SR's Text
+    Value is governed by the Content Sequence it is in)."""
+    if element.info is not None and element.info.row is not None:
+        return element.info.row
+    for parent in reversed(element.parents):
+        row = PROFILE.row_for(parent)
+        if row is not None:
+            return row
+    return None
+
+
 def count_element(findings: Findings, element: Element, f: File, text: str, severity: str, why: str,
                   matches: tuple[dict[str, Any], ...] = ()) -> None:
     """A value of an element listed for what it is (E.1-1 element, free text, date): one finding per
@@ -237,15 +249,22 @@ def count_element(findings: Findings, element: Element, f: File, text: str, seve
     findings.count(finding, f, text, matches)
 
 
-def judge(info: TagInfo, text: str, claims: Claims) -> tuple[str, str]:
+def judge(info: TagInfo, text: str, claims: Claims, row: Row | None = None, content: bool = False) -> tuple[str, str]:
     """The severity of a value with nothing identifying in it, and why: allowed by a claimed
-    option or a dummy (info), else what E.1-1 asks (medium; low for patient characteristics)."""
-    option = claims.allowing(info.row)
+    option or a dummy (info), else what E.1-1 asks (medium; low for patient characteristics).
+    ``row``: the E.1-1 row that governs it (its own, or its sequence's); ``content``: its text was
+    read for identities and patterns (free text, sequences), so a claimed replacement (D) is
+    taken at its word."""
+    row = row or info.row
+    option = claims.allowing(row)
     if option is not None:
         return "info", f"Kept as the claimed {option} allows; nothing identifying was found in it."
     if is_dummy(text):
         return "info", "Empty or a dummy value."
-    action = info.action
+    action = row.basic if row else info.action
+    if content and claims.deidentified and action in ("D", "Z", "Z/D", "X/Z/D", "X/D"):
+        return "info", (f"The files claim de-identification ({claims.described}); {action_text(action)}: this "
+                        "value was read and nothing identifying was found in it.")
     if action == "K":
         return "info", f"{action_text(action)}."
     # the patient's own contact details stay high; staff names, institutions and devices are medium

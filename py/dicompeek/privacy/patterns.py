@@ -110,8 +110,8 @@ _STREET_EN = re.compile(
     rf"(?P<suf>{'|'.join(sorted(_STREET_SUFFIXES, key=len, reverse=True))}){_E}(?P<tail>\.?\s?{_L}?)", re.I)
 _STRASSE_ENDINGS = ("straße", "strasse", "str", "weg", "platz", "allee", "gasse", "damm", "ufer", "chaussee", "vägen",
                     "gatan", "straat", "laan", "plein", "gracht", "veien")
-_STRASSE = re.compile(rf"{_B}(?P<name>(?:{_L}{{2,30}}er\s)?{_L}(?:{_L}|-){{0,40}}?(?:straße|strasse|str\.|weg|platz|"
-                      r"allee|gasse|damm|ufer|chaussee|vägen|gatan|straat|laan|plein|gracht|veien))"
+_STRASSE = re.compile(rf"{_B}(?P<name>(?:{_L}{{2,30}}er\s)?{_L}(?:{_L}|-){{0,40}}?"
+                      rf"(?:{'|'.join(e + '[.]' if e == 'str' else e for e in _STRASSE_ENDINGS)}))"
                       rf"\s{{0,2}}\d{{1,4}}(?:\s?[a-z]{_E})?{_E}(?![.,]\d)", re.I)
 _RUE_WORDS = _words("rue avenue boulevard bd allée chemin impasse quai route")
 _RUE = re.compile(rf"{_B}\d{{1,4}}(?:\s?(?:bis|ter))?,?\s{{1,2}}(?:{'|'.join(sorted(_RUE_WORDS))})\s{{1,2}}"
@@ -127,7 +127,7 @@ _NAME_CUES = _words("dr prof mrs mr ms miss mme mlle herr frau dott by von par n
                     "patientin pt pat physician radiologist technologist operator doctor arzt ärztin médecin "
                     "患者 氏名 患者名")
 _NAME_CUE = re.compile(
-    rf"(?<!{_L})(?P<cue>(?P<title>{_TITLE})(?:\.|(?=\s))"
+    rf"(?<!{_L})(?P<cue>(?P<title>{_TITLE}|Pt)(?:\.|(?=\s))"
     r"|(?:referred|signed|dictated|verified|seen|überwiesen|unterschrieben|signé)\s{1,3}(?:by|von|par)"
     r"|(?:(?P<who>patient'?s?|pt|pat\.?|first|last|full|given|family|maiden|birth|vor|nach|mother'?s?|father'?s?)\s?)?"
     r"(?P<bare>name)\s{0,2}:|(?P<pat>patient|patientin|pt|pat\.?)\s{0,2}:|(?:surname|nom|prénom|患者名|患者|氏名)\s{0,2}:"
@@ -140,10 +140,10 @@ _NOT_NAMES = _words(
     "phantom none null the a an and or of with male female adult child supine prone head feet data study series "
     "case subject patient yes info information unbekannt inconnu demo sample dummy ct mr mri pet us cr dx xr xa nm cad "
     "ai pacs ris system software computer scanner device hospital clinic department dept radiology cardiology "
-    "neurology oncology surgery urology emergency er ed icu gp staff")
+    "neurology oncology surgery urology emergency er ed icu gp staff position weight height age sex history "
+    "comments comment prep status orientation consent positioning table protocol instructions")
 _WHY_NAME = "a capitalised word after a title or a name cue (a person's name?)"
 
-_WORD_BEFORE = re.compile(rf"{_L}[ _]$")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 _NO_WORDS: set[str] = set()
@@ -293,13 +293,18 @@ def _ssns(text: str) -> Spans:
 def _mrns(text: str) -> Spans:
     for m in _MRN.finditer(text):
         cue = m["cue"]
-        if cue.upper() == "ID" and not m["sep"].strip("="):  # a bare ID counts only as "ID:" or "ID#"
-            continue
+        if cue.upper() == "ID" and (not m["sep"].strip("=") or _after_word(text, m.start())):
+            continue  # a bare ID counts only as "ID:" or "ID#", and not as "Detector ID:"
         yield m.start(), m.end(), "mrn", _after_cue(cue)
 
 
 def _after_cue(cue: str) -> str:
     return f"a number after the cue word {' '.join(cue.split())}"
+
+
+def _after_word(text: str, start: int) -> bool:
+    """Whether a word and a space come right before ``start`` (as "Protocol" before "Name:")."""
+    return start >= 2 and text[start - 2].isalpha() and text[start - 1] in " _"
 
 
 def _capitalised(word: str) -> bool:
@@ -329,11 +334,12 @@ def _addresses(text: str, words: set[str]) -> Spans:
 def _names(text: str) -> Spans:
     for m in _NAME_CUE.finditer(text):
         cue, title = m["cue"], m["title"]
-        if title and (title[0].islower() or (title.isupper() and len(title) > 1 and not cue.endswith("."))):
-            continue  # MR BRAIN, DR CHEST, MS lesions, ms TR: abbreviations, not titles
+        if title and ((title.isupper() and len(title) > 1 and not cue.endswith("."))  # MR BRAIN, DR CHEST, PT WB
+                      or (title[0].islower() and title.lower() != "pt")):  # ms TR (but "pt Smith" is a patient)
+            continue
         if m["pat"] and m["pat"].startswith("PT"):
             continue  # PT: the modality
-        if m["bare"] and not m["who"] and _WORD_BEFORE.search(text, 0, m.start()):
+        if m["bare"] and not m["who"] and _after_word(text, m.start()):
             continue  # Protocol Name:, Series Name:
         start = end = m.start("name")
         for i, word in enumerate(m["name"].split()):
@@ -390,17 +396,17 @@ def identifiers_in_path(path: str) -> list[PatternHit]:
         if i == len(parts) - 1:
             part = _EXTENSION.sub("", part)
         if part and not _UID_SHAPED.match(part):  # a UID's dates are the UID rule's
-            hits.extend(hit for hit in _path_part(part) if hit not in hits)
+            found = _path_part_cached(part) if len(part) <= _CACHED_LENGTH else _path_part(part)
+            hits.extend(hit for hit in found if hit not in hits)
     return hits
 
 
-@lru_cache(maxsize=4096)
 def _path_part(part: str) -> tuple[PatternHit, ...]:
     spans = list(_name_shapes(part))
     if any(c.isdigit() for c in part):
         spans.extend(_numeric_dates(part))
         words = {w.lower() for w in _LETTERS.findall(part)}
-        spans.extend(s for s in _dates(part, words, 0))  # month names only
+        spans.extend(_dates(part, words, 0))  # month names only
         for m in _TOKEN.finditer(part):
             token = m[0]
             if len(token) in (8, 12, 14) and token.isdecimal() and _valid(
@@ -410,10 +416,13 @@ def _path_part(part: str) -> tuple[PatternHit, ...]:
     return _resolve(part, spans)
 
 
+_path_part_cached = lru_cache(maxsize=4096)(_path_part)
+
+
 def _name_shapes(part: str) -> Spans:
     for pattern, why in _NAME_SHAPES:
         m = pattern.search(part)
-        if m is None or not m["a"][0].isupper():
+        if m is None or not _capitalised(m["a"]):
             continue
         surname, given = m["a"], m["b"].strip()
         words = _NAME_PARTS.split(f"{surname} {given}".lower())

@@ -13,8 +13,8 @@ why they matched and the counts stay.
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from html import escape
 from typing import Any
 
@@ -78,7 +78,8 @@ def _provenance_html(provenance: dict[str, Any] | None, shown: Any) -> str:
                      for i in provenance.get("inputs", []))
     claimed = ", ".join(provenance.get("claimed") or []) or "no de-identification claimed"
     return ("<h2>Provenance</h2><ul>" + inputs +
-            f"<li>Reviewed {escape(str(provenance.get('reviewed_at', '')))} by {escape(str(provenance.get('tool')))}</li>"
+            f"<li>Reviewed {escape(str(provenance.get('reviewed_at', '')))} by "
+            f"{escape(str(provenance.get('tool')))}</li>"
             f"<li>Rules: {escape(str(provenance.get('table', '')))}</li>"
             f"<li>The files claim: {escape(claimed)}</li>"
             f"<li>Verdict: {escape(str(provenance.get('verdict', '')))}</li></ul>")
@@ -168,7 +169,7 @@ def report_csv(result: dict[str, Any], *, masked: bool = False) -> str:
 def masked_result(result: dict[str, Any]) -> dict[str, Any]:
     """The review as JSON with everything that came from a file replaced by :data:`MASK` (the
     same fields the masked HTML and CSV hide)."""
-    copy = json.loads(json.dumps(result))
+    copy: dict[str, Any] = json.loads(json.dumps(result))
     for patient in copy.get("patients", []):
         patient.update(name=MASK, id=MASK, birth_date=MASK)
         for study in patient.get("studies", []):

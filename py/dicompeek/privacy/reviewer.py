@@ -47,6 +47,7 @@ from pydicom.dataset import Dataset
 
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index, OtherRecord
+from dicompeek.privacy.claims import read_claims
 from dicompeek.privacy.elements import (
     ELEMENT_KINDS,
     MAX_DEPTH,
@@ -57,7 +58,6 @@ from dicompeek.privacy.elements import (
     value_text,
     vr_of,
 )
-from dicompeek.privacy.claims import read_claims
 from dicompeek.privacy.findings import Effect, File, Finding, Recorder, SeriesKey, tally, verdict
 from dicompeek.privacy.identity import IDENTITY_FIELDS, Identity
 from dicompeek.privacy.profile import PROFILE, Profile

@@ -25,5 +25,11 @@ def test_structured_reports_and_their_text_values_are_free_text(tmp_path):
     sr.ContentSequence = [item]
     found = by_id(reviewed(tmp_path, {"sr.dcm": sr}))
     assert (found["sr"]["severity"], values(found["sr"])) == ("medium", ["SR"])
-    text = one(found, "free-text:(0040,A730)>(0040,A160)")
-    assert values(text) == ["Seen by Dr Who"] and text["reason"].startswith("Free text:")
+    text = found["leak:own:(0040,A730)>(0040,A160)"]  # "Dr Who": a person named in the report
+    assert values(text) == ["Seen by Dr Who"] and text["severity"] == "high"
+    plain = identified(Modality="SR", SOPClassUID="1.2.840.10008.5.1.4.1.1.88.22")
+    item = Dataset()
+    item.TextValue = "No acute abnormality"
+    plain.ContentSequence = [item]
+    text = one(by_id(reviewed(tmp_path, {"sr.dcm": plain}, "y.zip")), "free-text:(0040,A730)>(0040,A160)")
+    assert text["severity"] == "medium" and text["reason"].startswith("Free text:")

@@ -2,11 +2,12 @@
 De-identification Method and its Code Sequence, Longitudinal Temporal Information Modified),
 checked against what is present in the same file.
 
-The claims are read before the file's elements (:mod:`..claims`, shared by every rule), because
-the elements are judged against them ("says de-identified, but Patient's Address is still present": E.1-1 removes it and no claimed
-option keeps it); the rest is checked once the whole file has been walked (a real-looking
-name, private elements, Burned In Annotation or Recognizable Visual Features YES without the
-option that cleans them). Every finding of category "identity-claim" is this rule's.
+The claims are read before the file's elements (:mod:`..claims`, shared by every rule),
+because the elements are judged against them ("says de-identified, but Patient's Address is
+still present": E.1-1 removes it and no claimed option keeps it); the rest is checked once the
+whole file has been walked (a real-looking name, private elements, Burned In Annotation or
+Recognizable Visual Features YES without the option that cleans them). Every finding of
+category "identity-claim" is this rule's.
 """
 
 from __future__ import annotations

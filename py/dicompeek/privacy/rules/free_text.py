@@ -11,7 +11,7 @@ content tree is free text.
 from __future__ import annotations
 
 from dicompeek.privacy.content import hits
-from dicompeek.privacy.elements import DicomFile, Element, count_element, judge
+from dicompeek.privacy.elements import DicomFile, Element, count_element, governing_row, judge
 from dicompeek.privacy.findings import File
 from dicompeek.privacy.protocol import RuleBase
 
@@ -30,12 +30,12 @@ class FreeText(RuleBase):
         if element.sequence:
             if info.category == "free-text":
                 text = f"{len(element.value)} item(s)"
-                count_element(self.findings, element, f, text, *judge(info, text, facts.claims))
+                count_element(self.findings, element, f, text, *judge(info, text, facts.claims, content=True))
             return
         if hits(element, facts.patient, self.context.identity):
             return  # identifying content: the content rule's high finding
         text = element.shown
-        severity, why = judge(info, text, facts.claims)
+        severity, why = judge(info, text, facts.claims, governing_row(element), content=True)
         if severity != "info":
             why = f"Free text: people type names, IDs and dates into it. {why}"
         count_element(self.findings, element, f, text, severity, why)
@@ -45,9 +45,9 @@ class FreeText(RuleBase):
         if not (sop.startswith(SR_SOP_PREFIX) or modality == "SR"):
             return
         claims = self.context.facts.claims
-        if "clean_structured_content" in claims.options:
+        if "clean_structured_content" in claims.options or claims.deidentified:
             self.findings.hit(("sr", "cleaned"), dicom.file, modality or sop, "info", "free-text",
-                              "Structured reports (SR), Clean Structured Content claimed",
+                              "Structured reports (SR) of files that claim de-identification",
                               "Their text values were read for identities and identifier patterns (any found is "
                               "a finding of its own).")
         else:

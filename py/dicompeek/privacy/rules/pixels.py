@@ -87,6 +87,8 @@ class PixelRisk(RuleBase):
                 self.context.facts.directory:
             return
         self.context.recorder.spoil()
+        if self.context.facts.claims.allowing(element.info.row) is not None:
+            return  # Clean Graphics claimed: the overlay may stay
         if element.sequence:
             self._icon = True
         else:

@@ -46,7 +46,7 @@ class ProfileElements(RuleBase):
         else:
             if hits(element, facts.patient, self.context.identity):
                 return  # identifying content: the content rule's high finding
-            severity, why = judge(info, text, facts.claims)
+            severity, why = judge(info, text, facts.claims, content=element.sequence)
         count_element(self.findings, element, f, text, severity, why, matches)
 
 

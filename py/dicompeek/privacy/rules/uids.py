@@ -58,7 +58,7 @@ class Uids(RuleBase):
     fields = _INSTANCE_UIDS
 
     def visit_element(self, element: Element, f: File) -> None:
-        if element.tag in _SOFTWARE or element.tag >> 16 == 2 and element.tag != 0x00020003 or \
+        if element.tag in _SOFTWARE or (element.tag >> 16 == 2 and element.tag != 0x00020003) or \
                 self.context.facts.directory:
             return
         for uid in (element.text or "").split("\\"):
