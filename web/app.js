@@ -1,9 +1,11 @@
 // @ts-check
-// The page shell: pickers, drag and drop, the demo button, boot status.
+// The page shell: pickers, drag and drop, the demo button, boot status, the "Hide patient
+// data" switch (mask.js; every view re-renders when it changes).
 // Work is queued in the worker, so picking files before Python is ready is fine.
 import { WorkerClient } from "./worker-client.js";
 import { showProgress } from "./progress.js";
-import { applyFilter, showSummary } from "./summary.js";
+import { applyFilter, findSeries, refreshSummary, showSummary } from "./summary.js";
+import { bindSwitch, maskText, onMaskChange, setIdentifyingTags } from "./mask.js";
 import { byId, setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
 import { TagPanel } from "./tags.js";
@@ -17,6 +19,14 @@ const client = new WorkerClient(new URL("./worker.js", import.meta.url));
 const viewer = new Viewer(client);
 const tags = new TagPanel(client, viewer.root);
 const review = new ReviewPanel(client, { showInTagBrowser });
+
+bindSwitch(byId("hide-patient-data", HTMLInputElement));
+onMaskChange(() => {
+  refreshSummary();
+  viewer.refreshMask();
+  tags.refreshMask();
+  review.refreshMask();
+});
 
 /**
  * A finding's first instance, in the viewer, with the tag browser searching for its element.
@@ -47,6 +57,10 @@ client.on("ready", (detail) => {
   setText("boot-text", `Python ready (${detail.seconds.toFixed(1)} s)`);
   byId("boot-bar").hidden = true;
   demoUrl = detail.demo;
+  client.identifyingTags().then((list) => {
+    setIdentifyingTags(list);
+    tags.refreshMask();  // until now every value of the tag browser counted as identifying
+  }).catch((error) => showError(`Cannot tell which elements identify a patient: ${error.message}`));
 });
 client.on("progress", (detail) => showProgress(detail.progress));
 client.on("summary", (detail) => {
@@ -64,7 +78,7 @@ client.on("fatal", (detail) => {
 /** @param {string} message */
 function showError(message) {
   const box = byId("error");
-  box.textContent = message;
+  box.textContent = maskText(message);
   box.hidden = false;
 }
 
@@ -110,11 +124,12 @@ byId("filter").addEventListener("input", applyFilter);
 byId("tree").addEventListener("click", (event) => {
   const row = event.target instanceof Element ? event.target.closest(".series-row") : null;
   if (!(row instanceof HTMLElement)) return;
-  const cells = row.children;
+  const studyUid = row.dataset.studyUid ?? "";
+  const seriesUid = row.dataset.seriesUid ?? "";
+  const found = findSeries(studyUid, seriesUid);
+  const title = found ? `${found.series.modality} #${found.series.number ?? ""} ${found.series.description}` : "Series";
   tags.forget();
-  viewer.open(row.dataset.studyUid ?? "", row.dataset.seriesUid ?? "",
-    `${cells[1].textContent} #${cells[0].textContent} ${cells[2].textContent}`)
-    .catch((error) => showError(`Cannot open the series: ${error.message}`));
+  viewer.open(studyUid, seriesUid, title).catch((error) => showError(`Cannot open the series: ${error.message}`));
   byId("viewer").focus();
 });
 

@@ -83,16 +83,19 @@ export const EVENT = Object.freeze({
  * @property {{args: [entry: number, frame: number, window: RenderWindow], reply: Rendered}} render
  * @property {{args: [entry: number, frame: number, x: number, y: number], reply: Probe}} probe
  * @property {{args: [entry: number], reply: Header}} header
- * @property {{args: [entry: number, form: "json" | "dump"], reply: Download}} export_header
+ * @property {{args: [entry: number, form: "json" | "dump", masked: boolean], reply: Download}} export_header
  * @property {{args: [studyUid: string, seriesUid: string], reply: Variation}} variation
- * @property {{args: [studyUid: string, seriesUid: string, fields: string[]], reply: Download}} series_csv
+ * @property {{args: [studyUid: string, seriesUid: string, fields: string[], masked: boolean], reply: Download}} series_csv
  * @property {{args: [first: number, second: number], reply: Comparison}} compare
  * @property {{args: [], reply: Instance[]}} instances
  * @property {{args: [parts: number], reply: ReviewPlan}} review_plan
- * @property {{args: [part: ReviewPart, tokens: Token[]], reply: ReviewState}} review_part
- * @property {{args: [tokens: Token[], found: Token[][]], reply: [part: number, tokens: Token[]][]}} review_reruns
+ * @property {{args: [part: ReviewPart, identity: ReviewIdentity], reply: PartProgress}} review_start
+ * @property {{args: [budget: number], reply: PartProgress}} review_step
+ * @property {{args: [], reply: ReviewState}} review_state
+ * @property {{args: [identity: ReviewIdentity, found: unknown[]], reply: [part: number, identity: ReviewIdentity][]}} review_reruns
  * @property {{args: [states?: ReviewState[]], reply: Review}} privacy_review
  * @property {{args: [form: "html" | "json" | "csv", masked: boolean], reply: Download}} review_report
+ * @property {{args: [], reply: IdentifyingTags}} identifying_tags
  */
 /** @typedef {keyof Requests} RequestName */
 
@@ -107,8 +110,9 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   series: "series", render: "render", probe: "probe",
   header: "header", export_header: "export_header", variation: "variation", series_csv: "series_csv",
   compare: "compare", instances: "instances",
-  review_plan: "review_plan", review_part: "review_part", review_reruns: "review_reruns",
-  privacy_review: "privacy_review", review_report: "review_report",
+  review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
+  review_state: "review_state", review_reruns: "review_reruns",
+  privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
 }));
 
 /** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:
@@ -156,8 +160,20 @@ export function protocolMismatch(python) {
  * @property {{message: string}} fatal
  */
 
-/** Where the sharded privacy review is (WorkerClient.privacyReview): `files` DICOM files on `parts` workers.
- * @typedef {{stage: "reviewing" | "merging", files: number, parts: number}} ReviewStage */
+/**
+ * Where the sharded privacy review is (WorkerClient.privacyReview): "reviewing" the parts, one
+ * per worker; "rechecking" the parts after one that found a nested identity; "merging" them
+ * on worker 0. `files` of `total` are summed over the `parts` being reviewed; the rate and
+ * the time left are those of the stage.
+ * @typedef {object} ReviewProgress
+ * @property {"reviewing" | "rechecking" | "merging"} stage
+ * @property {number} files
+ * @property {number} total
+ * @property {number} parts
+ * @property {number} elapsed seconds since the stage began
+ * @property {number} files_per_second
+ * @property {number} eta_seconds 0 when unknown
+ */
 
 // --- the data in replies (built by Python: see the module named on each) ---------------
 
@@ -325,24 +341,55 @@ export function protocolMismatch(python) {
  */
 /** @typedef {{entry: number, location: string, series: string, instance: number | string | null}} Instance */
 
-/** A privacy review cut into parts, one per worker (dicompeek.privacy.merge.plan).
- * @typedef {{identity: Token[], files: number, parts: ReviewPart[]}} ReviewPlan */
-/** An identity token: [text, kind].
- * @typedef {[text: string, kind: string]} Token */
+/** A privacy review cut into parts, one per worker (dicompeek.privacy.merge.plan); the identity
+ * and the parts are opaque to the page.
+ * @typedef {{identity: ReviewIdentity, files: number, parts: ReviewPart[]}} ReviewPlan */
+/** What every part searches for (opaque to the page).
+ * @typedef {unknown} ReviewIdentity */
 /** Packed records of one part (opaque to the page).
- * @typedef {{fields: string[], values: unknown[], records: unknown[][]}} ReviewPart */
-/** One part's reviewer state (opaque to the page but for the tokens it found nested).
- * @typedef {{found: Token[]} & Record<string, unknown>} ReviewState */
+ * @typedef {unknown} ReviewPart */
+/** One part's reviewer state (opaque to the page but for what it found nested: `found`, handed
+ * to review_reruns as it is).
+ * @typedef {{found: unknown} & Record<string, unknown>} ReviewState */
+/** A part's progress on its worker (dicompeek.privacy.merge.PartReview.progress).
+ * @typedef {{files: number, total: number, done: boolean}} PartProgress */
+/** The elements whose values "Hide patient data" hides (worker_api.identifying_tags): tags as 8
+ * hex digits, patterns with x for any digit ("60XX3000"), VRs (PN, DA, DT, TM).
+ * @typedef {{tags: string[], patterns: string[], vrs: string[]}} IdentifyingTags */
 /**
- * The privacy review (dicompeek.privacy.reviewer, schema_version 1).
+ * The privacy review (dicompeek.privacy.reviewer, schema_version 2; keys of version 1 and keys
+ * still to come are optional here, so the page shows what there is).
  * @typedef {object} Review
  * @property {number} schema_version
  * @property {string} verdict
  * @property {{high: number, medium: number, low: number, info: number}} counts
  * @property {{edition: string, title: string}} profile
  * @property {number} files_reviewed
- * @property {boolean} values_masked_by_default
+ * @property {ReviewPatient[]} [patients]
+ * @property {Provenance} [provenance]
  * @property {Finding[]} findings
+ */
+/**
+ * A patient of the files reviewed: `key` ("P1") is what findings name in `patients`.
+ * @typedef {object} ReviewPatient
+ * @property {string} key
+ * @property {string} label "Patient 1"
+ * @property {string} [name]
+ * @property {string} [id]
+ * @property {string} [birth_date]
+ * @property {boolean} [pseudonymous]
+ * @property {number} [files]
+ * @property {{uid: string, date?: string, description?: string, accession?: string, files?: number}[]} [studies]
+ */
+/**
+ * What a report describes: the inputs, when, by what, against which table, what the files claim.
+ * @typedef {object} Provenance
+ * @property {{name: string, size?: number, sha256?: string | null}[]} [inputs]
+ * @property {string} [reviewed_at] ISO 8601, UTC
+ * @property {string} [tool]
+ * @property {string} [table]
+ * @property {string[]} [claimed]
+ * @property {string} [verdict]
  */
 /**
  * @typedef {object} Finding
@@ -359,4 +406,6 @@ export function protocolMismatch(python) {
  * @property {{study_uid: string, series_uid: string, description: string}[]} [series]
  * @property {{value: string, count: number}[]} [values]
  * @property {{entry: number, frame: number} | null} [thumbnail]
+ * @property {string[]} [patients] keys of the patients whose files it occurs in
+ * @property {{text: string, kind?: string, why?: string, patient?: string | null}[]} [matches]
  */

@@ -1,18 +1,26 @@
 // @ts-check
 // The privacy review: everything in the loaded zips that can identify a person, as Python
-// found it (py/dicompeek/privacy/). A verdict, then findings by severity with their
-// values (maskable for screen sharing), where they occur, a thumbnail for pixel risks,
-// a link into the tag browser, and the report as HTML, JSON or CSV. The review itself runs
-// on every worker at once (WorkerClient.privacyReview).
-import { byId, download, el, setText } from "./dom.js";
+// found it (py/dicompeek/privacy/). While it runs: a progress bar and Cancel
+// (review-progress.js; the review itself runs on every worker at once, step by step:
+// WorkerClient.privacyReview). Then the verdict with what the report describes, an overview
+// (review-overview.js), filters (review-filters.js) and the findings grouped by element
+// (review-findings.js), and the report as HTML, JSON or CSV. With "Hide patient data" on,
+// everything shown and every download is masked (mask.js).
+import { byId, download, setText } from "./dom.js";
+import { hidden, learnReview, maskDownload, maskReport } from "./mask.js";
+import { hideReviewProgress, showReviewProgress, startReviewProgress } from "./review-progress.js";
+import { overview, provenanceRows } from "./review-overview.js";
+import { FindingFilters } from "./review-filters.js";
+import { FindingGroups } from "./review-findings.js";
+import { SEVERITIES } from "./review-model.js";
+import { count } from "./format.js";
 
 /** @typedef {import("./protocol.js").Finding} Finding */
-/** @typedef {import("./protocol.js").Review & {seconds: number}} TimedReview */
+/** @typedef {import("./protocol.js").Review} Review */
+/** @typedef {Review & {seconds?: number}} TimedReview */
 /** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
 
-/** @type {Finding["severity"][]} */
-const SEVERITIES = ["high", "medium", "low", "info"];
-const MASK = "•••";
+const EXPORTS = ["review-html", "review-json", "review-csv"];
 
 export class ReviewPanel {
   /**
@@ -21,144 +29,162 @@ export class ReviewPanel {
    */
   constructor(client, { showInTagBrowser }) {
     this.client = client;
-    this.showInTagBrowser = showInTagBrowser;
     this.root = byId("review");
     /** @type {TimedReview | null} */
     this.result = null;
+    /** @type {AbortController | null} the review under way */
+    this.running = null;
+    this.waiting = false;  // for indexing to finish, before reviewing
+    this.filters = new FindingFilters(() => this.#showFindings());
+    this.groups = new FindingGroups(byId("review-findings"), {
+      showInTagBrowser: (finding) => { showInTagBrowser(finding); },
+      render: (entry, frame) => client.render(entry, frame, {}),
+    });
     /** @param {string} id @param {() => void} fn */
     const on = (id, fn) => byId(id).addEventListener("click", fn);
     on("review-open", () => this.run());
+    on("review-cancel", () => this.cancel());
     on("review-close", () => this.close());
     on("review-html", () => this.#export("html"));
     on("review-json", () => this.#export("json"));
     on("review-csv", () => this.#export("csv"));
-    byId("review-mask").addEventListener("change", () => {
-      this.root.classList.toggle("masked", this.masked);  // thumbnails can show burned-in names
-      this.#show();
-    });
-  }
-
-  get masked() {
-    return byId("review-mask", HTMLInputElement).checked;
+    on("review-expand", () => this.groups.setAllOpen(true));
+    on("review-collapse", () => this.groups.setAllOpen(false));
+    // Show a report given as the event's detail, as if reviewed here (for tests of large reports).
+    this.root.addEventListener("review:show", (event) => this.show(/** @type {CustomEvent<TimedReview>} */ (event).detail));
   }
 
   async run() {
+    if (this.running) return;
+    const running = this.running = new AbortController();
+    this.#clear();
     this.root.hidden = false;
-    delete this.root.dataset.done;
-    byId("review-findings").replaceChildren();
-    if (this.client.indexing) {  // worker 0 holds every record only once it has merged them
-      setText("review-verdict", "Waiting for indexing to finish…");
-      await this.client.indexed();
-      this.root.hidden = false;  // the new summary closed the last review
-    }
-    setText("review-verdict", "Reviewing every header, file and folder name…");
-    const started = performance.now();
-    let review;
+    this.#busy(true);
     try {
-      review = await this.client.privacyReview(({ stage, files, parts }) => {
-        const count = files.toLocaleString("en");
-        if (stage === "merging") setText("review-verdict", `Merging the review of ${count} files…`);
-        else setText("review-verdict", `Reviewing ${count} files${parts > 1 ? ` on ${parts} workers` : ""}…`);
-      });
+      if (this.client.indexing) {  // worker 0 holds every record only once it has merged them
+        this.waiting = true;
+        setText("review-verdict", "Waiting for indexing to finish…");
+        startReviewProgress("Waiting for indexing to finish…");
+        await this.client.indexed();
+        this.waiting = false;
+        if (this.running !== running) return;
+        this.root.hidden = false;  // the new summary closed the last review
+      }
+      setText("review-verdict", "Reviewing every header, file and folder name…");
+      startReviewProgress("Planning the review…");
+      const started = performance.now();
+      const review = await this.client.privacyReview(showReviewProgress, running.signal);
+      if (this.running !== running || !review) return;
+      this.show({ ...review, seconds: (performance.now() - started) / 1000 });
+      this.root.scrollIntoView({ block: "start" });
     } catch (error) {
-      setText("review-verdict", `The review failed: ${/** @type {Error} */ (error).message}`);
-      return;
+      if (this.running === running) setText("review-verdict", `The review failed: ${/** @type {Error} */ (error).message}`);
+    } finally {
+      this.waiting = false;
+      if (this.running === running) {
+        this.running = null;
+        this.#busy(false);
+      }
     }
-    this.result = { ...review, seconds: (performance.now() - started) / 1000 };
-    this.#show();
-    this.root.dataset.done = "true";
-    this.root.scrollIntoView({ block: "start" });
+  }
+
+  /** Stop the review under way: no further step is asked for, and a new one can start at once. */
+  cancel() {
+    if (!this.running) return;
+    this.running.abort();
+    this.running = null;
+    this.#busy(false);
+    setText("review-verdict", "Review cancelled.");
+    this.root.dataset.cancelled = "true";
   }
 
   close() {
     this.root.hidden = true;
   }
 
-  /** Forget the last review (new files, or cleared). */
+  /** Forget the last review (new files, or cleared); a review under way is stopped, unless it
+   * is waiting for exactly this: indexing to finish. */
   forget() {
+    if (this.running && !this.waiting) this.cancel();
     this.result = null;
+    learnReview(null);
     this.close();
   }
 
-  #show() {
+  /** Show a report (the one just made, or one given by the "review:show" event). @param {TimedReview} review */
+  show(review) {
+    this.result = review;
+    learnReview(review);
+    this.root.hidden = false;
+    this.#render();
+    this.root.dataset.done = "true";
+    for (const id of EXPORTS) byId(id, HTMLButtonElement).disabled = false;
+  }
+
+  /** Lay the report out again ("Hide patient data" changed). */
+  refreshMask() {
+    if (this.result) this.#render();
+  }
+
+  /** @param {boolean} busy */
+  #busy(busy) {
+    byId("review-open", HTMLButtonElement).disabled = busy;
+    if (!busy) hideReviewProgress();
+  }
+
+  #clear() {
+    this.result = null;
+    learnReview(null);
+    delete this.root.dataset.done;
+    delete this.root.dataset.cancelled;
+    for (const id of EXPORTS) byId(id, HTMLButtonElement).disabled = true;
+    for (const id of ["review-meta", "review-provenance", "review-overview", "review-findings"]) byId(id).replaceChildren();
+    byId("review-provenance").hidden = true;
+    byId("review-filters").hidden = true;
+  }
+
+  #render() {
     const r = this.result;
     if (!r) return;
     const verdict = byId("review-verdict");
     verdict.textContent = r.verdict;
     const flagged = SEVERITIES.slice(0, 3).some((s) => r.counts[s]);
     verdict.className = `review-verdict ${flagged ? "flagged" : "clean"}`;
-    setText("review-meta", `${r.files_reviewed} DICOM files reviewed in ${r.seconds.toFixed(1)} s against ` +
+    const took = r.seconds !== undefined ? ` in ${r.seconds.toFixed(1)} s` : "";
+    setText("review-meta", `${count(r.files_reviewed)} DICOM files reviewed${took} against ` +
       `${r.profile.title}, ${r.profile.edition}.`);
-    const groups = SEVERITIES.map((severity) => {
-      const findings = r.findings.filter((f) => f.severity === severity);
-      if (!findings.length) return null;
-      return el("section", { class: `review-group ${severity}` },
-        el("h3", {}, `${severity[0].toUpperCase()}${severity.slice(1)} (${findings.length})`),
-        ...this.#bySeries(findings).map(([label, list]) => el("div", { class: "review-series" },
-          el("h4", {}, label), ...list.map((f) => this.#finding(f)))));
-    });
-    byId("review-findings").replaceChildren(...groups.filter((group) => group !== null));
+    const provenance = provenanceRows(r);
+    byId("review-provenance").replaceChildren(...provenance);
+    byId("review-provenance").hidden = !provenance.length;
+    byId("review-overview").replaceChildren(...overview(r));
+    byId("review-filters").hidden = !r.findings.length;
+    this.filters.show(r);
+    this.#showFindings();
   }
 
-  /**
-   * Findings of one severity, grouped by the (first) series they occur in.
-   * @param {Finding[]} findings
-   * @returns {[string, Finding[]][]}
-   */
-  #bySeries(findings) {
-    /** @type {Map<string, Finding[]>} */
-    const groups = new Map();
-    for (const f of findings) {
-      const s = f.series && f.series[0];
-      const label = s && f.series ? (f.series.length > 1 ? `${f.series.length} series` : `Series: ${s.description || s.series_uid}`)
-        : "Whole zip";
-      const group = groups.get(label) || [];
-      groups.set(label, group);
-      group.push(f);
-    }
-    return [...groups];
-  }
-
-  /** @param {Finding} f */
-  #finding(f) {
-    /** @type {Partial<NonNullable<Finding["element"]>>} */
-    const element = f.element || {};
-    const where = [element.path || element.tag, element.keyword, `${f.files} file(s)`].filter(Boolean).join(" · ");
-    const values = (f.values || []).map((v) => el("li", {}, this.masked ? MASK : v.value,
-      el("span", { class: "muted" }, ` ×${v.count}`)));
-    const locations = (f.locations || []).map((loc) => el("li", {}, this.masked ? MASK : loc));
-    const canLink = f.series && f.series.length && f.entries && f.entries.length;
-    const node = el("article", { class: `review-finding ${f.severity}`, dataset: { id: f.id, category: f.category } },
-      el("header", {}, el("span", { class: "sev" }, f.severity), " ", el("strong", {}, f.title)),
-      el("p", {}, f.reason),
-      el("p", { class: "muted" }, where),
-      values.length ? el("ul", { class: "review-values" }, ...values) : null,
-      locations.length ? el("details", {}, el("summary", {}, "Where"), el("ul", { class: "review-values" }, ...locations)) : null,
-      canLink ? el("button", { type: "button", class: "button subtle review-link",
-        on: { click: () => this.showInTagBrowser(f) } }, "Show in tag browser") : null);
-    if (f.thumbnail) this.#thumbnail(node, f.thumbnail);
-    return node;
-  }
-
-  /** @param {HTMLElement} node @param {{entry: number, frame: number}} frame */
-  async #thumbnail(node, { entry, frame }) {
-    const canvas = el("canvas", { class: "review-thumb", width: 1, height: 1, title: "One frame of this series" });
-    node.prepend(canvas);
-    try {
-      const { meta, pixels } = await this.client.render(entry, frame, {});
-      if (meta.error) return canvas.remove();
-      canvas.width = meta.columns;
-      canvas.height = meta.rows;
-      /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(new ImageData(new Uint8ClampedArray(pixels), meta.columns, meta.rows), 0, 0);
-    } catch {
-      canvas.remove();
-    }
+  #showFindings() {
+    const r = this.result;
+    if (!r) return;
+    const shown = this.groups.show(r, (f) => this.filters.test(f));
+    setText("review-shown", this.filters.active ? `Showing ${count(shown)} of ${count(r.findings.length)} findings`
+      : `${count(r.findings.length)} findings`);
   }
 
   /** @param {"html" | "json" | "csv"} form */
   async #export(form) {
-    const { text, name } = await this.client.reviewReport(form, this.masked);
+    const masked = hidden();
+    const { text, name } = await this.client.reviewReport(form, masked);
+    let body = text;
+    if (masked && form === "json") {
+      try {
+        body = JSON.stringify(maskReport(JSON.parse(text)), null, 1);
+      } catch {
+        body = maskDownload(text, "text");
+      }
+    } else if (masked) {
+      body = maskDownload(text, form === "html" ? "html" : "text");
+    }
     const type = { html: "text/html", json: "application/json", csv: "text/csv" }[form];
-    download(new Blob([text], { type }), name);
+    download(new Blob([body], { type }), name);
   }
 }

@@ -1,8 +1,11 @@
 // @ts-check
 // The summary view: totals, the Patient → Study → Series tree with a filter,
-// and the list of files that are not (readable) DICOM.
+// and the list of files that are not (readable) DICOM. With "Hide patient data" on, patients
+// are "Patient 1" …, IDs, dates and accession numbers are masked, and descriptions and paths
+// have the patients' names, IDs and dates masked (mask.js); the filter searches what is shown.
 import { byId, el, setText } from "./dom.js";
 import { bytes, count, date } from "./format.js";
+import { hidden, learnSummary, maskField, maskText, patientLabel } from "./mask.js";
 
 /** @typedef {import("./protocol.js").Summary} Summary */
 /** @typedef {import("./protocol.js").SummaryPatient} SummaryPatient */
@@ -20,18 +23,46 @@ const TOTALS = [
 /** @type {Record<string, string>} */
 const KIND_LABELS = { "non-dicom": "Not DICOM", unreadable: "Unreadable", "not-indexed": "Not indexed", dicom: "DICOM" };
 
+/** @type {Summary | null} the summary on screen */
+let shown = null;
+
 /** @param {Summary} summary */
 export function showSummary(summary) {
+  shown = summary;
+  learnSummary(summary);
   const hasData = summary.totals.entries > 0 || summary.notes.length > 0;
   const main = byId("summary");
   main.hidden = !hasData;
   main.dataset.version = String(Number(main.dataset.version || 0) + 1);  // lets tests wait for a new summary
   byId("empty").hidden = hasData;
+  render(summary);
+}
+
+/** Show the summary again (the "Hide patient data" switch changed). */
+export function refreshSummary() {
+  if (shown) render(shown);
+}
+
+/** The series of the summary with these UIDs, and its study and patient, or null.
+ * @param {string} studyUid @param {string} seriesUid */
+export function findSeries(studyUid, seriesUid) {
+  for (const patient of shown ? shown.patients : []) {
+    for (const study of patient.studies) {
+      if (study.study_instance_uid !== studyUid) continue;
+      const series = study.series.find((s) => s.series_instance_uid === seriesUid);
+      if (series) return { patient, study, series };
+    }
+  }
+  return null;
+}
+
+/** @param {Summary} summary */
+function render(summary) {
   renderTotals(summary.totals);
   renderTree(summary.patients);
   renderFiles(summary.files);
   byId("notes").replaceChildren(
-    ...summary.notes.map((n) => el("li", {}, el("strong", {}, n.location), `: ${n.message}`)));
+    ...summary.notes.map((n) => el("li", {}, el("strong", {}, maskText(n.location)), `: ${maskText(n.message)}`)));
   applyFilter();
 }
 
@@ -51,34 +82,37 @@ function renderTree(patients) {
   tree.replaceChildren(...patients.map(patientNode));
 }
 
-/** @param {SummaryPatient} patient */
-function patientNode(patient) {
+/** @param {SummaryPatient} patient @param {number} index */
+function patientNode(patient, index) {
   // The name exactly as stored (PN components and groups included): this is
   // what a reviewer must see, and what they would search for.
-  const name = patient.name || "(no patient name)";
+  const name = hidden() ? patientLabel(index) : patient.name || "(no patient name)";
   const studyCount = patient.studies.length;
   const node = el("details", { class: "patient", open: true },
     el("summary", {},
       el("span", { class: "label" }, "Patient"),
       el("strong", { class: "patient-name" }, name),
-      field("ID", patient.id), field("Born", date(patient.birth_date)), field("Sex", patient.sex),
+      field("ID", maskField(patient.id)), field("Born", maskField(date(patient.birth_date))), field("Sex", patient.sex),
       el("span", { class: "muted" }, `${studyCount} ${studyCount === 1 ? "study" : "studies"}`)),
-    ...patient.studies.map((study) => studyNode(study, patient)));
-  node.dataset.search = [name, name.replace(/\^/g, " "), patient.id, patient.birth_date].join(" ").toLowerCase();
+    ...patient.studies.map((study) => studyNode(study)));
+  node.dataset.search = (hidden() ? [name] : [name, name.replace(/\^/g, " "), patient.id, patient.birth_date])
+    .join(" ").toLowerCase();
   return node;
 }
 
-/** @param {SummaryStudy} study @param {SummaryPatient} patient */
-function studyNode(study, patient) {
+/** @param {SummaryStudy} study */
+function studyNode(study) {
+  const description = maskText(study.description) || "(no description)";
   const node = el("details", { class: "study", open: true },
     el("summary", {},
       el("span", { class: "label" }, "Study"),
-      el("strong", {}, study.description || "(no description)"),
-      field("Date", date(study.date)), field("Accession", study.accession_number),
+      el("strong", {}, description),
+      field("Date", maskField(date(study.date))), field("Accession", maskField(study.accession_number)),
       el("span", { class: "muted" }, `${study.series_count} series`)),
     seriesTable(study.series, study.study_instance_uid));
-  node.dataset.search = [study.description, study.date, date(study.date), study.accession_number,
-    study.study_id, study.study_instance_uid].join(" ").toLowerCase();
+  node.dataset.search = (hidden() ? [description]
+    : [study.description, study.date, date(study.date), study.accession_number, study.study_id, study.study_instance_uid])
+    .join(" ").toLowerCase();
   return node;
 }
 
@@ -92,26 +126,28 @@ function seriesTable(series, studyUid) {
 
 /** @param {SummarySeries} s @param {string} studyUid */
 function seriesRow(s, studyUid) {
-  const from = [...s.archives, ...s.folders.filter(Boolean)];
+  const archives = s.archives.map((zip) => maskText(zip));
+  const folders = s.folders.filter(Boolean).map((folder) => maskText(folder));
+  const description = maskText(s.description) || "(no description)";
   const row = el("tr", { class: "series-row", "data-series-uid": s.series_instance_uid, "data-study-uid": studyUid },
     el("td", { class: "num" }, s.number ?? ""),
     el("td", {}, s.modality),
-    el("td", {}, s.description || "(no description)"),
+    el("td", {}, description),
     el("td", { class: "num" }, count(s.instances)),
     el("td", { class: "num" }, count(s.frames)),
     el("td", {}, s.sizes.join(", ")),
     el("td", {}, s.sop_classes.map((c) => c.name).join(", ")),
     el("td", {}, s.transfer_syntaxes.map((t) => t.name).join(", ")),
     el("td", { class: "num" }, bytes(s.bytes)),
-    el("td", { class: "from" }, ...s.archives.map((zip) => el("div", { class: "zip" }, zip)),
-      ...s.folders.filter(Boolean).map((folder) => el("div", { class: "folder" }, folder))));
-  row.title = `Click to view · Series Instance UID ${s.series_instance_uid}`;
+    el("td", { class: "from" }, ...archives.map((zip) => el("div", { class: "zip" }, zip)),
+      ...folders.map((folder) => el("div", { class: "folder" }, folder))));
+  row.title = hidden() ? "Click to view" : `Click to view · Series Instance UID ${s.series_instance_uid}`;
   if (s.geometry_warnings.length) {
-    row.children[2].append(...s.geometry_warnings.map((w) => el("div", { class: "geometry-warning" }, `⚠ ${w}`)));
+    row.children[2].append(...s.geometry_warnings.map((w) => el("div", { class: "geometry-warning" }, `⚠ ${maskText(w)}`)));
   }
-  row.dataset.search = [s.number, s.modality, s.description, s.body_part, ...from,
+  row.dataset.search = [s.number, s.modality, description, s.body_part, ...archives, ...folders,
     ...s.sop_classes.map((c) => c.name), ...s.transfer_syntaxes.map((t) => t.name),
-    s.series_instance_uid].join(" ").toLowerCase();
+    hidden() ? "" : s.series_instance_uid].join(" ").toLowerCase();
   return row;
 }
 
@@ -127,9 +163,9 @@ function renderFiles(files) {
   byId("files").replaceChildren(...files.map((f) =>
     el("tr", { class: `file-${f.kind}` },
       el("td", {}, KIND_LABELS[f.kind] || f.kind),
-      el("td", { class: "path" }, f.location),
+      el("td", { class: "path" }, maskText(f.location)),
       el("td", { class: "num" }, bytes(f.size)),
-      el("td", {}, f.reason || ""))));
+      el("td", {}, maskText(f.reason)))));
 }
 
 /** Show series rows matching every word of the filter, with their study and patient;

@@ -2,8 +2,12 @@
 // The tag browser: every header element of the instance on screen (it follows
 // the viewer's slice), searchable, with sequences as a collapsible tree; what
 // changes across the series; two instances compared; exports. Python builds the
-// data (py/dicompeek/tag_browser.py); this file only lays it out, as text.
+// data (py/dicompeek/tag_browser.py); this file only lays it out, as text. With "Hide patient
+// data" on, the values of identifying elements (and everything inside an identifying sequence)
+// are masked, other values have the patients' identities masked (mask.js), the search does not
+// look at what is masked, and the exports are asked for masked.
 import { byId, download, el, one, setText } from "./dom.js";
+import { MASK, hidden, isIdentifyingElement, maskDownload, maskElementValue, maskText } from "./mask.js";
 
 /** @typedef {import("./protocol.js").Comparison} Comparison */
 /** @typedef {import("./protocol.js").Header} Header */
@@ -39,6 +43,8 @@ export class TagPanel {
     this.variation = null;
     /** @type {Comparison | null} */
     this.comparison = null;
+    /** @type {import("./protocol.js").Instance[]} the choices of the Compare tab */
+    this.instanceList = [];
     viewerRoot.addEventListener("frame", (event) => {
       this.current = /** @type {CustomEvent<FrameDetail>} */ (event).detail;
       if (this.isOpen()) this.#refresh();
@@ -56,6 +62,16 @@ export class TagPanel {
 
   isOpen() {
     return !this.root.hidden;
+  }
+
+  /** Lay out what is shown again ("Hide patient data" changed). */
+  refreshMask() {
+    if (this.header) this.#showHeader(this.header);
+    this.#showVariation(this.variation);
+    this.#showComparison(this.comparison);
+    if (this.instanceList.length) {
+      this.#showInstances([byId("tags-first", HTMLSelectElement).value, byId("tags-second", HTMLSelectElement).value].map(Number));
+    }
   }
 
   /** @param {boolean} [open] */
@@ -131,7 +147,12 @@ export class TagPanel {
     if (this.current && this.current.entry !== entry) return this.#loadHeader();
     this.shownEntry = entry;
     this.header = header;
-    setText("tags-status", `${header.location} · ${header.count} elements · ${header.preamble}`);
+    this.#showHeader(header);
+  }
+
+  /** @param {Header} header */
+  #showHeader(header) {
+    setText("tags-status", `${maskText(header.location)} · ${header.count} elements · ${maskText(header.preamble)}`);
     this.model = [];
     const tree = byId("tags-tree");
     tree.replaceChildren(
@@ -139,7 +160,7 @@ export class TagPanel {
       ...this.#nodes(header.meta, this.model),
       el("div", { class: "tags-group" }, "Dataset"),
       ...this.#nodes(header.elements, this.model));
-    this.root.dataset.entry = String(entry);
+    this.root.dataset.entry = String(header.entry);
     const query = byId("tags-search", HTMLInputElement).value;
     if (query) this.#filter(query);
   }
@@ -147,13 +168,15 @@ export class TagPanel {
   /**
    * @param {HeaderNode[]} nodes
    * @param {TreeEntry[]} model filled with the rows made, for searching
+   * @param {boolean} [inside] within a sequence whose values are hidden
    * @returns {HTMLElement[]}
    */
-  #nodes(nodes, model) {
+  #nodes(nodes, model, inside = false) {
     return nodes.map((node) => {
-      const row = this.#row(node);
-      const text = [node.tag, node.keyword, node.name, node.vr, node.value, node.detail, node.creator]
-        .filter(Boolean).join(" ").toLowerCase();
+      const masked = hidden() && (inside || isIdentifyingElement(node.tag, node.vr));
+      const row = this.#row(node, masked);
+      const text = [node.tag, node.keyword, node.name, node.vr, ...(masked ? [] : [maskText(node.value), maskText(node.detail)]),
+        maskText(node.creator)].filter(Boolean).join(" ").toLowerCase();
       if (node.vr !== "SQ") {
         model.push({ node: row, text, children: [] });
         return row;
@@ -165,7 +188,7 @@ export class TagPanel {
         const itemModel = [];
         const itemNode = el("details", { class: "tags-item" },
           el("summary", {}, `Item ${i + 1}`, el("span", { class: "muted" }, ` (${item.length} elements)`)),
-          el("div", { class: "tags-children" }, ...this.#nodes(item, itemModel)));
+          el("div", { class: "tags-children" }, ...this.#nodes(item, itemModel, masked)));
         children.push({ node: itemNode, text: "", children: itemModel });
         return itemNode;
       });
@@ -175,14 +198,15 @@ export class TagPanel {
     });
   }
 
-  /** @param {HeaderNode} node */
-  #row(node) {
+  /** @param {HeaderNode} node @param {boolean} masked its value is hidden */
+  #row(node, masked) {
     const label = node.keyword || node.name || "";
+    const creator = maskText(node.creator);
     const badges = [
-      node.private && el("span", { class: "badge private", title: node.creator ? `Private creator: ${node.creator}` : "Private" },
-        node.creator ? `private · ${node.creator}` : "private"),
+      node.private && el("span", { class: "badge private", title: creator ? `Private creator: ${creator}` : "Private" },
+        creator ? `private · ${creator}` : "private"),
       node.retired && el("span", { class: "badge retired" }, "retired"),
-      node.warning && el("span", { class: "badge warning", title: node.warning }, "⚠ " + node.warning),
+      node.warning && el("span", { class: "badge warning", title: maskText(node.warning) }, "⚠ " + maskText(node.warning)),
     ];
     const name = node.keyword && !node.private
       ? el("a", { href: STANDARD_URL + node.tag, target: "_blank", rel: "noopener noreferrer",
@@ -190,9 +214,9 @@ export class TagPanel {
       : el("span", { title: node.name }, label);
     /** @type {HTMLElement[]} */
     const extras = [];
-    if (node.detail) extras.push(el("span", { class: "detail" }, node.detail));
-    if (node.truncated) extras.push(el("span", { class: "muted" }, ` … (${node.length} bytes)`));
-    if (node.hex) {
+    if (node.detail && !masked) extras.push(el("span", { class: "detail" }, maskText(node.detail)));
+    if (node.truncated && !masked) extras.push(el("span", { class: "muted" }, ` … (${node.length} bytes)`));
+    if (node.hex && !masked) {
       extras.push(el("details", { class: "hex" }, el("summary", {}, "hex"), el("pre", {}, node.hex)));
     }
     if (node.fragments) {
@@ -207,7 +231,8 @@ export class TagPanel {
       el("span", { class: "tag" }, node.tag),
       el("span", { class: "vr", title: `VM ${node.vm}, length ${length}` }, node.vr),
       el("span", { class: "name" }, name, ...badges.filter(Boolean)),
-      el("span", { class: "value" }, node.vr === "SQ" ? `${node.vm} item(s)` : node.value, ...extras));
+      el("span", { class: "value" }, node.vr === "SQ" ? `${node.vm} item(s)` : masked && node.value ? MASK : maskText(node.value),
+        ...extras));
   }
 
   /**
@@ -243,14 +268,15 @@ export class TagPanel {
   /** @param {"json" | "dump"} form */
   async #export(form) {
     if (this.shownEntry === null) return;
-    const { text, name } = await this.client.exportHeader(this.shownEntry, form);
-    download(new Blob([text], { type: form === "json" ? "application/dicom+json" : "text/plain" }), name);
+    const { text, name } = await this.client.exportHeader(this.shownEntry, form, hidden());
+    download(new Blob([maskDownload(text, form === "json" ? "json" : "text")],
+      { type: form === "json" ? "application/dicom+json" : "text/plain" }), maskText(name));
   }
 
   async #copy() {
     if (this.shownEntry === null) return;
-    const { text } = await this.client.exportHeader(this.shownEntry, "dump");
-    await navigator.clipboard.writeText(text);
+    const { text } = await this.client.exportHeader(this.shownEntry, "dump", hidden());
+    await navigator.clipboard.writeText(maskDownload(text, "text"));
     setText("tags-status", "Copied the text dump to the clipboard.");
   }
 
@@ -275,11 +301,13 @@ export class TagPanel {
     setText("tags-series-status", `${variation.instances} instances · ${variation.elements.length} elements, ` +
       `${variation.varying} vary · ${variation.seconds.toFixed(1)} s`);
     const rows = variation.elements.filter((e) => !onlyVarying || !e.constant).map((e) => {
+      /** @param {string | number | undefined} v */
+      const value = (v) => maskElementValue(e.tag, e.vr, v === undefined ? "" : String(v));
       const values = e.constant
-        ? [el("span", {}, e.values[0].value)]
-        : [e.min !== undefined ? el("div", { class: "detail" }, `min ${e.min}, max ${e.max}`) : null,
+        ? [el("span", {}, value(e.values[0].value))]
+        : [e.min !== undefined ? el("div", { class: "detail" }, `min ${value(e.min)}, max ${value(e.max)}`) : null,
           el("div", { class: "muted" }, `${e.distinct} distinct value(s)`),
-          el("ul", {}, ...e.values.map((v) => el("li", {}, `${v.value} `, el("span", { class: "muted" }, `×${v.count}`))))];
+          el("ul", {}, ...e.values.map((v) => el("li", {}, `${value(v.value)} `, el("span", { class: "muted" }, `×${v.count}`))))];
       return el("tr", { class: e.constant ? "constant" : "varies", dataset: { keyword: e.keyword } },
         el("td", {}, el("span", { class: "tag" }, e.tag), " ", e.keyword || e.name),
         el("td", {}, e.vr), el("td", {}, `${e.present}/${variation.instances}`), el("td", {}, ...values));
@@ -291,8 +319,8 @@ export class TagPanel {
     if (!this.current) return;
     const fields = byId("tags-csv-fields", HTMLInputElement).value.split(",").map((f) => f.trim()).filter(Boolean);
     try {
-      const { text, name } = await this.client.seriesCsv(this.current.studyUid, this.current.seriesUid, fields);
-      download(new Blob([text], { type: "text/csv" }), name);
+      const { text, name } = await this.client.seriesCsv(this.current.studyUid, this.current.seriesUid, fields, hidden());
+      download(new Blob([maskDownload(text, "text")], { type: "text/csv" }), maskText(name));
     } catch (error) {
       setText("tags-series-status", String((error instanceof Error && error.message) || error));
     }
@@ -302,16 +330,19 @@ export class TagPanel {
 
   async #loadInstances() {
     if (!this.current) return;
-    const instances = await this.client.instances();
-    const current = this.current;
-    /** @param {number} selected */
-    const options = (selected) => instances.map((i) => el("option", { value: i.entry, selected: i.entry === selected },
-      `${i.series || "(no description)"} · ${i.instance ?? "?"} · ${i.location}`));
-    const first = byId("tags-first");
-    const second = byId("tags-second");
-    const next = instances.find((i) => i.entry !== current.entry);
-    first.replaceChildren(...options(current.entry));
-    second.replaceChildren(...options(next ? next.entry : current.entry));
+    const current = this.current.entry;
+    this.instanceList = await this.client.instances();
+    const next = this.instanceList.find((i) => i.entry !== current);
+    this.#showInstances([current, next ? next.entry : current]);
+  }
+
+  /** The choices of the Compare tab. @param {number[]} picks the entries selected in each */
+  #showInstances(picks) {
+    /** @param {number} pick */
+    const options = (pick) => this.instanceList.map((i) => el("option", { value: i.entry, selected: i.entry === pick },
+      `${maskText(i.series) || "(no description)"} · ${i.instance ?? "?"} · ${maskText(i.location)}`));
+    byId("tags-first").replaceChildren(...options(picks[0]));
+    byId("tags-second").replaceChildren(...options(picks[1]));
   }
 
   async #compare() {
@@ -327,13 +358,17 @@ export class TagPanel {
     if (!comparison) return;
     const only = byId("tags-only-diff", HTMLInputElement).checked;
     setText("tags-compare-status", `${comparison.differences} of ${comparison.rows.length} elements differ`);
-    setText("tags-first-head", comparison.first);
-    setText("tags-second-head", comparison.second);
-    /** @param {string | null} v */
-    const absent = (v) => (v === null ? el("span", { class: "muted" }, "(absent)") : v);
-    const rows = comparison.rows.filter((r) => !only || r.differs).map((r) =>
-      el("tr", { class: r.differs ? "differs" : "" },
-        el("td", { title: r.path }, r.name), el("td", {}, r.vr), el("td", {}, absent(r.first)), el("td", {}, absent(r.second))));
+    setText("tags-first-head", maskText(comparison.first));
+    setText("tags-second-head", maskText(comparison.second));
+    const rows = comparison.rows.filter((r) => !only || r.differs).map((r) => {
+      // the element and the sequences it is in: hidden if any of them is identifying
+      const tags = r.path.match(/\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)/g) || [r.path];
+      const masked = hidden() && tags.some((tag, n) => isIdentifyingElement(tag, n === tags.length - 1 ? r.vr : "SQ"));
+      /** @param {string | null} v */
+      const cell = (v) => (v === null ? el("span", { class: "muted" }, "(absent)") : masked && v ? MASK : maskText(v));
+      return el("tr", { class: r.differs ? "differs" : "" },
+        el("td", { title: r.path }, r.name), el("td", {}, r.vr), el("td", {}, cell(r.first)), el("td", {}, cell(r.second)));
+    });
     one("#tags-diff tbody").replaceChildren(...rows);
   }
 }

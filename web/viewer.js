@@ -2,9 +2,10 @@
 // The image viewer: frames rendered to RGBA by Python in the worker, painted
 // on a canvas. Scroll (wheel, arrows, slider), window/level by dragging,
 // zoom and pan, presets, invert, cine, corner overlays, orientation letters,
-// pixel probe, save as PNG.
+// pixel probe, save as PNG. "Hide patient data" masks the overlays and the title (mask.js).
 import { byId, download, el, setText } from "./dom.js";
 import { date } from "./format.js";
+import { hidden, maskField, maskText, patientLabelOf } from "./mask.js";
 
 /** @typedef {import("./protocol.js").Frame} Frame */
 /** @typedef {import("./protocol.js").RenderMeta} RenderMeta */
@@ -47,6 +48,7 @@ export class Viewer {
     this.seriesUid = undefined;
     /** @type {string | undefined} */
     this.modality = undefined;
+    this.title = "";          // as given; shown through maskText
     /** @type {{center: number, width: number} | null} */
     this.window = null;       // {center, width} chosen by the person; null = the file's
     this.invert = false;
@@ -74,7 +76,8 @@ export class Viewer {
     delete this.root.dataset.index;  // set again once the first frame is painted
     this.root.hidden = false;
     document.body.classList.add("viewing");
-    setText("viewer-title", title);
+    this.title = title;
+    setText("viewer-title", maskText(title));
     setText("viewer-message", "Loading…");
     this.#stop();
     this.cache.clear();
@@ -94,6 +97,15 @@ export class Viewer {
     this.#presets(null);
     this.root.dataset.frames = String(this.frames.length);
     await this.show(0);
+  }
+
+  /** Show the title, overlays and warnings again ("Hide patient data" changed). */
+  refreshMask() {
+    setText("viewer-title", maskText(this.title));
+    if (this.root.hidden || !this.frames.length) return;
+    this.#overlays();
+    this.#warnings((this.meta && this.meta.warnings) || []);
+    if (this.meta && this.meta.error) setText("viewer-message", maskText(this.meta.error));
   }
 
   close() {
@@ -190,7 +202,7 @@ export class Viewer {
     this.meta = meta;
     if (!image) {
       this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
-      setText("viewer-message", meta.error || "Nothing to show.");
+      setText("viewer-message", maskText(meta.error) || "Nothing to show.");
     } else {
       setText("viewer-message", "");
       if (this.canvas.width !== image.width || this.canvas.height !== image.height) {
@@ -218,7 +230,7 @@ export class Viewer {
    */
   #warnings(frameWarnings) {
     const shown = [...this.seriesWarnings, ...frameWarnings.filter((w) => !this.seriesWarnings.includes(w))];
-    byId("viewer-warnings").replaceChildren(...shown.map((w) => el("li", {}, w)));
+    byId("viewer-warnings").replaceChildren(...shown.map((w) => el("li", {}, maskText(w))));
   }
 
   #overlays() {
@@ -229,9 +241,10 @@ export class Viewer {
     /** @param {string} id @param {(string | false | undefined | null)[]} lines */
     const corner = (id, lines) => byId(id).replaceChildren(
       ...lines.filter(Boolean).map((line) => el("div", {}, line)));
-    corner("overlay-tl", [o.PatientName, o.PatientID && `ID ${o.PatientID}`, o.StudyDate && date(o.StudyDate)]);
+    const name = o.PatientName && (hidden() ? patientLabelOf(o.PatientName, o.PatientID) : o.PatientName);
+    corner("overlay-tl", [name, o.PatientID && `ID ${maskField(o.PatientID)}`, o.StudyDate && maskField(date(o.StudyDate))]);
     corner("overlay-tr", [[o.Modality, o.SeriesNumber && `Series ${o.SeriesNumber}`].filter(Boolean).join(" "),
-      o.SeriesDescription]);
+      maskText(o.SeriesDescription)]);
     corner("overlay-bl", [
       `Image ${this.index + 1} / ${this.frames.length}` + (f && f.frame ? ` (frame ${f.frame + 1})` : ""),
       o.SliceLocation && `Location ${Number(o.SliceLocation).toFixed(2)} mm`,

@@ -20,10 +20,16 @@ import { EVENT, OP, REQUEST } from "./protocol.js";
 /** @typedef {import("./protocol.js").RenderWindow} RenderWindow */
 /** @typedef {import("./protocol.js").Requests} Requests */
 /** @typedef {import("./protocol.js").RequestName} RequestName */
-/** @typedef {import("./protocol.js").ReviewStage} ReviewStage */
+/** @typedef {import("./protocol.js").PartProgress} PartProgress */
+/** @typedef {import("./protocol.js").Review} Review */
+/** @typedef {import("./protocol.js").ReviewIdentity} ReviewIdentity */
+/** @typedef {import("./protocol.js").ReviewPlan} ReviewPlan */
+/** @typedef {import("./protocol.js").ReviewProgress} ReviewProgress */
+/** @typedef {import("./protocol.js").ReviewState} ReviewState */
 /** @typedef {import("./protocol.js").ToWorker} ToWorker */
 
 const MAX_WORKERS = 4;
+const REVIEW_STEP_SECONDS = 0.1;  // a part's review runs in steps this long: progress, and a prompt Cancel
 
 export class WorkerClient extends EventTarget {
   /** @type {Worker[]} */
@@ -127,9 +133,9 @@ export class WorkerClient extends EventTarget {
   }
 
   /** One instance's header as a file: DICOM JSON or a dcmdump-style text.
-   * @param {number} entry @param {"json" | "dump"} form */
-  exportHeader(entry, form) {
-    return this.#ask(0, REQUEST.export_header, [entry, form]);
+   * @param {number} entry @param {"json" | "dump"} form @param {boolean} masked identifying values masked */
+  exportHeader(entry, form, masked) {
+    return this.#ask(0, REQUEST.export_header, [entry, form, masked]);
   }
 
   /** What changes across the instances of a series. @param {string} studyUid @param {string} seriesUid */
@@ -138,9 +144,9 @@ export class WorkerClient extends EventTarget {
   }
 
   /** Chosen elements of every instance of a series, as CSV.
-   * @param {string} studyUid @param {string} seriesUid @param {string[]} fields */
-  seriesCsv(studyUid, seriesUid, fields) {
-    return this.#ask(0, REQUEST.series_csv, [studyUid, seriesUid, fields]);
+   * @param {string} studyUid @param {string} seriesUid @param {string[]} fields @param {boolean} masked identifying values masked */
+  seriesCsv(studyUid, seriesUid, fields, masked) {
+    return this.#ask(0, REQUEST.series_csv, [studyUid, seriesUid, fields, masked]);
   }
 
   /** Two instances' headers side by side. @param {number} first @param {number} second */
@@ -153,28 +159,89 @@ export class WorkerClient extends EventTarget {
     return this.#ask(0, REQUEST.instances, []);
   }
 
+  /** The elements whose values "Hide patient data" hides (Python's list, asked once). */
+  identifyingTags() {
+    return this.#ask(0, REQUEST.identifying_tags, []);
+  }
+
   // --- the privacy review -----------------------------------------------------------------
 
   /**
    * The privacy review, on every worker at once as indexing is (py/dicompeek/privacy/merge.py):
-   * worker 0 plans (identity tokens of all files; one run of files per worker), each worker
-   * reviews its run (every worker holds every picked entry, so any can read any file), runs
-   * after one that found a name nested in a sequence are reviewed again with it, and worker 0
-   * merges the parts in order into the same report a single pass gives.
-   * @param {(stage: ReviewStage) => void} [onStage] told when the parts start and when they merge
+   * worker 0 plans (the identity of all files; one run of files per worker), each worker
+   * reviews its run in steps of REVIEW_STEP_SECONDS (every worker holds every picked entry, so
+   * any can read any file), runs after one that found an identity nested in a sequence are
+   * reviewed again with it, and worker 0 merges the parts in order into the same report a
+   * single pass gives. Between steps `onProgress` hears the files done of all parts; when
+   * `signal` aborts, no further step is asked for and the result is null (the workers are free
+   * for a new review at once; a merge under way finishes unheard).
+   * @param {(progress: ReviewProgress) => void} [onProgress]
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<Review | null>}
    */
-  async privacyReview(onStage = () => {}) {
+  async privacyReview(onProgress = () => {}, signal) {
+    const stopped = () => Boolean(signal && signal.aborted);
     const plan = await this.#ask(0, REQUEST.review_plan, [this.workerCount]);
-    const stage = /** @param {ReviewStage["stage"]} name */ (name) =>
-      onStage({ stage: name, files: plan.files, parts: plan.parts.length });
-    stage("reviewing");
-    /** @param {number} number @param {import("./protocol.js").Token[]} tokens */
-    const part = (number, tokens) => this.#ask(number, REQUEST.review_part, [plan.parts[number], tokens]);
-    const states = await Promise.all(plan.parts.map((_, number) => part(number, plan.identity)));
-    const again = await this.#ask(0, REQUEST.review_reruns, [plan.identity, states.map((state) => state.found)]);
-    await Promise.all(again.map(async ([number, tokens]) => { states[number] = await part(number, tokens); }));
-    stage("merging");
-    return this.#ask(0, REQUEST.privacy_review, [states]);
+    if (stopped()) return null;
+    /** @type {ReviewState[]} */
+    const states = new Array(plan.parts.length);
+    const all = plan.parts.map((_, number) => /** @type {[number, ReviewIdentity]} */ ([number, plan.identity]));
+    if (!await this.#reviewParts(plan, all, states, "reviewing", plan.files, onProgress, stopped)) return null;
+    const again = plan.parts.length
+      ? await this.#ask(0, REQUEST.review_reruns, [plan.identity, states.map((state) => state.found)]) : [];
+    if (stopped()) return null;
+    if (again.length && !await this.#reviewParts(plan, again, states, "rechecking", 0, onProgress, stopped)) return null;
+    onProgress({ stage: "merging", files: plan.files, total: plan.files, parts: plan.parts.length,
+      elapsed: 0, files_per_second: 0, eta_seconds: 0 });
+    const review = await this.#ask(0, REQUEST.privacy_review, [states]);
+    return stopped() ? null : review;
+  }
+
+  /**
+   * Review `jobs` ([part number, identity]: part n on worker n) step by step; fill `states`.
+   * False when stopped before all were done. A failing part stops the others and rejects.
+   * @param {ReviewPlan} plan
+   * @param {[number, ReviewIdentity][]} jobs
+   * @param {ReviewState[]} states
+   * @param {"reviewing" | "rechecking"} stage
+   * @param {number} expected files in all, until each part has said how many it has
+   * @param {(progress: ReviewProgress) => void} onProgress
+   * @param {() => boolean} stopped
+   * @returns {Promise<boolean>}
+   */
+  async #reviewParts(plan, jobs, states, stage, expected, onProgress, stopped) {
+    /** @type {(PartProgress | null)[]} */
+    const parts = jobs.map(() => null);
+    const started = performance.now();
+    let failed = false;
+    const report = () => {
+      const files = parts.reduce((sum, p) => sum + (p ? p.files : 0), 0);
+      const total = parts.includes(null) ? Math.max(expected, files)
+        : parts.reduce((sum, p) => sum + (p ? p.total : 0), 0);
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = elapsed > 0 ? files / elapsed : 0;
+      onProgress({ stage, files, total, parts: jobs.length, elapsed, files_per_second: rate,
+        eta_seconds: rate > 0 && files > 0 ? (total - files) / rate : 0 });
+    };
+    report();
+    await Promise.all(jobs.map(async ([number, identity], slot) => {
+      try {
+        let progress = await this.#ask(number, REQUEST.review_start, [plan.parts[number], identity]);
+        parts[slot] = progress;
+        while (!progress.done) {
+          if (stopped() || failed) return;
+          progress = await this.#ask(number, REQUEST.review_step, [REVIEW_STEP_SECONDS]);
+          parts[slot] = progress;
+          report();
+        }
+        if (stopped() || failed) return;
+        states[number] = await this.#ask(number, REQUEST.review_state, []);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }));
+    return !stopped();
   }
 
   /** The last review as a file. @param {"html" | "json" | "csv"} form @param {boolean} masked */

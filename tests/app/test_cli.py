@@ -182,9 +182,9 @@ def test_review_exits_1_and_names_the_planted_identifiers_in_the_demo(tmp_path):
     assert "Requested Procedure Description (0032,1060)  [(0040,0275) > item 1 > (0032,1060)]" in text.stdout
     as_json = run_cli("review", str(tmp_path / "demo.zip"), "--json")
     result = json.loads(as_json.stdout)
-    assert as_json.returncode == 1 and result["schema_version"] == 1 and result["counts"]["high"] > 0
-    names = next(f for f in result["findings"] if f["id"] == "element:(0010,0010)")
-    assert [v["value"] for v in names["values"]] == ["DEMO^PHANTOM"]
+    assert as_json.returncode == 1 and result["schema_version"] == 2 and result["counts"]["high"] > 0
+    names = next(f for f in result["findings"] if f["id"] == "element:(0010,0010):info")
+    assert [v["value"] for v in names["values"]] == ["DEMO^PHANTOM"]  # placeholder words: names no one
 
 
 def test_review_exits_0_for_a_clean_export_and_writes_a_masked_html_report(tmp_path):

@@ -90,6 +90,7 @@ def test_strings_from_files_reach_the_page_and_the_report_as_text(clean_app, tmp
                          ".every(a => !a.href.startsWith('javascript:'))")
     page.click("#review-open")
     page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'")
+    page.click("#review-expand")  # the findings are laid out as their groups open
     findings = page.text_content("#review-findings")
     assert "<script>alert(3)</script>" in findings and PRIVATE_TEXT in findings
     with page.expect_download() as download:

@@ -1,5 +1,7 @@
-"""The privacy review in the page: verdict, findings on the demo's planted identifiers,
-masking, the report downloads, and the way from a finding into the tag browser."""
+"""The privacy review in the page: verdict, findings on the demo's planted identifiers, the
+report downloads, the way from a finding into the tag browser, progress and Cancel, and the
+review on every worker giving the single-pass result. (Masking: test_hide_page.py; the
+overview, filters and a large report: test_review_report_page.py.)"""
 
 from __future__ import annotations
 
@@ -18,13 +20,18 @@ def reviewed(clean_app):
     yield clean_app
     if page.is_visible("#viewer"):
         page.click("#viewer-close")
-    page.uncheck("#review-mask")
+
+
+def review_done(page, timeout: float = 120_000) -> None:
+    page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=timeout)
 
 
 def test_the_demo_is_flagged_with_its_planted_identifiers(reviewed):
     page = reviewed.page
     verdict = page.text_content("#review-verdict")
     assert "high" in verdict and "No identifying data found" not in verdict
+    assert page.locator("#review-findings .review-finding").count() == 0  # closed groups: laid out when opened
+    page.click("#review-expand")
     text = page.inner_text("#review-findings")
     assert "DEMO^PHANTOM" in text                      # the patient's name, as stored
     assert "PHANTOM DEMO" in text                      # the name again, in a private element
@@ -33,17 +40,8 @@ def test_the_demo_is_flagged_with_its_planted_identifiers(reviewed):
     categories = set(page.eval_on_selector_all(".review-finding", "n => n.map(e => e.dataset.category)"))
     assert {"element", "cross-field", "non-dicom", "pixels"} <= categories
     page.wait_for_function("() => [...document.querySelectorAll('.review-thumb')].some(c => c.width > 1)")
-
-
-def test_masking_hides_the_values_for_screen_sharing(reviewed):
-    page = reviewed.page
-    page.check("#review-mask")
-    text = page.inner_text("#review-findings")
-    assert "DEMO^PHANTOM" not in text and "•••" in text
-    with page.expect_download() as download:
-        page.click("#review-html")
-    html = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "DEMO^PHANTOM" not in html and "<script" not in html.lower() and "high" in html
+    page.click("#review-collapse")
+    assert page.eval_on_selector_all("details.review-group", "g => g.every(d => !d.open)")
 
 
 def test_the_report_downloads_as_json_and_csv(reviewed):
@@ -51,15 +49,16 @@ def test_the_report_downloads_as_json_and_csv(reviewed):
     with page.expect_download() as download:
         page.click("#review-json")
     result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
-    assert result["schema_version"] == 1 and result["counts"]["high"] > 0
+    assert result["schema_version"] >= 1 and result["counts"]["high"] > 0
     assert result["files_reviewed"] == 89
     with page.expect_download() as download:
         page.click("#review-csv")
-    assert Path(download.value.path()).read_text(encoding="utf-8").startswith("severity,category,title")
+    assert "severity,category,title" in Path(download.value.path()).read_text(encoding="utf-8")
 
 
 def test_a_finding_opens_its_instance_and_element_in_the_tag_browser(reviewed):
     page = reviewed.page
+    page.click("details.review-group[data-key='element:(0010,0010)'] > summary")
     name = page.locator(".review-finding[data-category='element']", has_text="DEMO^PHANTOM").first
     name.locator(".review-link").click()
     page.wait_for_function("() => document.getElementById('tags-status').textContent.includes('dicompeek-demo.zip')")
@@ -76,10 +75,34 @@ def test_a_review_started_while_indexing_waits_and_covers_every_file(clean_app, 
     before = clean_app.start_open(tmp_path / "many.zip")
     # at once (page.click would wait for the page to settle): before the workers have indexed every file
     page.evaluate("document.getElementById('review-open').click()")
-    page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=120_000)
+    review_done(page)
     assert clean_app.version() > before
     assert page.is_visible("#review")
-    assert page.text_content("#review-meta").startswith("2000 DICOM files reviewed")
+    assert page.text_content("#review-meta").startswith("2,000 DICOM files reviewed")
+
+
+def test_the_review_shows_progress_and_cancel_stops_it_for_a_new_one(clean_app, tmp_path):
+    from dicompeek_synthetic import write_bench_zip
+
+    write_bench_zip(tmp_path / "many.zip", n_series=8, per_series=1000)
+    clean_app.open_files(tmp_path / "many.zip")
+    page = clean_app.page
+    page.click("#review-open")
+    # progress of the files done on every worker, with the rate and the time left
+    page.wait_for_function("() => Number(document.getElementById('review-progress').dataset.files) > 0")
+    assert page.is_visible("#review-bar") and page.is_visible("#review-cancel")
+    text = page.text_content("#review-progress-text")
+    assert " of 8,000 files" in text and "files/s" in text, text
+    assert page.is_disabled("#review-open")
+    page.click("#review-cancel")
+    assert page.text_content("#review-verdict") == "Review cancelled."
+    assert not page.is_visible("#review-progress") and page.is_enabled("#review-open")
+    assert page.get_attribute("#review", "data-done") is None and page.is_disabled("#review-json")
+    # the workers stop stepping: a new review starts at once and covers every file
+    page.click("#review-open")
+    review_done(page, timeout=180_000)
+    assert page.text_content("#review-meta").startswith("8,000 DICOM files reviewed")
+    assert page.get_attribute("#review", "data-cancelled") is None and page.is_enabled("#review-json")
 
 
 def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app, tmp_path):
@@ -99,7 +122,7 @@ def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app,
     clean_app.open_files(tmp_path / "planted.zip")
     page = clean_app.page
     page.click("#review-open")
-    page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=120_000)
+    review_done(page)
     with page.expect_download() as download:
         page.click("#review-json")
     result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))

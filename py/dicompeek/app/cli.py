@@ -128,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     form = check.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print the review as JSON")
     form.add_argument("--html", metavar="OUT.html", help="write the self-contained HTML report")
-    check.add_argument("--mask", action="store_true", help="hide patient data: mask every value from the files in the report (text, JSON or HTML)")
+    check.add_argument("--mask", action="store_true", help="hide patient data: mask every value from the files")
     return parser
 
 

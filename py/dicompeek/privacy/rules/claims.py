@@ -74,7 +74,8 @@ class Claims(RuleBase):
         row = info.row
         if claims.deidentified and row is not None and row.basic == "X" and claims.allowing(row) is None \
                 and not is_dummy(element.shown):
-            self.findings.hit(("claim", "removed", element.path), f, element.shown, "high", _CATEGORY,
+            # medium: the value holds nothing identifying (else it is the content rule's high finding)
+            self.findings.hit(("claim", "removed", element.path), f, element.shown, "medium", _CATEGORY,
                               f"Says de-identified, but {info.name} is still present",
                               f"The file claims de-identification ({claims.described}); "
                               f"{action_text('X')} for this element, and no claimed option keeps it.",

@@ -64,9 +64,9 @@ def identity_judgement(kind: str, text: str, facts: Facts) -> tuple[str, str]:
         return "medium", ("The files claim de-identification and this is not a known pseudonym form: check that it "
                           "is not a real name.")
     if kind in ("patient-id", "other-id"):
-        if pseudonymous or PSEUDONYM_PREFIX.match(text):
+        if (pseudonymous and kind == "patient-id") or PSEUDONYM_PREFIX.match(text):
             return "info", "A pseudonymous ID."
-        if claims.deidentified:
+        if claims.deidentified and kind == "patient-id":  # Other Patient IDs are removed (X), never replaced
             return "info", (f"Replaced as the claimed de-identification ({claims.described}) says; an ID cannot be "
                             "told from the original by its form.")
         return "high", "A direct identifier: the patient's ID (a record number the site can look up)."
