@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the privacy review against indexing, in CPython and in headless Chromium.
 
-    python3 bench/review_bench.py [--smoke] [--files N] [--markdown]
+    python3 bench/review_bench.py [--smoke] [--files N | --corpus] [--markdown]
 
 The issue's target: reviewing a 5,000-file zip takes at most 1.5 × the time of indexing it.
 Both are measured in the same run on the same zip: in CPython with the package directly,
@@ -12,6 +12,8 @@ the review would wait for it too, so that wait would be counted twice.
 
 The zip is generated once into .cache/bench/ (its name carries a hash of the generator). dist/
 is (re)built with ``python3 build.py`` when it is missing or out of date with py/ or web/.
+``--corpus`` measures real data instead: every file of ``../shared/corpus`` (a mix of vendors,
+private blocks, multi-frame and malformed files) zipped, stored, into .cache/bench/corpus.zip.
 ``--smoke`` checks that the whole path still works, in seconds: 40 files generated afresh in a
 temporary directory; the table is printed, but the figures mean nothing. The test suite runs it.
 """
@@ -42,6 +44,37 @@ def bench_zip(files: int, directory: Path = CACHE) -> Path:
     """``files`` CT files of 64 x 64, in series of 100 (generated once, as bench.py's zips)."""
     per_series = min(files, PER_SERIES)
     return generate(Spec(f"review-{files}", files // per_series, per_series, 64), directory)
+
+
+def corpus_zip(directory: Path = CACHE) -> Path:
+    """../shared/corpus zipped (stored, in name order) once into ``directory``."""
+    import zipfile
+
+    source = ROOT.parent / "shared" / "corpus"
+    if not source.is_dir():
+        sys.exit(f"no corpus at {source}")
+    target = directory / "corpus.zip"
+    if not target.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
+            for file in sorted(p for p in source.rglob("*") if p.is_file()):
+                archive.write(file, file.relative_to(source).as_posix())
+        partial.replace(target)
+    return target
+
+
+def dicom_files(path: Path) -> int:
+    """How many DICOM files indexing finds in ``path`` (what both reviews must cover)."""
+    from dicompeek.index.indexer import Index
+
+    index = Index()
+    try:
+        index.add([str(path)])
+        index.run()
+        return len(index.dicom)
+    finally:
+        index.close()
 
 
 def cpython(path: Path, files: int) -> tuple[float, float]:
@@ -108,8 +141,15 @@ def main(argv: list[str] | None = None) -> int:
                              "temporary directory")
     parser.add_argument("--files", type=int, help=f"files in the zip: up to {PER_SERIES} or a "
                                                   f"multiple of it (default 5000, --smoke {SMOKE_FILES})")
+    parser.add_argument("--corpus", action="store_true", help="the real files of ../shared/corpus, zipped")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
+    if args.corpus:
+        if not Path(CHROMIUM).exists():
+            parser.error(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+        ensure_built("review_bench.py")
+        path = corpus_zip()
+        return measure(path, dicom_files(path), args)
     files = args.files or (SMOKE_FILES if args.smoke else 5000)
     if files < 1 or (files > PER_SERIES and files % PER_SERIES):
         parser.error(f"--files must be from 1 to {PER_SERIES} or a multiple of {PER_SERIES}")

@@ -217,8 +217,8 @@ class Recorder:
     and replays them for the next file with the same facts. Hits of :class:`Findings` are recorded
     by themselves; a rule records any other effect (:meth:`record`), and a rule whose visit does
     what cannot be replayed (sets a fact about the file, learns a token) calls :meth:`spoil`.
-    Only top-level standard elements with a short ASCII text value are ever recorded: visits of
-    private elements, sequences and nested elements need not care.
+    Only top-level elements are ever recorded (standard ones with a short ASCII text value, and
+    private data elements): visits of sequences and nested elements need not care.
     """
 
     __slots__ = ("_spoiled", "tape")
@@ -264,6 +264,9 @@ class Findings:
 
     def get(self, key: tuple[Any, ...]) -> Finding | None:
         return self._by_key.get(key)
+
+    def __getitem__(self, key: tuple[Any, ...]) -> Finding:
+        return self._by_key[key]
 
     def values(self) -> list[Finding]:
         return list(self._by_key.values())

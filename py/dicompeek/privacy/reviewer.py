@@ -71,6 +71,9 @@ SCHEMA_VERSION = 2
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 #: Distinct top-level values remembered with their effects (:meth:`Reviewer._walk`), and the longest.
 MEMO_SIZE, MEMO_VALUE = 20_000, 256
+#: Private values (vendor headers repeat from file to file) are remembered up to this size, at
+#: most :data:`MEMO_LARGE` of those longer than :data:`MEMO_VALUE` at once (a bound on memory).
+MEMO_PRIVATE, MEMO_LARGE = 64 * 1024, 256
 #: Sets of remembered values kept at once, one per combination of the rules' replay keys (a few
 #: combinations of claims in one zip; a key that changes for good, the tokens, leaves its old sets
 #: unused until they are cleared).
@@ -82,7 +85,7 @@ _WALK_FIELDS = ("StudyInstanceUID", "SeriesInstanceUID", "SeriesDescription", "S
 REVIEW_FIELDS = tuple(dict.fromkeys((*(name for _, name in IDENTITY_FIELDS), *_WALK_FIELDS,
                                      *(name for rule in RULES for name in rule.fields))))
 
-_Memo = dict[tuple[int, str, bytes], list[tuple[Effect, Any]]]
+_Memo = dict[tuple[Any, ...], list[tuple[Effect, Any]]]
 
 
 class Reviewer:
@@ -103,6 +106,7 @@ class Reviewer:
         self._seeded = False  # every file's identity known before the walk (then add() learns none)
         self._descriptions: dict[SeriesKey, str] = {}  # each series' first description, for the report
         self._memos: dict[Hashable, _Memo] = {}
+        self._large = 0  # remembered private values longer than MEMO_VALUE
         # per patient key: [files, {study UID: [date, description, accession, files]}], for the report
         self._patients: dict[str, list[Any]] = {}
         self._claimed: dict[str, int] = {}  # each claimed profile or option: files claiming it
@@ -186,6 +190,7 @@ class Reviewer:
         if memo is None:
             if len(self._memos) >= MEMOS:
                 self._memos.clear()
+                self._large = 0
             memo = self._memos[key] = {}
         return memo
 
@@ -214,7 +219,10 @@ class Reviewer:
                     self._sequence(ds, tag, parents, prefix, f)
                     continue
                 if tag >> 16 & 1:
-                    self._private(ds, tag, vr, value, parents, prefix, f, creators)
+                    if memo is not None and tag & 0xFF00 and type(value) is bytes and len(value) <= MEMO_PRIVATE:
+                        self._private_remembered(ds, tag, vr, value, f, creators, memo)
+                    else:
+                        self._private(ds, tag, vr, value, parents, prefix, f, creators)
                     continue
                 if memo is not None and type(value) is bytes and vr in TEXT_VRS and len(value) <= MEMO_VALUE:
                     key = (tag, vr, value)
@@ -237,6 +245,31 @@ class Reviewer:
                 self._value(ds, tag, vr, value, parents, prefix, f)
             except Exception as exc:  # a malformed element (pydicom cannot convert it): say so, go on
                 self._unread(f, f"{prefix}{tag_text(tag)}: {type(exc).__name__}: {exc}"[:200], "unreadable")
+
+    def _private_remembered(self, ds: Dataset, tag: int, vr: str, value: bytes, f: File, creators: dict[int, str],
+                            memo: _Memo) -> None:
+        """A top-level private data element: its effects replayed when the same value of the same
+        block turned up before (vendor headers repeat across a series), else visited and recorded."""
+        key = (tag, vr, value, creators.get(tag >> 16 << 8 | (tag & 0xFFFF) >> 8, ""))
+        tape = memo.get(key)
+        if tape is not None:
+            for effect, shown in tape:
+                effect(f, shown)
+            return
+        recorder = self._recorder
+        recorder.start()
+        try:
+            self._private(ds, tag, vr, value, (), "", f, creators)
+        finally:
+            tape = recorder.stop()
+        if tape is None:
+            return
+        if len(value) > MEMO_VALUE:
+            self._large += 1
+        if len(memo) >= MEMO_SIZE or self._large > MEMO_LARGE:
+            memo.clear()
+            self._large = 0
+        memo[key] = tape
 
     def _value(self, ds: Dataset, tag: int, vr: str, value: Any, parents: tuple[int, ...], prefix: str,
                f: File) -> None:

@@ -61,10 +61,11 @@ class Claims(RuleBase):
         if facts.directory or not (claims.deidentified or claims.temporal):
             return
         info = element.info
-        if info is None:  # a private element (never replayed: the walk records top-level standard values)
+        if info is None:  # a private element
             if "retain_safe_private" not in claims.options or \
                     not SAFE_PRIVATE.is_safe(element.creator, element.tag >> 16, element.tag & 0xFFFF):
-                self._private += 1
+                self._count_private(f, None)
+                self.context.recorder.record(self._count_private, None)
             return
         if info.category == "dates" and claims.temporal == "REMOVED" and not is_dummy(element.shown):
             self.findings.hit(("claim", "dates-removed"), f, f"{info.name}: {element.shown}", "high", _CATEGORY,
@@ -80,6 +81,9 @@ class Claims(RuleBase):
                               f"The file claims de-identification ({claims.described}); "
                               f"{action_text('X')} for this element, and no claimed option keeps it.",
                               element.describe)
+
+    def _count_private(self, f: File, _: None) -> None:
+        self._private += 1
 
     def end_file(self, dicom: DicomFile) -> None:
         """The claims checked against the whole file."""

@@ -28,7 +28,7 @@ class PrivateBlocks(RuleBase):
         self._elements = 0
 
     def visit_element(self, element: Element, f: File) -> None:
-        # never replayed (the walk records top-level standard values only): no need to spoil
+        # replayed for a repeated top-level value: every effect goes through the recorder
         group, creator, value, vr = element.tag >> 16, element.creator, element.value, element.vr
         if "retain_safe_private" in self.context.facts.claims.options and \
                 SAFE_PRIVATE.is_safe(creator, group, element.tag & 0xFFFF):
@@ -41,21 +41,35 @@ class PrivateBlocks(RuleBase):
             shown = value.decode("latin-1").strip(" \x00")
             if not shown.isprintable():
                 shown = None
-        self._elements += 1
         where = tag_text(element.tag)
-        block = self.findings.hit(("private", group, creator), f, f"{where} {shown}" if shown else None,
-                                  "medium", "private", "", "")
-        extra = block.extra
-        extra["elements"] = extra.get("elements", 0) + 1
-        if "path" not in extra:
-            extra["path"] = element.location
+        key = ("private", group, creator)
+        self.findings.hit(key, f, f"{where} {shown}" if shown else None, "medium", "private", "", "")
+        counted = (key, element.location)
+        self._count(f, counted)
+        recorder = self.context.recorder
+        recorder.record(self._count, counted)
         if shown is None and (binary or vr in BINARY_VRS):
-            blob = self.findings.hit(("private-blob", group, creator), f, f"{where} {vr}", "medium", "private",
-                                     f"Binary private values in “{creator or 'no creator'}” (group {group:04X})",
-                                     "Binary (OB/UN) private values can hold whole vendor headers, including names "
-                                     "and dates, that no viewer shows; the basic profile removes all private "
-                                     "elements (X).")
-            blob.extra["bytes"] = blob.extra.get("bytes", 0) + (len(value) if binary else 0)
+            blob_key = ("private-blob", group, creator)
+            self.findings.hit(blob_key, f, f"{where} {vr}", "medium", "private",
+                              f"Binary private values in “{creator or 'no creator'}” (group {group:04X})",
+                              "Binary (OB/UN) private values can hold whole vendor headers, including names "
+                              "and dates, that no viewer shows; the basic profile removes all private "
+                              "elements (X).")
+            size = (blob_key, len(value) if binary else 0)
+            self._bytes(f, size)
+            recorder.record(self._bytes, size)
+
+    def _count(self, f: File, counted: tuple[tuple[str, int, str], str]) -> None:
+        """One more element in the file and in its block (the block's finding was just hit)."""
+        key, location = counted
+        self._elements += 1
+        extra = self.findings[key].extra
+        extra["elements"] = extra.get("elements", 0) + 1
+        extra.setdefault("path", location)
+
+    def _bytes(self, f: File, size: tuple[tuple[str, int, str], int]) -> None:
+        extra = self.findings[size[0]].extra
+        extra["bytes"] = extra.get("bytes", 0) + size[1]
 
     def end_file(self, dicom: DicomFile) -> None:
         if self._elements:
