@@ -193,3 +193,18 @@ def test_a_part_is_sent_every_field_a_rule_reads():
     assert {"PatientName", "PatientID", "PatientBirthDate", "AccessionNumber", "StudyInstanceUID",
             "SeriesInstanceUID", "SeriesDescription", "Modality", "SOPClassUID", "SOPInstanceUID",
             "Rows", "StudyDate", "StudyDescription", "PatientIdentityRemoved"} == set(REVIEW_FIELDS)
+
+
+def test_repeated_private_values_are_replayed_and_still_counted_in_every_file(tmp_path):
+    files = {}
+    for i in range(3):
+        ds = identified(PatientIdentityRemoved="YES")
+        block = ds.private_block(0x0099, "ACME 1.0", create=True)
+        block.add_new(0x01, "LO", "same in every file")
+        block.add_new(0x02, "OB", bytes(300))
+        files[f"{i}.dcm"] = ds
+    found = by_id(reviewed(tmp_path, files))
+    block = found["private:0099:ACME 1.0"]
+    assert block["files"] == 3 and block["title"].endswith(": 6 elements")
+    assert found["private-blob:0099:ACME 1.0"]["title"].endswith(", 900 bytes")
+    assert values(found["claim:private"]) == ["2 private elements"] and found["claim:private"]["files"] == 3

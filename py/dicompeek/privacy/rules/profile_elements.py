@@ -47,6 +47,9 @@ class ProfileElements(RuleBase):
             if hits(element, facts.patient, self.context.identity):
                 return  # identifying content: the content rule's high finding
             severity, why = judge(info, text, facts.claims, content=element.sequence)
+            if severity == "high":  # the patient's own address, telephone…: the value is the match
+                matches = ({"text": text, "kind": info.keyword, "patient": facts.patient.key if facts.patient else None,
+                            "why": f"the patient's {info.name.removeprefix("Patient's ").lower()}"},)
         count_element(self.findings, element, f, text, severity, why, matches)
 
 
@@ -70,6 +73,8 @@ def identity_judgement(kind: str, text: str, facts: Facts) -> tuple[str, str]:
             return "info", (f"Replaced as the claimed de-identification ({claims.described}) says; an ID cannot be "
                             "told from the original by its form.")
         return "high", "A direct identifier: the patient's ID (a record number the site can look up)."
+    if PSEUDONYM_PREFIX.match(text):
+        return "info", "A pseudonymous number."
     if kind == "birth-date":
         return "high", "A direct identifier: the birth date (E.1-1 empties it; no option keeps it)."
     if claims.deidentified:
