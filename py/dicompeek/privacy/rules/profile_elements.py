@@ -48,8 +48,9 @@ class ProfileElements(RuleBase):
                 return  # identifying content: the content rule's high finding
             severity, why = judge(info, text, facts.claims, content=element.sequence)
             if severity == "high":  # the patient's own address, telephone…: the value is the match
+                detail = info.name.removeprefix("Patient's ").lower()
                 matches = ({"text": text, "kind": info.keyword, "patient": facts.patient.key if facts.patient else None,
-                            "why": f"the patient's {info.name.removeprefix("Patient's ").lower()}"},)
+                            "why": f"the patient's {detail}"},)
         count_element(self.findings, element, f, text, severity, why, matches)
 
 
