@@ -24,8 +24,8 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
-from dicompeek.index.indexer import Index
-from dicompeek.privacy import CLEAR_VERDICT, review
+from dicompeek.privacy import CLEAR_VERDICT
+from privacy import planted
 from privacy.exports import (
     DEFAULT_PATIENTS,
     DUMMIES,
@@ -112,14 +112,7 @@ def leak_export(base: str, kind: str) -> tuple[dict[str, bytes], str]:
 
 
 def reviewed(tmp_path: Path, members: Mapping[str, bytes], name: str = "export.zip") -> dict[str, Any]:
-    (tmp_path / name).write_bytes(zip_bytes(members))
-    index = Index()
-    try:
-        index.add([str(tmp_path / name)])
-        index.run()
-        return review(index)
-    finally:
-        index.close()
+    return planted.reviewed(tmp_path, dict(members), name)
 
 
 def flagged(result: dict[str, Any]) -> list[str]:

@@ -18,8 +18,7 @@ from typing import Any
 import pydicom
 import pytest
 
-from dicompeek.index.indexer import Index
-from dicompeek.privacy import review
+from privacy.planted import reviewed_paths
 
 
 def _claims_deidentification(path: Path) -> bool:
@@ -73,13 +72,7 @@ GENUINE: dict[tuple[str, str], str] = {
 
 
 def reviewed_set(paths: list[Path]) -> dict[str, Any]:
-    index = Index()
-    try:
-        index.add([str(p) for p in paths])
-        index.run()
-        return review(index)
-    finally:
-        index.close()
+    return reviewed_paths(*paths)
 
 
 @pytest.mark.parametrize("name", list(SETS))
