@@ -204,7 +204,7 @@ def test_repeated_private_values_are_replayed_and_still_counted_in_every_file(tm
         block.add_new(0x02, "OB", bytes(300))
         files[f"{i}.dcm"] = ds
     found = by_id(reviewed(tmp_path, files))
-    block = found["private:0099:ACME 1.0"]
-    assert block["files"] == 3 and block["title"].endswith(": 6 elements")
+    counted = found["private:0099:ACME 1.0"]
+    assert counted["files"] == 3 and counted["title"].endswith(": 6 elements")
     assert found["private-blob:0099:ACME 1.0"]["title"].endswith(", 900 bytes")
     assert values(found["claim:private"]) == ["2 private elements"] and found["claim:private"]["files"] == 3
