@@ -5,7 +5,7 @@
 import { WorkerClient } from "./worker-client.js";
 import { showProgress } from "./progress.js";
 import { applyFilter, findSeries, refreshSummary, showSummary } from "./summary.js";
-import { bindSwitch, maskText, onMaskChange, setIdentifyingTags } from "./mask.js";
+import { bindSwitch, hidden, maskText, onMaskChange, setIdentifyingTags } from "./mask.js";
 import { byId, setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
 import { TagPanel } from "./tags.js";
@@ -90,7 +90,8 @@ function open(items) {
   progress.hidden = false;
   Object.assign(progress.dataset, { done: 0, finished: false });
   byId("progress-bar").removeAttribute("value");  // indeterminate until counted
-  const what = items.length === 1 ? items[0].path : `${items.length} items`;
+  // a file's name may name the patient, and the patients are not known yet
+  const what = items.length === 1 ? (hidden() ? "1 item" : items[0].path) : `${items.length} items`;
   setText("progress-text", byId("boot").classList.contains("ready")
     ? `Opening ${what}…` : `Waiting for Python to start… (${what} queued)`);
   client.open(items);

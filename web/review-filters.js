@@ -56,6 +56,11 @@ export class FindingFilters {
       [s.series_uid, maskText(s.description) || `(no description${hidden() ? ` ${++unnamed}` : `: ${s.series_uid}`})`]));
   }
 
+  /** Empty the controls (their choices are kept for the next report). */
+  clear() {
+    for (const node of [this.severityBox, this.categorySelect, this.patientSelect, this.seriesSelect]) node.replaceChildren();
+  }
+
   /** Whether a finding passes every filter. @param {Finding} f */
   test(f) {
     return this.severities.has(f.severity)

@@ -124,7 +124,7 @@ export class FindingGroups {
     const values = f.values || [];
     const locations = f.locations || [];
     const canLink = series.length && f.entries && f.entries.length;
-    const node = el("article", { class: `review-finding ${f.severity}`, dataset: { id: f.id, category: f.category } },
+    const node = el("article", { class: `review-finding ${f.severity}`, dataset: { id: maskText(f.id), category: f.category } },
       el("header", {}, el("span", { class: `sev sev-${f.severity}` }, f.severity), " ", el("strong", {}, f.title)),
       el("p", {}, f.reason),
       el("p", { class: "muted" }, where),

@@ -73,7 +73,9 @@ export class ReviewPanel {
       setText("review-verdict", "Reviewing every header, file and folder name…");
       startReviewProgress("Planning the review…");
       const started = performance.now();
-      const review = await this.client.privacyReview(showReviewProgress, running.signal);
+      const review = await this.client.privacyReview((progress) => {
+        if (this.running === running) showReviewProgress(progress);  // a step of a cancelled review may still answer
+      }, running.signal);
       if (this.running !== running || !review) return;
       this.show({ ...review, seconds: (performance.now() - started) / 1000 });
       this.root.scrollIntoView({ block: "start" });
@@ -91,9 +93,11 @@ export class ReviewPanel {
   /** Stop the review under way: no further step is asked for, and a new one can start at once. */
   cancel() {
     if (!this.running) return;
+    const hadFocus = document.activeElement === byId("review-cancel");
     this.running.abort();
     this.running = null;
     this.#busy(false);
+    if (hadFocus) byId("review-open").focus();  // Cancel is gone: the keyboard goes on from "Privacy review"
     setText("review-verdict", "Review cancelled.");
     this.root.dataset.cancelled = "true";
   }
@@ -106,15 +110,15 @@ export class ReviewPanel {
    * is waiting for exactly this: indexing to finish. */
   forget() {
     if (this.running && !this.waiting) this.cancel();
-    this.result = null;
-    learnReview(null);
+    if (!this.running) this.#clear();  // nothing of the files before stays on the page
     this.close();
   }
 
   /** Show a report (the one just made, or one given by the "review:show" event). @param {TimedReview} review */
   show(review) {
-    this.result = review;
+    this.result = null;  // learning it re-renders the views with the switch on: not this one yet
     learnReview(review);
+    this.result = review;
     this.root.hidden = false;
     this.#render();
     this.root.dataset.done = "true";
@@ -141,6 +145,10 @@ export class ReviewPanel {
     for (const id of ["review-meta", "review-provenance", "review-overview", "review-findings"]) byId(id).replaceChildren();
     byId("review-provenance").hidden = true;
     byId("review-filters").hidden = true;
+    byId("review-verdict").className = "review-verdict";
+    setText("review-verdict", "");
+    setText("review-shown", "");
+    this.filters.clear();
   }
 
   #render() {

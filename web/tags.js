@@ -58,6 +58,9 @@ export class TagPanel {
     this.seriesShown = null;
     this.variation = null;
     this.comparison = null;
+    this.instanceList = [];
+    for (const table of ["#tags-variation tbody", "#tags-diff tbody"]) one(table).replaceChildren();
+    for (const id of ["tags-series-status", "tags-compare-status"]) setText(id, "");
   }
 
   isOpen() {

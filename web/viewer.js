@@ -101,8 +101,9 @@ export class Viewer {
 
   /** Show the title, overlays and warnings again ("Hide patient data" changed). */
   refreshMask() {
+    if (this.root.hidden) return;
     setText("viewer-title", maskText(this.title));
-    if (this.root.hidden || !this.frames.length) return;
+    if (!this.frames.length) return;
     this.#overlays();
     this.#warnings((this.meta && this.meta.warnings) || []);
     if (this.meta && this.meta.error) setText("viewer-message", maskText(this.meta.error));
@@ -112,6 +113,11 @@ export class Viewer {
     this.#stop();
     this.root.hidden = true;
     document.body.classList.remove("viewing");
+    // nothing of the series stays on the page (names and dates in the overlays, above all)
+    for (const id of ["viewer-title", "viewer-message", "viewer-probe", "overlay-tl", "overlay-tr", "overlay-bl", "overlay-br"]) {
+      byId(id).replaceChildren();
+    }
+    byId("viewer-warnings").replaceChildren();
     this.cache.clear();
     this.cacheBytes = 0;
   }

@@ -38,7 +38,7 @@ def test_the_demo_is_flagged_with_its_planted_identifiers(reviewed):
     assert "DEMO-0001" in text                         # the ID, also inside ImageComments
     assert "README.txt" in text                        # non-DICOM content nobody reviewed
     categories = set(page.eval_on_selector_all(".review-finding", "n => n.map(e => e.dataset.category)"))
-    assert {"element", "cross-field", "non-dicom", "pixels"} <= categories
+    assert {"element", "free-text", "non-dicom", "pixels", "private"} <= categories
     page.wait_for_function("() => [...document.querySelectorAll('.review-thumb')].some(c => c.width > 1)")
     page.click("#review-collapse")
     assert page.eval_on_selector_all("details.review-group", "g => g.every(d => !d.open)")
@@ -126,5 +126,6 @@ def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app,
     with page.expect_download() as download:
         page.click("#review-json")
     result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
-    assert {f["id"]: f["files"] for f in result["findings"]}["leak:name:(0020,4000)"] == 2
+    assert {f["id"]: f["files"] for f in result["findings"]}["leak:own:(0020,4000)"] == 2
     assert result["findings"] == expected["findings"] and result["files_reviewed"] == expected["files_reviewed"]
+    assert result["patients"] == expected["patients"]
