@@ -125,7 +125,7 @@ def browser(path: Path, files: int) -> tuple[float, float]:
             reviewed = time.perf_counter() - started
             meta = page.text_content("#review-meta") or ""
             chromium.close()
-            if not meta.startswith(f"{files} DICOM files reviewed"):
+            if not meta.startswith((f"{files} DICOM files reviewed", f"{files:,} DICOM files reviewed")):
                 sys.exit(f"the page's review did not cover the {files} files: {meta}")
             if errors:
                 sys.exit(f"the page threw: {errors[0]}")

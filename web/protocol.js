@@ -92,6 +92,7 @@ export const EVENT = Object.freeze({
  * @property {{args: [part: ReviewPart, identity: ReviewIdentity], reply: PartProgress}} review_start
  * @property {{args: [budget: number], reply: PartProgress}} review_step
  * @property {{args: [], reply: ReviewState}} review_state
+ * @property {{args: [budget: number], reply: {done: boolean}}} hash_inputs
  * @property {{args: [identity: ReviewIdentity, found: unknown[]], reply: [part: number, identity: ReviewIdentity][]}} review_reruns
  * @property {{args: [states?: ReviewState[]], reply: Review}} privacy_review
  * @property {{args: [form: "html" | "json" | "csv", masked: boolean], reply: Download}} review_report
@@ -113,6 +114,7 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
   review_state: "review_state", review_reruns: "review_reruns",
   privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
+  hash_inputs: "hash_inputs",
 }));
 
 /** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:

@@ -44,6 +44,8 @@ export class WorkerClient extends EventTarget {
   #nextRequest = 0;
   /** @type {{promise: Promise<void>, resolve: () => void} | null} from open() until worker 0's summary of everything opened */
   #indexing = null;
+  /** the run whose files worker 0 is hashing in the background */
+  #hashing = -1;
 
   /**
    * @param {URL} url worker.js
@@ -198,7 +200,10 @@ export class WorkerClient extends EventTarget {
   }
 
   /**
-   * Review `jobs` ([part number, identity]: part n on worker n) step by step; fill `states`.
+   * Review `jobs` ([part number, identity]) step by step, each worker taking the next part when
+   * it is done with one (reruns are fewer than the workers and go to whichever is free); fill
+   * `states`. (More parts than workers was measured: each part starts with no remembered values,
+   * which cost more than the balance gained.)
    * False when stopped before all were done. A failing part stops the others and rejects.
    * @param {ReviewPlan} plan
    * @param {[number, ReviewIdentity][]} jobs
@@ -224,18 +229,27 @@ export class WorkerClient extends EventTarget {
         eta_seconds: rate > 0 && files > 0 ? (total - files) / rate : 0 });
     };
     report();
-    await Promise.all(jobs.map(async ([number, identity], slot) => {
-      try {
-        let progress = await this.#ask(number, REQUEST.review_start, [plan.parts[number], identity]);
+    let next = 0;
+    /** @param {number} worker takes the next part until none is left */
+    const work = async (worker) => {
+      while (next < jobs.length) {
+        const slot = next++;
+        const [number, identity] = jobs[slot];
+        let progress = await this.#ask(worker, REQUEST.review_start, [plan.parts[number], identity]);
         parts[slot] = progress;
         while (!progress.done) {
           if (stopped() || failed) return;
-          progress = await this.#ask(number, REQUEST.review_step, [REVIEW_STEP_SECONDS]);
+          progress = await this.#ask(worker, REQUEST.review_step, [REVIEW_STEP_SECONDS]);
           parts[slot] = progress;
           report();
         }
         if (stopped() || failed) return;
-        states[number] = await this.#ask(number, REQUEST.review_state, []);
+        states[number] = await this.#ask(worker, REQUEST.review_state, []);
+      }
+    };
+    await Promise.all(this.#workers.map(async (_, worker) => {
+      try {
+        await work(worker);
       } catch (error) {
         failed = true;
         throw error;
@@ -299,6 +313,25 @@ export class WorkerClient extends EventTarget {
     }
   }
 
+  /**
+   * Worker 0 hashes the picked files (SHA-256, for every report's provenance) a step at a time
+   * while a person reads the summary; a review's requests queue between the steps. Stops when
+   * the files change.
+   * @param {number} run
+   */
+  async #hashInBackground(run) {
+    if (this.#hashing === run) return;  // a run can end with more than one summary
+    this.#hashing = run;
+    try {
+      while (run === this.#run && !this.#indexing) {
+        const { done } = await this.#ask(0, REQUEST.hash_inputs, [0.1]);
+        if (done) return;
+      }
+    } catch {
+      // the review hashes what is left itself, and says so if it cannot
+    }
+  }
+
   /** @param {number} index @param {FromWorker} message */
   #receive(index, message) {
     switch (message.type) {
@@ -311,7 +344,10 @@ export class WorkerClient extends EventTarget {
         if (index === 0) this.#emit(message.type, message);
         break;
       case EVENT.summary:
-        if (index === 0) this.#emit(message.type, message);
+        if (index === 0) {
+          this.#emit(message.type, message);
+          this.#hashInBackground(this.#run);
+        }
         break;
       case EVENT.progress:
         if (message.run === this.#run) {

@@ -5,10 +5,13 @@ overview, filters and a large report: test_review_report_page.py.)"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
+
+from tools.paths import DIST
 
 
 @pytest.fixture
@@ -51,6 +54,10 @@ def test_the_report_downloads_as_json_and_csv(reviewed):
     result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert result["schema_version"] >= 1 and result["counts"]["high"] > 0
     assert result["files_reviewed"] == 89
+    demo = hashlib.sha256((DIST / "demo" / "dicompeek-demo.zip").read_bytes()).hexdigest()
+    [picked] = result["provenance"]["inputs"]  # hashed in the worker, in the background after indexing
+    assert (picked["name"], picked["sha256"]) == ("dicompeek-demo.zip", demo)
+    assert demo in page.inner_text("#review-provenance")
     with page.expect_download() as download:
         page.click("#review-csv")
     assert "severity,category,title" in Path(download.value.path()).read_text(encoding="utf-8")

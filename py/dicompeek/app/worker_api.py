@@ -38,6 +38,7 @@ from dicompeek.privacy import MASK, PartReview, report_csv, report_html, reruns,
 from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
 from dicompeek.privacy.profile import PROFILE
+from dicompeek.privacy.provenance import Hashing
 from dicompeek.tags.browser import TagBrowser
 from dicompeek.tags.exports import parse_fields
 from dicompeek.tags.tree import dump_text
@@ -81,6 +82,7 @@ _viewer = Viewer(_index, _cache)
 _tags = TagBrowser(_index, _cache)
 _review: dict[str, Any] | None = None  # the last privacy review, for its exports
 _part: PartReview | None = None  # this worker's part of the privacy review under way
+_hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
 
 
 @entry_point
@@ -118,8 +120,11 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 @entry_point
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _cache, _viewer, _tags, _review, _part
+    global _index, _cache, _viewer, _tags, _review, _part, _hashing
     _review = _part = None
+    if _hashing is not None:
+        _hashing.close()
+        _hashing = None
     _index.close()
     _cache.clear()
     _index = Index()
@@ -210,6 +215,18 @@ def compare(first: int, second: int) -> dict[str, Any]:
 def instances() -> list[dict[str, Any]]:
     """Every DICOM file loaded, for choosing what to compare."""
     return _tags.instances()
+
+
+@entry_point
+def hash_inputs(budget: float = 0.1) -> dict[str, bool]:
+    """Worker 0, in the background once a pick is indexed: hash the picked files for about
+    ``budget`` seconds, so that a review's provenance need not wait for it."""
+    global _hashing
+    if _hashing is None or _hashing.paths != _index.picked:
+        if _hashing is not None:
+            _hashing.close()
+        _hashing = Hashing(_index.picked)
+    return {"done": _hashing.step(budget)}
 
 
 @entry_point

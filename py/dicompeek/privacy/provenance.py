@@ -3,19 +3,68 @@ version, against which edition of Table E.1-1, what the files claim, and the ver
 
 Why: a report is passed on ("this export was reviewed and is clean") and read later; without
 the hash nobody can tell which zip it was about. Hashing reads each input once, in 1 MiB
-pieces, so memory does not grow with its size.
+pieces, so memory does not grow with its size. A digest is remembered for the file's path,
+size and modification time, so the page can hash in the background while a person reads the
+summary (:class:`Hashing`, in steps) and every later review of the same pick reuses it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from dicompeek import __version__
 
 CHUNK = 1024 * 1024
+#: SHA-256 of files already hashed, by (path, size, modification time in ns).
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _key(path: str) -> tuple[str, int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return path, status.st_size, status.st_mtime_ns
+
+
+class Hashing:
+    """The picked files hashed a step at a time (each :meth:`step` for about ``budget`` seconds)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = list(paths)
+        self._todo = [p for p in paths if os.path.isfile(p) and _key(p) not in _DIGESTS]
+        self._digest = hashlib.sha256()
+        self._stream: Any = None
+
+    def step(self, budget: float = 0.1) -> bool:
+        """Hash for about ``budget`` seconds; True once every file is hashed."""
+        deadline = time.perf_counter() + budget
+        while self._todo:
+            path = self._todo[0]
+            try:
+                if self._stream is None:
+                    self._stream, self._digest = open(path, "rb"), hashlib.sha256()  # noqa: SIM115 (kept across steps)
+                while chunk := self._stream.read(CHUNK):
+                    self._digest.update(chunk)
+                    if time.perf_counter() >= deadline:
+                        return False
+                key = _key(path)
+                if key is not None:
+                    _DIGESTS[key] = self._digest.hexdigest()
+            except OSError:
+                pass  # describe_input says why when the report is made
+            self.close()
+            self._todo.pop(0)
+        return True
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
 
 def describe_input(path: str) -> dict[str, Any]:
@@ -31,6 +80,9 @@ def describe_input(path: str) -> dict[str, Any]:
                 except OSError:
                     continue
         return {"name": name, "size": size, "sha256": None, "files": files}
+    key = _key(path)
+    if key is not None and key in _DIGESTS:
+        return {"name": name, "size": key[1], "sha256": _DIGESTS[key]}
     digest = hashlib.sha256()
     size = 0
     try:
@@ -40,6 +92,8 @@ def describe_input(path: str) -> dict[str, Any]:
                 size += len(chunk)
     except OSError as exc:
         return {"name": name, "size": size, "sha256": None, "error": str(exc)}
+    if key is not None:
+        _DIGESTS[key] = digest.hexdigest()
     return {"name": name, "size": size, "sha256": digest.hexdigest()}
 
 
