@@ -93,6 +93,7 @@ export const EVENT = Object.freeze({
  * @property {{args: [budget: number], reply: PartProgress}} review_step
  * @property {{args: [], reply: ReviewState}} review_state
  * @property {{args: [budget: number], reply: {done: boolean}}} hash_inputs
+ * @property {{args: [], reply: NonNullable<Review["provenance"]>}} review_provenance
  * @property {{args: [identity: ReviewIdentity, found: unknown[]], reply: [part: number, identity: ReviewIdentity][]}} review_reruns
  * @property {{args: [states?: ReviewState[]], reply: Review}} privacy_review
  * @property {{args: [form: "html" | "json" | "csv", masked: boolean], reply: Download}} review_report
@@ -114,7 +115,7 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
   review_state: "review_state", review_reruns: "review_reruns",
   privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
-  hash_inputs: "hash_inputs",
+  hash_inputs: "hash_inputs", review_provenance: "review_provenance",
 }));
 
 /** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:
@@ -386,7 +387,7 @@ export function protocolMismatch(python) {
 /**
  * What a report describes: the inputs, when, by what, against which table, what the files claim.
  * @typedef {object} Provenance
- * @property {{name: string, size?: number, sha256?: string | null}[]} [inputs]
+ * @property {{name: string, size?: number, sha256?: string | null, pending?: boolean}[]} [inputs]
  * @property {string} [reviewed_at] ISO 8601, UTC
  * @property {string} [tool]
  * @property {string} [table]

@@ -28,7 +28,8 @@ export function provenanceRows(review) {
       ...inputs.map((input) => el("li", {},
         el("span", { class: "review-input-name" }, maskText(input.name)),
         input.size !== undefined ? ` · ${bytes(input.size)}` : "",
-        input.sha256 ? [" · SHA-256 ", el("code", { class: "review-hash" }, input.sha256)] : " · SHA-256 not computed")))]]);
+        input.sha256 ? [" · SHA-256 ", el("code", { class: "review-hash" }, input.sha256)]
+          : input.pending ? " · SHA-256 being computed…" : " · SHA-256 not computed")))]]);
   }
   if (p.reviewed_at) {
     const when = new Date(p.reviewed_at);

@@ -77,8 +77,16 @@ export class ReviewPanel {
         if (this.running === running) showReviewProgress(progress);  // a step of a cancelled review may still answer
       }, running.signal);
       if (this.running !== running || !review) return;
-      this.show({ ...review, seconds: (performance.now() - started) / 1000 });
+      const shown = { ...review, seconds: (performance.now() - started) / 1000 };
+      this.show(shown);
       this.root.scrollIntoView({ block: "start" });
+      if ((review.provenance?.inputs || []).some((input) => input.pending)) {
+        const provenance = await this.client.reviewProvenance();  // the hashes the background had not finished
+        if (this.result === shown) {
+          shown.provenance = provenance;
+          this.#render();
+        }
+      }
     } catch (error) {
       if (this.running === running) setText("review-verdict", `The review failed: ${/** @type {Error} */ (error).message}`);
     } finally {

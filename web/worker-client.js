@@ -258,6 +258,11 @@ export class WorkerClient extends EventTarget {
     return !stopped();
   }
 
+  /** The last review's provenance with every input's SHA-256 (the verdict does not wait for it). */
+  reviewProvenance() {
+    return this.#ask(0, REQUEST.review_provenance, []);
+  }
+
   /** The last review as a file. @param {"html" | "json" | "csv"} form @param {boolean} masked */
   reviewReport(form, masked) {
     return this.#ask(0, REQUEST.review_report, [form, masked]);

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from dicompeek import __version__
-from dicompeek.privacy.provenance import Hashing, describe_input, provenance
+from dicompeek.privacy.provenance import Hashing, completed, describe_input, provenance
 
 RESULT = {"profile": {"title": "Table E.1-1", "edition": "2024"}, "verdict": "No identifying data found",
           "claimed": [{"name": "Basic Application Level Confidentiality Profile", "files": 3}]}
@@ -45,3 +45,11 @@ def test_a_file_changed_since_it_was_hashed_is_hashed_again(tmp_path):
     assert describe_input(str(path))["sha256"] == hashlib.sha256(b"first").hexdigest()
     path.write_bytes(b"second, longer")
     assert describe_input(str(path))["sha256"] == hashlib.sha256(b"second, longer").hexdigest()
+
+
+def test_a_verdict_need_not_wait_for_the_hash_which_is_completed_for_the_report(tmp_path):
+    path = tmp_path / "later.zip"
+    path.write_bytes(b"not hashed yet")
+    quick = provenance([str(path)], RESULT, compute=False)
+    assert quick["inputs"] == [{"name": "later.zip", "size": 14, "sha256": None, "pending": True}]
+    assert completed([str(path)], quick)["inputs"][0]["sha256"] == hashlib.sha256(b"not hashed yet").hexdigest()

@@ -38,7 +38,7 @@ from dicompeek.privacy import MASK, PartReview, report_csv, report_html, reruns,
 from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
 from dicompeek.privacy.profile import PROFILE
-from dicompeek.privacy.provenance import Hashing
+from dicompeek.privacy.provenance import Hashing, completed
 from dicompeek.tags.browser import TagBrowser
 from dicompeek.tags.exports import parse_fields
 from dicompeek.tags.tree import dump_text
@@ -276,14 +276,26 @@ def privacy_review(states: list[dict[str, Any]] | None = None) -> dict[str, Any]
     """Review everything loaded for what can identify a person (see dicompeek.privacy): in one
     pass here, or (worker 0) by merging the states of :func:`review_state` in part order."""
     global _review
-    _review = review(_index) if states is None else merge_review(_index, states)
+    # the verdict does not wait for the inputs' SHA-256: review_provenance() completes it
+    _review = review(_index) if states is None else merge_review(_index, states, hash_inputs=False)
     return _review
+
+
+@entry_point
+def review_provenance() -> dict[str, Any]:
+    """The last review's provenance with every input hashed (what the background hashing had
+    not finished when the verdict was given is hashed now)."""
+    if _review is None:
+        raise ValueError("no review yet")
+    _review["provenance"] = completed(_index.picked, _review["provenance"])
+    return dict(_review["provenance"])
 
 
 @entry_point
 def review_report(form: str, masked: bool = False) -> dict[str, str]:
     """The last review as a download: form "html", "json" or "csv"."""
     result = _review if _review is not None else privacy_review()
+    review_provenance()  # a report always names its inputs' SHA-256
     if form == "html":
         return {"text": report_html(result, masked=masked), "name": "privacy-review.html"}
     if form == "csv":

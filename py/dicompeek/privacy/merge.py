@@ -134,10 +134,12 @@ def merged(index: Index, states: list[State]) -> Reviewer:
     return reviewer
 
 
-def merge(index: Index, states: list[State]) -> dict[str, Any]:
-    """The report of everything in ``index`` from the states of its parts, in part order."""
+def merge(index: Index, states: list[State], hash_inputs: bool = True) -> dict[str, Any]:
+    """The report of everything in ``index`` from the states of its parts, in part order.
+    ``hash_inputs=False``: inputs not hashed yet (the page hashes in the background) are marked
+    pending in the provenance rather than waited for (:func:`.provenance.completed`)."""
     result = merged(index, states).finish()
-    result["provenance"] = provenance(index.picked, result)
+    result["provenance"] = provenance(index.picked, result, compute=hash_inputs)
     return result
 
 

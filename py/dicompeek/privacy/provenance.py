@@ -67,8 +67,9 @@ class Hashing:
             self._stream = None
 
 
-def describe_input(path: str) -> dict[str, Any]:
-    """{"name", "size", "sha256"} of a picked file; a folder has its total size and no hash."""
+def describe_input(path: str, compute: bool = True) -> dict[str, Any]:
+    """{"name", "size", "sha256"} of a picked file; a folder has its total size and no hash.
+    ``compute=False``: a file not hashed yet says so ("pending": true) instead of being read."""
     name = os.path.basename(path.rstrip("/")) or path
     if os.path.isdir(path):
         size = files = 0
@@ -83,6 +84,8 @@ def describe_input(path: str) -> dict[str, Any]:
     key = _key(path)
     if key is not None and key in _DIGESTS:
         return {"name": name, "size": key[1], "sha256": _DIGESTS[key]}
+    if not compute and key is not None:
+        return {"name": name, "size": key[1], "sha256": None, "pending": True}
     digest = hashlib.sha256()
     size = 0
     try:
@@ -97,14 +100,23 @@ def describe_input(path: str) -> dict[str, Any]:
     return {"name": name, "size": size, "sha256": digest.hexdigest()}
 
 
-def provenance(paths: list[str], result: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """The provenance block of a report (``result``: the review as :meth:`.reviewer.Reviewer.finish` gives it)."""
+def provenance(paths: list[str], result: dict[str, Any], now: datetime | None = None,
+               compute: bool = True) -> dict[str, Any]:
+    """The provenance block of a report (``result``: the review as :meth:`.reviewer.Reviewer.finish`
+    gives it). ``compute=False``: inputs not hashed yet are marked pending (:func:`completed`)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     return {
-        "inputs": [describe_input(path) for path in paths],
+        "inputs": [describe_input(path, compute) for path in paths],
         "reviewed_at": moment.isoformat().replace("+00:00", "Z"),
         "tool": f"DICOM Peek {__version__}",
         "table": f"{result['profile']['title']} ({result['profile']['edition']})",
         "claimed": [claim["name"] for claim in result.get("claimed", [])],
         "verdict": result["verdict"],
     }
+
+
+def completed(paths: list[str], block: dict[str, Any]) -> dict[str, Any]:
+    """``block`` (a :func:`provenance`) with its pending inputs hashed now."""
+    if not any(item.get("pending") for item in block.get("inputs", [])):
+        return block
+    return {**block, "inputs": [describe_input(path) for path in paths]}
