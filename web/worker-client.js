@@ -46,6 +46,8 @@ export class WorkerClient extends EventTarget {
   #indexing = null;
   /** the run whose files worker 0 is hashing in the background */
   #hashing = -1;
+  /** @type {Promise<unknown> | null} the review under way: the background hashing waits for it */
+  #reviewing = null;
 
   /**
    * @param {URL} url worker.js
@@ -181,7 +183,20 @@ export class WorkerClient extends EventTarget {
    * @param {AbortSignal} [signal]
    * @returns {Promise<Review | null>}
    */
-  async privacyReview(onProgress = () => {}, signal) {
+  privacyReview(onProgress = () => {}, signal) {
+    const review = this.#review(onProgress, signal);
+    const reviewing = this.#reviewing = review.catch(() => null).finally(() => {
+      if (this.#reviewing === reviewing) this.#reviewing = null;
+    });
+    return review;
+  }
+
+  /**
+   * @param {(progress: ReviewProgress) => void} onProgress
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<Review | null>}
+   */
+  async #review(onProgress, signal) {
     const stopped = () => Boolean(signal && signal.aborted);
     const plan = await this.#ask(0, REQUEST.review_plan, [this.workerCount]);
     if (stopped()) return null;
@@ -320,8 +335,8 @@ export class WorkerClient extends EventTarget {
 
   /**
    * Worker 0 hashes the picked files (SHA-256, for every report's provenance) a step at a time
-   * while a person reads the summary; a review's requests queue between the steps. Stops when
-   * the files change.
+   * while a person reads the summary; it pauses while a review runs (the verdict does not wait
+   * for the hash, so the review should not share its worker with it). Stops when the files change.
    * @param {number} run
    */
   async #hashInBackground(run) {
@@ -329,6 +344,10 @@ export class WorkerClient extends EventTarget {
     this.#hashing = run;
     try {
       while (run === this.#run && !this.#indexing) {
+        if (this.#reviewing) {
+          await this.#reviewing;
+          continue;
+        }
         const { done } = await this.#ask(0, REQUEST.hash_inputs, [0.1]);
         if (done) return;
       }
