@@ -101,3 +101,35 @@ def test_the_cache_keeps_files_within_its_budget(indexed):
     assert cache.get(0) is first  # the last one is kept, whatever its size
     cache.get(1)
     assert cache.get(0) is not first  # the first was let go for the second, and read again
+
+
+def test_a_header_is_read_again_from_just_the_prefix_indexing_found_it_in(tmp_path, monkeypatch):
+    """Indexing records where each header ends; reading the header again (the privacy review)
+    reads that far, not 64 or 256 KiB, and gives the same dataset, a header past 64 KiB included."""
+    big = small_dataset(rows=64, columns=64, patient_id="BIG")
+    big.ImageComments = "x" * 100_000  # a header longer than the first default prefix
+    (tmp_path / "BIG").write_bytes(dataset_bytes(big))
+    (tmp_path / "SMALL").write_bytes(dataset_bytes(small_dataset(rows=64, columns=64, patient_id="SMALL")))
+    index = Index()
+    try:
+        index.add([str(tmp_path / "BIG"), str(tmp_path / "SMALL")])
+        index.run()
+        asked: list[int] = []
+        monkeypatch.setattr(instances, "Reading", _counting(asked))
+        for record in index.dicom:
+            assert record.header_length is not None and record.header_length < record.size
+            hinted = read_instance(index, record.entry, pixels=False, header_length=record.header_length)
+            assert asked[-1] == record.header_length + instances.PAST_HEADER  # one read, of just the header
+            plain = read_instance(index, record.entry, pixels=False)
+            assert hinted == plain and "PixelData" not in hinted
+    finally:
+        index.close()
+
+
+def _counting(asked: list[int]) -> type[instances.Reading]:
+    """``Reading`` that notes how far each read of an entry first reads."""
+    class Counting(instances.Reading):
+        def __init__(self, entry: instances.Source, first: int) -> None:
+            asked.append(first)
+            super().__init__(entry, first)
+    return Counting

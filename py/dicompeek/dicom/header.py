@@ -70,6 +70,9 @@ class Header:
     transfer_syntax: str
     has_file_meta: bool
     warning: str | None = None
+    #: Where the header ends in the entry (the pixel data, or the end); None for a deflated one.
+    #: Reading the header again (the privacy review) reads just that far.
+    length: int | None = None
 
 
 def read_header(entry: Source) -> Header:
@@ -119,6 +122,7 @@ def _parse_data(data: Data, raw: bool) -> Header:
     except Unreadable as exc:
         raise Unreadable(f"{problem}: {exc}" if problem else str(exc)) from exc
     header.transfer_syntax = pydicom.uid.DeflatedExplicitVRLittleEndian
+    header.length = None  # a position in the inflated data, not in the entry
     if problem and not isinstance(problem, InflatesPastLimit):  # past the limit: only pixel data is lost
         header.warning = "; ".join(filter(None, [str(problem), header.warning]))
     return header
@@ -179,7 +183,7 @@ def _parse(fp: Positioned, available: int, size: int, raw: bool, defer: bool = F
         warning = "; ".join(sorted(set(messages)))
     if display:
         warning = f"{warning}; {display}" if warning else display
-    return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning)
+    return Header(fields, _transfer_syntax(ds), bool(ds.file_meta), warning, stop)
 
 
 _MODALITY_LUT_SEQUENCE = 0x00283000

@@ -36,6 +36,9 @@ from dicompeek.io.archive import Sources
 #: about a tenth off the review of ../shared/corpus; 16 KiB parsed too many headers twice).
 HEADER_PREFIX = 256 * 1024
 HEADER_STEPS = (64 * 1024, HEADER_PREFIX)
+#: Read past where indexing found the header's end: the next element's header must be there
+#: for the parse to see that the header is complete.
+PAST_HEADER = 1024
 #: Files (and inflated deflated datasets) larger than this are not read whole: in the browser a
 #: file read whole takes about twice its size in memory, next to everything else on the page.
 WHOLE_FILE_LIMIT = 512 * 1024 * 1024
@@ -68,8 +71,9 @@ class Picks(Protocol):
     def sources(self) -> Sources: ...
 
 
-def read(entry: Source, *, pixels: bool = True) -> Instance:
-    """The instance in ``entry``, pixel data optional.
+def read(entry: Source, *, pixels: bool = True, header_length: int | None = None) -> Instance:
+    """The instance in ``entry``, pixel data optional; ``header_length`` (known from indexing:
+    where the header ends) lets a header be read from a prefix just that long.
 
     Raises :class:`~dicompeek.dicom.errors.Unreadable` (with the reason) for anything that cannot
     be read, a file too large to read whole included.
@@ -77,25 +81,28 @@ def read(entry: Source, *, pixels: bool = True) -> Instance:
     if entry.problem:
         raise Unreadable(entry.problem)
     try:
-        return _read(entry, pixels)
+        return _read(entry, pixels, header_length)
     except Unreadable:
         raise
     except Exception as exc:  # RecursionError and MemoryError included: say why, never crash
         raise Unreadable(describe(exc)) from exc
 
 
-def read_instance(picks: Picks, entry: int, *, pixels: bool = True) -> Dataset:
+def read_instance(picks: Picks, entry: int, *, pixels: bool = True, header_length: int | None = None) -> Dataset:
     """The dataset of ``entry`` (a position in ``picks.sources.entries``), pixels optional: the
     dataset of :func:`read` (what the privacy review reads)."""
-    return read(picks.sources.entries[entry], pixels=pixels).dataset
+    return read(picks.sources.entries[entry], pixels=pixels, header_length=header_length).dataset
 
 
-def _read(entry: Source, pixels: bool) -> Instance:
+def _read(entry: Source, pixels: bool, header_length: int | None = None) -> Instance:
     if pixels and entry.size > WHOLE_FILE_LIMIT:
         raise TooLarge(f"the file is {_mb(entry.size)}; files over {_mb(WHOLE_FILE_LIMIT)} "
                        "are not read whole")
-    with Reading(entry, entry.size if pixels else HEADER_STEPS[0]) as reading:
-        return reading.parse(lambda data: _parse(data, pixels), prefixes=() if pixels else HEADER_STEPS,
+    steps = HEADER_STEPS
+    if header_length is not None and header_length + PAST_HEADER < HEADER_PREFIX:
+        steps = (header_length + PAST_HEADER, HEADER_PREFIX)  # one parse, of just the header
+    with Reading(entry, entry.size if pixels else steps[0]) as reading:
+        return reading.parse(lambda data: _parse(data, pixels), prefixes=() if pixels else steps,
                              in_memory=WHOLE_FILE_LIMIT,
                              inflate_limit=WHOLE_FILE_LIMIT if pixels else HEADER_INFLATE_LIMIT)
 

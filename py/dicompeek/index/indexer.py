@@ -46,6 +46,7 @@ class DicomRecord:
     transfer_syntax: str
     fields: dict[str, Any]
     warning: str | None
+    header_length: int | None = None  # where the header ends in the entry (Header.length)
 
 
 @dataclass(slots=True)
@@ -177,7 +178,7 @@ class Index:
             if entry.warning:
                 warning = f"{entry.warning}; {warning}" if warning else entry.warning
             self.dicom.append(DicomRecord(position, entry.location, entry.archive, entry.folder, entry.size,
-                                          header.transfer_syntax, header.fields, warning))
+                                          header.transfer_syntax, header.fields, warning, header.length))
 
 
 class _Guarded:

@@ -144,13 +144,14 @@ def merge(index: Index, states: list[State], hash_inputs: bool = True) -> dict[s
 
 
 def _pack(records: list[DicomRecord]) -> dict[str, Any]:
-    """Records as [entry, location, size, *positions of their REVIEW_FIELDS in ``values``] (0: absent):
-    a series shares its UIDs, patient and description, so each is sent once, not per file."""
+    """Records as [entry, location, size, header length, *positions of their REVIEW_FIELDS in
+    ``values``] (0: absent): a series shares its UIDs, patient and description, so each is sent
+    once, not per file."""
     values: dict[Any, int] = {_ABSENT: 0}
     rows = []
     for record in records:
         fields = record.fields
-        row: list[Any] = [record.entry, record.location, record.size]
+        row: list[Any] = [record.entry, record.location, record.size, record.header_length]
         for name in REVIEW_FIELDS:
             row.append(values.setdefault(fields[name], len(values)) if name in fields else 0)
         rows.append(row)
@@ -159,6 +160,6 @@ def _pack(records: list[DicomRecord]) -> dict[str, Any]:
 
 def _unpack(part: dict[str, Any]) -> Iterator[DicomRecord]:
     values, names = part["values"], part["fields"]
-    for entry, location, size, *positions in part["records"]:
+    for entry, location, size, header_length, *positions in part["records"]:
         fields = {name: values[n] for name, n in zip(names, positions, strict=False) if n}
-        yield DicomRecord(entry, location, None, "", size, "", fields, None)
+        yield DicomRecord(entry, location, None, "", size, "", fields, None, header_length)

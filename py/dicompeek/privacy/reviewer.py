@@ -138,7 +138,7 @@ class Reviewer:
         with warnings.catch_warnings():  # pydicom's complaints about values were shown when indexing
             warnings.simplefilter("ignore")
             try:
-                ds = read(index, record.entry, pixels=False)
+                ds = read(index, record.entry, pixels=False, header_length=record.header_length)
             except Exception as exc:  # indexed once, unreadable now (changed on disk?): say so
                 self.add_other(OtherRecord(record.location, record.size, "unreadable", str(exc)))
                 return
