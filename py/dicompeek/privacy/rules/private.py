@@ -43,33 +43,38 @@ class PrivateBlocks(RuleBase):
                 shown = None
         where = tag_text(element.tag)
         key = ("private", group, creator)
-        self.findings.hit(key, f, f"{where} {shown}" if shown else None, "medium", "private", "", "")
-        counted = (key, element.location)
+        if key not in self.findings:
+            self.findings.new(key, "medium", "private", "", "")
+        # one effect per element, recorded for replay: a series repeats its vendor blocks
+        counted = (self.findings[key], f"{where} {shown}" if shown else None, element.location)
         self._count(f, counted)
         recorder = self.context.recorder
         recorder.record(self._count, counted)
         if shown is None and (binary or vr in BINARY_VRS):
             blob_key = ("private-blob", group, creator)
-            self.findings.hit(blob_key, f, f"{where} {vr}", "medium", "private",
-                              f"Binary private values in “{creator or 'no creator'}” (group {group:04X})",
-                              "Binary (OB/UN) private values can hold whole vendor headers, including names "
-                              "and dates, that no viewer shows; the basic profile removes all private "
-                              "elements (X).")
-            size = (blob_key, len(value) if binary else 0)
+            if blob_key not in self.findings:
+                self.findings.new(blob_key, "medium", "private",
+                                  f"Binary private values in “{creator or 'no creator'}” (group {group:04X})",
+                                  "Binary (OB/UN) private values can hold whole vendor headers, including names "
+                                  "and dates, that no viewer shows; the basic profile removes all private "
+                                  "elements (X).")
+            size = (self.findings[blob_key], f"{where} {vr}", len(value) if binary else 0)
             self._bytes(f, size)
             recorder.record(self._bytes, size)
 
-    def _count(self, f: File, counted: tuple[tuple[str, int, str], str]) -> None:
-        """One more element in the file and in its block (the block's finding was just hit)."""
-        key, location = counted
+    def _count(self, f: File, counted: tuple[Finding, str | None, str]) -> None:
+        """One more element of a block: in the file, in the block's finding and its counts."""
+        block, shown, location = counted
+        block.hit(f, shown)
         self._elements += 1
-        extra = self.findings[key].extra
+        extra = block.extra
         extra["elements"] = extra.get("elements", 0) + 1
         extra.setdefault("path", location)
 
-    def _bytes(self, f: File, size: tuple[tuple[str, int, str], int]) -> None:
-        extra = self.findings[size[0]].extra
-        extra["bytes"] = extra.get("bytes", 0) + size[1]
+    def _bytes(self, f: File, size: tuple[Finding, str, int]) -> None:
+        blob, shown, length = size
+        blob.hit(f, shown)
+        blob.extra["bytes"] = blob.extra.get("bytes", 0) + length
 
     def end_file(self, dicom: DicomFile) -> None:
         if self._elements:
