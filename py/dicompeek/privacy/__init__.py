@@ -8,15 +8,26 @@ dates, UIDs, private blocks, pixel risk, consistency across files, content not r
 Layers (each imports only those above it; nothing outside this package but ``worker_api`` and
 ``cli`` imports it)::
 
-    findings   the vocabulary: severities (listed once), File, Finding, Findings, Recorder
-    profile    PS3.15 Table E.1-1 as data (data/confidentiality_profile.json, generated)
-    identity   the patient's tokens and the pattern that finds them
-    elements   what the walk shows a rule: Element, DicomFile; classify() a tag
-    protocol   the Rule protocol, its Context, RuleBase
-    rules/     one module per family; rules/__init__.py is the registry (RULES, in order)
-    reviewer   the walk: files and elements to the rules, no rule logic; the JSON report
-    merge      the review in parts (one per browser worker), merged by asking each rule
-    report     the report as HTML and CSV
+    findings      the vocabulary: severities (listed once), File, Finding, Findings, Recorder
+    profile       PS3.15 Table E.1-1 as data (data/confidentiality_profile.json, generated)
+    safe_private  PS3.15 Table E.3.10-1, the safe private attributes (data/safe_private.json, generated)
+    claims        what a file claims (0012,0062/0063/0064, 0028,0303) and which E.1-1 rows that allows
+    identity      the patients: their names, IDs, dates and accession numbers, searched by whole token
+    patterns      identifier patterns in free text and paths (dates, phones, e-mails, numbers, names)
+    elements      what the walk shows a rule: Element, DicomFile; classify() a tag; judge() a value
+    content       what a value holds: identities and patterns, worked out once per element
+    protocol      the Rule protocol, its Context and the current file's Facts, RuleBase
+    rules/        one module per family; rules/__init__.py is the registry (RULES, in order)
+    reviewer      the walk: files and elements to the rules, no rule logic; the JSON report
+    provenance    what a report describes: inputs with their SHA-256, date, version, claims
+    merge         the review in parts (one per browser worker), merged by asking each rule
+    report        the report as HTML and CSV, and masked ("Hide patient data")
+
+Severity follows content: high is a value holding a patient's identity or an identifier
+pattern (with the matching text), a claim the content contradicts, or content not reviewed;
+medium is what E.1-1 and the claimed options remove or replace yet is still there with
+nothing identifying in it, and pixel risk; info is what the claimed options allow, dummies
+and pseudonyms.
 
 The rule protocol (:class:`.protocol.Rule`; subclass :class:`.protocol.RuleBase`):
 
