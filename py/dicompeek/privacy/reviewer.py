@@ -11,26 +11,34 @@ names, IDs, birth dates and accession numbers from the index), then collects one
 reviewed before its patient's own file, and lets the review run in parts, one per browser
 worker, whose states merge into this same report (:mod:`.merge`).
 
-The report (``SCHEMA_VERSION`` 1; keys are never renamed, only added)::
+The report (``SCHEMA_VERSION`` 2; keys are never renamed, only added)::
 
-    {"schema_version": 1,
+    {"schema_version": 2,
      "verdict": "No identifying data found" | "3 high, 5 medium, 2 low",
      "counts": {"high": n, "medium": n, "low": n, "info": n},
      "profile": {"edition": str, "title": str},
+     "claimed": [{"name": profile or option, "files": n}],
      "files_reviewed": n, "values_masked_by_default": false,
+     "patients": [{"key": "P1", "label": "Patient 1", "name", "id", "birth_date", "pseudonymous": bool,
+                   "files": n, "studies": [{"uid", "date", "description", "accession", "files"}]}],
+     "provenance": {"inputs": [{"name", "size", "sha256" (null for a folder; "pending": true while
+                                the page still hashes it)}], "reviewed_at": ISO 8601 UTC,
+                    "tool": "DICOM Peek <version>", "table": str, "claimed": [str], "verdict": str},
      "findings": [{
-        "id": stable across runs of the same files, e.g. "element:(0010,0010)", "leak:name:path",
+        "id": stable across runs of the same files, e.g. "element:(0010,0010):high", "leak:own:path",
         "severity": "high" | "medium" | "low" | "info",
         "category": "element" | "identity-claim" | "cross-field" | "free-text" | "dates" | "uids" |
                     "private" | "pixels" | "non-dicom" | "consistency",
-        "title": str, "reason": str (element findings name the E.1-1 action),
+        "title": str, "reason": str (never a value from a file: masking keeps them),
         "element": {"tag": "(0010,0010)", "keyword", "name",
                     "path": "(0008,1140) > item 1 > (0008,1155)" (first occurrence)} | null,
         "files": files it occurs in, "entries": [entry positions, ≤ 20, for the tag browser],
         "locations": [≤ 5 entry locations], "distinct_values": n,
         "series": [{"study_uid", "series_uid", "description"}] (≤ 10),
         "values": [{"value": str, "count": occurrences}] (most frequent first, ≤ 20),
-        "thumbnail": {"entry": int, "frame": 0} | null}]}
+        "thumbnail": {"entry": int, "frame": 0} | null,
+        "patients": [patient keys, ≤ 10],
+        "matches": [{"text": as written, "kind": str, "why": str, "patient": key | null}] (≤ 20)}]}
 
 Findings come sorted by severity, then category, then id. The verdict says "No identifying
 data found" only when there is no high, medium or low finding.
