@@ -30,7 +30,7 @@ DEMO_GENERATOR = PY / "dicompeek_synthetic.py"
 
 
 #: Modules of the package that only the command line runs: not shipped to the browser.
-CLI_ONLY = ("app/cli.py", "__main__.py")
+CLI_ONLY = ("app/cli.py", "app/ocr_tesseract.py", "__main__.py")
 
 
 def package_files() -> list[Path]:

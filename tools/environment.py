@@ -19,7 +19,8 @@ MIN_PYTHON = (3, 11)
 MIN_NODE = 18
 DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
 #: Debian packages the tests use, by the command that shows they are installed.
-TEST_TOOLS = {"chromium": "chromium", "dcmtk": "dcmdump", "openjph-tools": "ojph_compress"}
+TEST_TOOLS = {"chromium": "chromium", "dcmtk": "dcmdump", "openjph-tools": "ojph_compress",
+              "tesseract-ocr": "tesseract"}  # Debian's tesseract-ocr brings its English data
 
 
 def runtime_requirements() -> list[str]:
@@ -124,7 +125,7 @@ def check_node() -> None:
 
 
 def install_test_tools() -> None:
-    """What the tests need beyond .venv: Debian's Chromium, DCMTK and OpenJPH's tools.
+    """What the tests need beyond .venv: Debian's Chromium, DCMTK, OpenJPH's tools and Tesseract.
 
     Without root (or apt) this says so in one line; the tests that need a tool skip."""
     missing = [package for package, command in TEST_TOOLS.items() if not shutil.which(command)]

@@ -129,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument("--json", action="store_true", help="print the review as JSON")
     form.add_argument("--html", metavar="OUT.html", help="write the self-contained HTML report")
     check.add_argument("--mask", action="store_true", help="hide patient data: mask every value from the files")
+    check.add_argument("--no-ocr", action="store_true", help="do not read text burned into the pixels")
     return parser
 
 
@@ -218,7 +219,14 @@ def review_command(args: argparse.Namespace, where: list[str]) -> int:
     index = _indexed(args.paths)
     try:
         index.run()
-        result = review(index)
+        engine = None
+        if not args.no_ocr:
+            from dicompeek.app.ocr_tesseract import load
+
+            engine, why = load()
+            if engine is None:
+                print(f"note: OCR unavailable: {why}; text burned into the pixels is not read", file=sys.stderr)
+        result = review(index, ocr=engine)
     finally:
         index.close()
     if args.json:

@@ -32,8 +32,8 @@ SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low", "info")
 FLAGGED: tuple[Severity, ...] = SEVERITIES[:3]
 SEVERITY_ORDER: dict[str, int] = {s: n for n, s in enumerate(SEVERITIES)}
 #: Categories in report order (within one severity): claims and leaks first, totals last.
-CATEGORIES = ("identity-claim", "cross-field", "element", "pixels", "non-dicom", "free-text", "private", "dates",
-              "uids", "consistency")
+CATEGORIES = ("identity-claim", "cross-field", "burned_in_text", "element", "pixels", "non-dicom", "free-text",
+              "private", "dates", "uids", "consistency")
 CATEGORY_ORDER: dict[str, int] = {c: n for n, c in enumerate(CATEGORIES)}
 CLEAR_VERDICT = "No identifying data found"
 
@@ -142,6 +142,8 @@ class Finding:
             "patients": list(self.patients),
             "matches": [{"text": text, "kind": kind, "why": why, "patient": patient}
                         for (text, kind, patient), why in self.matches.items()],
+            **({"boxes": self.extra["boxes"], "text": ranked[0][0] if ranked else ""}
+               if "boxes" in self.extra else {}),
         }
 
     def sort_key(self) -> tuple[int, int, str]:

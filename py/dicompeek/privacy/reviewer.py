@@ -55,6 +55,8 @@ from pydicom.dataset import Dataset
 
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index, OtherRecord
+from dicompeek.privacy.burned_in.engine import OcrEngine
+from dicompeek.privacy.burned_in.reader import read_burned_in
 from dicompeek.privacy.claims import read_claims
 from dicompeek.privacy.elements import (
     ELEMENT_KINDS,
@@ -118,6 +120,8 @@ class Reviewer:
         # per patient key: [files, {study UID: [date, description, accession, files]}], for the report
         self._patients: dict[str, list[Any]] = {}
         self._claimed: dict[str, int] = {}  # each claimed profile or option: files claiming it
+        self.extra_findings: list[Finding] = []  # made outside the walk (burned-in text)
+        self.burned_in: dict[str, Any] | None = None  # what the burned-in text pass read
 
     # -- before the files ---------------------------------------------------------------------
 
@@ -327,7 +331,8 @@ class Reviewer:
 
     def finish(self) -> dict[str, Any]:
         """The report: every rule's conclusions, sorted (see the module's docstring)."""
-        findings = sorted((finding for rule in self.rules for finding in rule.finish()), key=Finding.sort_key)
+        findings = sorted([*(finding for rule in self.rules for finding in rule.finish()), *self.extra_findings],
+                          key=Finding.sort_key)
         counts = tally(findings)
         return {
             "schema_version": SCHEMA_VERSION,
@@ -338,6 +343,7 @@ class Reviewer:
             "files_reviewed": self.files,
             "values_masked_by_default": False,
             "patients": self._patient_list(),
+            "burned_in": self.burned_in or {"engine": None, "files_read": 0, "frames_read": 0},
             "findings": [f.as_dict(self._descriptions) for f in findings],
         }
 
@@ -401,9 +407,14 @@ def single_pass(index: Index, *, read: Callable[..., Dataset] = read_instance) -
     return reviewer
 
 
-def review(index: Index, *, read: Callable[..., Dataset] = read_instance) -> dict[str, Any]:
+def review(index: Index, *, read: Callable[..., Dataset] = read_instance,
+           ocr: OcrEngine | None = None) -> dict[str, Any]:
     """Review everything indexed in ``index`` in one pass (the CLI's way; the browser splits it,
-    see :mod:`.merge`)."""
-    result = single_pass(index, read=read).finish()
+    see :mod:`.merge`); with an OCR engine, text burned into the pixels is read too."""
+    reviewer = single_pass(index, read=read)
+    if ocr is not None:
+        found, reviewer.burned_in = read_burned_in(index, index.dicom, reviewer.identity, ocr)
+        reviewer.extra_findings.extend(found)
+    result = reviewer.finish()
     result["provenance"] = provenance(index.picked, result)
     return result

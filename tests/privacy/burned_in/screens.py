@@ -1,0 +1,56 @@
+"""Test images with text burned in, drawn with real fonts (Debian's DejaVu), as ultrasound,
+secondary-capture and angiography screens: banners with a patient's name, ID and dates at
+several sizes, light on dark and on noise, grey and RGB, multi-frame; and clean screens, and
+screens with only the labels every scanner draws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from pydicom.dataset import Dataset
+
+from registry import small_dataset
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+NAME, MRN, BIRTH = "KOWALSKI^JANINA", "MRN778812", "19610523"
+
+
+def screen(lines: list[tuple[int, int, str]], size: tuple[int, int] = (480, 640), noise: bool = False,
+           rgb: bool = False, seed: int = 0) -> np.ndarray:
+    """A dark screen with ``lines`` of (y, font size, text) drawn light at x = 12."""
+    rows, columns = size
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 60, size, dtype=np.uint8) if noise else np.zeros(size, dtype=np.uint8)
+    image = Image.fromarray(base)
+    draw = ImageDraw.Draw(image)
+    for y, points, text in lines:
+        draw.text((12, y), text, fill=235, font=ImageFont.truetype(str(FONT), points))
+    grey = np.asarray(image)
+    return np.stack([grey, grey, (grey * 0.9).astype(np.uint8)], axis=-1) if rgb else grey
+
+
+def as_dataset(frames: list[np.ndarray], modality: str = "US", burned: str | None = None) -> Dataset:
+    """A DICOM image of ``frames`` (all the same size) for the patient above."""
+    first = frames[0]
+    rows, columns = first.shape[:2]
+    ds = small_dataset(rows=rows, columns=columns, patient_name=NAME, patient_id=MRN)
+    ds.PatientBirthDate = BIRTH
+    ds.Modality = modality
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.6.1" if modality == "US" else "1.2.840.10008.5.1.4.1.1.7"
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit, ds.PixelRepresentation = 7, 0
+    if first.ndim == 3:
+        ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
+    else:
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    for keyword in ("WindowCenter", "WindowWidth", "RescaleIntercept", "RescaleSlope"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    if len(frames) > 1:
+        ds.NumberOfFrames = len(frames)
+    if burned is not None:
+        ds.BurnedInAnnotation = burned
+    ds.PixelData = np.stack(frames).tobytes()
+    return ds
