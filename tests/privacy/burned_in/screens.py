@@ -20,7 +20,6 @@ NAME, MRN, BIRTH = "KOWALSKI^JANINA", "MRN778812", "19610523"
 def screen(lines: list[tuple[int, int, str]], size: tuple[int, int] = (480, 640), noise: bool = False,
            rgb: bool = False, seed: int = 0) -> np.ndarray:
     """A dark screen with ``lines`` of (y, font size, text) drawn light at x = 12."""
-    rows, columns = size
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 60, size, dtype=np.uint8) if noise else np.zeros(size, dtype=np.uint8)
     image = Image.fromarray(base)

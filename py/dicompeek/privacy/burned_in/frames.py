@@ -58,6 +58,11 @@ def prepare(image: np.ndarray) -> tuple[np.ndarray, int]:
     grey = grey.astype(np.uint8)
     if float(np.median(grey)) < 128:  # light text on a dark screen, as almost every banner is
         grey = 255 - grey
+    # the background to white: everything lighter than halfway between it and the darkest ink
+    # (screen noise, soft gradients), while the glyphs keep their anti-aliased edges
+    background, ink = float(np.median(grey)), float(grey.min())
+    if background - ink > 64:
+        grey = np.where(grey > (background + ink) / 2, 255, grey)
     scale = 2 if max(grey.shape) < UPSCALE_BELOW else 1
     if scale > 1:
         grey = np.repeat(np.repeat(grey, scale, axis=0), scale, axis=1)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from dicompeek.privacy.burned_in.engine import Word
 from dicompeek.privacy.content import identity_why
-from dicompeek.privacy.identity import Identity, Patient
+from dicompeek.privacy.identity import Identity, Match, Patient
 from dicompeek.privacy.patterns import identifiers_in
 
 #: Words below this confidence are not counted as legible text on their own.
@@ -25,7 +26,10 @@ LABELS = frozenset(" ".join((
     "a p r l s i h f ap pa lat lao rao cran caud sup inf ant post left right rt lt",
     "tis tib tic mi gn gain frq freq dr fr fps hz khz mhz db cm mm s ms bpm map res pwr prf wf wall depth",
     "b m d cf pw cw 2d 3d 4d b-mode m-mode thi harm gen pen fsc sv ang flow angle pk sd rs ps ed vel cine",
-    "zoom scale ref kv kvp ma mas mgy gy dap time")).split())
+    "zoom scale ref kv kvp ma mas mgy gy dap time dyn med adv pen gen general sag trans tran long cor ax",
+    # the presets and regions a sonographer picks: what was scanned, not who
+    "abd abdomen breast liver renal kidney thyroid carotid cardiac vasc vascular msk ob gyn pelvis bladder",
+    "prostate testis neck small parts superficial venous arterial lower upper extremity")).split())
 _NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)?(?:cm|mm|db|hz|khz|mhz|s|ms|%|x|°)?$", re.I)
 
 
@@ -63,9 +67,13 @@ def judge_words(words: list[Word], scale: int, patient: Patient | None, identity
         x0, y0 = min(w.x for w in line), min(w.y for w in line)
         x1, y1 = max(w.x + w.width for w in line), max(w.y + w.height for w in line)
         box = (x0 // scale, y0 // scale, max(1, (x1 - x0) // scale), max(1, (y1 - y0) // scale))
+        found = identity.near(text)
+        for left, right in pairwise(line):  # OCR splits a word: "MRN7 78812"
+            found += [Match(f"{left.text} {right.text}", m.kind, m.patient)
+                      for m in identity.near(left.text.strip() + right.text.strip())]
         matches: list[dict[str, object]] = [
             {"text": m.text, "kind": m.kind, "patient": m.patient, "why": identity_why(m, patient, identity)}
-            for m in identity.near(text)]
+            for m in found]
         matches += [{"text": h.text, "kind": h.kind, "patient": None, "why": h.why} for h in identifiers_in(text)]
         if matches:
             judged.append(ReadLine(text, "high", "identifying text burned into the pixels", box, matches))
