@@ -21,6 +21,7 @@ The report (``SCHEMA_VERSION`` 2; keys are never renamed, only added)::
      "files_reviewed": n, "values_masked_by_default": false,
      "patients": [{"key": "P1", "label": "Patient 1", "name", "id", "birth_date", "pseudonymous": bool,
                    "files": n, "studies": [{"uid", "date", "description", "accession", "files"}]}],
+     "burned_in": {"engine": name | null, "files_read": n, "frames_read": n, "files_not_read": n},
      "provenance": {"inputs": [{"name", "size", "sha256" (null for a folder; "pending": true while
                                 the page still hashes it)}], "reviewed_at": ISO 8601 UTC,
                     "tool": "DICOM Peek <version>", "table": str, "claimed": [str], "verdict": str},
@@ -38,7 +39,8 @@ The report (``SCHEMA_VERSION`` 2; keys are never renamed, only added)::
         "values": [{"value": str, "count": occurrences}] (most frequent first, ≤ 20),
         "thumbnail": {"entry": int, "frame": 0} | null,
         "patients": [patient keys, ≤ 10],
-        "matches": [{"text": as written, "kind": str, "why": str, "patient": key | null}] (≤ 20)}]}
+        "matches": [{"text": as written, "kind": str, "why": str, "patient": key | null}] (≤ 20),
+        "text", "boxes": [{"entry", "frame", "x", "y", "width", "height", "text"}] (burned_in_text only)}]}
 
 Findings come sorted by severity, then category, then id. The verdict says "No identifying
 data found" only when there is no high, medium or low finding.
