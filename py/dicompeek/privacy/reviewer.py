@@ -58,7 +58,7 @@ from pydicom.dataset import Dataset
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index, OtherRecord
 from dicompeek.privacy.burned_in.engine import OcrEngine
-from dicompeek.privacy.burned_in.reader import read_burned_in
+from dicompeek.privacy.burned_in.reader import read_burned_in, settle_pixel_risk
 from dicompeek.privacy.claims import read_claims
 from dicompeek.privacy.elements import (
     ELEMENT_KINDS,
@@ -333,8 +333,10 @@ class Reviewer:
 
     def finish(self) -> dict[str, Any]:
         """The report: every rule's conclusions, sorted (see the module's docstring)."""
-        findings = sorted([*(finding for rule in self.rules for finding in rule.finish()), *self.extra_findings],
-                          key=Finding.sort_key)
+        findings = [*(finding for rule in self.rules for finding in rule.finish()), *self.extra_findings]
+        if self.burned_in:
+            settle_pixel_risk(findings, self.burned_in.get("series_without_text", ()))
+        findings.sort(key=Finding.sort_key)
         counts = tally(findings)
         return {
             "schema_version": SCHEMA_VERSION,

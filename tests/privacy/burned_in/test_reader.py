@@ -71,6 +71,8 @@ def test_clean_screens_and_scanner_labels_give_no_high_or_medium(tmp_path, tesse
     result = review_with_ocr(tmp_path, {"a/1.dcm": clean, "b/1.dcm": labels}, tesseract)
     flagged = [f for f in result["findings"] if f["category"] == "burned_in_text" and f["severity"] != "info"]
     assert flagged == [], flagged
+    missing = [f for f in result["findings"] if f["id"].startswith("pixels:burned-in-missing:")]
+    assert missing and all(f["severity"] == "info" and f["title"].endswith("no text found") for f in missing)
 
 
 def test_every_frame_of_a_short_cine_is_read_and_ct_slices_are_not(tmp_path, tesseract):

@@ -39,6 +39,8 @@ def read_burned_in(index: Index, records: Iterable[DicomRecord], identity: Ident
     """The findings of reading every risky frame of ``records``, and what was read (a summary)."""
     findings = Findings()
     read_files = frames = skipped = 0
+    series_read: set[str] = set()
+    series_unread: set[str] = set()  # a file of it could not be read: the series is not clear
     for record in records:
         fields = record.fields
         if why_read(fields) is None:
@@ -54,11 +56,13 @@ def read_burned_in(index: Index, records: Iterable[DicomRecord], identity: Ident
                 count = int(fields.get("NumberOfFrames") or 1)
                 images = [(n, render_frame(ds, n)) for n in frames_to_read(count)]
         except Exception as exc:  # no pixels to read: the pixel findings say so
+            series_unread.add(key[1])
             findings.hit(("burned-in-unread",), f, f"{record.location}: {exc}"[:200], "medium", "burned_in_text",
                          "Frames that could not be read for burned-in text",
                          "Their pixel data could not be decoded here, so nobody has looked for text in them.")
             continue
         read_files += 1
+        series_read.add(key[1])
         for number, image in images:
             frames += 1
             prepared, scale = prepare(image)
@@ -71,5 +75,19 @@ def read_burned_in(index: Index, records: Iterable[DicomRecord], identity: Ident
                     x, y, width, height = line.box
                     boxes.append({"entry": record.entry, "frame": number, "x": x, "y": y, "width": width,
                                   "height": height, "text": line.text})
-    summary = {"engine": engine.name, "files_read": read_files, "frames_read": frames, "files_not_read": skipped}
+    flagged = {key[2] for key, _ in findings if key[0] == "burned-in-text" and key[1] != "info"}
+    summary = {"engine": engine.name, "files_read": read_files, "frames_read": frames, "files_not_read": skipped,
+               "series_without_text": sorted(series_read - flagged - series_unread)}
     return findings.values(), summary
+
+
+def settle_pixel_risk(findings: list[Finding], series_without_text: Iterable[str]) -> None:
+    """"Burned In Annotation not stated" on a series whose frames were read and hold no legible
+    text is a fact, not a risk: it becomes info, saying so."""
+    clear = set(series_without_text)
+    for finding in findings:
+        if finding.id.startswith("pixels:burned-in-missing:") and finding.id.rsplit(":", 1)[1] in clear:
+            finding.severity = "info"
+            finding.title += ": read by OCR, no text found"
+            finding.reason = ("Its frames were read for burned-in text and hold none legible beyond scanner "
+                              "labels; Burned In Annotation (0028,0301) is still absent.")
