@@ -200,3 +200,11 @@ def test_review_bench_smoke(built):
     for row in rows:  # the script itself fails unless every file was reviewed on both sides
         assert number(row["Files"]) == 40
         assert number(column(row, "Review / indexing")) > 0
+
+
+@pytest.mark.skipif(not shutil.which("tesseract"), reason="Tesseract not installed")
+def test_ocr_bench_smoke():
+    [rows] = tables(smoke("ocr_bench.py", "--markdown"))
+    [row] = rows
+    assert row["Where"] == "CPython (Tesseract)" and number(row["Frames"]) == 8  # every frame of the cine
+    assert number(column(row, "Frames read per second")) > 0
