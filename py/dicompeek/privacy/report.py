@@ -111,27 +111,24 @@ def _finding_html(finding: dict[str, Any], shown: Any) -> str:
     if finding.get("patients"):
         where += f"; patients {', '.join(str(p) for p in finding['patients'])}"
     out.append(f"<p class=\"meta\">{escape(where)}</p>")
-    matches = finding.get("matches") or []
-    if matches:
-        items = "".join(f"<li><mark>{escape(shown(m.get('text')))}</mark>: {escape(str(m.get('why', '')))}</li>"
-                        for m in matches)
-        out.append(f"<p>What matched:</p><ul>{items}</ul>")
-    values = finding.get("values") or []
-    if values:
-        items = "".join(f"<li>{escape(shown(v.get('value', '')))} "
-                        f"<span class=\"meta\">×{int(v.get('count', 0))}</span></li>" for v in values)
-        out.append(f"<p>Values:</p><ul>{items}</ul>")
-    series = finding.get("series") or []
-    if series:
-        items = "".join(f"<li>{escape(shown(s.get('description') or s.get('series_uid') or ''))}</li>"
-                        for s in series)
-        out.append(f"<p>Series:</p><ul>{items}</ul>")
-    locations = finding.get("locations") or []
+    out.append(_listed("What matched", [f"<mark>{escape(shown(m.get('text')))}</mark>: "
+                                        f"{escape(str(m.get('why', '')))}" for m in finding.get("matches") or []]))
+    out.append(_listed("Values", [f"{escape(shown(v.get('value', '')))} <span class=\"meta\">×{int(v.get('count', 0))}"
+                                  "</span>" for v in finding.get("values") or []]))
+    out.append(_listed("Series", [escape(shown(s.get("description") or s.get("series_uid") or ""))
+                                  for s in finding.get("series") or []]))
+    locations = [escape(shown(loc)) for loc in finding.get("locations") or []]
     if locations:
-        items = "".join(f"<li>{escape(shown(loc))}</li>" for loc in locations)
-        out.append(f"<details><summary>Where</summary><ul>{items}</ul></details>")
+        out.append(f"<details><summary>Where</summary><ul>{''.join(f'<li>{x}</li>' for x in locations)}</ul></details>")
     out.append("</section>")
     return "".join(out)
+
+
+def _listed(heading: str, items: list[str]) -> str:
+    """A heading and a list of items (already escaped), or nothing for no items."""
+    if not items:
+        return ""
+    return f"<p>{heading}:</p><ul>{''.join(f'<li>{item}</li>' for item in items)}</ul>"
 
 
 def report_csv(result: dict[str, Any], *, masked: bool = False) -> str:
