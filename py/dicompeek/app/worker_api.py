@@ -34,7 +34,7 @@ from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary
 from dicompeek.pixels import wasm_decoders
 from dicompeek.pixels.viewer import Viewer
-from dicompeek.privacy import MASK, PartReview, report_csv, report_html, reruns, review
+from dicompeek.privacy import MASK, PartReview, masked_result, report_csv, report_html, reruns, review
 from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
 from dicompeek.privacy.profile import PROFILE
@@ -300,7 +300,8 @@ def review_report(form: str, masked: bool = False) -> dict[str, str]:
         return {"text": report_html(result, masked=masked), "name": "privacy-review.html"}
     if form == "csv":
         return {"text": report_csv(result, masked=masked), "name": "privacy-review.csv"}
-    return {"text": json.dumps(result, indent=1, ensure_ascii=False), "name": "privacy-review.json"}
+    shown = masked_result(result) if masked else result
+    return {"text": json.dumps(shown, indent=1, ensure_ascii=False), "name": "privacy-review.json"}
 
 
 @entry_point

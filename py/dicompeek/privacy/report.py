@@ -40,7 +40,8 @@ def report_html(result: dict[str, Any], *, masked: bool = False, title: str = "P
     """The whole review as one HTML page that needs nothing else to be read or printed."""
     counts = result.get("counts", {})
     profile = result.get("profile", {})
-    shown = _masker(masked)
+    if masked:
+        result = masked_result(result)
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
@@ -52,28 +53,27 @@ def report_html(result: dict[str, Any], *, masked: bool = False, title: str = "P
             + ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
             + f". Rules: {profile.get('title', '')} ({profile.get('edition', '')})."
             + (" Patient data is hidden: every value from the files is masked." if masked else "")) + "</p>",
-        _provenance_html(result.get("provenance"), shown),
-        _patients_html(result.get("patients") or [], shown),
+        _provenance_html(result.get("provenance")),
+        _patients_html(result.get("patients") or []),
     ]
     findings = result.get("findings", [])
     for severity in SEVERITIES:
         group = [f for f in findings if f.get("severity") == severity]
         if group:
             parts.append(f"<h2>{escape(severity.capitalize())} ({len(group)})</h2>")
-            parts.extend(_finding_html(f, shown) for f in group)
+            parts.extend(_finding_html(f) for f in group)
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def _masker(masked: bool) -> Any:
-    """What a value from a file becomes in the report: itself, or :data:`MASK`."""
-    return (lambda value: MASK) if masked else (lambda value: str(value if value is not None else ""))
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
-def _provenance_html(provenance: dict[str, Any] | None, shown: Any) -> str:
+def _provenance_html(provenance: dict[str, Any] | None) -> str:
     if not provenance:
         return ""
-    inputs = "".join(f"<li>{escape(shown(i.get('name')))}: {int(i.get('size') or 0):,} bytes, SHA-256 "
+    inputs = "".join(f"<li>{escape(_text(i.get('name')))}: {int(i.get('size') or 0):,} bytes, SHA-256 "
                      f"<code>{escape(str(i.get('sha256') or 'not computed (a folder)'))}</code></li>"
                      for i in provenance.get("inputs", []))
     claimed = ", ".join(provenance.get("claimed") or []) or "no de-identification claimed"
@@ -85,17 +85,17 @@ def _provenance_html(provenance: dict[str, Any] | None, shown: Any) -> str:
             f"<li>Verdict: {escape(str(provenance.get('verdict', '')))}</li></ul>")
 
 
-def _patients_html(patients: list[dict[str, Any]], shown: Any) -> str:
+def _patients_html(patients: list[dict[str, Any]]) -> str:
     if not patients:
         return ""
     rows = "".join(
-        f"<li>{escape(str(p.get('label', '')))}: {escape(shown(p.get('name')))} / {escape(shown(p.get('id')))}"
+        f"<li>{escape(str(p.get('label', '')))}: {escape(_text(p.get('name')))} / {escape(_text(p.get('id')))}"
         f"{' (pseudonymous)' if p.get('pseudonymous') else ''}, {int(p.get('files') or 0)} file(s), "
         f"{len(p.get('studies') or [])} study(ies)</li>" for p in patients)
     return f"<h2>Patients ({len(patients)})</h2><ul>{rows}</ul>"
 
 
-def _finding_html(finding: dict[str, Any], shown: Any) -> str:
+def _finding_html(finding: dict[str, Any]) -> str:
     severity = str(finding.get("severity", "info"))
     out = [f"<section class=\"finding {escape(severity)}\">",
            f"<h3>{escape(str(finding.get('title', '')))}</h3>"]
@@ -111,13 +111,13 @@ def _finding_html(finding: dict[str, Any], shown: Any) -> str:
     if finding.get("patients"):
         where += f"; patients {', '.join(str(p) for p in finding['patients'])}"
     out.append(f"<p class=\"meta\">{escape(where)}</p>")
-    out.append(_listed("What matched", [f"<mark>{escape(shown(m.get('text')))}</mark>: "
+    out.append(_listed("What matched", [f"<mark>{escape(_text(m.get('text')))}</mark>: "
                                         f"{escape(str(m.get('why', '')))}" for m in finding.get("matches") or []]))
-    out.append(_listed("Values", [f"{escape(shown(v.get('value', '')))} <span class=\"meta\">×{int(v.get('count', 0))}"
+    out.append(_listed("Values", [f"{escape(_text(v.get('value', '')))} <span class=\"meta\">×{int(v.get('count', 0))}"
                                   "</span>" for v in finding.get("values") or []]))
-    out.append(_listed("Series", [escape(shown(s.get("description") or s.get("series_uid") or ""))
+    out.append(_listed("Series", [escape(_text(s.get("description") or s.get("series_uid") or ""))
                                   for s in finding.get("series") or []]))
-    locations = [escape(shown(loc)) for loc in finding.get("locations") or []]
+    locations = [escape(_text(loc)) for loc in finding.get("locations") or []]
     if locations:
         out.append(f"<details><summary>Where</summary><ul>{''.join(f'<li>{x}</li>' for x in locations)}</ul></details>")
     out.append("</section>")
@@ -133,12 +133,13 @@ def _listed(heading: str, items: list[str]) -> str:
 
 def report_csv(result: dict[str, Any], *, masked: bool = False) -> str:
     """One row per value of each finding (one row for a finding without values)."""
-    shown = _masker(masked)
+    if masked:
+        result = masked_result(result)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     provenance = result.get("provenance") or {}
     for item in provenance.get("inputs", []):
-        writer.writerow([f"# input: {shown(item.get('name'))}", item.get("size", ""), item.get("sha256") or ""])
+        writer.writerow([f"# input: {_text(item.get('name'))}", item.get("size", ""), item.get("sha256") or ""])
     for key in ("reviewed_at", "tool", "table", "verdict"):
         if key in provenance:
             writer.writerow([f"# {key}: {provenance[key]}"])
@@ -148,24 +149,24 @@ def report_csv(result: dict[str, Any], *, masked: bool = False) -> str:
     for finding in result.get("findings", []):
         element = finding.get("element") or {}
         locations = finding.get("locations") or []
-        first = shown(locations[0]) if locations else ""
+        first = _text(locations[0]) if locations else ""
         head = [finding.get("severity", ""), finding.get("category", ""), finding.get("title", ""),
                 element.get("tag", ""), element.get("keyword", ""), element.get("path", ""),
                 finding.get("files", 0), " ".join(finding.get("patients") or [])]
         matches = finding.get("matches") or []
-        matching = "; ".join(shown(m.get("text")) for m in matches)
+        matching = "; ".join(_text(m.get("text")) for m in matches)
         why = "; ".join(str(m.get("why", "")) for m in matches)
         values = finding.get("values") or []
         if not values:
             writer.writerow([*head, "", "", first, matching, why])
         for value in values:
-            writer.writerow([*head, shown(value.get("value", "")), value.get("count", 0), first, matching, why])
+            writer.writerow([*head, _text(value.get("value", "")), value.get("count", 0), first, matching, why])
     return buffer.getvalue()
 
 
 def masked_result(result: dict[str, Any]) -> dict[str, Any]:
-    """The review as JSON with everything that came from a file replaced by :data:`MASK` (the
-    same fields the masked HTML and CSV hide)."""
+    """The review with everything that came from a file replaced by :data:`MASK`: what the masked
+    JSON, HTML and CSV are made from, so that the fields hidden are listed here only."""
     copy: dict[str, Any] = json.loads(json.dumps(result))
     for patient in copy.get("patients", []):
         patient.update(name=MASK, id=MASK, birth_date=MASK)
