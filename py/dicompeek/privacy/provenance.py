@@ -11,6 +11,7 @@ summary (:class:`Hashing`, in steps) and every later review of the same pick reu
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import time
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ class Hashing:
         self._todo = [p for p in paths if os.path.isfile(p) and _key(p) not in _DIGESTS]
         self._digest = hashlib.sha256()
         self._stream: Any = None
+        self.errors: dict[str, str] = {}  # path -> why it could not be hashed
 
     def step(self, budget: float = 0.1) -> bool:
         """Hash for about ``budget`` seconds; True once every file is hashed."""
@@ -55,8 +57,8 @@ class Hashing:
                 key = _key(path)
                 if key is not None:
                     _DIGESTS[key] = self._digest.hexdigest()
-            except OSError:
-                pass  # describe_input says why when the report is made
+            except OSError as exc:
+                self.errors[path] = str(exc)  # describe_input says why when the report is made
             self.close()
             self._todo.pop(0)
         return True
@@ -84,20 +86,15 @@ def describe_input(path: str, compute: bool = True) -> dict[str, Any]:
     key = _key(path)
     if key is not None and key in _DIGESTS:
         return {"name": name, "size": key[1], "sha256": _DIGESTS[key]}
-    if not compute and key is not None:
+    if key is None:
+        return {"name": name, "size": 0, "sha256": None, "error": "the file is gone"}
+    if not compute:
         return {"name": name, "size": key[1], "sha256": None, "pending": True}
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "rb") as stream:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-    except OSError as exc:
-        return {"name": name, "size": size, "sha256": None, "error": str(exc)}
-    if key is not None:
-        _DIGESTS[key] = digest.hexdigest()
-    return {"name": name, "size": size, "sha256": digest.hexdigest()}
+    hashing = Hashing([path])
+    hashing.step(math.inf)
+    if key in _DIGESTS:
+        return {"name": name, "size": key[1], "sha256": _DIGESTS[key]}
+    return {"name": name, "size": key[1], "sha256": None, "error": hashing.errors.get(path, "not hashed")}
 
 
 def provenance(paths: list[str], result: dict[str, Any], now: datetime | None = None,
