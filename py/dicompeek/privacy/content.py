@@ -11,11 +11,8 @@ the matching text) to the first, the medium or info one to the second.
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from pydicom.datadict import keyword_for_tag
-
-from dicompeek.privacy.elements import Element
+from dicompeek.privacy.elements import Element, names_of
 from dicompeek.privacy.findings import MatchInfo
 from dicompeek.privacy.identity import IDENTITY_TAGS, KIND_TEXT, Identity, Match, Patient, looks_like_real_name
 from dicompeek.privacy.patterns import identifiers_in, identifiers_in_path
@@ -75,7 +72,7 @@ def hits(element: Element, patient: Patient | None, identity: Identity) -> tuple
                 found = _person_names(element.value.decode("utf-8", "replace"))
     elif text and vr in IDENTITY_VRS and element.tag not in IDENTITY_TAGS:
         found = _identity(text, patient, identity)
-        keyword = _keyword(element.tag)
+        keyword = names_of(element.tag)[0]
         if vr in PATTERN_VRS and not keyword.endswith(_CODED) and not _CONTACT.search(keyword):
             found.extend({"text": h.text, "kind": h.kind, "why": h.why, "patient": None}
                          for h in identifiers_in(text))
@@ -107,10 +104,3 @@ def leaks_of(matches: tuple[MatchInfo, ...], patient: Patient | None) -> str:
     return "own" if any(m["patient"] is None or (patient is not None and m["patient"] == patient.key)
                         for m in matches) else "other"
 
-
-@cache
-def _keyword(tag: int) -> str:
-    try:
-        return keyword_for_tag(tag) or ""
-    except Exception:
-        return ""

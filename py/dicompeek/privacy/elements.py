@@ -98,10 +98,10 @@ def classify(tag: int) -> TagInfo:
     if tag == ENCAPSULATED_DOCUMENT:
         return TagInfo("document", "high", "EncapsulatedDocument", "Encapsulated Document", PROFILE.row_for(tag))
     if tag in (OVERLAY_DATA, ICON_IMAGE) or (tag & 0xFF00FFFF) == OVERLAY_DATA:
-        return TagInfo("pixels", "medium", *_names(tag), PROFILE.row_for(tag))
+        return TagInfo("pixels", "medium", *names_of(tag), PROFILE.row_for(tag))
     row = PROFILE.row_for(tag)
     vr = _vr(tag)
-    keyword, name = _names(tag)
+    keyword, name = names_of(tag)
     if row is not None:
         keyword, name = row.keyword or keyword, row.name or name
     if vr == "UI":
@@ -123,7 +123,9 @@ def classify(tag: int) -> TagInfo:
     return TagInfo("element", severity, keyword, name, row)
 
 
-def _names(tag: int) -> tuple[str, str]:
+@cache
+def names_of(tag: int) -> tuple[str, str]:
+    """The dictionary's keyword and name of a tag ("", "Unknown element" for a tag it lacks)."""
     try:
         return keyword_for_tag(tag) or "", dictionary_description(tag)
     except KeyError:
@@ -131,10 +133,7 @@ def _names(tag: int) -> tuple[str, str]:
 
 
 def describe(tag: int) -> str:
-    try:
-        return str(dictionary_description(tag))
-    except KeyError:
-        return "Unknown element"
+    return names_of(tag)[1]
 
 
 def value_text(ds: Dataset, tag: int, value: Any) -> str:
