@@ -1,21 +1,22 @@
 """Tesseract as the command line's OCR engine (the ``[ocr]`` extra: ``pytesseract`` and Debian's
-``tesseract-ocr``), registered as a plugin of :mod:`dicompeek.privacy.burned_in.engine`.
+``tesseract-ocr``), an :class:`~dicompeek.privacy.burned_in.engine.OcrEngine`.
 
-CLI only: the page reads with tesseract.js through the same protocol.
+CLI only: the page reads with tesseract.js, which answers in the same TSV.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from dicompeek.privacy.burned_in.engine import Word
+from dicompeek.privacy.burned_in.engine import Word, words_from_tsv
 
-#: Sparse text in any order: banners, labels and scale marks scattered over a screen.
-CONFIG = "--psm 11"
+#: Sparse text in any order (banners, labels and scale marks scattered over a screen), LSTM
+#: only: the same settings the page gives tesseract.js (web/ocr.js).
+CONFIG = "--psm 11 --oem 1"
 
 
 class TesseractEngine:
-    """Words and boxes from ``pytesseract.image_to_data``."""
+    """Words and boxes from ``pytesseract.image_to_data`` (Tesseract's TSV)."""
 
     def __init__(self) -> None:
         import pytesseract  # the [ocr] extra; ImportError says it is missing
@@ -26,12 +27,7 @@ class TesseractEngine:
     def recognise(self, image: np.ndarray) -> list[Word]:
         from PIL import Image
 
-        data = self._tesseract.image_to_data(Image.fromarray(image), config=CONFIG,
-                                             output_type=self._tesseract.Output.DICT)
-        return [Word(text, float(confidence), int(x), int(y), int(width), int(height))
-                for text, confidence, x, y, width, height in zip(
-                    data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
-                    strict=True) if str(text).strip()]
+        return words_from_tsv(self._tesseract.image_to_data(Image.fromarray(image), config=CONFIG))
 
 
 def load() -> tuple[TesseractEngine | None, str]:

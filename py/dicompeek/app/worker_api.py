@@ -34,9 +34,11 @@ from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary
 from dicompeek.pixels import wasm_decoders
 from dicompeek.pixels.viewer import Viewer
-from dicompeek.privacy import MASK, PartReview, masked_result, report_csv, report_html, reruns, review
+from dicompeek.privacy import MASK, PartReview, burned_in_part, masked_result, report_csv, report_html, reruns, review
 from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
+from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
+from dicompeek.privacy.burned_in.reader import BurnedInJob
 from dicompeek.privacy.profile import PROFILE
 from dicompeek.privacy.provenance import Hashing, completed
 from dicompeek.tags.browser import TagBrowser
@@ -82,6 +84,7 @@ _viewer = Viewer(_index, _cache)
 _tags = TagBrowser(_index, _cache)
 _review: dict[str, Any] | None = None  # the last privacy review, for its exports
 _part: PartReview | None = None  # this worker's part of the privacy review under way
+_ocr: BurnedInJob | None = None  # this worker's part of the burned-in text pass under way
 _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
 
 
@@ -120,8 +123,8 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 @entry_point
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _cache, _viewer, _tags, _review, _part, _hashing
-    _review = _part = None
+    global _index, _cache, _viewer, _tags, _review, _part, _hashing, _ocr
+    _review = _part = _ocr = None
     if _hashing is not None:
         _hashing.close()
         _hashing = None
@@ -264,6 +267,48 @@ def review_state() -> dict[str, Any]:
     return state
 
 
+@entry_point(decodes_pixels=True)
+def ocr_start(part: dict[str, Any], identity: Any, engine: str) -> dict[str, Any]:
+    """Any worker: start the burned-in text pass over one part of a plan, read by ``engine``
+    (the page's tesseract.js); the pass started before is dropped. Its progress (:func:`ocr_take`)."""
+    global _ocr
+    _ocr = burned_in_part(_index, part, identity, engine)
+    return _ocr.progress()
+
+
+@entry_point(decodes_pixels=True, binary=True)
+def ocr_next(args_json: str) -> tuple[str, bytes]:
+    """The next image of this worker's pass as ({"key", "label"}, a PGM file for tesseract.js), or
+    ({"key": null}, no bytes) when every image has been handed out."""
+    pending = _ocr_job().next_image()
+    if pending is None:
+        return json.dumps({"key": None}), b""
+    return json.dumps({"key": pending.key, "label": pending.source.label()}), pgm(pending.image)
+
+
+@entry_point
+def ocr_take(key: int, tsv: str) -> dict[str, Any]:
+    """What tesseract.js read in image ``key`` (its TSV); the pass's progress:
+    {"files", "total", "frames", "done"}."""
+    job = _ocr_job()
+    job.take(key, words_from_tsv(tsv))
+    return job.progress()
+
+
+@entry_point
+def ocr_state() -> dict[str, Any]:
+    """The state of this worker's pass, for :func:`privacy_review` on worker 0."""
+    global _ocr
+    state, _ocr = _ocr_job().state(), None
+    return state
+
+
+def _ocr_job() -> BurnedInJob:
+    if _ocr is None:
+        raise RuntimeError("no burned-in text pass was started (ocr_start)")
+    return _ocr
+
+
 @entry_point
 def review_reruns(identity: Any, found: list[Any]) -> list[list[Any]]:
     """[part, identity] of the parts to review again because an earlier part found nested
@@ -272,12 +317,15 @@ def review_reruns(identity: Any, found: list[Any]) -> list[list[Any]]:
 
 
 @entry_point
-def privacy_review(states: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def privacy_review(states: list[dict[str, Any]] | None = None,
+                   burned_in: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Review everything loaded for what can identify a person (see dicompeek.privacy): in one
-    pass here, or (worker 0) by merging the states of :func:`review_state` in part order."""
+    pass here, or (worker 0) by merging the states of :func:`review_state` in part order, with
+    those of :func:`ocr_state` when the burned-in text was read."""
     global _review
     # the verdict does not wait for the inputs' SHA-256: review_provenance() completes it
-    _review = review(_index) if states is None else merge_review(_index, states, hash_inputs=False)
+    _review = (review(_index) if states is None
+               else merge_review(_index, states, hash_inputs=False, burned_in=burned_in))
     return _review
 
 

@@ -53,7 +53,7 @@ planted data if the rule has nothing to find there.
 from __future__ import annotations
 
 from dicompeek.privacy.findings import CLEAR_VERDICT, FLAGGED, SEVERITIES
-from dicompeek.privacy.merge import PartReview, merge, merged, plan, reruns, review_part
+from dicompeek.privacy.merge import PartReview, burned_in_part, merge, merged, plan, reruns, review_part
 from dicompeek.privacy.report import MASK, masked_result, report_csv, report_html
 from dicompeek.privacy.reviewer import REVIEW_FIELDS, SCHEMA_VERSION, Reviewer, review, single_pass
 
@@ -66,6 +66,7 @@ __all__ = [
            "SEVERITIES",
            "PartReview",
            "Reviewer",
+           "burned_in_part",
            "masked_result",
            "merge",
            "merged",

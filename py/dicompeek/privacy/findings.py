@@ -191,8 +191,10 @@ class Finding:
         for name, value in data["extra"].items():
             if name in self.extra and isinstance(value, int) and not isinstance(value, bool):
                 self.extra[name] += value  # element and byte counts
+            elif isinstance(value, list) and isinstance(self.extra.get(name), list):
+                self.extra[name].extend(value)  # boxes of burned-in text, in part order
             else:
-                self.extra.setdefault(name, value)  # the first path, as in one pass
+                self.extra.setdefault(name, list(value) if isinstance(value, list) else value)  # the first path
 
 
 def finding_id(key: tuple[Any, ...]) -> str:

@@ -36,6 +36,7 @@ from pydicom.dataset import Dataset
 
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.privacy.burned_in.reader import BurnedInJob, merge_burned_in
 from dicompeek.privacy.identity import Identity
 from dicompeek.privacy.provenance import provenance
 from dicompeek.privacy.reviewer import REVIEW_FIELDS, Reviewer
@@ -134,11 +135,24 @@ def merged(index: Index, states: list[State]) -> Reviewer:
     return reviewer
 
 
-def merge(index: Index, states: list[State], hash_inputs: bool = True) -> dict[str, Any]:
-    """The report of everything in ``index`` from the states of its parts, in part order.
-    ``hash_inputs=False``: inputs not hashed yet (the page hashes in the background) are marked
-    pending in the provenance rather than waited for (:func:`.provenance.completed`)."""
-    result = merged(index, states).finish()
+def burned_in_part(index: Index, part: dict[str, Any], identity: dict[str, Any], engine: str,
+                   read: Callable[..., Dataset] = read_instance) -> BurnedInJob:
+    """The burned-in text pass over one part of a :func:`plan` (the page runs it on the part's
+    worker beside the header review; its OCR engine is ``engine``)."""
+    return BurnedInJob(index, _unpack(part), Identity.from_state(identity), engine, read)
+
+
+def merge(index: Index, states: list[State], hash_inputs: bool = True,
+          burned_in: list[State] | None = None) -> dict[str, Any]:
+    """The report of everything in ``index`` from the states of its parts, in part order, with
+    the burned-in text pass's (:meth:`.burned_in.reader.BurnedInJob.state`, in part order) when
+    it ran. ``hash_inputs=False``: inputs not hashed yet (the page hashes in the background) are
+    marked pending in the provenance rather than waited for (:func:`.provenance.completed`)."""
+    reviewer = merged(index, states)
+    if burned_in:
+        found, reviewer.burned_in = merge_burned_in(burned_in)
+        reviewer.extra_findings.extend(found)
+    result = reviewer.finish()
     result["provenance"] = provenance(index.picked, result, compute=hash_inputs)
     return result
 

@@ -53,6 +53,7 @@ def report_html(result: dict[str, Any], *, masked: bool = False, title: str = "P
             + ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
             + f". Rules: {profile.get('title', '')} ({profile.get('edition', '')})."
             + (" Patient data is hidden: every value from the files is masked." if masked else "")) + "</p>",
+        "<p class=\"meta\">" + escape(str((result.get("burned_in") or {}).get("said", ""))) + "</p>",
         _provenance_html(result.get("provenance")),
         _patients_html(result.get("patients") or []),
     ]

@@ -21,7 +21,8 @@ The report (``SCHEMA_VERSION`` 2; keys are never renamed, only added)::
      "files_reviewed": n, "values_masked_by_default": false,
      "patients": [{"key": "P1", "label": "Patient 1", "name", "id", "birth_date", "pseudonymous": bool,
                    "files": n, "studies": [{"uid", "date", "description", "accession", "files"}]}],
-     "burned_in": {"engine": name | null, "files_read": n, "frames_read": n, "files_not_read": n},
+     "burned_in": {"engine": name | null, "files_read": n, "frames_read": n, "files_not_read": n,
+                   "series_without_text": [series UID], "said": one sentence of what was read},
      "provenance": {"inputs": [{"name", "size", "sha256" (null for a folder; "pending": true while
                                 the page still hashes it)}], "reviewed_at": ISO 8601 UTC,
                     "tool": "DICOM Peek <version>", "table": str, "claimed": [str], "verdict": str},
@@ -58,7 +59,8 @@ from pydicom.dataset import Dataset
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index, OtherRecord
 from dicompeek.privacy.burned_in.engine import OcrEngine
-from dicompeek.privacy.burned_in.reader import read_burned_in, settle_pixel_risk
+from dicompeek.privacy.burned_in.frames import FIELDS as BURNED_IN_FIELDS
+from dicompeek.privacy.burned_in.reader import describe, read_burned_in, settle_pixel_risk
 from dicompeek.privacy.claims import read_claims
 from dicompeek.privacy.elements import (
     ELEMENT_KINDS,
@@ -95,7 +97,7 @@ _WALK_FIELDS = ("StudyInstanceUID", "SeriesInstanceUID", "SeriesDescription", "S
                 "PatientIdentityRemoved")
 #: Every field of an index record that a review reads (a review part is sent only these).
 REVIEW_FIELDS = tuple(dict.fromkeys((*(name for _, name in IDENTITY_FIELDS), *_WALK_FIELDS,
-                                     *(name for rule in RULES for name in rule.fields))))
+                                     *(name for rule in RULES for name in rule.fields), *BURNED_IN_FIELDS)))
 
 _Memo = dict[tuple[Any, ...], list[tuple[Effect, Any]]]
 
@@ -347,7 +349,8 @@ class Reviewer:
             "files_reviewed": self.files,
             "values_masked_by_default": False,
             "patients": self._patient_list(),
-            "burned_in": self.burned_in or {"engine": None, "files_read": 0, "frames_read": 0},
+            "burned_in": {**(self.burned_in or {"engine": None, "files_read": 0, "frames_read": 0}),
+                          "said": describe(self.burned_in)},
             "findings": [f.as_dict(self._descriptions) for f in findings],
         }
 

@@ -53,3 +53,38 @@ def as_dataset(frames: list[np.ndarray], modality: str = "US", burned: str | Non
         ds.BurnedInAnnotation = burned
     ds.PixelData = np.stack(frames).tobytes()
     return ds
+
+
+def with_overlay(ds: Dataset, lines: list[tuple[int, int, str]], group: int = 0x6000) -> Dataset:
+    """``ds`` with an overlay plane (``group``) of ``lines`` drawn as its set bits."""
+    from pydicom.pixels import pack_bits
+
+    plane = (screen(lines, size=(int(ds.Rows), int(ds.Columns))) > 127).astype(np.uint8)
+    ds.add_new((group, 0x0010), "US", int(ds.Rows))
+    ds.add_new((group, 0x0011), "US", int(ds.Columns))
+    ds.add_new((group, 0x0040), "CS", "G")
+    ds.add_new((group, 0x0050), "SS", [1, 1])
+    ds.add_new((group, 0x0100), "US", 1)
+    ds.add_new((group, 0x0102), "US", 0)
+    ds.add_new((group, 0x3000), "OW", pack_bits(plane))
+    return ds
+
+
+#: Identifying banners of the recall set: (text, what must be matched).
+IDENTIFYING = [("KOWALSKI JANINA", "name"), (f"ID {MRN}", "id"), ("DOB 23.05.1961", "date"),
+               ("Janina Kowalski", "name"), ("1961-05-23", "date"), ("Tel 555-867-5309", "phone")]
+
+
+def recall_set() -> list[tuple[str, Dataset, list[tuple[int, int, str]]]]:
+    """Screens of every kind the issue names, each with one identifying line at a known place:
+    (name, dataset, lines); the identifying line is the first of ``lines``."""
+    made = []
+    for n, (points, noise, rgb, modality) in enumerate([(12, False, False, "US"), (14, True, False, "SC"),
+                                                        (16, False, True, "XA"), (20, True, True, "US"),
+                                                        (24, False, False, "SC"), (28, True, False, "XA")]):
+        for k, (text, _) in enumerate(IDENTIFYING):
+            y = 8 if k % 2 == 0 else 480 - points * 2 - 8  # top and bottom banners
+            lines = [(y, points, text), (200, 14, "5 cm"), (240, 14, "L  R")]
+            made.append((f"{modality}-{points}-{k}", as_dataset([screen(lines, noise=noise, rgb=rgb, seed=n * 10 + k)],
+                                                                modality=modality), lines))
+    return made

@@ -111,3 +111,77 @@ def test_the_real_ultrasounds_of_the_corpus_are_high_with_their_name_and_mrn_box
     for expected in ("ZZZDOWNTIME", "MARY", "120907058", "00079241539", "08/29/1951"):
         assert expected in read, expected
     assert all(box["y"] < 60 for f in high for box in f["boxes"])  # the banner at the top
+
+
+def test_nine_in_ten_identifying_texts_are_found_high_with_a_box_on_them(tmp_path, tesseract):
+    from pydicom.uid import generate_uid
+
+    from privacy.burned_in.screens import recall_set
+
+    members, planted = {}, {}
+    for name, ds, lines in recall_set():
+        ds.SeriesInstanceUID, ds.SOPInstanceUID = generate_uid(), generate_uid()
+        members[f"{name}.dcm"] = ds
+        planted[ds.SeriesInstanceUID] = lines[0]
+    result = review_with_ocr(tmp_path, members, tesseract)
+    found = 0
+    for finding in result["findings"]:
+        if finding["category"] != "burned_in_text" or finding["severity"] != "high":
+            continue
+        y, points, _ = planted[finding["series"][0]["series_uid"]]
+        # the box of the planted line, not of the labels drawn elsewhere
+        found += any(abs(box["y"] - y) <= points and box["x"] < 40 for box in finding["boxes"])
+    assert found / len(planted) >= 0.9, f"{found} of {len(planted)}"
+
+
+def test_an_overlay_plane_is_read_on_its_own(tmp_path, tesseract):
+    from privacy.burned_in.screens import with_overlay
+
+    ds = with_overlay(as_dataset([screen([])], modality="SC"), [(300, 20, "KOWALSKI JANINA")])
+    result = review_with_ocr(tmp_path, {"SC/1.dcm": ds}, tesseract)
+    [high] = [f for f in result["findings"] if f["category"] == "burned_in_text" and f["severity"] == "high"]
+    assert [(b["source"], abs(b["y"] - 300) < 20) for b in high["boxes"]] == [("overlay 6000", True)]
+    assert result["burned_in"]["frames_read"] == 2  # the frame and the overlay
+
+
+def test_a_ct_slice_that_says_burned_in_annotation_yes_is_read(tmp_path, tesseract):
+    ct = as_dataset([screen(BANNER)], modality="CT", burned="YES")
+    ct.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    result = review_with_ocr(tmp_path, {"CT/1.dcm": ct}, tesseract)
+    assert result["burned_in"]["files_read"] == 1
+    assert [f for f in result["findings"] if f["category"] == "burned_in_text" and f["severity"] == "high"]
+
+
+def test_the_pass_in_parts_merges_into_what_one_pass_finds(tmp_path, tesseract):
+    """The page reads each part of the plan on its own worker; merged in order, the findings
+    are the command line's."""
+    from dicompeek.index.indexer import Index
+    from dicompeek.privacy import burned_in_part, plan
+    from dicompeek.privacy.burned_in.reader import merge_burned_in, read_burned_in
+    from dicompeek.privacy.identity import Identity
+    from pydicom.uid import generate_uid
+    from registry import zip_bytes
+
+    members = {}
+    for n in range(4):
+        ds = as_dataset([screen(BANNER, seed=n), screen([(8, 16, "Legible words here")], seed=n)])
+        ds.SOPInstanceUID = generate_uid()
+        members[f"US/{n}.dcm"] = ds
+    (tmp_path / "x.zip").write_bytes(zip_bytes(members))
+    index = Index()
+    try:
+        index.add([str(tmp_path / "x.zip")])
+        index.run()
+        planned = plan(index, 3)
+        states = []
+        for part in planned["parts"]:
+            job = burned_in_part(index, part, planned["identity"], tesseract.name)
+            while (pending := job.next_image()) is not None:
+                job.take(pending.key, tesseract.recognise(pending.image))
+            states.append(job.state())
+        merged, summary = merge_burned_in(states)
+        single, alone = read_burned_in(index, index.dicom, Identity.from_state(planned["identity"]), tesseract)
+    finally:
+        index.close()
+    assert len(states) == 3 and summary == alone
+    assert [f.as_dict({}) for f in merged] == [f.as_dict({}) for f in single]
