@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
-"""Benchmark reading text burned into the pixels, in CPython with Tesseract.
+"""Benchmark reading text burned into the pixels: in CPython with Tesseract, in the page with tesseract.js.
 
     python3 bench/ocr_bench.py [--smoke] [--frames N] [--markdown]
 
 A zip of N ultrasound frames (default 200: 25 cines of 8 frames, 640 × 480, a banner with a
 name, an ID and a date at the top, scanner labels at the side, noise behind) is generated once
-into .cache/bench/; the review runs on it with and without OCR, in the same run. Figures: frames
-read per second, and the review's time with and without OCR. (The page does not read pixels
-yet; its figure comes with tesseract.js.) ``--smoke`` checks the path in seconds on 8 frames
-generated afresh in a temporary directory; the figures then mean nothing. The test suite runs it.
+into .cache/bench/; the review runs on it with and without OCR, in the same run, in CPython and
+in the page (Chromium, both reviews in one page). Figures: frames read per second (frames over
+the time OCR added), and the review's time with and without OCR. ``--smoke`` checks the path in
+seconds on 8 frames generated afresh in a temporary directory; the figures then mean nothing.
+The test suite runs it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import re
 import sys
 import tempfile
 import time
@@ -22,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(ROOT / "tests")]
-from bench import CACHE  # noqa: E402  bench/bench.py
+from review_bench import page_reviews  # noqa: E402  bench/review_bench.py
+
+from bench import CACHE, CHROMIUM, ensure_built  # noqa: E402  bench/bench.py
 
 FRAMES_PER_FILE = 8
 SMOKE_FRAMES = 8
@@ -85,18 +89,36 @@ def main(argv: list[str] | None = None) -> int:
     return report(ultrasound_zip(frames, CACHE), args)
 
 
+def measure_page(path: Path) -> tuple[float, float, int]:
+    """The same in the page: one page, a review without OCR, then one with it."""
+    files = int(path.stem.split("-")[1]) // FRAMES_PER_FILE or 1  # ocr-<frames>.zip
+    _, [(without, _), (with_ocr, said)] = page_reviews(path, files, [False, True])
+    read = re.search(r"(\d[\d,]*) images? of", said)
+    if not read:
+        sys.exit(f"the page's review read no burned-in text: {said}")
+    return without, with_ocr, int(read.group(1).replace(",", ""))
+
+
 def report(path: Path, args: argparse.Namespace) -> int:
-    without, with_ocr, frames = measure(path)
-    rate = frames / max(with_ocr - without, 1e-9)
-    print(f"# {datetime.date.today()} · {path.name} ({frames} frames read)"
+    rows = []
+    places = [("CPython (Tesseract)", measure)]
+    if Path(CHROMIUM).exists():
+        ensure_built("ocr_bench.py")
+        places.append(("Page (tesseract.js)", measure_page))
+    for where, measure_in in places:
+        without, with_ocr, frames = measure_in(path)
+        rate = frames / max(with_ocr - without, 1e-9)
+        rows.append((where, f"{frames:,}", f"{without:.1f} s", f"{with_ocr:.1f} s", f"{rate:.2f}"))
+    print(f"# {datetime.date.today()} · {path.name}"
           + (" · smoke run: these figures mean nothing" if args.smoke else ""))
-    row = ("CPython (Tesseract)", f"{frames:,}", f"{without:.1f} s", f"{with_ocr:.1f} s", f"{rate:.2f}")
     if args.markdown:
         print("| Where | Frames | Review without OCR | Review with OCR | Frames read per second |\n"
               "|---|---:|---:|---:|---:|")
-        print("| " + " | ".join(row) + " |")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
     else:
-        print("  ".join(row))
+        for row in rows:
+            print("  ".join(row))
     return 0
 
 

@@ -84,6 +84,18 @@ def test_the_service_worker_precaches_exactly_this_build_with_content_hashes(dis
     assert version and version.group(1) == assemble.service_worker()  # rebuilding the same files keeps the version
 
 
+def test_dist_holds_tesseract_js_and_the_service_worker_precaches_it(dist):
+    ocr = {"ocr/tesseract.esm.min.js", "ocr/worker.min.js", "ocr/lang/eng.traineddata.gz",
+           *(f"ocr/core/tesseract-core-{kind}lstm.wasm.js" for kind in ("", "simd-", "relaxedsimd-"))}
+    assert {p.relative_to(dist).as_posix() for p in (dist / "ocr").rglob("*") if p.is_file()} == ocr
+    assert (dist / "ocr.js").is_file()  # the page's module; it finds the rest next to it
+    assert (dist / "ocr" / "lang" / "eng.traineddata.gz").read_bytes()[:2] == b"\x1f\x8b"
+    precache = re.search(r"const PRECACHE = (\[.*?\n\]);", (dist / "sw.js").read_text(), re.S)
+    assert precache
+    listed = {entry["path"]: entry["sha256"] for entry in json.loads(precache.group(1))}
+    assert {path: listed.get(path) for path in ocr} == {path: paths.sha256(dist / path) for path in ocr}
+
+
 def test_a_changed_file_makes_a_new_offline_version_and_stale_files_go(dist):
     before = assemble.service_worker()
     stale = dist / "app" / "dicompeek-000000000000.zip"

@@ -1,5 +1,5 @@
-"""dist/: the page, Pyodide and its wheels, pydicom, the codecs, the app's package, the demo,
-and the service worker that precaches all of it. Idempotent; dist/ holds exactly one build."""
+"""dist/: the page, Pyodide and its wheels, pydicom, the codecs, tesseract.js, the app's package,
+the demo, and the service worker that precaches all of it. Idempotent; dist/ holds exactly one build."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from .downloads import (
     pyodide_wheels,
     pypi_download,
 )
+from .ocr import copy_ocr, ocr_files
 from .paths import CACHE, DIST, PY, ROOT, WEB, BuildError, copy_if_changed, run, sha256, write_if_changed
 
 #: The service worker's source: build.py writes it to dist/ with the file list filled in.
@@ -101,6 +102,7 @@ def build() -> None:
         if src.is_file() and src != SERVICE_WORKER:
             copy_if_changed(src, DIST / src.relative_to(WEB))
     copy_codecs()
+    copy_ocr()
     app = package_zip()
     demo = demo_zip()
     manifest = {
@@ -125,6 +127,7 @@ def expected_files(wheels: list[Path], pydicom: Path, app: Path, demo: Path) -> 
     files |= {DIST / "wheels" / pydicom.name, app, demo, DIST / "build.json", DIST / "sw.js"}
     files |= {DIST / src.relative_to(WEB) for src in WEB.rglob("*") if src.is_file()}
     files |= {DIST / "codecs" / name for name in CODECS}
+    files |= {DIST / name for name in ocr_files()}
     return files
 
 

@@ -11,6 +11,7 @@ import { Viewer } from "./viewer.js";
 import { TagPanel } from "./tags.js";
 import { ReviewPanel } from "./review.js";
 import { startOffline } from "./offline.js";
+import { reviewBoxes } from "./boxes.js";
 
 /** @typedef {import("./protocol.js").Finding} Finding */
 /** @typedef {import("./protocol.js").PickedItem} PickedItem */
@@ -18,7 +19,13 @@ import { startOffline } from "./offline.js";
 const client = new WorkerClient(new URL("./worker.js", import.meta.url));
 const viewer = new Viewer(client);
 const tags = new TagPanel(client, viewer.root);
-const review = new ReviewPanel(client, { showInTagBrowser });
+const review = new ReviewPanel(client, {
+  showInTagBrowser,
+  showFrame: (finding, entry, frame) =>
+    showFrame(finding, entry, frame).catch((error) => showError(`Cannot open the frame: ${error.message}`)),
+  // the viewer outlines the text the last review read in the pixels, on every frame it shows
+  onResult: (result) => viewer.setTextBoxes(result ? reviewBoxes(result) : []),
+});
 
 bindSwitch(byId("hide-patient-data", HTMLInputElement));
 onMaskChange(() => {
@@ -44,6 +51,31 @@ async function showInTagBrowser(finding) {
   byId("tags-tab-instance").click();
   byId("viewer").focus();
 }
+
+/**
+ * One frame of a finding (burned-in text) in the viewer, its boxes outlined: the series of the
+ * finding that holds it is opened (unless on screen already) and the frame shown.
+ * @param {Finding} finding
+ * @param {number} entry
+ * @param {number} frame 0-based
+ */
+async function showFrame(finding, entry, frame) {
+  /** @param {{entry: number, frame: number}} f */
+  const isIt = (f) => f.entry === entry && f.frame === frame;
+  for (const series of finding.series || []) {
+    if (viewer.root.hidden || viewer.studyUid !== series.study_uid || viewer.seriesUid !== series.series_uid) {
+      tags.forget();
+      await viewer.open(series.study_uid, series.series_uid, series.description || "Series");
+    }
+    const index = viewer.frames.findIndex(isIt);
+    if (index < 0) continue;
+    if (index !== viewer.index || viewer.root.dataset.index !== String(index)) await viewer.show(index);
+    byId("viewer").focus();
+    return;
+  }
+  throw new Error(`frame ${frame + 1} of entry ${entry} is in none of the finding's series`);
+}
+
 /** @type {string | null} */
 let demoUrl = null;
 
@@ -65,6 +97,7 @@ client.on("ready", (detail) => {
 client.on("progress", (detail) => showProgress(detail.progress));
 client.on("summary", (detail) => {
   review.forget();  // it described what was loaded before
+  viewer.setTextBoxes([]);
   showSummary(detail.summary);
   byId("clear", HTMLButtonElement).disabled = detail.summary.totals.entries === 0;
 });

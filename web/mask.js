@@ -247,7 +247,8 @@ export function maskFinding(finding) {
   if (!on) return finding;
   const cached = maskedFindings.get(finding);
   if (cached) return cached;
-  const own = [...(finding.values || []).map((v) => String(v.value ?? "")), ...(finding.matches || []).map((m) => m.text)];
+  const own = [...(finding.values || []).map((v) => String(v.value ?? "")), ...(finding.matches || []).map((m) => m.text),
+    ...(finding.text ? [finding.text] : []), ...(finding.boxes || []).map((b) => b.text)];
   const mask = masker(own);
   const element = finding.element
     ? { ...finding.element, name: mask(finding.element.name), keyword: mask(finding.element.keyword), path: mask(finding.element.path) }
@@ -259,6 +260,8 @@ export function maskFinding(finding) {
     ...(finding.matches && { matches: finding.matches.map((m) => ({ ...m, text: maskField(m.text), why: mask(m.why) })) }),
     ...(finding.locations && { locations: finding.locations.map(mask) }),
     ...(finding.series && { series: finding.series.map((s) => ({ ...s, description: mask(s.description) })) }),
+    ...(finding.text !== undefined && { text: maskField(finding.text) }),
+    ...(finding.boxes && { boxes: finding.boxes.map((b) => ({ ...b, text: maskField(b.text) })) }),
   };
   maskedFindings.set(finding, masked);
   return masked;

@@ -8,7 +8,7 @@ import { byId } from "./dom.js";
 
 export function startOffline() {
   const badge = byId("offline");
-  if (!("serviceWorker" in navigator)) {
+  if (!navigator.serviceWorker) {  // absent, or blocked (then present but undefined)
     show(badge, "failed", "Offline use needs a browser with service workers (and http://localhost or https)");
     return;
   }

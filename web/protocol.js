@@ -92,10 +92,14 @@ export const EVENT = Object.freeze({
  * @property {{args: [part: ReviewPart, identity: ReviewIdentity], reply: PartProgress}} review_start
  * @property {{args: [budget: number], reply: PartProgress}} review_step
  * @property {{args: [], reply: ReviewState}} review_state
+ * @property {{args: [part: ReviewPart, identity: ReviewIdentity, engine: string], reply: OcrProgress}} ocr_start
+ * @property {{args: [], reply: OcrImage}} ocr_next
+ * @property {{args: [key: number, tsv: string], reply: OcrProgress}} ocr_take
+ * @property {{args: [], reply: OcrState}} ocr_state
  * @property {{args: [budget: number], reply: {done: boolean}}} hash_inputs
  * @property {{args: [], reply: NonNullable<Review["provenance"]>}} review_provenance
  * @property {{args: [identity: ReviewIdentity, found: unknown[]], reply: [part: number, identity: ReviewIdentity][]}} review_reruns
- * @property {{args: [states?: ReviewState[]], reply: Review}} privacy_review
+ * @property {{args: [states?: ReviewState[], burnedIn?: OcrState[] | null], reply: Review}} privacy_review
  * @property {{args: [form: "html" | "json" | "csv", masked: boolean], reply: Download}} review_report
  * @property {{args: [], reply: IdentifyingTags}} identifying_tags
  */
@@ -114,6 +118,7 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   compare: "compare", instances: "instances",
   review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
   review_state: "review_state", review_reruns: "review_reruns",
+  ocr_start: "ocr_start", ocr_next: "ocr_next", ocr_take: "ocr_take", ocr_state: "ocr_state",
   privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
   hash_inputs: "hash_inputs", review_provenance: "review_provenance",
 }));
@@ -121,7 +126,7 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
 /** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:
  * @entry_point(binary=True), called through worker_api.call_binary).
  * @type {readonly RequestName[]} */
-export const BINARY_REQUESTS = Object.freeze([REQUEST.render]);
+export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.ocr_next]);
 
 /** What worker_api.entry_points() tells the worker at boot.
  * @typedef {{calls: string[], decodes_pixels: string[], binary: string[]}} EntryPoints */
@@ -166,10 +171,12 @@ export function protocolMismatch(python) {
 /**
  * Where the sharded privacy review is (WorkerClient.privacyReview): "reviewing" the parts, one
  * per worker; "rechecking" the parts after one that found a nested identity; "merging" them
- * on worker 0. `files` of `total` are summed over the `parts` being reviewed; the rate and
- * the time left are those of the stage.
+ * on worker 0; "reading" burned-in text after every header is reviewed. `files` of `total`
+ * are summed over the `parts` being reviewed; the rate and the time left are those of the
+ * stage. `images`: the burned-in text pass (when it runs): risky files done of all, images read.
  * @typedef {object} ReviewProgress
- * @property {"reviewing" | "rechecking" | "merging"} stage
+ * @property {"reviewing" | "rechecking" | "reading" | "merging"} stage
+ * @property {{files: number, total: number, frames: number}} [images]
  * @property {number} files
  * @property {number} total
  * @property {number} parts
@@ -356,6 +363,13 @@ export function protocolMismatch(python) {
  * @typedef {{found: unknown} & Record<string, unknown>} ReviewState */
 /** A part's progress on its worker (dicompeek.privacy.merge.PartReview.progress).
  * @typedef {{files: number, total: number, done: boolean}} PartProgress */
+/** A part's burned-in text pass on its worker (dicompeek.privacy.burned_in.reader.BurnedInJob.progress):
+ * risky files handed out in full of all risky files, and images read.
+ * @typedef {{files: number, total: number, frames: number, done: boolean}} OcrProgress */
+/** The next image of a part's burned-in text pass: a PGM file for tesseract.js (key null: none left).
+ * @typedef {{meta: {key: number | null, label?: string}, pixels: ArrayBuffer}} OcrImage */
+/** A part's burned-in text state, merged by privacy_review (opaque to the page).
+ * @typedef {Record<string, unknown>} OcrState */
 /** The elements whose values "Hide patient data" hides (worker_api.identifying_tags): tags as 8
  * hex digits, patterns with x for any digit ("60XX3000"), VRs (PN, DA, DT, TM).
  * @typedef {{tags: string[], patterns: string[], vrs: string[]}} IdentifyingTags */
@@ -370,6 +384,8 @@ export function protocolMismatch(python) {
  * @property {number} files_reviewed
  * @property {ReviewPatient[]} [patients]
  * @property {Provenance} [provenance]
+ * @property {{engine: string | null, files_read: number, frames_read: number, files_not_read?: number,
+ *   series_without_text?: string[], said?: string}} [burned_in] what the burned-in text pass read (engine null: not run)
  * @property {Finding[]} findings
  */
 /**
@@ -411,4 +427,12 @@ export function protocolMismatch(python) {
  * @property {{entry: number, frame: number} | null} [thumbnail]
  * @property {string[]} [patients] keys of the patients whose files it occurs in
  * @property {{text: string, kind?: string, why?: string, patient?: string | null}[]} [matches]
+ * @property {string} [text] burned_in_text: the line read first
+ * @property {TextBox[]} [boxes] burned_in_text: where the text is
+ */
+/**
+ * Where text was read in the pixels (dicompeek.privacy.burned_in.reader): in the frame's pixel
+ * coordinates, or an overlay plane's (`source` "overlay 6000", the image's too) or the icon's.
+ * @typedef {{entry: number, frame: number, x: number, y: number, width: number, height: number, text: string,
+ *   source?: string}} TextBox
  */

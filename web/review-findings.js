@@ -4,22 +4,34 @@
 // page at a time; long lists of values and locations are paged too. So a report of a
 // thousand findings over ten thousand files costs a few hundred summary lines until someone
 // opens a group. Each finding shows what matched and why, its values, where it occurs, a
-// thumbnail for pixel risks and a way into the tag browser. "Hide patient data": mask.js.
+// thumbnail for pixel risks and a way into the tag browser. Text burned into the pixels shows
+// the frames it was read in, its boxes drawn on them (boxes.js), each a button into the viewer,
+// and the texts read. "Hide patient data": mask.js (and burned-in text blacked out, unread).
 import { el } from "./dom.js";
 import { hidden, maskFinding, maskText } from "./mask.js";
 import { countsText, elementLabel, categoryLabel, groupFindings, severityCounts } from "./review-model.js";
+import { BURNED_IN, boxLayer, drawBoxes, framesOf, onFrame } from "./boxes.js";
 
 /** @typedef {import("./protocol.js").Finding} Finding */
 /** @typedef {import("./protocol.js").Review} Review */
 /** @typedef {import("./protocol.js").Rendered} Rendered */
 /** @typedef {import("./review-model.js").FindingGroup} FindingGroup */
+/** @typedef {import("./boxes.js").TextBox} TextBox */
+/** @typedef {import("./boxes.js").FrameBoxes} FrameBoxes */
 /**
- * What a finding can do: open its instance in the tag browser, draw a thumbnail.
- * @typedef {{showInTagBrowser: (finding: Finding) => void, render: (entry: number, frame: number) => Promise<Rendered>}} FindingActions
+ * What a finding can do: open its instance in the tag browser, draw a thumbnail, open one frame
+ * of it in the viewer (burned-in text: `frame` 0-based; its thumbnails are disabled without it).
+ * @typedef {object} FindingActions
+ * @property {(finding: Finding) => void} showInTagBrowser
+ * @property {(entry: number, frame: number) => Promise<Rendered>} render
+ * @property {(finding: Finding, entry: number, frame: number) => void} showFrame
  */
 
 const FINDINGS_PAGE = 50;  // findings laid out at a time in an opened group
 const VALUES_PAGE = 20;    // values, matches or locations listed at a time
+const FRAME_THUMBS = 6;    // frames of burned-in text shown as thumbnails per finding
+const THUMB_SIZE = 144;    // CSS pixels of a thumbnail's longer side
+const RENDERS_KEPT = 36;   // rendered frames kept for thumbnails (re-laid out when the switch changes)
 
 export class FindingGroups {
   /** @param {HTMLElement} container @param {FindingActions} actions */
@@ -34,6 +46,8 @@ export class FindingGroups {
     this.open = new Set();
     /** @type {WeakMap<HTMLDetailsElement, () => void>} lays out a group's findings (once) */
     this.layOut = new WeakMap();
+    /** @type {Map<string, Promise<Rendered>>} frames rendered for thumbnails of this review, oldest first */
+    this.rendered = new Map();
   }
 
   /**
@@ -46,6 +60,7 @@ export class FindingGroups {
     if (review !== this.review) {
       this.review = review;
       this.open.clear();
+      this.rendered.clear();
       this.groups = groupFindings(review.findings, (f) => (f.element ? elementLabel(f) : categoryLabel(f.category)));
     }
     let shown = 0;
@@ -110,6 +125,7 @@ export class FindingGroups {
 
   /** @param {Finding} raw */
   #finding(raw) {
+    const burned = raw.category === BURNED_IN && raw.boxes && raw.boxes.length ? raw.boxes : null;
     const f = maskFinding(raw);
     const patients = new Map(((this.review && this.review.patients) || []).map((p) => [p.key, p]));
     /** @param {string | null | undefined} key */
@@ -131,6 +147,7 @@ export class FindingGroups {
       series.length ? el("p", { class: "muted" }, `Series: ${series.slice(0, 3).map((s) => s.description || "(no description)").join(", ")}`
         + (series.length > 3 ? ` and ${series.length - 3} more` : "")) : null,
       f.patients && f.patients.length ? el("p", { class: "muted" }, `In the files of ${f.patients.map(patientName).join(", ")}`) : null,
+      burned ? this.#burnedIn(raw, f, burned) : null,
       matches.length ? el("div", { class: "review-matches" }, el("h5", {}, "What matched, and why"),
         paged(matches, (m) => el("li", {}, el("q", { class: "review-match" }, m.text), m.why ? ` ${m.why}` : "",
           m.patient ? el("span", { class: "muted" }, ` · ${patientName(m.patient)}`) : ""), VALUES_PAGE, "review-values", "matches")) : null,
@@ -143,8 +160,105 @@ export class FindingGroups {
         paged(locations, (loc) => el("li", {}, loc), VALUES_PAGE, "review-values", "locations")) : null,
       canLink ? el("button", { type: "button", class: "button subtle review-link",
         on: { click: () => this.actions.showInTagBrowser(raw) } }, "Show in tag browser") : null);
-    if (f.thumbnail) this.#thumbnail(node, f.thumbnail);
+    if (f.thumbnail && !burned) this.#thumbnail(node, f.thumbnail);
     return node;
+  }
+
+  /**
+   * Burned-in text: thumbnails of the first frames it was read in with its boxes drawn, each
+   * opening that frame in the viewer, "and N more frames", and what was read where (not while
+   * patient data is hidden: the boxes are then blacked out, the texts not shown).
+   * @param {Finding} raw @param {Finding} f as shown (masked) @param {TextBox[]} boxes
+   */
+  #burnedIn(raw, f, boxes) {
+    const hide = hidden();
+    const entries = raw.entries || [];
+    const locations = f.locations || [];
+    /** The file of an entry, as the finding lists it. @param {number} entry */
+    const fileOf = (entry) => {
+      const at = entries.indexOf(entry);
+      return at >= 0 && locations[at] ? locations[at] : `entry ${entry}`;
+    };
+    const frames = framesOf(boxes);
+    const more = frames.length - FRAME_THUMBS;
+    const icons = boxes.length - boxes.filter(onFrame).length;
+    /** @param {TextBox} box */
+    const place = (box) => `${box.source || `frame ${box.frame + 1}`} of ${fileOf(box.entry)}`;
+    /** @param {number} n */
+    const places = (n) => (n === 1 ? "1 place" : `${n} places`);
+    return el("div", { class: "burned-in" },
+      frames.length ? el("h5", {}, hide ? "Where it is (blacked out while patient data is hidden)" : "Where it is") : null,
+      frames.length ? el("div", { class: "burned-frames" },
+        frames.slice(0, FRAME_THUMBS).map((frame) => this.#frameThumb(raw, frame, fileOf(frame.entry), hide)),
+        more > 0 ? el("span", { class: "muted burned-more" }, `and ${more} more frame${more === 1 ? "" : "s"}`) : null) : null,
+      icons ? el("p", { class: "muted" }, `Also in the icon image (${places(icons)}), not drawn on the frames.`) : null,
+      hide ? el("p", { class: "muted burned-texts-hidden" }, `Text read in ${places(boxes.length)}: hidden.`)
+        : el("div", { class: "burned-texts" }, el("h5", {}, `Text read (${boxes.length})`),
+          paged(boxes, (box) => el("li", {}, el("q", { class: "burned-text" }, box.text),
+            el("span", { class: "muted" }, ` · ${place(box)}`)), VALUES_PAGE, "review-values", "texts")));
+  }
+
+  /**
+   * One frame's thumbnail with its boxes: a button opening it in the viewer.
+   * @param {Finding} raw @param {FrameBoxes} frame @param {string} file where it is (as shown) @param {boolean} hide
+   */
+  #frameThumb(raw, { entry, frame, boxes }, file, hide) {
+    const label = `Frame ${frame + 1} of ${file}, ${boxes.length === 1 ? "1 text box" : `${boxes.length} text boxes`}`
+      + `${hide ? " (blacked out)" : ""}: open in the viewer`;
+    const canvas = el("canvas", { class: "burned-thumb-image", width: 1, height: 1 });
+    const layer = boxLayer("burned-thumb-boxes");
+    layer.setAttribute("aria-hidden", "true");
+    const showFrame = this.actions.showFrame;
+    const button = el("button", { type: "button", class: "burned-thumb", "aria-label": label, title: label,
+      dataset: { entry: String(entry), frame: String(frame) },
+      on: { click: () => showFrame(raw, entry, frame) } }, canvas, layer);
+    this.#paintThumb(button, canvas, layer, { entry, frame, boxes }, hide);
+    return button;
+  }
+
+  /**
+   * Render the frame into the thumbnail's canvas (scaled down to THUMB_SIZE), then its boxes.
+   * @param {HTMLButtonElement} button @param {HTMLCanvasElement} canvas @param {SVGSVGElement} layer
+   * @param {FrameBoxes} frame @param {boolean} hide
+   */
+  async #paintThumb(button, canvas, layer, { entry, frame, boxes }, hide) {
+    try {
+      const { meta, pixels } = await this.#render(entry, frame);
+      if (meta.error) throw new Error(meta.error);
+      const scale = Math.min(THUMB_SIZE / meta.columns, THUMB_SIZE / meta.rows);
+      const width = Math.max(1, Math.round(meta.columns * scale));
+      const height = Math.max(1, Math.round(meta.rows * scale));
+      const ratio = Math.min(window.devicePixelRatio || 1, 3);
+      const image = await createImageBitmap(new ImageData(new Uint8ClampedArray(pixels), meta.columns, meta.rows));
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+      Object.assign(canvas.style, { width: `${width}px`, height: `${height}px` });
+      const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+      context.imageSmoothingQuality = "high";
+      context.drawImage(image, 0, 0, canvas.width, canvas.height);
+      image.close();
+      drawBoxes(layer, meta.columns, meta.rows, boxes, hide);
+      button.dataset.drawn = "true";
+    } catch {
+      button.classList.add("burned-thumb-failed");
+      button.append(el("span", {}, `Frame ${frame + 1} cannot be shown here`));
+    }
+  }
+
+  /** A frame rendered with its file's window, kept for re-renders. @param {number} entry @param {number} frame */
+  #render(entry, frame) {
+    const key = `${entry}:${frame}`;
+    let rendering = this.rendered.get(key);
+    if (!rendering) {
+      rendering = this.actions.render(entry, frame);
+      rendering.catch(() => this.rendered.delete(key));
+      this.rendered.set(key, rendering);
+      for (const old of this.rendered.keys()) {
+        if (this.rendered.size <= RENDERS_KEPT) break;
+        this.rendered.delete(old);
+      }
+    }
+    return rendering;
   }
 
   /** @param {HTMLElement} node @param {{entry: number, frame: number}} frame */

@@ -20,6 +20,7 @@ const CATEGORIES = {
   dates: "Dates and times", uids: "UIDs", private: "Private elements", pixels: "Pixel data",
   "non-dicom": "Not DICOM", "identity-claim": "De-identification claims", consistency: "Consistency",
   paths: "File and folder names", dicomdir: "DICOMDIR", "not-reviewed": "Not reviewed",
+  burned_in_text: "Text burned into the pixels",
 };
 
 /** A category's name for people ("cross-field" → "Identity found elsewhere"). @param {string} category */

@@ -12,7 +12,7 @@ export function startReviewProgress(text) {
   box.hidden = false;
   byId("review-bar").removeAttribute("value");
   setText("review-progress-text", text);
-  for (const key of ["files", "total", "stage"]) delete box.dataset[key];
+  for (const key of ["files", "total", "stage", "imageFiles", "imageTotal", "frames"]) delete box.dataset[key];
 }
 
 /** @param {ReviewProgress} p */
@@ -29,11 +29,21 @@ export function showReviewProgress(p) {
   }
   bar.max = Math.max(p.total, 1);
   bar.value = p.files;
+  const images = p.images;
+  if (images) Object.assign(box.dataset, { imageFiles: images.files, imageTotal: images.total, frames: images.frames });
+  const read = images && images.total
+    ? ` · burned-in text: ${count(images.frames)} images read in ${count(images.files)} of ${count(images.total)} files` : "";
+  if (p.stage === "reading" && images) {
+    bar.max = Math.max(images.total, 1);
+    bar.value = images.files;
+    setText("review-progress-text", `Reviewed all ${count(p.total)} files${read}`);
+    return;
+  }
   const verb = p.stage === "rechecking" ? "Checking again for names found inside sequences:" : "Reviewed";
   const workers = p.parts > 1 ? ` on ${p.parts} workers` : "";
   const rate = p.files_per_second > 0 ? ` · ${count(Math.round(p.files_per_second))} files/s` : "";
   const eta = p.eta_seconds > 0 ? ` · about ${seconds(p.eta_seconds)} left` : "";
-  setText("review-progress-text", `${verb} ${count(p.files)} of ${count(p.total)} files${workers}${rate}${eta}`);
+  setText("review-progress-text", `${verb} ${count(p.files)} of ${count(p.total)} files${workers}${rate}${eta}${read}`);
 }
 
 export function hideReviewProgress() {

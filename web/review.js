@@ -21,14 +21,37 @@ import { count } from "./format.js";
 /** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
 
 const EXPORTS = ["review-html", "review-json", "review-csv"];
+const OCR_SETTING = "dicompeek.review.ocr";  // localStorage: "off" when the person turned OCR off
+
+/** Whether the review reads burned-in text (the "Read text in the pixels" setting, remembered). */
+function readsPixels() {
+  return byId("review-ocr", HTMLInputElement).checked;
+}
+
+/** The setting as last left, kept when changed. */
+function bindOcrSetting() {
+  const box = byId("review-ocr", HTMLInputElement);
+  try {
+    box.checked = localStorage.getItem(OCR_SETTING) !== "off";
+  } catch { /* storage blocked: the default */ }
+  box.addEventListener("change", () => {
+    try {
+      localStorage.setItem(OCR_SETTING, box.checked ? "on" : "off");
+    } catch { /* not remembered */ }
+  });
+}
 
 export class ReviewPanel {
   /**
    * @param {WorkerClient} client
-   * @param {{showInTagBrowser: (finding: Finding) => Promise<void>}} actions
+   * @param {{showInTagBrowser: (finding: Finding) => Promise<void>,
+   *   showFrame: (finding: Finding, entry: number, frame: number) => Promise<void>,
+   *   onResult: (review: Review | null) => void}} actions showFrame: one frame of a finding in the
+   *   viewer; onResult: a report is shown (null: none any more)
    */
-  constructor(client, { showInTagBrowser }) {
+  constructor(client, { showInTagBrowser, showFrame, onResult }) {
     this.client = client;
+    this.onResult = onResult;
     this.root = byId("review");
     /** @type {TimedReview | null} */
     this.result = null;
@@ -38,10 +61,12 @@ export class ReviewPanel {
     this.filters = new FindingFilters(() => this.#showFindings());
     this.groups = new FindingGroups(byId("review-findings"), {
       showInTagBrowser: (finding) => { showInTagBrowser(finding); },
+      showFrame: (finding, entry, frame) => { showFrame(finding, entry, frame); },
       render: (entry, frame) => client.render(entry, frame, {}),
     });
     /** @param {string} id @param {() => void} fn */
     const on = (id, fn) => byId(id).addEventListener("click", fn);
+    bindOcrSetting();
     on("review-open", () => this.run());
     on("review-cancel", () => this.cancel());
     on("review-close", () => this.close());
@@ -75,7 +100,7 @@ export class ReviewPanel {
       const started = performance.now();
       const review = await this.client.privacyReview((progress) => {
         if (this.running === running) showReviewProgress(progress);  // a step of a cancelled review may still answer
-      }, running.signal);
+      }, running.signal, { ocr: readsPixels() });
       if (this.running !== running || !review) return;
       const shown = { ...review, seconds: (performance.now() - started) / 1000 };
       this.show(shown);
@@ -127,6 +152,7 @@ export class ReviewPanel {
     this.result = null;  // learning it re-renders the views with the switch on: not this one yet
     learnReview(review);
     this.result = review;
+    this.onResult(review);
     this.root.hidden = false;
     this.#render();
     this.root.dataset.done = "true";
@@ -146,6 +172,7 @@ export class ReviewPanel {
 
   #clear() {
     this.result = null;
+    this.onResult(null);
     learnReview(null);
     delete this.root.dataset.done;
     delete this.root.dataset.cancelled;
@@ -168,7 +195,7 @@ export class ReviewPanel {
     verdict.className = `review-verdict ${flagged ? "flagged" : "clean"}`;
     const took = r.seconds !== undefined ? ` in ${r.seconds.toFixed(1)} s` : "";
     setText("review-meta", `${count(r.files_reviewed)} DICOM files reviewed${took} against ` +
-      `${r.profile.title}, ${r.profile.edition}.`);
+      `${r.profile.title}, ${r.profile.edition}.${r.burned_in?.said ? ` ${r.burned_in.said}` : ""}`);
     const provenance = provenanceRows(r);
     byId("review-provenance").replaceChildren(...provenance);
     byId("review-provenance").hidden = !provenance.length;

@@ -3,13 +3,18 @@
 // on a canvas. Scroll (wheel, arrows, slider), window/level by dragging,
 // zoom and pan, presets, invert, cine, corner overlays, orientation letters,
 // pixel probe, save as PNG. "Hide patient data" masks the overlays and the title (mask.js).
+// The text the last privacy review read in the pixels is outlined on whichever frame holds it
+// (boxes.js: an SVG layer sized and moved with the image); blacked out while patient data is
+// hidden, in a saved PNG too.
 import { byId, download, el, setText } from "./dom.js";
 import { date } from "./format.js";
 import { hidden, maskField, maskText, patientLabelOf } from "./mask.js";
+import { boxLayer, drawBoxes, frameKey, framesOf, redact } from "./boxes.js";
 
 /** @typedef {import("./protocol.js").Frame} Frame */
 /** @typedef {import("./protocol.js").RenderMeta} RenderMeta */
 /** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
+/** @typedef {import("./boxes.js").TextBox} TextBox */
 /** A rendered frame, ready to paint (no image: meta.error says why).
  * @typedef {{meta: RenderMeta, image: ImageData | null}} Shown */
 /** What the "frame" event on the viewer's root tells (the tag browser follows it).
@@ -64,7 +69,29 @@ export class Viewer {
     /** @type {number | null} */
     this.wanted = null;       // the latest frame asked for while one was in flight
     this.probing = false;
+    /** @type {Map<string, TextBox[]>} the last review's boxes of burned-in text, by entry and frame */
+    this.textBoxes = new Map();
+    this.boxLayer = boxLayer("viewer-boxes");
+    this.boxLayer.setAttribute("role", "img");
+    this.boxLayer.toggleAttribute("hidden", true);
+    this.canvas.after(this.boxLayer);
     this.#bind();
+  }
+
+  /**
+   * Where the last privacy review read text in the pixels ([] to forget it: new files, a new
+   * review): outlined on each frame shown that holds some, now and as frames are shown.
+   * @param {TextBox[]} boxes
+   */
+  setTextBoxes(boxes) {
+    this.textBoxes = new Map(framesOf(boxes).map((f) => [frameKey(f.entry, f.frame), f.boxes]));
+    this.#drawBoxes();
+  }
+
+  /** The boxes of the frame on screen. @returns {TextBox[]} */
+  frameBoxes() {
+    const f = this.frames[this.index];
+    return (f && this.textBoxes.get(frameKey(f.entry, f.frame))) || [];
   }
 
   /** @param {string} studyUid @param {string} seriesUid @param {string} title */
@@ -73,7 +100,8 @@ export class Viewer {
     this.seriesUid = seriesUid;
     this.opened++;
     this.inflight.clear();
-    delete this.root.dataset.index;  // set again once the first frame is painted
+    for (const key of ["index", "entry", "frame"]) delete this.root.dataset[key];  // set again once the first frame is painted
+    this.boxLayer.toggleAttribute("hidden", true);
     this.root.hidden = false;
     document.body.classList.add("viewing");
     this.title = title;
@@ -107,6 +135,7 @@ export class Viewer {
     this.#overlays();
     this.#warnings((this.meta && this.meta.warnings) || []);
     if (this.meta && this.meta.error) setText("viewer-message", maskText(this.meta.error));
+    this.#drawBoxes();
   }
 
   close() {
@@ -118,6 +147,8 @@ export class Viewer {
       byId(id).replaceChildren();
     }
     byId("viewer-warnings").replaceChildren();
+    this.boxLayer.replaceChildren();
+    this.boxLayer.toggleAttribute("hidden", true);
     this.cache.clear();
     this.cacheBytes = 0;
   }
@@ -218,12 +249,13 @@ export class Viewer {
       this.context.putImageData(image, 0, 0);
       if (this.fit) this.#fit();
     }
+    this.#drawBoxes();
     this.#transform();
     this.#overlays();
     this.#warnings(meta.warnings || []);
     this.#presets(meta);
-    this.root.dataset.index = String(this.index);
     const f = this.frames[this.index];
+    Object.assign(this.root.dataset, { index: String(this.index), entry: String(f.entry), frame: String(f.frame) });
     /** @type {FrameDetail} */
     const detail = { entry: f.entry, frame: f.frame, studyUid: this.studyUid || "", seriesUid: this.seriesUid || "" };
     this.root.dispatchEvent(new CustomEvent("frame", { detail }));
@@ -296,8 +328,27 @@ export class Viewer {
   }
 
   #transform() {
-    this.canvas.style.transform = `translate(-50%, -50%) translate(${this.pan.x}px, ${this.pan.y}px) scale(${this.zoom})`;
+    const place = `translate(-50%, -50%) translate(${this.pan.x}px, ${this.pan.y}px)`;
+    this.canvas.style.transform = `${place} scale(${this.zoom})`;
     this.canvas.style.imageRendering = this.zoom >= 2 ? "pixelated" : "auto";
+    // the boxes' layer: the image's size at this zoom (its viewBox maps the frame's pixels onto
+    // it, and its outlines stay 2 px wide), centred where the image is
+    Object.assign(this.boxLayer.style, { width: `${this.canvas.width * this.zoom}px`,
+      height: `${this.canvas.height * this.zoom}px`, transform: place });
+  }
+
+  /** Outline (or, hidden, blank) the text read in the frame on screen; no layer without one. */
+  #drawBoxes() {
+    const boxes = this.frameBoxes();
+    const shown = boxes.length > 0 && !this.root.hidden && !!this.meta && !this.meta.error;
+    this.boxLayer.toggleAttribute("hidden", !shown);
+    if (!shown) {
+      this.boxLayer.replaceChildren();
+      return;
+    }
+    drawBoxes(this.boxLayer, this.canvas.width, this.canvas.height, boxes, hidden());
+    this.boxLayer.setAttribute("aria-label", `${boxes.length === 1 ? "1 box" : `${boxes.length} boxes`} of text `
+      + `burned into this image${hidden() ? ", blacked out" : ""}`);
   }
 
   /** @param {number} factor */
@@ -324,7 +375,15 @@ export class Viewer {
   }
 
   #save() {
-    this.canvas.toBlob((blob) => download(/** @type {Blob} */ (blob), `frame-${this.index + 1}.png`), "image/png");
+    let canvas = this.canvas;
+    const boxes = hidden() && this.meta && !this.meta.error ? this.frameBoxes() : [];
+    if (boxes.length) {  // the text read is an identifier: blanked in the file too
+      canvas = el("canvas", { width: this.canvas.width, height: this.canvas.height });
+      const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+      context.drawImage(this.canvas, 0, 0);
+      redact(context, boxes);
+    }
+    canvas.toBlob((blob) => download(/** @type {Blob} */ (blob), `frame-${this.index + 1}.png`), "image/png");
   }
 
   /** @param {PointerEvent} event */

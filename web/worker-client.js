@@ -11,6 +11,7 @@
 // ClientEvents in protocol.js): boot, ready (worker 0's stand for all), progress (summed
 // over the workers), summary, error, fatal.
 import { EVENT, OP, REQUEST } from "./protocol.js";
+import { OCR_ENGINE, OcrPool } from "./ocr.js";
 
 /** @typedef {import("./protocol.js").ClientEvents} ClientEvents */
 /** @typedef {import("./protocol.js").FromWorker} FromWorker */
@@ -27,9 +28,12 @@ import { EVENT, OP, REQUEST } from "./protocol.js";
 /** @typedef {import("./protocol.js").ReviewProgress} ReviewProgress */
 /** @typedef {import("./protocol.js").ReviewState} ReviewState */
 /** @typedef {import("./protocol.js").ToWorker} ToWorker */
+/** @typedef {import("./protocol.js").OcrProgress} OcrProgress */
+/** @typedef {import("./protocol.js").OcrState} OcrState */
 
 const MAX_WORKERS = 4;
 const REVIEW_STEP_SECONDS = 0.1;  // a part's review runs in steps this long: progress, and a prompt Cancel
+const MAX_OCR_WORKERS = 2;  // tesseract.js workers: each holds its model (~100 MB) while a review reads
 
 export class WorkerClient extends EventTarget {
   /** @type {Worker[]} */
@@ -179,12 +183,14 @@ export class WorkerClient extends EventTarget {
    * single pass gives. Between steps `onProgress` hears the files done of all parts; when
    * `signal` aborts, no further step is asked for and the result is null (the workers are free
    * for a new review at once; a merge under way finishes unheard).
+   * With `ocr`, text burned into the pixels is read at the same time (#readParts).
    * @param {(progress: ReviewProgress) => void} [onProgress]
    * @param {AbortSignal} [signal]
+   * @param {{ocr?: boolean}} [options]
    * @returns {Promise<Review | null>}
    */
-  privacyReview(onProgress = () => {}, signal) {
-    const review = this.#review(onProgress, signal);
+  privacyReview(onProgress = () => {}, signal, { ocr = false } = {}) {
+    const review = this.#review(onProgress, signal, ocr);
     const reviewing = this.#reviewing = review.catch(() => null).finally(() => {
       if (this.#reviewing === reviewing) this.#reviewing = null;
     });
@@ -193,25 +199,91 @@ export class WorkerClient extends EventTarget {
 
   /**
    * @param {(progress: ReviewProgress) => void} onProgress
-   * @param {AbortSignal} [signal]
+   * @param {AbortSignal | undefined} signal
+   * @param {boolean} ocr
    * @returns {Promise<Review | null>}
    */
-  async #review(onProgress, signal) {
+  async #review(onProgress, signal, ocr) {
     const stopped = () => Boolean(signal && signal.aborted);
     const plan = await this.#ask(0, REQUEST.review_plan, [this.workerCount]);
     if (stopped()) return null;
     /** @type {ReviewState[]} */
     const states = new Array(plan.parts.length);
+    /** @type {OcrState[] | null} */
+    const burnedIn = ocr ? new Array(plan.parts.length) : null;
+    // the header review's progress and the burned-in text pass's, reported together
+    /** @type {ReviewProgress | null} */
+    let headers = null;
+    /** @type {(OcrProgress | null)[]} */
+    const reading = plan.parts.map(() => null);
+    const report = () => {
+      if (!headers) return;
+      if (!burnedIn) return onProgress(headers);
+      const images = { files: 0, total: 0, frames: 0 };
+      for (const part of reading) {
+        if (!part) continue;
+        images.files += part.files;
+        images.total += part.total;
+        images.frames += part.frames;
+      }
+      const waiting = headers.stage === "reviewing" && headers.files >= headers.total && reading.some((p) => !p || !p.done);
+      onProgress({ ...headers, ...(waiting ? { stage: "reading" } : {}), images });
+    };
     const all = plan.parts.map((_, number) => /** @type {[number, ReviewIdentity]} */ ([number, plan.identity]));
-    if (!await this.#reviewParts(plan, all, states, "reviewing", plan.files, onProgress, stopped)) return null;
+    const [reviewed, read] = await Promise.all([
+      this.#reviewParts(plan, all, states, "reviewing", plan.files, (progress) => { headers = progress; report(); }, stopped),
+      burnedIn ? this.#readParts(plan, burnedIn, reading, report, stopped) : Promise.resolve(true),
+    ]);
+    if (!reviewed || !read) return null;
     const again = plan.parts.length
       ? await this.#ask(0, REQUEST.review_reruns, [plan.identity, states.map((state) => state.found)]) : [];
     if (stopped()) return null;
     if (again.length && !await this.#reviewParts(plan, again, states, "rechecking", 0, onProgress, stopped)) return null;
     onProgress({ stage: "merging", files: plan.files, total: plan.files, parts: plan.parts.length,
       elapsed: 0, files_per_second: 0, eta_seconds: 0 });
-    const review = await this.#ask(0, REQUEST.privacy_review, [states]);
+    const review = await this.#ask(0, REQUEST.privacy_review, [states, burnedIn]);
     return stopped() ? null : review;
+  }
+
+  /**
+   * The burned-in text pass (py/dicompeek/privacy/burned_in/reader.py), part n on worker n beside
+   * its header review: Python prepares one image at a time (ocr_next: a PGM file), tesseract.js
+   * reads it in a worker of its own (ocr.js) and Python judges the words (ocr_take); the next
+   * image is prepared while one is read, so at most two are out per part and memory does not
+   * grow with the number of frames. The OCR workers start with the first image and stop when
+   * the pass ends (their models are large). False when stopped; a failure rejects.
+   * @param {ReviewPlan} plan
+   * @param {OcrState[]} states filled in part order
+   * @param {(OcrProgress | null)[]} reading each part's latest progress
+   * @param {() => void} report
+   * @param {() => boolean} stopped
+   * @returns {Promise<boolean>}
+   */
+  async #readParts(plan, states, reading, report, stopped) {
+    const pool = new OcrPool(Math.min(this.workerCount, MAX_OCR_WORKERS));
+    try {
+      await Promise.all(plan.parts.map(async (part, number) => {
+        const worker = number % this.workerCount;
+        reading[number] = await this.#ask(worker, REQUEST.ocr_start, [part, plan.identity, OCR_ENGINE]);
+        report();
+        let next = this.#ask(worker, REQUEST.ocr_next, []);
+        for (;;) {
+          const image = await next;
+          if (stopped()) return;
+          const key = image.meta.key;
+          if (key === null) break;
+          next = this.#ask(worker, REQUEST.ocr_next, []);  // prepared while this one is read
+          const tsv = await pool.recognise(image.pixels);
+          if (stopped()) return;
+          reading[number] = await this.#ask(worker, REQUEST.ocr_take, [key, tsv]);
+          report();
+        }
+        states[number] = await this.#ask(worker, REQUEST.ocr_state, []);
+      }));
+    } finally {
+      pool.terminate();
+    }
+    return !stopped();
   }
 
   /**

@@ -128,8 +128,12 @@ def test_the_page_reviews_on_every_worker_with_the_single_pass_result(clean_app,
         index.close()
     clean_app.open_files(tmp_path / "planted.zip")
     page = clean_app.page
-    page.click("#review-open")
-    review_done(page)
+    page.set_checked("#review-ocr", False)  # the headers' review (OCR in the page: test_ocr_review_page.py)
+    try:
+        page.click("#review-open")
+        review_done(page)
+    finally:
+        page.set_checked("#review-ocr", True)
     with page.expect_download() as download:
         page.click("#review-json")
     result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))

@@ -15,6 +15,8 @@ from registry import small_dataset
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 NAME, MRN, BIRTH = "KOWALSKI^JANINA", "MRN778812", "19610523"
+#: A banner of an ultrasound screen: the name, the ID, the birth date and a hospital.
+BANNER_LINES = [(8, 16, "KOWALSKI JANINA   ID MRN778812"), (34, 14, "DOB 23.05.1961   St Elsewhere Hospital")]
 
 
 def screen(lines: list[tuple[int, int, str]], size: tuple[int, int] = (480, 640), noise: bool = False,

@@ -155,11 +155,12 @@ def test_a_ct_slice_that_says_burned_in_annotation_yes_is_read(tmp_path, tessera
 def test_the_pass_in_parts_merges_into_what_one_pass_finds(tmp_path, tesseract):
     """The page reads each part of the plan on its own worker; merged in order, the findings
     are the command line's."""
+    from pydicom.uid import generate_uid
+
     from dicompeek.index.indexer import Index
     from dicompeek.privacy import burned_in_part, plan
     from dicompeek.privacy.burned_in.reader import merge_burned_in, read_burned_in
     from dicompeek.privacy.identity import Identity
-    from pydicom.uid import generate_uid
     from registry import zip_bytes
 
     members = {}
