@@ -190,7 +190,7 @@ def test_a_repeated_top_level_value_is_replayed_not_visited_again(tmp_path):
 
 def test_a_part_is_sent_every_field_a_rule_and_the_burned_in_pass_read():
     assert {name for rule in RULES for name in rule.fields} <= set(REVIEW_FIELDS)
-    assert {"BurnedInAnnotation", "NumberOfFrames",
+    assert {"BurnedInAnnotation", "NumberOfFrames", "InstitutionName",
             "PatientName", "PatientID", "PatientBirthDate", "AccessionNumber", "StudyInstanceUID",
             "SeriesInstanceUID", "SeriesDescription", "Modality", "SOPClassUID", "SOPInstanceUID",
             "Rows", "StudyDate", "StudyDescription", "PatientIdentityRemoved"} == set(REVIEW_FIELDS)

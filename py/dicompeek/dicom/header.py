@@ -52,7 +52,7 @@ FIELDS = (
     "SeriesInstanceUID", "SeriesNumber", "SeriesDate", "SeriesTime",
     "SeriesDescription", "Modality", "BodyPartExamined",
     "SOPClassUID", "SOPInstanceUID", "InstanceNumber",
-    "NumberOfFrames", "Rows", "Columns", "BurnedInAnnotation",
+    "NumberOfFrames", "Rows", "Columns", "BurnedInAnnotation", "InstitutionName",
     # geometry, for slice order and the viewer's checks
     "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "SliceThickness",
     "SliceLocation", "AcquisitionNumber",

@@ -186,3 +186,18 @@ def test_the_pass_in_parts_merges_into_what_one_pass_finds(tmp_path, tesseract):
         index.close()
     assert len(states) == 3 and summary == alone
     assert [f.as_dict({}) for f in merged] == [f.as_dict({}) for f in single]
+
+
+def test_the_hospital_the_header_names_is_high_in_a_banner_and_another_is_not(tmp_path, tesseract):
+    from pydicom.uid import generate_uid
+
+    own = as_dataset([screen([(8, 18, "St Elsewhere Hospital")])], modality="SC")
+    other = as_dataset([screen([(8, 18, "Springfield General Hospital")])], modality="SC")
+    for ds in (own, other):
+        ds.InstitutionName = "ST. ELSEWHERE HOSPITAL"
+        ds.SeriesInstanceUID, ds.SOPInstanceUID = generate_uid(), generate_uid()
+    result = review_with_ocr(tmp_path, {"SC/own.dcm": own, "SC/other.dcm": other}, tesseract)
+    read = {f["series"][0]["series_uid"]: f for f in result["findings"] if f["category"] == "burned_in_text"}
+    assert read[own.SeriesInstanceUID]["severity"] == "high"
+    assert [m["kind"] for m in read[own.SeriesInstanceUID]["matches"]] == ["institution"]
+    assert read[other.SeriesInstanceUID]["severity"] == "medium"

@@ -23,7 +23,7 @@ from dicompeek.pixels.display import render_frame
 from dicompeek.privacy.rules.pixels import risky_pixels
 
 #: The index fields this pass reads (a review part is sent them).
-FIELDS = ("BurnedInAnnotation", "Modality", "SOPClassUID", "Rows", "NumberOfFrames")
+FIELDS = ("BurnedInAnnotation", "Modality", "SOPClassUID", "Rows", "NumberOfFrames", "InstitutionName")
 #: Frames read of a multi-frame image: all of a short one, this many spread over a long one.
 FRAMES_READ = 8
 #: Images smaller than this (rows and columns) are enlarged before OCR: small text reads better.

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from dicompeek.privacy.burned_in.engine import Word
 from dicompeek.privacy.content import identity_why
-from dicompeek.privacy.identity import Identity, Match, Patient
+from dicompeek.privacy.identity import Identity, Match, Patient, ocr_close, tokens
 from dicompeek.privacy.patterns import identifiers_in
 
 #: Words below this confidence are not counted as legible text on their own.
@@ -30,6 +30,12 @@ LABELS = frozenset(" ".join((
     # the presets and regions a sonographer picks: what was scanned, not who
     "abd abdomen breast liver renal kidney thyroid carotid cardiac vasc vascular msk ob gyn pelvis bladder",
     "prostate testis neck small parts superficial venous arterial lower upper extremity")).split())
+#: Words of an institution's name that do not tell which one it is.
+INSTITUTION_WORDS = frozenset(" ".join((
+    "the of and for de der des la le du di del st saint san sankt hospital hospitals clinic clinics klinik",
+    "klinikum center centre medical medicine health healthcare university universitair universitaire",
+    "universitat universitätsklinikum general regional memorial community children childrens women",
+    "radiology imaging diagnostic diagnostics institute department dept campus site inc ltd gmbh llc")).split())
 _NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)?(?:cm|mm|db|hz|khz|mhz|s|ms|%|x|°)?$", re.I)
 
 
@@ -59,8 +65,22 @@ def lines_of(words: list[Word]) -> list[list[Word]]:
     return [sorted(line, key=lambda w: w.x) for line in lines]
 
 
-def judge_words(words: list[Word], scale: int, patient: Patient | None, identity: Identity) -> list[ReadLine]:
-    """Every line of ``words`` (read from an image enlarged ``scale`` times) with what it means."""
+def institution_words(name: str) -> list[str]:
+    """The words that tell which institution ``name`` is ("St Elsewhere Hospital" → ["elsewhere"])."""
+    return [w for w in tokens(name) if len(w) >= 3 and not w.isdigit() and w not in INSTITUTION_WORDS]
+
+
+def _names_institution(line: str, words: list[str]) -> bool:
+    """Every telling word of an institution's name read in ``line`` (one misread forgiven each)."""
+    read = tokens(line)
+    return bool(words) and all(any(ocr_close(w, r) for r in read) for w in words)
+
+
+def judge_words(words: list[Word], scale: int, patient: Patient | None, identity: Identity,
+                institution: str = "") -> list[ReadLine]:
+    """Every line of ``words`` (read from an image enlarged ``scale`` times) with what it means;
+    ``institution``: the file's Institution Name, which a banner often shows."""
+    telling = institution_words(institution)
     judged = []
     for line in lines_of([w for w in words if w.text.strip()]):
         text = " ".join(w.text.strip() for w in line)
@@ -75,6 +95,9 @@ def judge_words(words: list[Word], scale: int, patient: Patient | None, identity
             {"text": m.text, "kind": m.kind, "patient": m.patient, "why": identity_why(m, patient, identity)}
             for m in found]
         matches += [{"text": h.text, "kind": h.kind, "patient": None, "why": h.why} for h in identifiers_in(text)]
+        if _names_institution(text, telling):
+            matches.append({"text": text, "kind": "institution", "patient": None,
+                            "why": "the institution the header names (Institution Name)"})
         if matches:
             judged.append(ReadLine(text, "high", "identifying text burned into the pixels", box, matches))
         elif any(_legible(w) for w in line):

@@ -16,7 +16,10 @@ review, and :func:`merge_burned_in` joins their states in part order.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +53,7 @@ class Pending:
     scale: int
     file: File
     patient: Patient | None
+    institution: str  # the file's Institution Name
     source: Source
 
 
@@ -99,7 +103,7 @@ class BurnedInJob:
         self.frames_read += 1
         series = pending.file.series[1] if pending.file.series else ""
         entry = pending.file.entry
-        for line in judge_words(words, pending.scale, pending.patient, self._identity):
+        for line in judge_words(words, pending.scale, pending.patient, self._identity, pending.institution):
             finding = self.findings.hit(("burned-in-text", line.severity, series), pending.file, line.text,
                                         line.severity, "burned_in_text", _TITLES[line.severity],
                                         _REASONS[line.severity], None, tuple(line.matches))
@@ -117,6 +121,7 @@ class BurnedInJob:
             fields = record.fields
             key = (str(fields.get("StudyInstanceUID") or ""), str(fields.get("SeriesInstanceUID") or ""))
             patient = self._identity.patient_of(fields)
+            institution = str(fields.get("InstitutionName") or "")
             f = File(record.entry, record.location, key, patient.key if patient else None)
             try:
                 ds = self._read(self._index, record.entry, pixels=True)
@@ -135,7 +140,7 @@ class BurnedInJob:
                     self.files_read += 1
                     self.series_read.add(key[1])
                 self._next_key += 1
-                yield Pending(self._next_key, image, scale, f, patient, source)
+                yield Pending(self._next_key, image, scale, f, patient, institution, source)
             self._files_done += 1
 
     def _unread(self, series: str, f: File, exc: Exception, source: Source | None = None) -> None:
@@ -174,12 +179,22 @@ def merge_burned_in(states: list[dict[str, Any]]) -> tuple[list[Finding], dict[s
 
 
 def read_burned_in(index: Index, records: Iterable[DicomRecord], identity: Identity, engine: OcrEngine,
-                   read: Callable[..., Dataset] = read_instance) -> tuple[list[Finding], dict[str, Any]]:
+                   read: Callable[..., Dataset] = read_instance,
+                   workers: int = os.cpu_count() or 1) -> tuple[list[Finding], dict[str, Any]]:
     """The findings of reading every risky image of ``records`` with ``engine``, and a summary
-    of what was read (the command line's way)."""
+    of what was read (the command line's way). ``workers`` images are read at once (Tesseract
+    runs as a process of its own per image, so threads keep every core busy); their words are
+    taken in the order the images were handed out, so the report does not depend on timing."""
     job = BurnedInJob(index, records, identity, engine.name, read)
-    while (pending := job.next_image()) is not None:
-        job.take(pending.key, engine.recognise(pending.image))
+    with ThreadPoolExecutor(max(workers, 1)) as pool:
+        running: deque[tuple[int, Future[list[Word]]]] = deque()
+        while True:
+            while len(running) < 2 * max(workers, 1) and (pending := job.next_image()) is not None:
+                running.append((pending.key, pool.submit(engine.recognise, pending.image)))
+            if not running:
+                break
+            key, words = running.popleft()
+            job.take(key, words.result())
     return merge_burned_in([job.state()])
 
 
