@@ -344,8 +344,8 @@ class ZipReader:
                 member.end_limit = member.data_start
                 return member
         member.data_start = start = pos + 30 + name_size + extra_size
-        if flags & _FLAG_DESCRIPTOR and not (csize or usize):
-            found = self._find_descriptor(start)
+        if flags & _FLAG_DESCRIPTOR and not (member.csize or member.usize):  # zip64: the extra's zeros
+            found = self._find_descriptor(start, zip64=usize == _U32 or csize == _U32)
             if found is None:
                 nxt = self._search(LOCAL, start)
                 member.csize = (nxt if nxt >= 0 else self.size) - start
@@ -367,8 +367,10 @@ class ZipReader:
                               f"({present:,} of {member.csize:,} bytes present)")
         return member
 
-    def _find_descriptor(self, start: int) -> tuple[int, int, int, int] | None:
-        """(crc, compressed size, size, next offset) from the data descriptor after ``start``."""
+    def _find_descriptor(self, start: int, zip64: bool = False) -> tuple[int, int, int, int] | None:
+        """(crc, compressed size, size, next offset) from the data descriptor after ``start``; of
+        an entry whose local header has a zip64 field, the 8-byte-size layout is tried first (the
+        4-byte one would read the high half of its compressed size as its size, APPNOTE 4.3.9.2)."""
         pos = start
         step = 4096  # growing, as entries are mostly small
         while pos < self.size:
@@ -382,14 +384,11 @@ class ZipReader:
                 sig = block[at:at + 4]
                 if sig == DESCRIPTOR:
                     candidate = self._scan_read(absolute, 24)
-                    if len(candidate) >= 16:
-                        crc, csize, usize = struct.unpack_from("<3L", candidate, 4)
-                        if csize == absolute - start:
-                            return crc, csize, usize, absolute + 16
-                    if len(candidate) >= 24:
-                        crc, csize, usize = struct.unpack_from("<L2Q", candidate, 4)
-                        if csize == absolute - start:
-                            return crc, csize, usize, absolute + 24
+                    for layout, length in (("<L2Q", 24), ("<3L", 16)) if zip64 else (("<3L", 16), ("<L2Q", 24)):
+                        if len(candidate) >= length:
+                            crc, csize, usize = struct.unpack_from(layout, candidate, 4)
+                            if csize == absolute - start:
+                                return crc, csize, usize, absolute + length
                 elif absolute - 12 >= start:  # a descriptor without its signature, before the next record
                     candidate = self._scan_read(absolute - 12, 12)
                     crc, csize, usize = struct.unpack("<3L", candidate)
