@@ -33,6 +33,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, TextIO
 
 from dicompeek import __version__
@@ -47,6 +48,9 @@ from dicompeek.pixels.display import Window, frame_problem, frame_warnings, rend
 from dicompeek.pixels.functional_groups import frame_view
 from dicompeek.pixels.png import encode_png
 from dicompeek.privacy import masked_result, report_html, review
+from dicompeek.privacy.burned_in.engine import OcrEngine
+from dicompeek.privacy.deidentify.pseudonyms import PseudonymMap
+from dicompeek.privacy.deidentify.run import OPTION_NAMES, Settings, deidentify_inputs
 from dicompeek.tags.exports import dicom_json
 from dicompeek.tags.tree import dump_text, instance_tree
 
@@ -130,6 +134,18 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument("--html", metavar="OUT.html", help="write the self-contained HTML report")
     check.add_argument("--mask", action="store_true", help="hide patient data: mask every value from the files")
     check.add_argument("--no-ocr", action="store_true", help="do not read text burned into the pixels")
+    copy = commands.add_parser("deidentify", help="write a de-identified copy (PS3.15 E.1-1), then review it "
+                                                  "(exit 1 if the copy is flagged)")
+    copy.add_argument("paths", nargs="+", metavar="INPUT", help="zip, folder or file")
+    copy.add_argument("-o", "--output", required=True, metavar="OUT.zip")
+    copy.add_argument("--option", action="append", default=[], choices=sorted(OPTION_NAMES), metavar="NAME",
+                      help=f"an option of the profile, repeatable: {', '.join(sorted(OPTION_NAMES))}")
+    copy.add_argument("--salt", metavar="SECRET",
+                      help="makes new UIDs and date shifts repeatable (keep it secret; default: random)")
+    copy.add_argument("--pseudonym-map", metavar="MAP.csv", help="original Patient ID, new name, new ID")
+    copy.add_argument("--keep-non-dicom", action="store_true", help="copy files that are not DICOM")
+    copy.add_argument("--json", action="store_true", help="print the report as JSON")
+    copy.add_argument("--no-ocr", action="store_true", help="do not read text burned into the pixels")
     return parser
 
 
@@ -219,14 +235,7 @@ def review_command(args: argparse.Namespace, where: list[str]) -> int:
     index = _indexed(args.paths)
     try:
         index.run()
-        engine = None
-        if not args.no_ocr:
-            from dicompeek.app.ocr_tesseract import load
-
-            engine, why = load()
-            if engine is None:
-                print(f"note: OCR unavailable: {why}; text burned into the pixels is not read", file=sys.stderr)
-        result = review(index, ocr=engine)
+        result = review(index, ocr=_ocr(args.no_ocr))
     finally:
         index.close()
     if args.json:
@@ -255,8 +264,55 @@ def review_command(args: argparse.Namespace, where: list[str]) -> int:
     return FLAGGED if flagged else DONE
 
 
+def deidentify_command(args: argparse.Namespace, where: list[str]) -> int:
+    """Write the de-identified copy and review it: exit 0 when the copy's review finds nothing
+    high or medium, 1 otherwise (the copy is written either way)."""
+    _indexed(args.paths).close()  # every missing input named, as the other commands do
+    pseudonyms = PseudonymMap()
+    if args.pseudonym_map:
+        where[0] = args.pseudonym_map
+        try:
+            text = Path(args.pseudonym_map).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise Failure(args.pseudonym_map, exc.strerror or str(exc)) from exc
+        try:
+            pseudonyms = PseudonymMap.from_csv(text, args.pseudonym_map)
+        except ValueError as exc:
+            raise Failure(args.pseudonym_map, str(exc).removeprefix(f"{args.pseudonym_map}, ")) from exc
+    if not args.salt:
+        _say("note: no --salt: new UIDs and date shifts cannot be reproduced for a later batch")
+    settings = Settings(frozenset(OPTION_NAMES[o] for o in args.option), pseudonyms=pseudonyms,
+                        keep_non_dicom=args.keep_non_dicom, ocr=_ocr(args.no_ocr),
+                        **({"salt": args.salt.encode()} if args.salt else {}))
+    where[0] = args.output
+    report = deidentify_inputs([os.path.abspath(p) for p in args.paths], Path(args.output), settings)
+    if args.json:
+        json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        lines = [f"{report['files_written']} files → {report['output']}; its review: {report['verdict']}"]
+        lines += [f"  dropped: {n} {why}" for why, n in report["dropped"].items()]
+        lines += [f"  not de-identified: {p['location']}: {p['reason']}" for p in report["problems"]]
+        lines += [f"  pixels: {n} {how}" for how, n in report["pixels"].items()]
+        _show("\n".join(lines) + "\n")
+    return FLAGGED if report["review"].get("high") or report["review"].get("medium") else DONE
+
+
+def _ocr(skip: bool) -> OcrEngine | None:
+    """Tesseract unless ``skip``; when it is missing, said once (the rest goes on)."""
+    if skip:
+        return None
+    from dicompeek.app.ocr_tesseract import load
+
+    engine, why = load()
+    if engine is None:
+        print(f"note: OCR unavailable: {why}; text burned into the pixels is not read", file=sys.stderr)
+    return engine
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], int]] = {
     "summary": summary_command, "render": render_command, "dump": dump_command, "review": review_command,
+    "deidentify": deidentify_command,
 }
 
 

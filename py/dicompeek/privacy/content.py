@@ -26,8 +26,9 @@ _CODED = ("ID", "IDs", "Number", "Numbers", "CodeValue", "Version", "Versions", 
 #: A family and a given name written as a DICOM person name ("Kowalski^Janina"), in any script.
 _PERSON_NAME = re.compile(r"[^\W\d_]{2,}(?:[-' ][^\W\d_]+)*\^[^\W\d_]{2,}(?:[-' ^][^\W\d_]*)*")
 #: Elements that *are* an address or a number to call: judged as elements (the institution's
-#: address is not the patient's), not searched for patterns of themselves.
-_CONTACT = re.compile("Address|Telephone|Telecom|Institution")
+#: address is not the patient's), not searched for patterns of themselves; a coding scheme's
+#: responsible organisation (0008,0116) is a standards body's address.
+_CONTACT = re.compile("Address|Telephone|Telecom|Institution|ResponsibleOrganization")
 #: Binary private values up to this size are also searched (as Latin-1) for the patients' identity.
 SEARCH_BINARY = 64 * 1024
 NO_HITS: tuple[MatchInfo, ...] = ()

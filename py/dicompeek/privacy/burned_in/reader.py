@@ -30,7 +30,7 @@ from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.privacy.burned_in.engine import OcrEngine, Word
 from dicompeek.privacy.burned_in.frames import Source, image_of, sources_of, why_read
-from dicompeek.privacy.burned_in.meaning import judge_words
+from dicompeek.privacy.burned_in.meaning import ReadLine, judge_words
 from dicompeek.privacy.findings import File, Finding, Findings
 from dicompeek.privacy.identity import Identity, Patient
 
@@ -62,8 +62,12 @@ class BurnedInJob:
     with the engine's words for it (in any order; several may be out at once)."""
 
     def __init__(self, index: Index, records: Iterable[DicomRecord], identity: Identity, engine: str,
-                 read: Callable[..., Dataset] = read_instance) -> None:
+                 read: Callable[..., Dataset] = read_instance,
+                 on_text: Callable[[int, Source, ReadLine], None] | None = None) -> None:
+        """``on_text(entry, source, line)`` hears every line that is not a scanner label, with its box
+        uncapped (Clean Pixel Data blanks them all; the findings keep :data:`MAX_BOXES`)."""
         self._index, self._read, self._identity, self._engine = index, read, identity, engine
+        self._on_text = on_text
         records = list(records)
         self._risky = [r for r in records if why_read(r.fields) is not None]
         self._skipped = len(records) - len(self._risky)
@@ -104,6 +108,8 @@ class BurnedInJob:
         series = pending.file.series[1] if pending.file.series else ""
         entry = pending.file.entry
         for line in judge_words(words, pending.scale, pending.patient, self._identity, pending.institution):
+            if self._on_text is not None and entry is not None and line.severity != "info":
+                self._on_text(entry, pending.source, line)
             finding = self.findings.hit(("burned-in-text", line.severity, series), pending.file, line.text,
                                         line.severity, "burned_in_text", _TITLES[line.severity],
                                         _REASONS[line.severity], None, tuple(line.matches))
@@ -179,13 +185,14 @@ def merge_burned_in(states: list[dict[str, Any]]) -> tuple[list[Finding], dict[s
 
 
 def read_burned_in(index: Index, records: Iterable[DicomRecord], identity: Identity, engine: OcrEngine,
-                   read: Callable[..., Dataset] = read_instance,
-                   workers: int = os.cpu_count() or 1) -> tuple[list[Finding], dict[str, Any]]:
+                   read: Callable[..., Dataset] = read_instance, workers: int = os.cpu_count() or 1,
+                   on_text: Callable[[int, Source, ReadLine], None] | None = None,
+                   ) -> tuple[list[Finding], dict[str, Any]]:
     """The findings of reading every risky image of ``records`` with ``engine``, and a summary
     of what was read (the command line's way). ``workers`` images are read at once (Tesseract
     runs as a process of its own per image, so threads keep every core busy); their words are
     taken in the order the images were handed out, so the report does not depend on timing."""
-    job = BurnedInJob(index, records, identity, engine.name, read)
+    job = BurnedInJob(index, records, identity, engine.name, read, on_text)
     with ThreadPoolExecutor(max(workers, 1)) as pool:
         running: deque[tuple[int, Future[list[Word]]]] = deque()
         while True:
@@ -196,6 +203,20 @@ def read_burned_in(index: Index, records: Iterable[DicomRecord], identity: Ident
             key, words = running.popleft()
             job.take(key, words.result())
     return merge_burned_in([job.state()])
+
+
+def text_left(ds: Dataset, engine: OcrEngine, identity: Identity, patient: Patient | None, frames: int) -> bool:
+    """Whether OCR still reads anything but scanner labels in ``ds``'s frames (after blanking:
+    Burned In Annotation may say NO only when it does not)."""
+    institution = str(ds.get("InstitutionName") or "")
+    for source in sources_of(ds, frames):
+        if source.kind != "frame":
+            continue
+        image, scale = image_of(ds, source)
+        if any(line.severity != "info" for line in judge_words(engine.recognise(image), scale, patient,
+                                                              identity, institution)):
+            return True
+    return False
 
 
 def describe(summary: dict[str, Any] | None) -> str:

@@ -31,7 +31,7 @@ RISKY_SOP_PREFIXES = (("1.2.840.10008.5.1.4.1.1.7", "secondary capture (screensh
 def risky_pixels(modality: str, sop_class: str) -> str | None:
     """Why images of this modality / SOP class often carry burned-in text, else None."""
     for prefix, why in RISKY_SOP_PREFIXES:
-        if sop_class.startswith(prefix):
+        if sop_class == prefix or sop_class.startswith(prefix + "."):  # …1.1.6, not a SEG's …1.1.66.4
             return why
     return RISKY_MODALITIES.get(modality)
 
