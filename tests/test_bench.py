@@ -209,3 +209,10 @@ def test_ocr_bench_smoke(built):
     for row in rows:
         assert number(row["Frames"]) == 8  # every frame of the cine
         assert number(column(row, "Frames read per second")) > 0
+
+
+def test_deid_bench_smoke():
+    [rows] = tables(smoke("deid_bench.py", "--markdown"))
+    [row] = rows
+    assert row["Zip"] == "smoke" and number(row["Files"]) == 40
+    assert number(column(row, "Copy / indexing")) > 0 and row["The copy's review"]

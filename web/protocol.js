@@ -102,6 +102,12 @@ export const EVENT = Object.freeze({
  * @property {{args: [states?: ReviewState[], burnedIn?: OcrState[] | null], reply: Review}} privacy_review
  * @property {{args: [form: "html" | "json" | "csv", masked: boolean], reply: Download}} review_report
  * @property {{args: [], reply: IdentifyingTags}} identifying_tags
+ * @property {{args: [csv: string], reply: [original: string, name: string, id: string][]}} deid_pseudonyms
+ * @property {{args: [options: string[], salt: string, pseudonymCsv: string, keepNonDicom: boolean], reply: CopyProgress}} deid_start
+ * @property {{args: [budget: number], reply: CopyProgress}} deid_step
+ * @property {{args: [], reply: CopyReport}} deid_finish
+ * @property {{args: [], reply: {cancelled: boolean}}} deid_cancel
+ * @property {{args: [file: typeof COPY_FILE], reply: Review}} deid_review
  */
 /** @typedef {keyof Requests} RequestName */
 
@@ -121,7 +127,19 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   ocr_start: "ocr_start", ocr_next: "ocr_next", ocr_take: "ocr_take", ocr_state: "ocr_state",
   privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
   hash_inputs: "hash_inputs", review_provenance: "review_provenance",
+  deid_pseudonyms: "deid_pseudonyms", deid_start: "deid_start", deid_step: "deid_step", deid_finish: "deid_finish",
+  deid_cancel: "deid_cancel", deid_review: "deid_review",
 }));
+
+/** The de-identified copy's file in the origin-private file system (navigator.storage.getDirectory()):
+ * worker 0 writes it through a synchronous access handle (deid_start … deid_finish), mounts it for
+ * deid_review (whose argument is this name: the worker passes Python the mounted path), and deletes
+ * it on deid_cancel; the page reads it as a File to save it.
+ * @type {"dicompeek-deidentified-copy.zip"} */
+export const COPY_FILE = "dicompeek-deidentified-copy.zip";
+/** The requests of the copy that worker.js prepares for or cleans up after (the output file). */
+export const COPY_REQUESTS = Object.freeze(/** @type {RequestName[]} */ ([
+  REQUEST.deid_start, REQUEST.deid_finish, REQUEST.deid_cancel, REQUEST.deid_review]));
 
 /** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:
  * @entry_point(binary=True), called through worker_api.call_binary).
@@ -370,6 +388,18 @@ export function protocolMismatch(python) {
  * @typedef {{meta: {key: number | null, label?: string}, pixels: ArrayBuffer}} OcrImage */
 /** A part's burned-in text state, merged by privacy_review (opaque to the page).
  * @typedef {Record<string, unknown>} OcrState */
+/** The de-identified copy's progress (dicompeek.privacy.deidentify.run.CopyJob.progress): files
+ * gone through of all (DICOM, then the others), bytes written so far.
+ * @typedef {{files: number, total: number, done: boolean, bytes: number}} CopyProgress */
+/** What the copy did, in counts, never values (CopyJob.finish): per element label and action word,
+ * files dropped by reason, files that could not be de-identified (their input location), pixels.
+ * @typedef {object} CopyReport
+ * @property {number} files_written
+ * @property {{element: string, action: string, files: number}[]} actions
+ * @property {Record<string, number>} dropped
+ * @property {{location: string, reason: string}[]} problems
+ * @property {Record<string, number>} pixels
+ */
 /** The elements whose values "Hide patient data" hides (worker_api.identifying_tags): tags as 8
  * hex digits, patterns with x for any digit ("60XX3000"), VRs (PN, DA, DT, TM).
  * @typedef {{tags: string[], patterns: string[], vrs: string[]}} IdentifyingTags */

@@ -5,7 +5,8 @@
 // WorkerClient.privacyReview). Then the verdict with what the report describes, an overview
 // (review-overview.js), filters (review-filters.js) and the findings grouped by element
 // (review-findings.js), and the report as HTML, JSON or CSV. With "Hide patient data" on,
-// everything shown and every download is masked (mask.js).
+// everything shown and every download is masked (mask.js). Once a report is shown, "Make a
+// de-identified copy…" opens the copy's panel (deidentify.js).
 import { byId, download, setText } from "./dom.js";
 import { hidden, learnReview, maskDownload, maskReport } from "./mask.js";
 import { hideReviewProgress, showReviewProgress, startReviewProgress } from "./review-progress.js";
@@ -14,13 +15,14 @@ import { FindingFilters } from "./review-filters.js";
 import { FindingGroups } from "./review-findings.js";
 import { SEVERITIES } from "./review-model.js";
 import { count } from "./format.js";
+import { CopyPanel } from "./deidentify.js";
 
 /** @typedef {import("./protocol.js").Finding} Finding */
 /** @typedef {import("./protocol.js").Review} Review */
 /** @typedef {Review & {seconds?: number}} TimedReview */
 /** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
 
-const EXPORTS = ["review-html", "review-json", "review-csv"];
+const EXPORTS = ["review-html", "review-json", "review-csv", "review-copy"];
 const OCR_SETTING = "dicompeek.review.ocr";  // localStorage: "off" when the person turned OCR off
 
 /** Whether the review reads burned-in text (the "Read text in the pixels" setting, remembered). */
@@ -58,6 +60,7 @@ export class ReviewPanel {
     /** @type {AbortController | null} the review under way */
     this.running = null;
     this.waiting = false;  // for indexing to finish, before reviewing
+    this.copy = new CopyPanel(client);
     this.filters = new FindingFilters(() => this.#showFindings());
     this.groups = new FindingGroups(byId("review-findings"), {
       showInTagBrowser: (finding) => { showInTagBrowser(finding); },
@@ -73,6 +76,7 @@ export class ReviewPanel {
     on("review-html", () => this.#export("html"));
     on("review-json", () => this.#export("json"));
     on("review-csv", () => this.#export("csv"));
+    on("review-copy", () => { if (this.result) this.copy.open(this.result); });
     on("review-expand", () => this.groups.setAllOpen(true));
     on("review-collapse", () => this.groups.setAllOpen(false));
     // Show a report given as the event's detail, as if reviewed here (for tests of large reports).
@@ -144,6 +148,7 @@ export class ReviewPanel {
   forget() {
     if (this.running && !this.waiting) this.cancel();
     if (!this.running) this.#clear();  // nothing of the files before stays on the page
+    this.copy.forget();
     this.close();
   }
 
@@ -162,6 +167,7 @@ export class ReviewPanel {
   /** Lay the report out again ("Hide patient data" changed). */
   refreshMask() {
     if (this.result) this.#render();
+    this.copy.refreshMask();
   }
 
   /** @param {boolean} busy */

@@ -10,7 +10,7 @@
 // the summary. The privacy review is sharded the same way (privacyReview). Events (see
 // ClientEvents in protocol.js): boot, ready (worker 0's stand for all), progress (summed
 // over the workers), summary, error, fatal.
-import { EVENT, OP, REQUEST } from "./protocol.js";
+import { COPY_FILE, EVENT, OP, REQUEST } from "./protocol.js";
 import { OCR_ENGINE, OcrPool } from "./ocr.js";
 
 /** @typedef {import("./protocol.js").ClientEvents} ClientEvents */
@@ -30,10 +30,22 @@ import { OCR_ENGINE, OcrPool } from "./ocr.js";
 /** @typedef {import("./protocol.js").ToWorker} ToWorker */
 /** @typedef {import("./protocol.js").OcrProgress} OcrProgress */
 /** @typedef {import("./protocol.js").OcrState} OcrState */
+/** @typedef {import("./protocol.js").CopyReport} CopyReport */
+/**
+ * What the de-identified copy is made with (the command line's deidentify: --option names, --salt,
+ * the --pseudonym-map's CSV, --keep-non-dicom).
+ * @typedef {{options: string[], salt: string, pseudonyms: string, keepNonDicom: boolean}} CopySettings */
+/** Where the copy is: files gone through of all, bytes written, the rate and the time left.
+ * @typedef {{stage: "writing" | "reviewing", files: number, total: number, bytes: number, elapsed: number,
+ *   files_per_second: number, eta_seconds: number}} CopyStatus */
+/** The finished copy: what was done (counts), its review, and the file to save (in the origin-private
+ * file system until discardCopy()).
+ * @typedef {{report: CopyReport, review: Review, file: File}} Copy */
 
 const MAX_WORKERS = 4;
 const REVIEW_STEP_SECONDS = 0.1;  // a part's review runs in steps this long: progress, and a prompt Cancel
-const MAX_OCR_WORKERS = 2;  // tesseract.js workers: each holds its model (~100 MB) while a review reads
+const MAX_OCR_WORKERS = 2;
+const COPY_STEP_SECONDS = 0.2;  // the copy runs in steps this long: progress, and a prompt Cancel  // tesseract.js workers: each holds its model (~100 MB) while a review reads
 
 export class WorkerClient extends EventTarget {
   /** @type {Worker[]} */
@@ -355,6 +367,83 @@ export class WorkerClient extends EventTarget {
     return this.#ask(0, REQUEST.review_report, [form, masked]);
   }
 
+  // --- the de-identified copy (worker 0, which holds every record) ---------------------------
+
+  /** A pseudonym table's CSV as rows [original ID, new name, new ID], read by Python as the command
+   * line reads --pseudonym-map (a malformed line rejects, naming it). @param {string} csv */
+  pseudonymRows(csv) {
+    return this.#ask(0, REQUEST.deid_pseudonyms, [csv]);
+  }
+
+  /**
+   * Make the de-identified copy of everything loaded (py/dicompeek/privacy/deidentify/run.py, the
+   * command line's code): worker 0 writes it in steps of COPY_STEP_SECONDS to a file of the
+   * origin-private file system (COPY_FILE; the bytes go from Python's zip writer to disk through a
+   * synchronous access handle, so memory does not grow with the copy), finishes the zip, then
+   * reviews the finished copy. Between steps `onProgress` hears the files done; when `signal`
+   * aborts, no further step is asked for, the file is deleted and the result is null.
+   * @param {CopySettings} settings
+   * @param {(progress: CopyStatus) => void} [onProgress]
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<Copy | null>}
+   */
+  makeCopy(settings, onProgress = () => {}, signal) {
+    const copy = this.#copy(settings, onProgress, signal);
+    const busy = this.#reviewing = copy.catch(() => null).finally(() => {
+      if (this.#reviewing === busy) this.#reviewing = null;
+    });
+    return copy;
+  }
+
+  /**
+   * @param {CopySettings} settings
+   * @param {(progress: CopyStatus) => void} onProgress
+   * @param {AbortSignal | undefined} signal
+   * @returns {Promise<Copy | null>}
+   */
+  async #copy({ options, salt, pseudonyms, keepNonDicom }, onProgress, signal) {
+    const stopped = () => Boolean(signal && signal.aborted);
+    await this.indexed();  // worker 0 holds every record only once it has merged them
+    if (stopped()) return null;
+    const started = performance.now();
+    /** @param {import("./protocol.js").CopyProgress} p @param {"writing" | "reviewing"} stage */
+    const report = (p, stage) => {
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = elapsed > 0 ? p.files / elapsed : 0;
+      onProgress({ stage, files: p.files, total: p.total, bytes: p.bytes, elapsed, files_per_second: rate,
+        eta_seconds: rate > 0 && p.files > 0 ? (p.total - p.files) / rate : 0 });
+    };
+    try {
+      let progress = await this.#ask(0, REQUEST.deid_start, [options, salt, pseudonyms, keepNonDicom]);
+      report(progress, "writing");
+      while (!progress.done) {
+        if (stopped()) break;
+        progress = await this.#ask(0, REQUEST.deid_step, [COPY_STEP_SECONDS]);
+        report(progress, "writing");
+      }
+      if (stopped()) {
+        await this.discardCopy();
+        return null;
+      }
+      const done = await this.#ask(0, REQUEST.deid_finish, []);
+      report(progress, "reviewing");
+      const review = await this.#ask(0, REQUEST.deid_review, [COPY_FILE]);
+      if (stopped()) {
+        await this.discardCopy();
+        return null;
+      }
+      return { report: done, review, file: await copyFile() };
+    } catch (error) {
+      await this.discardCopy().catch(() => {});  // no half-written copy stays on the disk
+      throw error;
+    }
+  }
+
+  /** Delete the copy's file (a copy under way is dropped first). */
+  discardCopy() {
+    return this.#ask(0, REQUEST.deid_cancel, []);
+  }
+
   // --- messages ---------------------------------------------------------------------------
 
   /**
@@ -498,6 +587,12 @@ export class WorkerClient extends EventTarget {
     if (!this.#records || records.length < this.#records.length) return;
     this.#send(this.#workers[0], { op: OP.merge, records });
   }
+}
+
+/** The finished copy's file (COPY_FILE), read from the origin-private file system as a File on disk. */
+async function copyFile() {
+  const root = await navigator.storage.getDirectory();
+  return (await root.getFileHandle(COPY_FILE)).getFile();
 }
 
 /** @returns {{promise: Promise<void>, resolve: () => void}} */

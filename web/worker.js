@@ -5,7 +5,7 @@
 // @ts-ignore -- dist/pyodide/ is node_modules/pyodide, copied by build.py; typed just below
 import { loadPyodide as loadPyodideUntyped } from "./pyodide/pyodide.mjs";
 import { loadCodecs } from "./codecs.js";
-import { CALL, EVENT, OP, REQUEST, protocolMismatch } from "./protocol.js";
+import { CALL, COPY_FILE, COPY_REQUESTS, EVENT, OP, REQUEST, protocolMismatch } from "./protocol.js";
 
 /** @typedef {import("pyodide").PyodideInterface} Pyodide */
 /** @typedef {import("./protocol.js").Calls} Calls */
@@ -30,6 +30,18 @@ import { CALL, EVENT, OP, REQUEST, protocolMismatch } from "./protocol.js";
  * @property {() => number} pythonMemoryBytes
  */
 /** @typedef {{pyodide_packages: string[], wheels: string[], app: string, demo: string}} BuildConfig */
+/**
+ * A synchronous access handle of a file in the origin-private file system (dedicated workers only;
+ * not in TypeScript's DOM library).
+ * @typedef {object} SyncAccessHandle
+ * @property {(buffer: ArrayBufferView, options?: {at?: number}) => number} write
+ * @property {(size: number) => void} truncate
+ * @property {() => void} flush
+ * @property {() => void} close
+ */
+/** @typedef {FileSystemFileHandle & {createSyncAccessHandle(): Promise<SyncAccessHandle>}} SyncFileHandle */
+/** Python's buffer (a memoryview of the zip's bytes) as a JS call receives it (a PyProxy).
+ * @typedef {{getBuffer(type?: string): {data: Uint8Array, release(): void}}} PyBufferProxy */
 
 /** @type {typeof import("pyodide").loadPyodide} */
 const loadPyodide = loadPyodideUntyped;
@@ -53,6 +65,13 @@ let codecs = null;           // resolves once the pixel codecs are pydicom plugi
 let decodesPixels = new Set();  // the calls that wait for the codecs: Python says which, at boot
 /** @type {Set<string>} */
 let binary = new Set();         // the calls that reply with a transferred buffer
+/** @type {{handle: SyncAccessHandle, at: number} | null} the de-identified copy being written */
+let output = null;
+let outputModule = false;    // whether Python's output module (dicompeek_output) is registered
+/** @type {string | null} where the finished copy is mounted for its review */
+let copyMount = null;
+/** @type {Promise<void>} the copy's requests, one after another (they open, mount and delete its file) */
+let copying = Promise.resolve();
 
 /** @param {MessageEvent<ToWorker>} event */
 scope.onmessage = (event) => {
@@ -166,7 +185,11 @@ function handle(message) {
     } else if (message.op === OP.prepare) {
       codecs ??= useCodecs();
     } else if (message.op === OP.request) {
-      if (decodesPixels.has(message.name)) {
+      if (COPY_REQUESTS.includes(message.name)) {
+        const request = message;
+        copying = copying.then(() => copyRequest(request))
+          .catch((error) => post({ type: EVENT.error, message: `The copy's file: ${messageOf(error)}` }));
+      } else if (decodesPixels.has(message.name)) {
         const ready = codecs ??= useCodecs();
         ready.then(() => reply(message));
       } else {
@@ -217,6 +240,88 @@ function reply({ id, name, args }) {
   }
 }
 
+// --- the de-identified copy (worker 0): Python writes it to a file of the origin-private file
+// system through a synchronous access handle, so that it goes to disk as it is made ----------------
+
+/** The requests of the copy (COPY_REQUESTS): its output file is opened before deid_start, closed after
+ * deid_finish and deid_cancel (deleted after deid_cancel), and mounted for deid_review.
+ * @param {RequestOp} message */
+async function copyRequest(message) {
+  let { args } = message;
+  try {
+    if (message.name === REQUEST.deid_start) await openOutput();
+    if (message.name === REQUEST.deid_review) args = [await mountCopy()];
+  } catch (error) {
+    post({ type: EVENT.reply, id: message.id, error: messageOf(error) });
+    return;
+  }
+  reply({ ...message, args });
+  if (message.name === REQUEST.deid_start || message.name === REQUEST.deid_review) return;
+  closeOutput();
+  if (message.name === REQUEST.deid_cancel) await removeCopy().catch(() => {});
+}
+
+async function openOutput() {
+  closeOutput();
+  unmountCopy();
+  const root = await navigator.storage.getDirectory();
+  const file = /** @type {SyncFileHandle} */ (await root.getFileHandle(COPY_FILE, { create: true }));
+  const handle = await file.createSyncAccessHandle();
+  handle.truncate(0);
+  output = { handle, at: 0 };
+  if (!outputModule) {
+    runtime().registerJsModule("dicompeek_output", { write: writeOutput });
+    outputModule = true;
+  }
+}
+
+/** Python's JsSink.write: the bytes at the end of the file, through the handle (no copy of them).
+ * @param {PyBufferProxy} data @returns {number} */
+function writeOutput(data) {
+  if (!output) throw new Error("the copy's file is not open");
+  const buffer = data.getBuffer("u8");
+  try {
+    const written = output.handle.write(buffer.data, { at: output.at });
+    output.at += written;
+    return written;
+  } finally {
+    buffer.release();
+  }
+}
+
+function closeOutput() {
+  if (!output) return;
+  const { handle } = output;
+  output = null;
+  handle.flush();
+  handle.close();
+}
+
+/** The finished copy, mounted with WORKERFS like a pick; its path. */
+async function mountCopy() {
+  unmountCopy();
+  const root = await navigator.storage.getDirectory();
+  const file = await (await root.getFileHandle(COPY_FILE)).getFile();
+  const py = runtime();
+  const dir = `/copies/${++pickCount}`;
+  py.FS.mkdirTree(dir);
+  py.FS.mount(py.FS.filesystems.WORKERFS, { blobs: [{ name: "deidentified-copy.zip", data: file }] }, dir);
+  copyMount = dir;
+  return `${dir}/deidentified-copy.zip`;
+}
+
+function unmountCopy() {
+  if (!copyMount) return;
+  /** @type {Pyodide["FS"] & {unmount(path: string): void}} */ (runtime().FS).unmount(copyMount);
+  copyMount = null;
+}
+
+async function removeCopy() {
+  unmountCopy();
+  const root = await navigator.storage.getDirectory();
+  await root.removeEntry(COPY_FILE);
+}
+
 /**
  * Each pick is mounted in a directory of its own, so equal names never clash.
  * @param {PickedItem[]} items
@@ -235,6 +340,8 @@ function mount(items) {
 
 function resetAll() {
   const summary = call(CALL.reset, []);  // closes the zips first, then their files can go
+  closeOutput();  // a copy under way is dropped with the files it copied
+  unmountCopy();
   const fs = /** @type {Pyodide["FS"] & {unmount(path: string): void}} */ (runtime().FS);  // Emscripten's FS
   for (const dir of mounted.splice(0)) fs.unmount(dir);
   return summary;

@@ -18,7 +18,8 @@ WEB = ROOT / "web"
 PROTOCOL = (WEB / "protocol.js").read_text(encoding="utf-8")
 #: The views only render: they call the client layer (worker-client.js), never a worker.
 VIEWS = ("app.js", "summary.js", "viewer.js", "tags.js", "review.js", "progress.js", "mask.js", "review-progress.js",
-         "review-model.js", "review-overview.js", "review-filters.js", "review-findings.js", "boxes.js")
+         "review-model.js", "review-overview.js", "review-filters.js", "review-findings.js", "boxes.js",
+         "deidentify.js")
 
 
 def frozen_object(name: str) -> dict[str, str]:

@@ -20,14 +20,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, TypeVar
 
-from pydicom.datadict import DicomDictionary
-
+from dicompeek.app import masking, worker_copy
 from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
@@ -39,7 +36,7 @@ from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
 from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
 from dicompeek.privacy.burned_in.reader import BurnedInJob
-from dicompeek.privacy.profile import PROFILE
+from dicompeek.privacy.deidentify.run import CopyJob, review_copy
 from dicompeek.privacy.provenance import Hashing, completed
 from dicompeek.tags.browser import TagBrowser
 from dicompeek.tags.exports import parse_fields
@@ -86,6 +83,7 @@ _review: dict[str, Any] | None = None  # the last privacy review, for its export
 _part: PartReview | None = None  # this worker's part of the privacy review under way
 _ocr: BurnedInJob | None = None  # this worker's part of the burned-in text pass under way
 _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
+_copy: CopyJob | None = None  # the de-identified copy being written (worker 0)
 
 
 @entry_point
@@ -123,8 +121,8 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 @entry_point
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _cache, _viewer, _tags, _review, _part, _hashing, _ocr
-    _review = _part = _ocr = None
+    global _index, _cache, _viewer, _tags, _review, _part, _hashing, _ocr, _copy
+    _review = _part = _ocr = _copy = None
     if _hashing is not None:
         _hashing.close()
         _hashing = None
@@ -172,14 +170,15 @@ def export_header(entry: int, form: str, masked: bool = False) -> dict[str, str]
         exported = _tags.dicom_json(entry)
         if exported.get("text"):
             model = json.loads(exported["text"])
-            _mask_json_model(model)
+            masking.mask_json_model(model)
             exported = {**exported, "text": json.dumps(model, indent=1, ensure_ascii=False)}
         return exported
     exported = _tags.dump(entry)
     header = _tags.header(entry)
     if "error" in header:
         return exported
-    tree = {**header, "meta": _masked_nodes(header["meta"]), "elements": _masked_nodes(header["elements"])}
+    tree = {**header, "meta": masking.masked_nodes(header["meta"]),
+            "elements": masking.masked_nodes(header["elements"])}
     note = f"# {header['warning']}\n" if header.get("warning") else ""
     return {**exported, "text": note + dump_text(tree)}
 
@@ -197,7 +196,7 @@ def series_csv(study_uid: str, series_uid: str, fields: list[str], masked: bool 
     exported = _tags.series_csv(study_uid, series_uid, fields)
     if not masked:
         return exported
-    hidden = [number for number, tag in enumerate(parse_fields(fields), 1) if _is_identifying(tag)]
+    hidden = [number for number, tag in enumerate(parse_fields(fields), 1) if masking.is_identifying(tag)]
     rows = list(csv.reader(io.StringIO(exported["text"])))
     for row in rows[1:]:
         for number in hidden:
@@ -352,6 +351,58 @@ def review_report(form: str, masked: bool = False) -> dict[str, str]:
     return {"text": json.dumps(shown, indent=1, ensure_ascii=False), "name": "privacy-review.json"}
 
 
+# --- "Make a de-identified copy…" (worker 0; see dicompeek.app.worker_copy) -----------------
+
+@entry_point
+def deid_pseudonyms(csv_text: str) -> list[list[str]]:
+    """A pseudonym table's CSV as [original ID, new name, new ID] rows (raises naming a bad line)."""
+    return worker_copy.pseudonym_rows(csv_text)
+
+
+@entry_point
+def deid_start(options: list[str], salt: str, pseudonym_csv: str, keep_non_dicom: bool) -> dict[str, Any]:
+    """Start writing the de-identified copy of everything loaded to the worker's output file
+    (the copy started before is dropped); its progress (:func:`deid_step`)."""
+    global _copy
+    _copy = None
+    _copy = worker_copy.start(_index, options, salt, pseudonym_csv, keep_non_dicom)
+    return _copy.progress()
+
+
+@entry_point
+def deid_step(budget: float = 0.1) -> dict[str, Any]:
+    """Write the copy for about ``budget`` seconds: {"files", "total", "done", "bytes"}."""
+    return _copy_job().step(budget)
+
+
+@entry_point
+def deid_finish() -> dict[str, Any]:
+    """The copy's central directory; the report in counts, never values (CopyJob.finish)."""
+    global _copy
+    report, _copy = _copy_job().finish(), None
+    return report
+
+
+@entry_point
+def deid_cancel() -> dict[str, bool]:
+    """Drop the copy under way: nothing more is written (the worker deletes the file)."""
+    global _copy
+    _copy = None
+    return {"cancelled": True}
+
+
+@entry_point
+def deid_review(path: str) -> dict[str, Any]:
+    """The privacy review of the finished copy, mounted at ``path``."""
+    return review_copy(path)
+
+
+def _copy_job() -> CopyJob:
+    if _copy is None:
+        raise RuntimeError("no de-identified copy was started (deid_start)")
+    return _copy
+
+
 @entry_point
 def identifying_tags() -> dict[str, Any]:
     """What "Hide patient data" hides in the tag browser and the masked exports: the value of
@@ -359,84 +410,15 @@ def identifying_tags() -> dict[str, Any]:
     digits; "patterns" such as "60XX3000" for repeating groups), of every element whose VR is
     one of "vrs" (names, dates, times) and of every private element but its creator
     (gggg,0010-00FF); inside a sequence that is identifying, every value."""
-    tags, patterns = _identifying()
+    tags, patterns = masking.identifying()
     return {"tags": [f"{tag:08X}" for tag in sorted(tags)], "patterns": list(patterns),
-            "vrs": sorted(IDENTIFYING_VRS)}
+            "vrs": sorted(masking.IDENTIFYING_VRS)}
 
 
 @entry_point
 def use_codecs() -> dict[str, Any]:
     """Add the page's codecs (registered by the worker as a JS module) to pydicom's decoders."""
     return {"syntaxes": wasm_decoders.register()}
-
-
-# --- "Hide patient data": which elements are identifying, and masked exports ---------------
-
-#: Value representations that hold a person's name, a date or a time, in any element.
-IDENTIFYING_VRS = frozenset({"PN", "DA", "DT", "TM"})
-_TAG_TEXT = re.compile(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)")
-
-
-@lru_cache(maxsize=1)
-def _identifying() -> tuple[frozenset[int], tuple[str, ...]]:
-    """The standard tags and repeating-group patterns whose values are identifying."""
-    tags = {row.tag for row in PROFILE.rows if row.tag is not None and row.basic != "K"}
-    tags |= {tag for tag, entry in DicomDictionary.items() if entry[0] in IDENTIFYING_VRS}
-    patterns = tuple(row.pattern.upper() for row in PROFILE.rows if row.pattern and row.basic != "K")
-    return frozenset(tags), patterns
-
-
-def _is_identifying(tag: int, vr: str = "") -> bool:
-    """Whether "Hide patient data" hides the value of element ``tag`` (see :func:`identifying_tags`)."""
-    if (tag >> 16) & 1:  # private: all but the group lengths and the creators' names
-        return (tag & 0xFFFF) >= 0x100
-    tags, patterns = _identifying()
-    if tag in tags or vr in IDENTIFYING_VRS:
-        return True
-    text = f"{tag:08X}"
-    return any(all(p == "X" or p == t for p, t in zip(pattern, text, strict=False)) for pattern in patterns)
-
-
-def _masked_nodes(nodes: list[dict[str, Any]], inside: bool = False) -> list[dict[str, Any]]:
-    """Tag-tree nodes (dicompeek.tags.tree) with the values of identifying elements masked."""
-    out = []
-    for node in nodes:
-        match = _TAG_TEXT.fullmatch(str(node.get("tag", "")))
-        tag = int(match.group(1) + match.group(2), 16) if match else None
-        hidden = inside or (tag is not None and _is_identifying(tag, str(node.get("vr", ""))))
-        node = dict(node)
-        if "items" in node:
-            node["items"] = [_masked_nodes(item, hidden) for item in node["items"]]
-        elif hidden:
-            if node.get("value"):
-                node["value"] = MASK
-            for key in ("detail", "hex"):
-                node.pop(key, None)
-        out.append(node)
-    return out
-
-
-def _mask_json_model(model: dict[str, Any], inside: bool = False) -> None:
-    """DICOM JSON (PS3.18 F) with the values of identifying elements masked, in place."""
-    for key, element in model.items():
-        if not isinstance(element, dict):
-            continue
-        vr = str(element.get("vr", ""))
-        try:
-            hidden = inside or _is_identifying(int(key, 16), vr)
-        except ValueError:
-            hidden = True
-        values = element.get("Value")
-        if vr == "SQ":
-            for item in values or []:
-                if isinstance(item, dict):
-                    _mask_json_model(item, hidden)
-        elif hidden:
-            if isinstance(values, list):
-                element["Value"] = [{"Alphabetic": MASK} if isinstance(v, dict) else MASK for v in values]
-            if "InlineBinary" in element:
-                del element["InlineBinary"]
-                element["BulkDataURI"] = "dicompeek:masked"
 
 
 def call(name: str, args_json: str) -> str:

@@ -29,3 +29,13 @@ def test_the_most_specific_root_wins_and_registered_roots_are_named():
                                                   "medium")
     assert known_root("1.2.840.1136190.1")[1] == "ANSI-registered organisation 1136190"  # not GE's 113619
     assert uid_root("2.25.1234") is None
+
+
+def test_a_vendors_private_sop_class_is_a_kind_of_object_not_a_leak(tmp_path):
+    from privacy.planted import by_id, identified, reviewed
+
+    ds = identified()
+    ds.SOPClassUID = "1.3.46.670589.11.0.0.12.4"  # a Philips private class
+    ds.SOPInstanceUID = "2.25.1234"
+    result = reviewed(tmp_path, {"IM1": ds})
+    assert not [i for i in by_id(result) if i.startswith("uid-root:1.3.46.670589")]

@@ -2,17 +2,21 @@
 options chosen, its pixels cleaned where asked, written to a new zip as it goes, and the copy
 reviewed again.
 
-The steps (the command line's ``deidentify`` and, later, the page run the same):
+The steps (the command line's ``deidentify`` and the page's "Make a de-identified copy…" run the
+same; the page over worker 0's index, writing to a file of the browser's origin-private file system):
 
 1. index the inputs (the lazy, hostile-input-safe reader: nothing is read whole but one file);
 2. learn every patient (the review's :class:`~..identity.Identity`), give each a pseudonym
    (:mod:`.pseudonyms`) and a date offset (:mod:`.dates`);
 3. with Clean Pixel Data and an OCR engine, read the burned-in text of the input
    (:mod:`..burned_in`) for the boxes to blank;
-4. file by file, in index order: read it, blank its boxes (:mod:`.pixels`), apply the table
-   (:mod:`.actions`), write it under a neutral name ``<pseudonym>/<study n>/<series n>/<n>.dcm``
-   to the output zip (:class:`~dicompeek.io.zipwriter.ZipWriter`, streamed: one file in memory);
-5. review the output as the review does any zip, and report counts, never values.
+4. file by file, in index order, a step of :class:`CopyJob` at a time: read it, blank its boxes
+   (:mod:`.pixels`), apply the table (:mod:`.actions`), write it under a neutral name
+   ``<pseudonym>/<study n>/<series n>/<n>.dcm`` to the output zip
+   (:class:`~dicompeek.io.zipwriter.ZipWriter`, streamed: one file in memory), stored when the
+   input entry was stored, else as the writer's trial decides; then the central directory;
+5. review the finished copy as the review does any zip (:func:`review_copy`), and report counts,
+   never values.
 
 Dropped and why, all counted: DICOMDIRs (their records name the old files and patients; not
 regenerated), files that cannot be read (named in ``problems``), and other files unless
@@ -24,6 +28,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -36,8 +41,9 @@ from pydicom.uid import ExplicitVRLittleEndian
 
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.io.archive import Entry
 from dicompeek.io.stream import ByteStream
-from dicompeek.io.zipwriter import ZipWriter
+from dicompeek.io.zipwriter import Sink, ZipWriter
 from dicompeek.privacy.burned_in.engine import OcrEngine
 from dicompeek.privacy.burned_in.frames import Source, why_read
 from dicompeek.privacy.burned_in.meaning import ReadLine
@@ -104,58 +110,124 @@ def deidentify_inputs(inputs: list[str], output: Path, settings: Settings,
     try:
         index.add(inputs)
         index.run()
-        return _deidentify(index, output, settings, progress)
+        with output.open("wb") as sink:
+            job = CopyJob(index, sink, settings, progress)
+            while not job.done:
+                job.step(3600.0)
+            report = job.finish()
+        result = review_copy(str(output), settings.ocr)
     finally:
         index.close()
+    return {"output": str(output), **report, "review": result["counts"], "verdict": result["verdict"]}
 
 
-def _deidentify(index: Index, output: Path, settings: Settings,
-                progress: Callable[[int, int], None] | None) -> dict[str, Any]:
-    reviewer = Reviewer()
-    reviewer.seed(index.dicom)
-    identity = reviewer.identity
-    uids = UidMap(settings.salt)
-    text = _read_text(index, settings, identity)
-    actions: Counter[tuple[str, str]] = Counter()
-    dropped: Counter[str] = Counter()
-    pixels: Counter[str] = Counter()
-    problems: list[dict[str, str]] = []
-    numbering = _Numbering()
-    written = kept = 0
-    with output.open("wb") as sink, ZipWriter(sink) as zipped:
-        for done, record in enumerate(index.dicom, 1):
-            if progress:
-                progress(done, len(index.dicom))
-            if str(record.fields.get("SOPClassUID") or "") == DICOMDIR_CLASS:
-                dropped["DICOMDIR (not regenerated)"] += 1
-                continue
-            try:
-                data, name = _one_file(index, record, settings, identity, uids, text, numbering, actions, pixels)
-            except Exception as exc:  # a file that cannot be read or written: said, not copied
-                problems.append({"location": record.location, "reason": f"{type(exc).__name__}: {exc}"[:300]})
-                dropped["could not be de-identified"] += 1
-                continue
-            zipped.add_bytes(name, data)
-            written += 1
+class CopyJob:
+    """Writing the copy of everything ``index`` holds to ``sink`` (anything with ``write``: the
+    zip writer never seeks), in steps of about ``budget`` seconds, so that the page's worker
+    can report progress between steps and the page can cancel (by asking for no more): steps
+    while not :attr:`done`, then :meth:`finish` (the central directory; the report in counts),
+    then :func:`review_copy` of the finished copy. ``progress(done, total)`` hears each DICOM
+    file as it is started (the command line's callback).
+
+    The index must hold every record and every entry (in the page: worker 0 once indexing
+    merged the others' records). The burned-in text pass (Clean Pixel Data, Clean Graphics)
+    runs when the job is made, with ``settings.ocr``."""
+
+    def __init__(self, index: Index, sink: Sink, settings: Settings,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self._index, self._settings, self._progress = index, settings, progress
+        reviewer = Reviewer()
+        reviewer.seed(index.dicom)
+        self._identity = reviewer.identity
+        self._uids = UidMap(settings.salt)
+        self._text = _read_text(index, settings, self._identity)
+        self._actions: Counter[tuple[str, str]] = Counter()
+        self._dropped: Counter[str] = Counter()
+        self._pixels: Counter[str] = Counter()
+        self._problems: list[dict[str, str]] = []
+        self._numbering = _Numbering()
+        self._written = self._kept = 0
         dicom = {record.entry for record in index.dicom}
-        for number, entry in enumerate(index.sources.entries):
-            if number in dicom:
-                continue
-            if not settings.keep_non_dicom:
-                dropped["not DICOM"] += 1
-                continue
-            kept += 1
-            suffix = _safe(os.path.splitext(entry.path)[1])[:8]  # the type, not the name
-            with entry.open() as stream:
-                zipped.add(f"other/{kept:05d}{'.' + suffix if suffix != 'unnamed' else ''}", _chunks(stream))
-            written += 1
-    result = _review_output(output, settings.ocr)
-    counts = result["counts"]
-    return {"output": str(output), "files_written": written,
-            "actions": [{"element": element, "action": action, "files": n}
-                        for (element, action), n in sorted(actions.items())],
-            "dropped": dict(dropped), "problems": problems, "pixels": dict(pixels),
-            "review": counts, "verdict": result["verdict"]}
+        self._others = [entry for number, entry in enumerate(index.sources.entries) if number not in dicom]
+        self._next = 0
+        self._zip = ZipWriter(sink)
+
+    @property
+    def total(self) -> int:
+        """Files to go through: the DICOM files, then the others (dropped or copied)."""
+        return len(self._index.dicom) + len(self._others)
+
+    @property
+    def done(self) -> bool:
+        return self._next >= self.total
+
+    @property
+    def bytes_written(self) -> int:
+        return self._zip.bytes_written
+
+    def progress(self) -> dict[str, Any]:
+        """{"files": gone through so far, "total", "done": bool, "bytes": written so far}."""
+        return {"files": self._next, "total": self.total, "done": self.done, "bytes": self.bytes_written}
+
+    def step(self, budget: float = 0.1) -> dict[str, Any]:
+        """Copy files for about ``budget`` seconds (at least one); the :meth:`progress`. An error
+        that is not one file's (the sink failing) leaves the zip unfinished: the job is over."""
+        deadline = time.perf_counter() + budget
+        records = self._index.dicom
+        while self._next < self.total:
+            if self._next < len(records):
+                self._dicom_file(records[self._next], self._next + 1)
+            else:
+                self._other_file(self._others[self._next - len(records)])
+            self._next += 1
+            if time.perf_counter() >= deadline:
+                break
+        return self.progress()
+
+    def finish(self) -> dict[str, Any]:
+        """Write the zip's central directory (the sink is left open) once :attr:`done`; the
+        report in counts: {"files_written", "actions", "dropped", "problems", "pixels"}."""
+        if not self.done:
+            raise RuntimeError("the copy is not written yet")
+        self._zip.close()
+        return {"files_written": self._written,
+                "actions": [{"element": element, "action": action, "files": n}
+                            for (element, action), n in sorted(self._actions.items())],
+                "dropped": dict(self._dropped), "problems": self._problems, "pixels": dict(self._pixels)}
+
+    def _dicom_file(self, record: DicomRecord, number: int) -> None:
+        if self._progress:
+            self._progress(number, len(self._index.dicom))
+        if str(record.fields.get("SOPClassUID") or "") == DICOMDIR_CLASS:
+            self._dropped["DICOMDIR (not regenerated)"] += 1
+            return
+        try:
+            data, name = _one_file(self._index, record, self._settings, self._identity, self._uids, self._text,
+                                   self._numbering, self._actions, self._pixels)
+        except Exception as exc:  # a file that cannot be read or written: said, not copied
+            self._problems.append({"location": record.location, "reason": f"{type(exc).__name__}: {exc}"[:300]})
+            self._dropped["could not be de-identified"] += 1
+            return
+        self._zip.add_bytes(name, data, compress=_compression(self._index.sources.entries[record.entry]))
+        self._written += 1
+
+    def _other_file(self, entry: Entry) -> None:
+        if not self._settings.keep_non_dicom:
+            self._dropped["not DICOM"] += 1
+            return
+        self._kept += 1
+        suffix = _safe(os.path.splitext(entry.path)[1])[:8]  # the type, not the name
+        with entry.open() as stream:
+            self._zip.add(f"other/{self._kept:05d}{'.' + suffix if suffix != 'unnamed' else ''}", _chunks(stream),
+                          compress=_compression(entry))
+        self._written += 1
+
+
+def _compression(entry: Entry) -> bool | None:
+    """How to write a copy of ``entry``: stored (False) when it was a stored zip entry (deflating
+    it again was most of the copy's time on CT exports, which their exporters had chosen to store),
+    else the writer's trial decides (None)."""
+    return False if entry.archive is not None and entry.packed == entry.size else None
 
 
 def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: Any, uids: UidMap,
@@ -222,10 +294,11 @@ def _read_text(index: Index, settings: Settings, identity: Any) -> _Text:
     return found
 
 
-def _review_output(output: Path, ocr: OcrEngine | None) -> dict[str, Any]:
+def review_copy(path: str, ocr: OcrEngine | None = None) -> dict[str, Any]:
+    """The privacy review of the finished copy at ``path``, as the review does any zip."""
     index = Index()
     try:
-        index.add([str(output)])
+        index.add([path])
         index.run()
         return review(index, ocr=ocr)
     finally:
@@ -244,4 +317,4 @@ def _safe(name: str) -> str:
     return cleaned or "unnamed"
 
 
-__all__ = ["OPTION_NAMES", "Settings", "deidentify_inputs"]
+__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "deidentify_inputs", "review_copy"]

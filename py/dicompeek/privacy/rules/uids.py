@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from pydicom.datadict import tag_for_keyword
+
 from dicompeek.privacy.elements import DicomFile, Element
 from dicompeek.privacy.findings import File
 from dicompeek.privacy.protocol import RuleBase
@@ -37,6 +39,13 @@ UID_TIMESTAMP = re.compile(r"(?:^|\.)((?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[1
 #: The file meta's own UIDs describe the writing software, not the patient (the SOP Instance UID
 #: copy, (0002,0003), is reviewed).
 _SOFTWARE = frozenset({0x00020001, 0x00020002, 0x00020010, 0x00020012, 0x00020013})
+#: Elements whose UIDs name a kind of object (a vendor's private SOP class, a transfer syntax), not
+#: an object or a site's data: E.1-1 keeps them, and replacing them would break the files.
+_CLASS_UIDS = frozenset(tag_for_keyword(k) for k in (
+    "SOPClassUID", "ReferencedSOPClassUID", "AffectedSOPClassUID", "RequestedSOPClassUID",
+    "ReferencedSOPClassUIDInFile", "RelatedGeneralSOPClassUID", "OriginalSpecializedSOPClassUID",
+    "MediaStorageSOPClassUID", "TransferSyntaxUID", "ReferencedTransferSyntaxUIDInFile",
+    "CodingSchemeUID", "ContextGroupExtensionCreatorUID"))
 _INSTANCE_UIDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
 
 
@@ -58,7 +67,8 @@ class Uids(RuleBase):
     fields = _INSTANCE_UIDS
 
     def visit_element(self, element: Element, f: File) -> None:
-        if element.tag in _SOFTWARE or (element.tag >> 16 == 2 and element.tag != 0x00020003) or \
+        if element.tag in _SOFTWARE or element.tag in _CLASS_UIDS or \
+                (element.tag >> 16 == 2 and element.tag != 0x00020003) or \
                 self.context.facts.directory:
             return
         for uid in (element.text or "").split("\\"):
