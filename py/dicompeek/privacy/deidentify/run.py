@@ -236,7 +236,7 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = read_instance(index, record.entry, pixels=True)
-        _ensure_meta(ds)
+        _ensure_meta(ds, record.location)
         fields = record.fields
         pid, pname = str(fields.get("PatientID") or ""), str(fields.get("PatientName") or "")
         pseudonym = settings.pseudonyms.of(pid, pname)
@@ -259,15 +259,20 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
     return buffer.getvalue(), numbering.name(pseudonym.id, fields)
 
 
-def _ensure_meta(ds: Dataset) -> None:
-    """A file meta group to write (files without one get Explicit VR Little Endian)."""
+def _ensure_meta(ds: Dataset, location: str) -> None:
+    """A file meta group to write (files without one get Explicit VR Little Endian). A file
+    without a SOP Instance UID (some test files have none) gets one made from where it was, so
+    that it is a valid Part 10 file; it is then replaced like every UID. Without a SOP class in
+    the dataset or the meta, writing fails and the file is named as not de-identified."""
     meta = getattr(ds, "file_meta", None)
     if meta is None or "TransferSyntaxUID" not in meta:
         meta = meta if meta is not None else FileMetaDataset()
         meta.TransferSyntaxUID = ExplicitVRLittleEndian
         ds.file_meta = meta
-    meta.MediaStorageSOPClassUID = ds.get("SOPClassUID", meta.get("MediaStorageSOPClassUID", ""))
-    meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID", meta.get("MediaStorageSOPInstanceUID", ""))
+    if not ds.get("SOPInstanceUID") and not meta.get("MediaStorageSOPInstanceUID"):
+        ds.SOPInstanceUID = UidMap(b"missing").new_uid(location)
+    meta.MediaStorageSOPClassUID = ds.get("SOPClassUID") or meta.get("MediaStorageSOPClassUID", "")
+    meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID") or meta.get("MediaStorageSOPInstanceUID", "")
 
 
 @dataclass
