@@ -20,7 +20,8 @@ MIN_NODE = 18
 DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
 #: Debian packages the tests use, by the command that shows they are installed.
 TEST_TOOLS = {"chromium": "chromium", "dcmtk": "dcmdump", "openjph-tools": "ojph_compress",
-              "tesseract-ocr": "tesseract"}  # Debian's tesseract-ocr brings its English data
+              "tesseract-ocr": "tesseract",  # Debian's tesseract-ocr brings its English data
+              "dicom3tools": "dciodvfy"}
 
 
 def runtime_requirements() -> list[str]:

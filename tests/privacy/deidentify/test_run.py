@@ -183,3 +183,20 @@ def test_burned_in_names_are_blanked_and_overlays_kept_only_when_clean(tmp_path,
     assert overlays == [False, True]  # the one with a name went, the empty one stayed
     [us] = [ds for ds in copied if ds.Modality == "US"]
     assert us.pixel_array.max() < 100  # the text was drawn at 235 over noise below 60: none left
+
+
+@pytest.mark.skipif(not shutil.which("dciodvfy"), reason="dicom3tools not installed")
+def test_dciodvfy_finds_no_error_in_the_copy_that_the_input_did_not_have(tmp_path):
+    source = export_zip(tmp_path, ("kowalski",))
+    deidentify_inputs([str(source)], tmp_path / "out.zip", Settings(USUAL - {"clean_pixel_data"}, b"s"))
+
+    def errors(files: dict[str, bytes]) -> set[str]:
+        found = set()
+        for data in files.values():
+            path = tmp_path / "f.dcm"
+            path.write_bytes(data)
+            done = subprocess.run(["dciodvfy", str(path)], capture_output=True, encoding="latin-1", check=False)
+            found |= {line.strip() for line in (done.stdout + done.stderr).splitlines() if line.startswith("Error")}
+        return found
+
+    assert errors(members(tmp_path / "out.zip")) <= errors(members(source))

@@ -34,7 +34,10 @@ away). Combined actions keep the file valid without keeping data:
   new ones through their own "U" rows; class UIDs, which E.1-1 does not list, stay).
 
 What each action does: X removes; Z empties (a sequence loses its items); D writes a dummy
-(:mod:`.values`; UI: a new UID; SQ: one empty item; binary: emptied, for want of a dummy);
+(:mod:`.values`; UI: a new UID; binary: emptied, for want of a dummy); a sequence is removed,
+as no dummy is valid: an empty item lacks its macro's Type 1 attributes (an SR item's
+Relationship Type) and an empty Content Sequence is an error where absent is not (dciodvfy;
+the D sequences of E.1-1 are conditional in the IODs that hold them);
 K keeps; U gives each UID a new one from ``context.new_uid`` (a well-known UID under
 1.2.840.10008, e.g. an atlas Frame of Reference, names no one and stays); C cleans: text through
 ``context.clean``, a sequence's items with the table and every free-text element in them that the
@@ -276,8 +279,8 @@ class _Engine:
             elif not is_empty(elem.value):
                 self.set(ds, tag, vr, None, EMPTIED)
         elif letter == "D":
-            if vr == "SQ":
-                self.set(ds, tag, vr, Sequence([Dataset()]), REPLACED)
+            if vr == "SQ":  # no dummy sequence is valid: see the module's docstring
+                self.remove(ds, tag, label_of(tag))
             elif vr == "UI":
                 self.uids(ds, tag, elem, vr)
             else:

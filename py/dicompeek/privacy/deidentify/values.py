@@ -45,7 +45,7 @@ BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN", "AT"})
 
 def dummy(vr: str) -> Any:
     """The "D" value for a VR, or None when there is none (binary: the element is emptied).
-    UI and SQ are not here: a new UID and one empty item are the engine's."""
+    UI and SQ are not here: a new UID and an empty sequence are the engine's."""
     if vr == "PN":
         return DUMMY_NAME
     if vr in TEXT_VRS:
