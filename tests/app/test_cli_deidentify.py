@@ -46,3 +46,17 @@ def test_a_bad_pseudonym_map_is_named_with_its_line_and_nothing_is_written(tmp_p
 def test_a_missing_input_is_named(tmp_path, capsys):
     assert main(["deidentify", str(tmp_path / "nope.zip"), "-o", str(tmp_path / "out.zip")]) == 2
     assert capsys.readouterr().err.strip().endswith("nope.zip: no such file or folder")
+
+
+def test_the_mapping_is_written_apart_when_asked(tmp_path, capsys):
+    import csv
+
+    (tmp_path / "export.zip").write_bytes(zip_bytes(original_export(("kowalski",))))
+    assert main(["deidentify", str(tmp_path / "export.zip"), "-o", str(tmp_path / "out.zip"), "--salt", "s",
+                 "--no-ocr", "--mapping", str(tmp_path / "map.csv")]) in (0, 1)
+    rows = list(csv.DictReader((tmp_path / "map.csv").open(encoding="utf-8")))
+    assert {"kind": "patient", "original": PATIENTS["kowalski"].patient_id, "new_name": "ANON-1",
+            "new": "ANON-1"} in rows
+    uids = [row for row in rows if row["kind"] == "uid"]
+    assert uids and all(row["new"].startswith("2.25.") for row in uids)
+    assert PATIENTS["kowalski"].patient_id not in capsys.readouterr().out  # only in the mapping

@@ -144,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="makes new UIDs and date shifts repeatable (keep it secret; default: random)")
     copy.add_argument("--pseudonym-map", metavar="MAP.csv", help="original Patient ID, new name, new ID")
     copy.add_argument("--keep-non-dicom", action="store_true", help="copy files that are not DICOM")
+    copy.add_argument("--mapping", metavar="MAP.csv",
+                      help="also write what was replaced (original → pseudonym, old → new UID): sensitive")
     copy.add_argument("--json", action="store_true", help="print the report as JSON")
     copy.add_argument("--no-ocr", action="store_true", help="do not read text burned into the pixels")
     return parser
@@ -285,7 +287,8 @@ def deidentify_command(args: argparse.Namespace, where: list[str]) -> int:
                         keep_non_dicom=args.keep_non_dicom, ocr=_ocr(args.no_ocr),
                         **({"salt": args.salt.encode()} if args.salt else {}))
     where[0] = args.output
-    report = deidentify_inputs([os.path.abspath(p) for p in args.paths], Path(args.output), settings)
+    report = deidentify_inputs([os.path.abspath(p) for p in args.paths], Path(args.output), settings,
+                               mapping=Path(args.mapping) if args.mapping else None)
     if args.json:
         json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -25,6 +25,7 @@ regenerated), files that cannot be read (named in ``problems``), and other files
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import secrets
@@ -102,10 +103,12 @@ class _Numbering:
 
 
 def deidentify_inputs(inputs: list[str], output: Path, settings: Settings,
-                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                      progress: Callable[[int, int], None] | None = None,
+                      mapping: Path | None = None) -> dict[str, Any]:
     """De-identify ``inputs`` into the zip ``output``; the report (see the module's docstring):
     {"output", "files_written", "actions": [{"element", "action", "files"}], "dropped": {why: n},
-    "problems": [{"location", "reason"}], "pixels": {how: n}, "review": {severity: n}, "verdict"}."""
+    "problems": [{"location", "reason"}], "pixels": {how: n}, "review": {severity: n}, "verdict"}.
+    ``mapping``: where to write :meth:`CopyJob.mapping` (sensitive: it links the copy back)."""
     index = Index()
     try:
         index.add(inputs)
@@ -115,6 +118,8 @@ def deidentify_inputs(inputs: list[str], output: Path, settings: Settings,
             while not job.done:
                 job.step(3600.0)
             report = job.finish()
+        if mapping is not None:
+            mapping.write_text(job.mapping(), encoding="utf-8")
         result = review_copy(str(output), settings.ocr)
     finally:
         index.close()
@@ -194,6 +199,19 @@ class CopyJob:
                 "actions": [{"element": element, "action": action, "files": n}
                             for (element, action), n in sorted(self._actions.items())],
                 "dropped": dict(self._dropped), "problems": self._problems, "pixels": dict(self._pixels)}
+
+    def mapping(self) -> str:
+        """What the copy replaced, as CSV (kind, original, new name, new): each patient's
+        original ID and pseudonym, each old UID and its new one. Sensitive: with it the copy
+        links back to the patients, so it is never part of the report."""
+        text = io.StringIO()
+        rows = csv.writer(text, lineterminator="\n")
+        rows.writerow(("kind", "original", "new_name", "new"))
+        for original, pseudonym in self._settings.pseudonyms.items():
+            rows.writerow(("patient", original, pseudonym.name, pseudonym.id))
+        for old, new in self._uids.mapped.items():
+            rows.writerow(("uid", old, "", new))
+        return text.getvalue()
 
     def _dicom_file(self, record: DicomRecord, number: int) -> None:
         if self._progress:
