@@ -72,6 +72,7 @@ export class CopyPanel {
     on("deid-cancel", () => this.cancel());
     on("deid-save", () => this.#save().catch((error) => this.#say(`Cannot save the copy: ${error.message}`)));
     on("deid-log", () => this.#downloadLog());
+    on("deid-mapping", () => this.#downloadMapping().catch((error) => this.#say(`No mapping: ${error.message}`)));
     on("deid-map-import", () => byId("deid-map-file").click());
     on("deid-map-clear", () => { this.rows = []; this.#renderTable(); setText("deid-map-status", ""); });
     const picker = byId("deid-map-file", HTMLInputElement);
@@ -281,7 +282,18 @@ export class CopyPanel {
       ...(review.burned_in?.said ? [`The copy's review: ${review.burned_in.said}`] : []),
     ];
     byId("deid-notes").replaceChildren(...lines.map((line) => el("li", {}, line)));
+    // the mapping names the patients: not while their data is hidden
+    const mapping = byId("deid-mapping", HTMLButtonElement);
+    mapping.disabled = hidden();
+    mapping.title = hidden() ? "Turn off Hide patient data to download the mapping: it names the patients"
+      : "Original Patient IDs and UIDs with what replaced them: keep it apart from the copy";
     byId("deid-result").hidden = false;
+  }
+
+  async #downloadMapping() {
+    if (!this.copy || hidden()) return;
+    const { text, name } = await this.client.copyMapping();
+    download(new Blob([text], { type: "text/csv" }), name);
   }
 
   async #save() {

@@ -106,6 +106,7 @@ export const EVENT = Object.freeze({
  * @property {{args: [options: string[], salt: string, pseudonymCsv: string, keepNonDicom: boolean], reply: CopyProgress}} deid_start
  * @property {{args: [budget: number], reply: CopyProgress}} deid_step
  * @property {{args: [], reply: CopyReport}} deid_finish
+ * @property {{args: [], reply: Download}} deid_mapping
  * @property {{args: [], reply: {cancelled: boolean}}} deid_cancel
  * @property {{args: [file: typeof COPY_FILE], reply: Review}} deid_review
  */
@@ -128,7 +129,7 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
   hash_inputs: "hash_inputs", review_provenance: "review_provenance",
   deid_pseudonyms: "deid_pseudonyms", deid_start: "deid_start", deid_step: "deid_step", deid_finish: "deid_finish",
-  deid_cancel: "deid_cancel", deid_review: "deid_review",
+  deid_cancel: "deid_cancel", deid_review: "deid_review", deid_mapping: "deid_mapping",
 }));
 
 /** The de-identified copy's file in the origin-private file system (navigator.storage.getDirectory()):

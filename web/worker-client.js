@@ -439,6 +439,11 @@ export class WorkerClient extends EventTarget {
     }
   }
 
+  /** What the last copy replaced, as CSV (sensitive: original IDs and UIDs). */
+  copyMapping() {
+    return this.#ask(0, REQUEST.deid_mapping, []);
+  }
+
   /** Delete the copy's file (a copy under way is dropped first). */
   discardCopy() {
     return this.#ask(0, REQUEST.deid_cancel, []);

@@ -127,6 +127,7 @@ def test_the_picker_path_a_clean_copy_and_a_log_without_values(panel_closed, tmp
         assert page.text_content("#deid-map tbody td.deid-original") == "•••"
         run_copy(page)
         assert KOWALSKI.patient_id not in page.inner_text("#deid")
+        assert page.is_disabled("#deid-mapping")  # it names the patients: not while hidden
     finally:
         page.click("#hide-patient-data")
     assert page.text_content("#deid-map tbody td.deid-original") == KOWALSKI.patient_id
@@ -154,6 +155,15 @@ def test_the_picker_path_a_clean_copy_and_a_log_without_values(panel_closed, tmp
     for value in (KOWALSKI.patient_id, KOWALSKI.birth_date, KOWALSKI.family, KOWALSKI.institution,
                   *KOWALSKI.dates, KOWALSKI.ascii_name.split("^")[0]):
         assert value not in log, value
+
+    # the mapping, apart and marked sensitive, is the command line's
+    assert page.is_enabled("#deid-mapping")
+    with page.expect_download() as download:
+        page.click("#deid-mapping")
+    assert download.value.suggested_filename == "deidentification-mapping-SENSITIVE.csv"
+    mapping = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert {"kind": "patient", "original": KOWALSKI.patient_id, "new_name": "SUBJ-0042", "new": "SUBJ-0042"} in mapping
+    assert sum(row["kind"] == "uid" for row in mapping) > 6
 
 
 def test_cancel_stops_the_copy_and_deletes_its_file(panel_closed, tmp_path):

@@ -84,6 +84,7 @@ _part: PartReview | None = None  # this worker's part of the privacy review unde
 _ocr: BurnedInJob | None = None  # this worker's part of the burned-in text pass under way
 _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
 _copy: CopyJob | None = None  # the de-identified copy being written (worker 0)
+_mapping: str | None = None  # what the last copy replaced (sensitive: deid_mapping only)
 
 
 @entry_point
@@ -121,8 +122,8 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 @entry_point
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _cache, _viewer, _tags, _review, _part, _hashing, _ocr, _copy
-    _review = _part = _ocr = _copy = None
+    global _index, _cache, _viewer, _tags, _review, _part, _hashing, _ocr, _copy, _mapping
+    _review = _part = _ocr = _copy = _mapping = None
     if _hashing is not None:
         _hashing.close()
         _hashing = None
@@ -377,17 +378,28 @@ def deid_step(budget: float = 0.1) -> dict[str, Any]:
 
 @entry_point
 def deid_finish() -> dict[str, Any]:
-    """The copy's central directory; the report in counts, never values (CopyJob.finish)."""
-    global _copy
-    report, _copy = _copy_job().finish(), None
+    """The copy's central directory; the report in counts, never values (CopyJob.finish). What
+    was replaced is kept apart, for :func:`deid_mapping`."""
+    global _copy, _mapping
+    job = _copy_job()
+    report, _mapping, _copy = job.finish(), job.mapping(), None
     return report
+
+
+@entry_point
+def deid_mapping() -> dict[str, str]:
+    """What the last copy replaced (original ID → pseudonym, old → new UID) as CSV: sensitive,
+    asked for on its own and never part of the report."""
+    if _mapping is None:
+        raise ValueError("no copy has been made")
+    return {"text": _mapping, "name": "deidentification-mapping-SENSITIVE.csv"}
 
 
 @entry_point
 def deid_cancel() -> dict[str, bool]:
     """Drop the copy under way: nothing more is written (the worker deletes the file)."""
-    global _copy
-    _copy = None
+    global _copy, _mapping
+    _copy = _mapping = None
     return {"cancelled": True}
 
 
