@@ -266,6 +266,9 @@ def judge(info: TagInfo, text: str, claims: Claims, row: Row | None = None, cont
                         "value was read and nothing identifying was found in it.")
     if action == "K":
         return "info", f"{action_text(action)}."
+    if row is None and content and "clean_descriptors" in claims.options:  # Content Label, Description…
+        return "info", ("Descriptions are cleaned as the claimed Clean Descriptors Option says (E.1-1 does not "
+                        "list this one); its text was read and nothing identifying was found in it.")
     # the patient's own contact details stay high; staff names, institutions and devices are medium
     severity = info.severity if info.severity != "high" or info.keyword.startswith("Patient") else "medium"
     if claims.deidentified:

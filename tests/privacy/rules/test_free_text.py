@@ -33,3 +33,21 @@ def test_structured_reports_and_their_text_values_are_free_text(tmp_path):
     plain.ContentSequence = [item]
     text = one(by_id(reviewed(tmp_path, {"sr.dcm": plain}, "y.zip")), "free-text:(0040,A730)>(0040,A160)")
     assert text["severity"] == "medium" and text["reason"].startswith("Free text:")
+
+
+def test_a_content_description_cleaned_as_a_clean_descriptors_claim_says_is_not_flagged(tmp_path):
+    from registry import deidentified
+
+    files = {}
+    for name, clean in (("plain", False), ("cleaned", True)):
+        ds = deidentified(1)[0]
+        ds.ContentDescription = "Iowa QIN segmentation result"
+        if clean:
+            code = Dataset()
+            code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "113105", "DCM", "Clean Descriptors Option"
+            ds.DeidentificationMethodCodeSequence.append(code)
+        files[f"{name}/IM1"] = ds
+    for name, expected in (("plain", "medium"), ("cleaned", "info")):
+        result = reviewed(tmp_path, {k: v for k, v in files.items() if k.startswith(name)}, f"{name}.zip")
+        [finding] = [f for f in result["findings"] if f["id"].startswith("free-text:(0070,0081)")]
+        assert finding["severity"] == expected, (name, finding)
