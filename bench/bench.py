@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -385,6 +386,18 @@ def markdown(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
     if info.get("smoke"):
         lines.append("Smoke run (one sampled browser run, tiny zip): these figures mean nothing.")
     return "\n".join(lines)
+
+
+def print_table(head: str, rows: Sequence[Sequence[str]], markdown: bool) -> None:
+    """A script's rows: as a Markdown table under ``head`` (its heading and alignment lines, as the
+    README shows it), or one line each with the cells two spaces apart."""
+    if markdown:
+        print(head)
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        for row in rows:
+            print("  ".join(row))
 
 
 def log(message: str) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-from bench import CACHE, SMOKE, SPECS, bench_zip  # noqa: E402  bench/bench.py
+from bench import CACHE, SMOKE, SPECS, bench_zip, print_table  # noqa: E402  bench/bench.py
 
 TARGET_RATIO = 4.0
 USUAL = frozenset({"retain_modified_dates", "clean_descriptors"})
@@ -79,15 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((name, f"{files:,}", f"{indexed:.1f} s", f"{copied:.1f} s",
                          f"{ratio:.1f} {'PASS' if ratio <= TARGET_RATIO else 'MISS'}", f"{grown:.0f} MB", verdict))
     print(f"# {datetime.date.today()} · CPython" + (" · smoke run: these figures mean nothing" if args.smoke else ""))
-    head = ("Zip", "Files", "Indexing", "Copy (with its review)", "Copy / indexing (target ≤ 4)",
-            "Peak memory growth", "The copy's review")
-    if args.markdown:
-        print("| " + " | ".join(head) + " |\n|---|---:|---:|---:|---:|---:|---|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        for row in rows:
-            print("  ".join(row))
+    print_table("| Zip | Files | Indexing | Copy (with its review) | Copy / indexing (target ≤ 4) | "
+                "Peak memory growth | The copy's review |\n|---|---:|---:|---:|---:|---:|---|", rows, args.markdown)
     return 0
 
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(ROOT / "tests")]
 from review_bench import page_reviews  # noqa: E402  bench/review_bench.py
 
-from bench import CACHE, CHROMIUM, ensure_built  # noqa: E402  bench/bench.py
+from bench import CACHE, CHROMIUM, ensure_built, print_table  # noqa: E402  bench/bench.py
 
 FRAMES_PER_FILE = 8
 SMOKE_FRAMES = 8
@@ -111,14 +111,8 @@ def report(path: Path, args: argparse.Namespace) -> int:
         rows.append((where, f"{frames:,}", f"{without:.1f} s", f"{with_ocr:.1f} s", f"{rate:.2f}"))
     print(f"# {datetime.date.today()} · {path.name}"
           + (" · smoke run: these figures mean nothing" if args.smoke else ""))
-    if args.markdown:
-        print("| Where | Frames | Review without OCR | Review with OCR | Frames read per second |\n"
-              "|---|---:|---:|---:|---:|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        for row in rows:
-            print("  ".join(row))
+    print_table("| Where | Frames | Review without OCR | Review with OCR | Frames read per second |\n"
+                "|---|---:|---:|---:|---:|", rows, args.markdown)
     return 0
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
-from bench import CACHE, CHROMIUM, Spec, ensure_built, page_attribute  # noqa: E402  bench/bench.py
+from bench import CACHE, CHROMIUM, Spec, ensure_built, page_attribute, print_table  # noqa: E402  bench/bench.py
 from bench import bench_zip as generate  # noqa: E402
 from tools import serve  # noqa: E402
 
@@ -183,13 +183,8 @@ def measure(path: Path, files: int, args: argparse.Namespace) -> int:
                      f"{ratio:.2f} {'PASS' if ratio <= TARGET_RATIO else 'MISS'}"))
     print(f"# {datetime.date.today()} · {path.name} ({path.stat().st_size / 1e6:.1f} MB)"
           + (" · smoke run: these figures mean nothing" if args.smoke else ""))
-    if args.markdown:
-        print("| Where | Files | Indexing | Review | Review / indexing (target ≤ 1.5) |\n|---|---:|---:|---:|---:|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        for row in rows:
-            print("  ".join(row))
+    print_table("| Where | Files | Indexing | Review | Review / indexing (target ≤ 1.5) |\n|---|---:|---:|---:|---:|",
+                rows, args.markdown)
     return 0
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(ROOT / "tests")]
-from bench import CHROMIUM, ensure_built, page_attribute  # noqa: E402  bench/bench.py
+from bench import CHROMIUM, ensure_built, page_attribute, print_table  # noqa: E402  bench/bench.py
 from tools import serve  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -201,13 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {datetime.date.today()} · panel over {len(panel_ms)} slice steps · variation median of "
           f"{len(variation_s)} · last status: {result['status']}"
           + (" · smoke run: these figures mean nothing" if args.smoke else ""))
-    if args.markdown:
-        print("| Measure | Data | Browser | Target |\n|---|---|---:|---:|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        for row in rows:
-            print("  ".join(row))
+    print_table("| Measure | Data | Browser | Target |\n|---|---|---:|---:|", rows, args.markdown)
     return 0
 
 

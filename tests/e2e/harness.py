@@ -16,6 +16,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-default-apps", "--disable-domain-reliability"]
 BOOT_TIMEOUT_MS = 180_000
+#: Everything on the page a person or a screen reader can read (SVG titles are in textContent).
+PAGE_TEXT = """() => {
+  const texts = [document.title, document.body.innerText, document.body.textContent];
+  for (const node of document.querySelectorAll("[title], [aria-label], [alt], [placeholder]")) {
+    for (const name of ["title", "aria-label", "alt", "placeholder"]) texts.push(node.getAttribute(name) || "");
+  }
+  for (const control of document.querySelectorAll("input, select, textarea")) texts.push(control.value);
+  return texts.join("\\n");
+}"""
 
 
 class App:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from e2e.harness import PAGE_TEXT
+
 OUTLINE = "#ffe600"  # web/boxes.js
 HIDDEN_TITLE = "text burned in (hidden)"
 #: What the made-up OCR "read": in no file of the demo, so any of them on the page comes from the boxes.
@@ -20,15 +22,6 @@ MORE = [f"LEGIBLE ZQ{n}" for n in range(8)]
 
 SHOW = "report => document.getElementById('review').dispatchEvent(new CustomEvent('review:show', {detail: report}))"
 
-#: Everything on the page a person or a screen reader can read (SVG titles are in textContent).
-PAGE_TEXT = """() => {
-  const texts = [document.title, document.body.innerText, document.body.textContent];
-  for (const node of document.querySelectorAll("[title], [aria-label], [alt], [placeholder]")) {
-    for (const name of ["title", "aria-label", "alt", "placeholder"]) texts.push(node.getAttribute(name) || "");
-  }
-  for (const control of document.querySelectorAll("input, select, textarea")) texts.push(control.value);
-  return texts.join("\\n");
-}"""
 
 #: The screen boxes of the rectangles drawn in `layer` (a selector), and of the image under it
 #: with its size in pixels.

@@ -16,21 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from e2e.harness import PAGE_TEXT
+
 #: The demo patient's identifiers, in the forms they are stored and shown.
 IDENTIFIERS = re.compile(
     r"PHANTOM|DEMO-0001|DEMO000[12]|19700101|1970-01-01|20240314|2024-03-14|20240902|2024-09-02"
     r"|093000|141500|dicompeek-demo", re.I)
 NAME_PART = re.compile(r"DEMO")  # as stored; "demo" in the page's own words ("Try the demo") is not the patient's
 
-#: Everything on the page a person (or a screen reader) can read.
-PAGE_TEXT = """() => {
-  const texts = [document.title, document.body.innerText, document.body.textContent];
-  for (const node of document.querySelectorAll("[title], [aria-label], [alt], [placeholder]")) {
-    for (const name of ["title", "aria-label", "alt", "placeholder"]) texts.push(node.getAttribute(name) || "");
-  }
-  for (const control of document.querySelectorAll("input, select, textarea")) texts.push(control.value);
-  return texts.join("\\n");
-}"""
 
 
 def leaks(text: str) -> list[str]:
