@@ -19,11 +19,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from pydicom.datadict import dictionary_description, dictionary_VR
+from pydicom.datadict import dictionary_description
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from dicompeek.privacy.elements import vr_of as dictionary_vr
 from dicompeek.privacy.profile import PROFILE
 
 #: Person names ("D"); Patient's Name and Patient ID get the run's pseudonym instead.
@@ -117,19 +118,10 @@ def vr_of(elem: DataElement, tag: int) -> str:
     """The element's VR, or the dictionary's where it is UN or ambiguous ("US or SS": the first)."""
     vr = str(elem.VR or "")
     if vr in ("", "UN") or " or " in vr:
-        known = _dictionary_vr(tag)
-        if known:
+        known = dictionary_vr(tag)
+        if known != "UN":
             return known
     return vr.split(" or ")[0] or "UN"
-
-
-@cache
-def _dictionary_vr(tag: int) -> str:
-    """The dictionary's VR ("" for a tag it lacks)."""
-    try:
-        return str(dictionary_VR(tag)).split(" or ")[0]
-    except KeyError:
-        return ""
 
 
 @cache
