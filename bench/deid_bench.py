@@ -35,7 +35,8 @@ def measure(path: Path, work: Path) -> tuple[float, float, int, float, str]:
     """(indexing s, copy s, files written, peak MB growth, the copy's verdict) for ``path``."""
     from dicompeek.dicom import guard
     from dicompeek.index.indexer import Index
-    from dicompeek.privacy.deidentify.run import Settings, deidentify_inputs
+    from dicompeek.privacy.deidentify.inputs import deidentify_inputs
+    from dicompeek.privacy.deidentify.run import Settings
 
     guard.install()
     started = time.perf_counter()

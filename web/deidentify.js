@@ -4,12 +4,16 @@
 // "Keep non-DICOM files"; then the copy's progress with Cancel, "Save the copy", the copy's own
 // review beside the input's, and the action log (counts per element and action, never values) as
 // CSV. The copy is made by the command line's Python on worker 0 (WorkerClient.makeCopy); this view
-// only renders. With "Hide patient data" on, the pseudonym table's original IDs and every location
-// shown are masked (mask.js).
+// only renders. With Clean Pixel Data or Clean Graphics the text burned into the pixels is read first
+// (OCR, unless turned off here), and boxes can be drawn on a series' frames (deid-boxes.js). With
+// "Hide patient data" on, the pseudonym table's original IDs and every location shown are masked
+// (mask.js), and no frame's pixels are shown.
 import { byId, download, el, setText } from "./dom.js";
 import { hidden, maskDownload, maskField, maskText } from "./mask.js";
 import { bytes, count, seconds } from "./format.js";
 import { SEVERITIES } from "./review-model.js";
+import { DeidPreview } from "./deid-preview.js";
+import { DrawnBoxes } from "./deid-boxes.js";
 
 /** @typedef {import("./protocol.js").Review} Review */
 /** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
@@ -31,9 +35,8 @@ export const OPTIONS = Object.freeze([
   ["retain-institution-identity", "Retain Institution Identity Option"],
 ]);
 const DEFAULTS = new Set(["retain-longitudinal-modified-dates", "clean-descriptors"]);
-/** Not in the page yet: it needs the burned-in text read during the copy (the command line does it). */
-const UNAVAILABLE = new Map([["clean-pixel-data",
-  "needs the text burned into the pixels read during the copy: not in the page yet (command line: --option clean-pixel-data)"]]);
+/** The options that read the text burned into the pixels (OCR) and show "Text in the pixels". */
+const PIXEL_OPTIONS = ["clean-pixel-data", "clean-graphics"];
 const EXCLUSIVE = ["retain-longitudinal-full-dates", "retain-longitudinal-modified-dates"];
 const SALT_KEY = "dicompeek.deidentify.salt";  // localStorage
 const COPY_NAME = "deidentified-copy.zip";
@@ -66,6 +69,16 @@ export class CopyPanel {
     this.rows = [];
     this.#buildOptions();
     this.#bindSalt();
+    this.drawn = new DrawnBoxes(client);
+    this.#showPixels();
+    this.preview = new DeidPreview(client, () => this.#previewSettings());
+    // a setting changed (an option, the salt, a pseudonym, a new salt, the table cleared): the preview follows
+    /** @param {Event} event */
+    const changed = (event) => {
+      if (!(event.target instanceof Element && event.target.closest("#deid-preview"))) this.preview.schedule();
+    };
+    for (const type of ["change", "input"]) byId("deid-form").addEventListener(type, changed);
+    for (const id of ["deid-salt-new", "deid-map-clear"]) byId(id).addEventListener("click", changed);
     /** @param {string} id @param {() => void} fn */
     const on = (id, fn) => byId(id).addEventListener("click", fn);
     on("deid-close", () => this.close());
@@ -90,6 +103,8 @@ export class CopyPanel {
   /** Open the panel beside a shown review. @param {Review} before */
   open(before) {
     this.before = before;
+    this.preview.refresh();
+    this.drawn.load();
     this.root.hidden = false;
     this.root.scrollIntoView({ block: "start" });
     byId("deid-title").focus();
@@ -105,6 +120,8 @@ export class CopyPanel {
 
   /** The files changed: nothing of the copy of the files before stays. */
   forget() {
+    this.preview.clear();
+    this.drawn.clear();
     if (!this.root.hidden || this.copy || this.running) this.close();
     this.before = null;
   }
@@ -112,7 +129,15 @@ export class CopyPanel {
   /** "Hide patient data" changed. */
   refreshMask() {
     this.#renderTable();
+    this.preview.render();
+    this.drawn.refreshMask();
     if (this.copy) this.#showResult(this.copy);
+  }
+
+  /** What the preview is made with: the copy's settings as they are now (the pseudonym table as CSV). */
+  #previewSettings() {
+    return { options: this.options(), salt: byId("deid-salt", HTMLInputElement).value.trim(),
+      pseudonyms: this.rows.map((row) => csvLine(row)).join("\n") };
   }
 
   /** The options chosen (command-line names). */
@@ -136,8 +161,11 @@ export class CopyPanel {
     this.#say("Writing the de-identified copy…");
     const pseudonyms = this.rows.map((row) => csvLine(row)).join("\n");
     try {
-      const copy = await this.client.makeCopy({ options: this.options(), salt, pseudonyms,
-        keepNonDicom: byId("deid-keep", HTMLInputElement).checked },
+      const options = this.options();
+      const copy = await this.client.makeCopy({ options, salt, pseudonyms,
+        keepNonDicom: byId("deid-keep", HTMLInputElement).checked,
+        boxes: options.includes("clean-pixel-data") ? this.drawn.boxArguments() : [],
+        ocr: byId("deid-ocr", HTMLInputElement).checked },
       (status) => { if (this.running === running) this.#progress(status); }, running.signal);
       if (this.running !== running || !copy) return;
       this.copy = copy;
@@ -170,19 +198,22 @@ export class CopyPanel {
   #buildOptions() {
     const box = byId("deid-options");
     for (const [name, title] of OPTIONS) {
-      const why = UNAVAILABLE.get(name);
-      const input = el("input", { type: "checkbox", id: `deid-option-${name}`, value: name,
-        checked: DEFAULTS.has(name) && !why, disabled: Boolean(why),
-        "aria-describedby": why ? `deid-why-${name}` : null });
+      const input = el("input", { type: "checkbox", id: `deid-option-${name}`, value: name, checked: DEFAULTS.has(name) });
       input.addEventListener("change", () => {
         if (input.checked && EXCLUSIVE.includes(name)) {
           for (const other of EXCLUSIVE) if (other !== name) byId(`deid-option-${other}`, HTMLInputElement).checked = false;
         }
+        if (PIXEL_OPTIONS.includes(name)) this.#showPixels();
       });
-      box.append(el("div", { class: "deid-option" },
-        el("label", {}, input, ` ${title}`),
-        why ? el("span", { class: "muted deid-why", id: `deid-why-${name}` }, ` (${why})`) : null));
+      box.append(el("div", { class: "deid-option" }, el("label", {}, input, ` ${title}`)));
     }
+  }
+
+  /** "Text in the pixels" with Clean Pixel Data or Clean Graphics; its boxes with Clean Pixel Data. */
+  #showPixels() {
+    const chosen = this.options();
+    byId("deid-pixels").hidden = !PIXEL_OPTIONS.some((name) => chosen.includes(name));
+    byId("deid-boxes").hidden = !chosen.includes("clean-pixel-data");
   }
 
   #bindSalt() {
@@ -215,6 +246,7 @@ export class CopyPanel {
       setText("deid-map-status", `Cannot use this table: ${maskText(/** @type {Error} */ (error).message)}`);
     }
     this.#renderTable();
+    this.preview.schedule();
   }
 
   #renderTable() {
@@ -244,6 +276,14 @@ export class CopyPanel {
   #progress(p) {
     const bar = byId("deid-bar", HTMLProgressElement);
     Object.assign(byId("deid-progress").dataset, { files: p.files, total: p.total, stage: p.stage });
+    if (p.stage === "reading") {
+      const images = p.images || 0;
+      const total = Math.max(p.imagesTotal || 0, images);
+      bar.max = Math.max(total, 1);
+      bar.value = images;
+      setText("deid-progress-text", `Reading text in the pixels: ${count(images)} of ${count(total)} images`);
+      return;
+    }
     if (p.stage === "reviewing") {
       bar.removeAttribute("value");
       setText("deid-progress-text", `Reviewing the copy (${bytes(p.bytes)})…`);

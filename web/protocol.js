@@ -103,7 +103,12 @@ export const EVENT = Object.freeze({
  * @property {{args: [form: "html" | "json" | "csv", masked: boolean], reply: Download}} review_report
  * @property {{args: [], reply: IdentifyingTags}} identifying_tags
  * @property {{args: [csv: string], reply: [original: string, name: string, id: string][]}} deid_pseudonyms
- * @property {{args: [options: string[], salt: string, pseudonymCsv: string, keepNonDicom: boolean], reply: CopyProgress}} deid_start
+ * @property {{args: [options: string[], salt: string, pseudonymCsv: string, record: number | null], reply: CopyPreview}} deid_preview
+ * @property {{args: [options: string[], salt: string, pseudonymCsv: string, keepNonDicom: boolean, boxes: string[],
+ *   engine: string | null], reply: CopyProgress}} deid_start
+ * @property {{args: [], reply: CopySeries[]}} deid_series
+ * @property {{args: [], reply: CopyImage}} deid_ocr_next
+ * @property {{args: [key: number, tsv: string], reply: CopyProgress}} deid_ocr_take
  * @property {{args: [budget: number], reply: CopyProgress}} deid_step
  * @property {{args: [], reply: CopyReport}} deid_finish
  * @property {{args: [], reply: Download}} deid_mapping
@@ -128,7 +133,9 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   ocr_start: "ocr_start", ocr_next: "ocr_next", ocr_take: "ocr_take", ocr_state: "ocr_state",
   privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
   hash_inputs: "hash_inputs", review_provenance: "review_provenance",
-  deid_pseudonyms: "deid_pseudonyms", deid_start: "deid_start", deid_step: "deid_step", deid_finish: "deid_finish",
+  deid_pseudonyms: "deid_pseudonyms", deid_preview: "deid_preview", deid_start: "deid_start",
+  deid_series: "deid_series", deid_ocr_next: "deid_ocr_next", deid_ocr_take: "deid_ocr_take",
+  deid_step: "deid_step", deid_finish: "deid_finish",
   deid_cancel: "deid_cancel", deid_review: "deid_review", deid_mapping: "deid_mapping",
 }));
 
@@ -145,7 +152,7 @@ export const COPY_REQUESTS = Object.freeze(/** @type {RequestName[]} */ ([
 /** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:
  * @entry_point(binary=True), called through worker_api.call_binary).
  * @type {readonly RequestName[]} */
-export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.ocr_next]);
+export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.ocr_next, REQUEST.deid_ocr_next]);
 
 /** What worker_api.entry_points() tells the worker at boot.
  * @typedef {{calls: string[], decodes_pixels: string[], binary: string[]}} EntryPoints */
@@ -389,9 +396,19 @@ export function protocolMismatch(python) {
  * @typedef {{meta: {key: number | null, label?: string}, pixels: ArrayBuffer}} OcrImage */
 /** A part's burned-in text state, merged by privacy_review (opaque to the page).
  * @typedef {Record<string, unknown>} OcrState */
-/** The de-identified copy's progress (dicompeek.privacy.deidentify.run.CopyJob.progress): files
- * gone through of all (DICOM, then the others), bytes written so far.
- * @typedef {{files: number, total: number, done: boolean, bytes: number}} CopyProgress */
+/** The de-identified copy's progress (dicompeek.app.worker_copy.PageCopy.progress): "reading" the
+ * burned-in text first (Clean Pixel Data or Clean Graphics with OCR: `images` read of about `total`),
+ * then "writing" files gone through of all (DICOM, then the others), bytes written so far.
+ * @typedef {{stage: "reading" | "writing", files: number, total: number, done: boolean, bytes: number,
+ *   images?: {images: number, total: number, done: boolean}}} CopyProgress */
+/** A series loaded, to draw boxes on its frames (worker_copy.series_list): its UIDs, number, modality,
+ * description (identifying: masked while patient data is hidden), files, frames and its most frequent
+ * size, "columns×rows".
+ * @typedef {{study_uid: string, series_uid: string, number: number | string | null, modality: string,
+ *   description: string, files: number, frames: number, size: string}} CopySeries */
+/** The next image of the copy's text pass: a PGM file for tesseract.js; key null: none now (done:
+ * none left; else the images out must come back first).
+ * @typedef {{meta: {key: number | null, label?: string, done: boolean}, pixels: ArrayBuffer}} CopyImage */
 /** What the copy did, in counts, never values (CopyJob.finish): per element label and action word,
  * files dropped by reason, files that could not be de-identified (their input location), pixels.
  * @typedef {object} CopyReport
@@ -401,6 +418,25 @@ export function protocolMismatch(python) {
  * @property {{location: string, reason: string}[]} problems
  * @property {Record<string, number>} pixels
  */
+/**
+ * What the copy does to one instance, before anything is written (dicompeek.privacy.deidentify.preview):
+ * its changes per element class, before and after; `after_from_original`: the value after is the
+ * original's (kept or cleaned), masked like every "before" while patient data is hidden.
+ * @typedef {object} CopyPreview
+ * @property {{record: number, location: string, series_description: string, series_number: number | string | null,
+ *   modality: string}} instance
+ * @property {{pseudonym_name: string, pseudonym_id: string, given: boolean, days: number}} patient
+ * @property {{key: string, title: string, about: string, counts: Record<string, number>,
+ *   rows: CopyPreviewRow[]}[]} classes
+ * @property {Record<string, number>} counts per action word
+ * @property {number} unchanged elements left as they were
+ * @property {string[]} notes what is not previewed
+ * @property {CopyPreviewChoice[]} choices the first file of each series
+ */
+/** @typedef {{path: string, name: string, vr: string, action: string, before: string, after: string,
+ *   after_from_original: boolean}} CopyPreviewRow */
+/** @typedef {{record: number, pseudonym: string, series_description: string, series_number: number | string | null,
+ *   modality: string, files: number}} CopyPreviewChoice */
 /** The elements whose values "Hide patient data" hides (worker_api.identifying_tags): tags as 8
  * hex digits, patterns with x for any digit ("60XX3000"), VRs (PN, DA, DT, TM).
  * @typedef {{tags: string[], patterns: string[], vrs: string[]}} IdentifyingTags */

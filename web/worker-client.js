@@ -33,11 +33,14 @@ import { OCR_ENGINE, OcrPool } from "./ocr.js";
 /** @typedef {import("./protocol.js").CopyReport} CopyReport */
 /**
  * What the de-identified copy is made with (the command line's deidentify: --option names, --salt,
- * the --pseudonym-map's CSV, --keep-non-dicom).
- * @typedef {{options: string[], salt: string, pseudonyms: string, keepNonDicom: boolean}} CopySettings */
-/** Where the copy is: files gone through of all, bytes written, the rate and the time left.
- * @typedef {{stage: "writing" | "reviewing", files: number, total: number, bytes: number, elapsed: number,
- *   files_per_second: number, eta_seconds: number}} CopyStatus */
+ * the --pseudonym-map's CSV, --keep-non-dicom, each --box as "SERIES_INSTANCE_UID:X,Y,W,H"; `ocr`
+ * false: --no-ocr).
+ * @typedef {{options: string[], salt: string, pseudonyms: string, keepNonDicom: boolean, boxes?: string[],
+ *   ocr?: boolean}} CopySettings */
+/** Where the copy is: "reading" the text in the pixels (`images` read of about `imagesTotal`), then
+ * "writing" (files gone through of all, bytes written, the rate and the time left), then "reviewing".
+ * @typedef {{stage: "reading" | "writing" | "reviewing", files: number, total: number, bytes: number, elapsed: number,
+ *   files_per_second: number, eta_seconds: number, images?: number, imagesTotal?: number}} CopyStatus */
 /** The finished copy: what was done (counts), its review, and the file to save (in the origin-private
  * file system until discardCopy()).
  * @typedef {{report: CopyReport, review: Review, file: File}} Copy */
@@ -376,12 +379,27 @@ export class WorkerClient extends EventTarget {
   }
 
   /**
+   * What the copy with these settings does to one instance (`record`: its number among the DICOM
+   * files, null: the first), per element class, before and after; nothing is written
+   * (py/dicompeek/privacy/deidentify/preview.py, the copy's own code).
+   * @param {{options: string[], salt: string, pseudonyms: string}} settings
+   * @param {number | null} record
+   */
+  async previewCopy({ options, salt, pseudonyms }, record) {
+    await this.indexed();  // worker 0 holds every record only once it has merged them
+    return this.#ask(0, REQUEST.deid_preview, [options, salt, pseudonyms, record]);
+  }
+
+  /**
    * Make the de-identified copy of everything loaded (py/dicompeek/privacy/deidentify/run.py, the
    * command line's code): worker 0 writes it in steps of COPY_STEP_SECONDS to a file of the
    * origin-private file system (COPY_FILE; the bytes go from Python's zip writer to disk through a
    * synchronous access handle, so memory does not grow with the copy), finishes the zip, then
-   * reviews the finished copy. Between steps `onProgress` hears the files done; when `signal`
-   * aborts, no further step is asked for, the file is deleted and the result is null.
+   * reviews the finished copy. With Clean Pixel Data or Clean Graphics and `settings.ocr`, worker 0
+   * first has the text burned into the input's pixels read by tesseract.js (#readForCopy), as the
+   * command line reads it with Tesseract. Between steps `onProgress` hears the images read, then the
+   * files done; when `signal` aborts, no further step is asked for, the file is deleted and the
+   * result is null.
    * @param {CopySettings} settings
    * @param {(progress: CopyStatus) => void} [onProgress]
    * @param {AbortSignal} [signal]
@@ -401,21 +419,34 @@ export class WorkerClient extends EventTarget {
    * @param {AbortSignal | undefined} signal
    * @returns {Promise<Copy | null>}
    */
-  async #copy({ options, salt, pseudonyms, keepNonDicom }, onProgress, signal) {
+  async #copy({ options, salt, pseudonyms, keepNonDicom, boxes = [], ocr = true }, onProgress, signal) {
     const stopped = () => Boolean(signal && signal.aborted);
     await this.indexed();  // worker 0 holds every record only once it has merged them
     if (stopped()) return null;
-    const started = performance.now();
+    let started = performance.now();
     /** @param {import("./protocol.js").CopyProgress} p @param {"writing" | "reviewing"} stage */
     const report = (p, stage) => {
+      if (p.stage === "reading" && p.images) {
+        onProgress({ stage: "reading", files: 0, total: p.total, bytes: 0, elapsed: (performance.now() - started) / 1000,
+          files_per_second: 0, eta_seconds: 0, images: p.images.images, imagesTotal: p.images.total });
+        return;
+      }
       const elapsed = (performance.now() - started) / 1000;
       const rate = elapsed > 0 ? p.files / elapsed : 0;
       onProgress({ stage, files: p.files, total: p.total, bytes: p.bytes, elapsed, files_per_second: rate,
         eta_seconds: rate > 0 && p.files > 0 ? (p.total - p.files) / rate : 0 });
     };
     try {
-      let progress = await this.#ask(0, REQUEST.deid_start, [options, salt, pseudonyms, keepNonDicom]);
+      let progress = await this.#ask(0, REQUEST.deid_start,
+        [options, salt, pseudonyms, keepNonDicom, boxes, ocr ? OCR_ENGINE : null]);
       report(progress, "writing");
+      if (progress.stage === "reading") {
+        if (!await this.#readForCopy(report, stopped)) {
+          await this.discardCopy();
+          return null;
+        }
+        started = performance.now();  // the writing's rate, without the reading's time
+      }
       while (!progress.done) {
         if (stopped()) break;
         progress = await this.#ask(0, REQUEST.deid_step, [COPY_STEP_SECONDS]);
@@ -437,6 +468,57 @@ export class WorkerClient extends EventTarget {
       await this.discardCopy().catch(() => {});  // no half-written copy stays on the disk
       throw error;
     }
+  }
+
+  /**
+   * The copy's text pass on worker 0 (py/dicompeek/privacy/deidentify/text_pass.py), read as the
+   * review's is (#readParts): Python prepares each image (deid_ocr_next: a PGM file), tesseract.js
+   * reads it (ocr.js) and Python keeps the words (deid_ocr_take), with as many images out as there
+   * are OCR workers plus one being prepared. An answer "none now" waits for an image out to come
+   * back (the blanked files are read once every box is known). False when stopped.
+   * @param {(p: import("./protocol.js").CopyProgress, stage: "writing") => void} report
+   * @param {() => boolean} stopped
+   * @returns {Promise<boolean>}
+   */
+  async #readForCopy(report, stopped) {
+    const readers = Math.min(this.workerCount, MAX_OCR_WORKERS);
+    const pool = new OcrPool(readers);
+    /** @type {Set<Promise<void>>} */
+    const out = new Set();
+    /** @type {unknown} why an image could not be read or taken */
+    let failure = null;
+    try {
+      for (;;) {
+        if (failure) throw failure;
+        let image = null;
+        if (out.size <= readers) {
+          image = await this.#ask(0, REQUEST.deid_ocr_next, []);
+          if (stopped()) return false;
+        }
+        if (image && image.meta.key !== null) {
+          const key = image.meta.key;
+          const read = pool.recognise(image.pixels)
+            .then((tsv) => (stopped() ? null : this.#ask(0, REQUEST.deid_ocr_take, [key, tsv])))
+            .then((progress) => { if (progress) report(progress, "writing"); })
+            .catch((error) => { failure ??= error; })
+            .finally(() => out.delete(read));
+          out.add(read);
+          continue;
+        }
+        if (image && image.meta.done && !out.size) return !stopped();
+        if (!out.size) throw new Error("the copy's text pass has nothing to read and is not done");
+        await Promise.race(out);  // an image came back: more may be ready now
+        if (stopped()) return false;
+      }
+    } finally {
+      pool.terminate();
+    }
+  }
+
+  /** Every series loaded, to draw boxes on its frames for Clean Pixel Data (worker 0, once indexed). */
+  async copySeries() {
+    await this.indexed();
+    return this.#ask(0, REQUEST.deid_series, []);
   }
 
   /** What the last copy replaced, as CSV (sensitive: original IDs and UIDs). */

@@ -19,7 +19,7 @@ PROTOCOL = (WEB / "protocol.js").read_text(encoding="utf-8")
 #: The views only render: they call the client layer (worker-client.js), never a worker.
 VIEWS = ("app.js", "summary.js", "viewer.js", "tags.js", "review.js", "progress.js", "mask.js", "review-progress.js",
          "review-model.js", "review-overview.js", "review-filters.js", "review-findings.js", "boxes.js",
-         "deidentify.js")
+         "deidentify.js", "deid-boxes.js")
 
 
 def frozen_object(name: str) -> dict[str, str]:
@@ -47,7 +47,7 @@ def test_the_calls_that_reply_in_binary_agree():
     binary = re.search(r"export const BINARY_REQUESTS = Object\.freeze\(\[(.*?)\]\);", PROTOCOL, re.S)
     assert binary
     named = re.findall(r"REQUEST\.(\w+)", binary.group(1))
-    assert named == python_entry_points()["binary"] == ["render", "ocr_next"]
+    assert named == python_entry_points()["binary"] == ["render", "ocr_next", "deid_ocr_next"]
 
 
 def test_python_says_which_calls_decode_pixels_and_javascript_does_not_repeat_it():

@@ -49,8 +49,10 @@ from dicompeek.pixels.functional_groups import frame_view
 from dicompeek.pixels.png import encode_png
 from dicompeek.privacy import masked_result, report_html, review
 from dicompeek.privacy.burned_in.engine import OcrEngine
+from dicompeek.privacy.deidentify.inputs import deidentify_inputs
+from dicompeek.privacy.deidentify.pixels import Box, drawn_box
 from dicompeek.privacy.deidentify.pseudonyms import PseudonymMap
-from dicompeek.privacy.deidentify.run import OPTION_NAMES, Settings, deidentify_inputs
+from dicompeek.privacy.deidentify.run import OPTION_NAMES, Settings
 from dicompeek.tags.exports import dicom_json
 from dicompeek.tags.tree import dump_text, instance_tree
 
@@ -144,11 +146,22 @@ def _parser() -> argparse.ArgumentParser:
                       help="makes new UIDs and date shifts repeatable (keep it secret; default: random)")
     copy.add_argument("--pseudonym-map", metavar="MAP.csv", help="original Patient ID, new name, new ID")
     copy.add_argument("--keep-non-dicom", action="store_true", help="copy files that are not DICOM")
+    copy.add_argument("--box", action="append", default=[], type=_box, metavar="SERIES_INSTANCE_UID:X,Y,W,H",
+                      help="with clean-pixel-data: blank this rectangle (pixels from the top left) in every frame "
+                           "of every instance of the series, as a box drawn in the page does; repeatable")
     copy.add_argument("--mapping", metavar="MAP.csv",
                       help="also write what was replaced (original → pseudonym, old → new UID): sensitive")
     copy.add_argument("--json", action="store_true", help="print the report as JSON")
     copy.add_argument("--no-ocr", action="store_true", help="do not read text burned into the pixels")
     return parser
+
+
+def _box(text: str) -> tuple[str, Box]:
+    """A --box: its series and rectangle (argparse names a bad one and exits 2)."""
+    try:
+        return drawn_box(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _finite(text: str) -> float:
@@ -283,8 +296,13 @@ def deidentify_command(args: argparse.Namespace, where: list[str]) -> int:
             raise Failure(args.pseudonym_map, str(exc).removeprefix(f"{args.pseudonym_map}, ")) from exc
     if not args.salt:
         _say("note: no --salt: new UIDs and date shifts cannot be reproduced for a later batch")
+    if args.box and "clean-pixel-data" not in args.option:
+        raise Failure("--box", "boxes are blanked by Clean Pixel Data: add --option clean-pixel-data")
+    drawn: dict[str, list[Box]] = {}
+    for series, box in args.box:
+        drawn.setdefault(series, []).append(box)
     settings = Settings(frozenset(OPTION_NAMES[o] for o in args.option), pseudonyms=pseudonyms,
-                        keep_non_dicom=args.keep_non_dicom, ocr=_ocr(args.no_ocr),
+                        keep_non_dicom=args.keep_non_dicom, ocr=_ocr(args.no_ocr), drawn=drawn,
                         **({"salt": args.salt.encode()} if args.salt else {}))
     where[0] = args.output
     report = deidentify_inputs([os.path.abspath(p) for p in args.paths], Path(args.output), settings,

@@ -36,7 +36,8 @@ from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
 from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
 from dicompeek.privacy.burned_in.reader import BurnedInJob
-from dicompeek.privacy.deidentify.run import CopyJob, review_copy
+from dicompeek.privacy.deidentify.inputs import review_copy
+from dicompeek.privacy.deidentify.preview import preview as preview_copy
 from dicompeek.privacy.provenance import Hashing, completed
 from dicompeek.tags.browser import TagBrowser
 from dicompeek.tags.exports import parse_fields
@@ -83,7 +84,7 @@ _review: dict[str, Any] | None = None  # the last privacy review, for its export
 _part: PartReview | None = None  # this worker's part of the privacy review under way
 _ocr: BurnedInJob | None = None  # this worker's part of the burned-in text pass under way
 _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
-_copy: CopyJob | None = None  # the de-identified copy being written (worker 0)
+_copy: worker_copy.PageCopy | None = None  # the de-identified copy being read or written (worker 0)
 _mapping: str | None = None  # what the last copy replaced (sensitive: deid_mapping only)
 
 
@@ -361,18 +362,48 @@ def deid_pseudonyms(csv_text: str) -> list[list[str]]:
 
 
 @entry_point
-def deid_start(options: list[str], salt: str, pseudonym_csv: str, keep_non_dicom: bool) -> dict[str, Any]:
-    """Start writing the de-identified copy of everything loaded to the worker's output file
-    (the copy started before is dropped); its progress (:func:`deid_step`)."""
+def deid_preview(options: list[str], salt: str, pseudonym_csv: str, record: int | None = None) -> dict[str, Any]:
+    """What the copy with these settings does to one instance (``record``: its number among the
+    DICOM files; None: the first), before and after per element class; nothing is written."""
+    return preview_copy(_index, worker_copy.settings_of(options, salt, pseudonym_csv, False), record)
+
+
+@entry_point
+def deid_start(options: list[str], salt: str, pseudonym_csv: str, keep_non_dicom: bool,
+               boxes: list[str] | None = None, engine: str | None = None) -> dict[str, Any]:
+    """Start the de-identified copy of everything loaded, to the worker's output file (the copy
+    started before is dropped): ``boxes`` drawn as ``--box`` takes them; with ``engine`` (the
+    page's OCR) the burned-in text is read first (:func:`deid_ocr_next`). Its progress, whose
+    "stage" says which ("reading" or "writing": :func:`deid_step`)."""
     global _copy
     _copy = None
-    _copy = worker_copy.start(_index, options, salt, pseudonym_csv, keep_non_dicom)
+    _copy = worker_copy.start(_index, options, salt, pseudonym_csv, keep_non_dicom, boxes, engine)
     return _copy.progress()
 
 
 @entry_point
+def deid_series() -> list[dict[str, Any]]:
+    """Every series loaded, for drawing boxes on its frames (worker_copy.series_list)."""
+    return worker_copy.series_list(_index)
+
+
+@entry_point(decodes_pixels=True, binary=True)
+def deid_ocr_next(args_json: str) -> tuple[str, bytes]:
+    """The next image of the copy's text pass as ({"key", "label", "done"}, a PGM file), or
+    ({"key": null, "done"}, no bytes): none now (done false: wait for the images out)."""
+    meta, image = _copy_job().next_image()
+    return json.dumps(meta), image
+
+
+@entry_point
+def deid_ocr_take(key: int, tsv: str) -> dict[str, Any]:
+    """What tesseract.js read in the copy's image ``key`` (its TSV); the copy's progress."""
+    return _copy_job().take(key, tsv)
+
+
+@entry_point(decodes_pixels=True)
 def deid_step(budget: float = 0.1) -> dict[str, Any]:
-    """Write the copy for about ``budget`` seconds: {"files", "total", "done", "bytes"}."""
+    """Write the copy for about ``budget`` seconds: {"stage", "files", "total", "done", "bytes"}."""
     return _copy_job().step(budget)
 
 
@@ -409,7 +440,7 @@ def deid_review(path: str) -> dict[str, Any]:
     return review_copy(path)
 
 
-def _copy_job() -> CopyJob:
+def _copy_job() -> worker_copy.PageCopy:
     if _copy is None:
         raise RuntimeError("no de-identified copy was started (deid_start)")
     return _copy

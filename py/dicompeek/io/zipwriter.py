@@ -33,6 +33,7 @@ to a file in Emscripten's FS that is streamed out, and the two must give the sam
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 import re
@@ -177,6 +178,19 @@ class ZipWriter:
         info = EntryInfo(text, start, usize, csize, crc, deflater is not None, zip64)
         self._entries.append(info)
         return info
+
+    def adopt(self, entries: Sequence[EntryInfo], size: int) -> None:
+        """Take over the entries another writer wrote (offsets from its start) whose ``size`` bytes the
+        caller has just put into this writer's sink, as if they had been added here: the parts of an
+        archive written side by side (the de-identified copy's processes), then joined, give the bytes
+        one writer gives."""
+        if self._closed or self._failed is not None:
+            raise ValueError("cannot adopt zip entries: the archive is closed or unfinished")
+        for info in entries:
+            text, _ = self._check_name(info.name)
+            self._names.add(text)
+            self._entries.append(dataclasses.replace(info, offset=info.offset + self._written))
+        self._written += size
 
     def close(self) -> None:
         """Write the central directory and end records (zip64 ones when needed); flush the sink.

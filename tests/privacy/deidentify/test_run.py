@@ -16,8 +16,9 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from dicompeek.privacy.deidentify.inputs import deidentify_inputs
 from dicompeek.privacy.deidentify.pseudonyms import PseudonymMap
-from dicompeek.privacy.deidentify.run import Settings, deidentify_inputs
+from dicompeek.privacy.deidentify.run import Settings
 from privacy.exports import PATIENTS, original_export, original_uids
 from registry import zip_bytes
 

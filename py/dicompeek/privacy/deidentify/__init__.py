@@ -5,5 +5,6 @@ Modules: ``actions`` (the table applied to one dataset, at every depth, with its
 ``values`` (dummy values, the de-identification method attributes), ``uids`` (old UID → new
 ``2.25.`` UID under a salt), ``dates`` (one offset per patient), ``pseudonyms`` (who each
 patient becomes), ``context`` (what the actions need for one file, and cleaning free text),
-``pixels`` (blanking text boxes), ``run`` (the whole copy: :func:`~.run.deidentify_inputs`).
+``pixels`` (blanking text boxes), ``run`` (the copy, file by file), ``inputs`` (the whole copy
+and its review on every core: :func:`~.inputs.deidentify_inputs`).
 """

@@ -87,7 +87,7 @@ from collections import Counter
 from typing import Any, Protocol
 
 from pydicom.datadict import tag_for_keyword
-from pydicom.dataelem import DataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -158,6 +158,8 @@ OVERLAY_TEXT = frozenset({0x0022, 0x1500, 0x4000})  # Overlay Description, Label
 CLEANABLE_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"})
 FREE_TEXT_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
 DATE_VRS = frozenset({"DA", "DT", "TM"})
+_BINARY_SIZES = {"AT": 4, "FD": 8, "FL": 4, "OD": 8, "OF": 4, "OL": 4, "OV": 8, "OW": 2, "SL": 4, "SS": 2,
+                 "SV": 8, "UL": 4, "US": 2, "UV": 8}
 WELL_KNOWN_UID = "1.2.840.10008."
 #: How a DA, DT or TM the table does not list is treated: as the table's date rows.
 DATE_ROW = Row(name="Date or time not in E.1-1", basic="X",
@@ -229,6 +231,9 @@ class _Engine:
         if 0x6000 <= group <= 0x60FF:
             self.overlay(ds, tag)
             return
+        raw = ds._dict.get(tag)  # type: ignore[call-overload]
+        if isinstance(raw, RawDataElement) and self.stays(tag, raw, cleaning):
+            return
         elem = ds[tag]  # converts a raw element; raises on one that cannot be read
         vr = vr_of(elem, tag)
         if tag in (PATIENT_NAME, PATIENT_ID):
@@ -248,6 +253,23 @@ class _Engine:
                 return
         action, option = self.resolve(row)
         self.apply(ds, tag, elem, vr, _letter(action, tag, vr), option, row, depth, cleaning)
+
+    def stays(self, tag: int, raw: RawDataElement, cleaning: bool) -> bool:
+        """Whether the table leaves a raw (not yet converted) element as it is, decided from its
+        tag and VR alone: most elements of a file, which then go to the copy as the bytes they
+        were read as (converting and re-encoding each was most of the copy's time)."""
+        if tag in (PATIENT_NAME, PATIENT_ID):
+            return False
+        vr = vr_of(raw, tag)
+        value = raw.value
+        if vr in DATE_VRS or vr == "SQ" or not isinstance(value, bytes) or len(value) % 2 \
+                or len(value) % _BINARY_SIZES.get(vr, 1):
+            return False  # a value of the wrong length is converted (and removed when it cannot be)
+        row = PROFILE.row_for(tag)
+        if row is None:
+            return not (cleaning and vr in FREE_TEXT_VRS and tag not in CODE_TAGS)
+        action, option = self.resolve(row)
+        return not option and _letter(action, tag, vr) == "K"
 
     def resolve(self, row: Row) -> tuple[str, str]:
         """The action for ``row`` under the chosen options, and the option that gave it ("" basic)."""

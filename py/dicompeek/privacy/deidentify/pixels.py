@@ -1,6 +1,10 @@
 """Clean Pixel Data: the boxes where text was read (the burned-in text pass) or drawn by a
 person, filled with black in the frames they apply to.
 
+A drawn box is given per series (:func:`drawn_box`: ``SERIES_INSTANCE_UID:X,Y,W,H``, the command
+line's ``--box`` and the page's boxes alike, so both make the same copy) and applies to every frame
+of every instance of that series.
+
 Native pixel data is changed in place and stays in its transfer syntax; compressed pixel data
 is decoded, blanked and written uncompressed (Explicit VR Little Endian: lossless, and readable
 everywhere), which the action log says. A margin of :data:`MARGIN` pixels is added around each
@@ -9,6 +13,7 @@ box: OCR boxes hug the glyphs, and anti-aliased edges stay legible.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +22,11 @@ from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian
 
 MARGIN = 3
+#: A UID as PS3.5 9.1 allows: digits and dots, at most 64 characters.
+_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
+_NUMBER = re.compile(r"[0-9]{1,6}")
+#: The largest coordinate a drawn box may have (Rows and Columns are 16-bit).
+_LIMIT = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +38,35 @@ class Box:
     y: int
     width: int
     height: int
+
+
+def drawn_box(text: str) -> tuple[str, Box]:
+    """A box drawn on a series, from ``SERIES_INSTANCE_UID:X,Y,W,H`` (pixels of its frames, from the
+    top left; every frame): (the series' UID, the box). A ValueError says what is wrong with it."""
+    uid, colon, numbers = text.strip().rpartition(":")
+    if not colon:
+        raise ValueError(f"{text!r}: expected SERIES_INSTANCE_UID:X,Y,W,H")
+    uid = uid.strip()
+    if len(uid) > 64 or not _UID.fullmatch(uid):
+        raise ValueError(f"{text!r}: {uid!r} is not a Series Instance UID (digits and dots, at most 64)")
+    parts = [part.strip() for part in numbers.split(",")]
+    if len(parts) != 4 or not all(_NUMBER.fullmatch(part) for part in parts):
+        raise ValueError(f"{text!r}: X,Y,W,H must be four whole numbers of pixels, not {numbers!r}")
+    x, y, width, height = (int(part) for part in parts)
+    if width < 1 or height < 1:
+        raise ValueError(f"{text!r}: the width and the height must be at least 1 pixel")
+    if max(x + width, y + height) > _LIMIT:
+        raise ValueError(f"{text!r}: the box ends past {_LIMIT} pixels")
+    return uid, Box(None, x, y, width, height)
+
+
+def drawn_boxes(texts: Iterable[str]) -> dict[str, list[Box]]:
+    """Boxes in :func:`drawn_box`'s form, by series, in the order given."""
+    boxes: dict[str, list[Box]] = {}
+    for text in texts:
+        uid, box = drawn_box(text)
+        boxes.setdefault(uid, []).append(box)
+    return boxes
 
 
 def blank(ds: Dataset, boxes: Iterable[Box]) -> str:

@@ -15,8 +15,10 @@ same; the page over worker 0's index, writing to a file of the browser's origin-
    ``<pseudonym>/<study n>/<series n>/<n>.dcm`` to the output zip
    (:class:`~dicompeek.io.zipwriter.ZipWriter`, streamed: one file in memory), stored when the
    input entry was stored, else as the writer's trial decides; then the central directory;
-5. review the finished copy as the review does any zip (:func:`review_copy`), and report counts,
-   never values.
+5. review the finished copy as the review does any zip (:func:`.inputs.review_copy`), and report
+   counts, never values.
+
+The command line's whole run, on every core, is :func:`.inputs.deidentify_inputs`.
 
 Dropped and why, all counted: DICOMDIRs (their records name the old files and patients; not
 regenerated), files that cannot be read (named in ``problems``), and other files unless
@@ -34,28 +36,28 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian
 
 from dicompeek.dicom.instances import read_instance
+from dicompeek.dicom.writer import part10_bytes
 from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.io.archive import Entry
 from dicompeek.io.stream import ByteStream
-from dicompeek.io.zipwriter import Sink, ZipWriter
+from dicompeek.io.zipwriter import EntryInfo, Sink, ZipWriter
 from dicompeek.privacy.burned_in.engine import OcrEngine
-from dicompeek.privacy.burned_in.frames import Source, why_read
-from dicompeek.privacy.burned_in.meaning import ReadLine
+from dicompeek.privacy.burned_in.frames import why_read
 from dicompeek.privacy.burned_in.reader import read_burned_in, text_left
 from dicompeek.privacy.deidentify.actions import deidentify
 from dicompeek.privacy.deidentify.context import RunContext
 from dicompeek.privacy.deidentify.dates import offset_days
 from dicompeek.privacy.deidentify.pixels import Box, blank
-from dicompeek.privacy.deidentify.pseudonyms import PseudonymMap
+from dicompeek.privacy.deidentify.pseudonyms import Pseudonym, PseudonymMap
+from dicompeek.privacy.deidentify.text_pass import PixelText
 from dicompeek.privacy.deidentify.uids import UidMap
-from dicompeek.privacy.reviewer import Reviewer, review
+from dicompeek.privacy.reviewer import Reviewer
 
 #: The options of the command line, by their E.1-1 keys (PROFILE.options), and Clean Pixel Data.
 OPTION_NAMES = {
@@ -83,6 +85,13 @@ class Settings:
     pseudonyms: PseudonymMap = field(default_factory=PseudonymMap)
     keep_non_dicom: bool = False
     ocr: OcrEngine | None = None
+    #: Clean Pixel Data: boxes a person drew, by input Series Instance UID (every frame of every
+    #: instance of the series; blanked whether or not OCR is available). ``--box`` on the command line.
+    drawn: dict[str, list[Box]] = field(default_factory=dict)
+    #: The input's burned-in text read beforehand (the page: its engine answers asynchronously, so
+    #: :class:`~.text_pass.TextPass` reads before the copy, and ``ocr`` answers from what it read);
+    #: None: read with ``ocr`` when the copy starts.
+    text: PixelText | None = None
 
 
 @dataclass
@@ -102,28 +111,19 @@ class _Numbering:
         return f"{_safe(pseudonym)}/study-{study}/series-{series}/{self.instances[series_uid]:05d}.dcm"
 
 
-def deidentify_inputs(inputs: list[str], output: Path, settings: Settings,
-                      progress: Callable[[int, int], None] | None = None,
-                      mapping: Path | None = None) -> dict[str, Any]:
-    """De-identify ``inputs`` into the zip ``output``; the report (see the module's docstring):
-    {"output", "files_written", "actions": [{"element", "action", "files"}], "dropped": {why: n},
-    "problems": [{"location", "reason"}], "pixels": {how: n}, "review": {severity: n}, "verdict"}.
-    ``mapping``: where to write :meth:`CopyJob.mapping` (sensitive: it links the copy back)."""
-    index = Index()
-    try:
-        index.add(inputs)
-        index.run()
-        with output.open("wb") as sink:
-            job = CopyJob(index, sink, settings, progress)
-            while not job.done:
-                job.step(3600.0)
-            report = job.finish()
-        if mapping is not None:
-            mapping.write_text(job.mapping(), encoding="utf-8")
-        result = review_copy(str(output), settings.ocr)
-    finally:
-        index.close()
-    return {"output": str(output), **report, "review": result["counts"], "verdict": result["verdict"]}
+def _names(records: list[DicomRecord], pseudonyms: PseudonymMap) -> list[tuple[Pseudonym, str]]:
+    """Each record's pseudonym and neutral name in the copy, in index order, before any file is read:
+    the same whichever part of the copy writes the file (a file that then cannot be copied leaves
+    a gap in the numbers; a DICOMDIR, which is dropped, takes none)."""
+    numbering, names = _Numbering(), []
+    for record in records:
+        fields = record.fields
+        if str(fields.get("SOPClassUID") or "") == DICOMDIR_CLASS:
+            names.append((Pseudonym("", ""), ""))
+            continue
+        pseudonym = pseudonyms.of(str(fields.get("PatientID") or ""), str(fields.get("PatientName") or ""))
+        names.append((pseudonym, numbering.name(pseudonym.id, fields)))
+    return names
 
 
 class CopyJob:
@@ -131,7 +131,7 @@ class CopyJob:
     zip writer never seeks), in steps of about ``budget`` seconds, so that the page's worker
     can report progress between steps and the page can cancel (by asking for no more): steps
     while not :attr:`done`, then :meth:`finish` (the central directory; the report in counts),
-    then :func:`review_copy` of the finished copy. ``progress(done, total)`` hears each DICOM
+    then :func:`.inputs.review_copy` of the finished copy. ``progress(done, total)`` hears each DICOM
     file as it is started (the command line's callback).
 
     The index must hold every record and every entry (in the page: worker 0 once indexing
@@ -139,8 +139,11 @@ class CopyJob:
     runs when the job is made, with ``settings.ocr``."""
 
     def __init__(self, index: Index, sink: Sink, settings: Settings,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, part: tuple[int, int] | None = None) -> None:
         self._index, self._settings, self._progress = index, settings, progress
+        # the DICOM files this job writes: all, or records[start:stop] (the other files go with the last part)
+        self._start, self._stop = part if part is not None else (0, len(index.dicom))
+        self._names = _names(index.dicom, settings.pseudonyms)
         reviewer = Reviewer()
         reviewer.seed(index.dicom)
         self._identity = reviewer.identity
@@ -150,17 +153,17 @@ class CopyJob:
         self._dropped: Counter[str] = Counter()
         self._pixels: Counter[str] = Counter()
         self._problems: list[dict[str, str]] = []
-        self._numbering = _Numbering()
         self._written = self._kept = 0
         dicom = {record.entry for record in index.dicom}
-        self._others = [entry for number, entry in enumerate(index.sources.entries) if number not in dicom]
+        self._others = [] if self._stop < len(index.dicom) else \
+            [entry for number, entry in enumerate(index.sources.entries) if number not in dicom]
         self._next = 0
         self._zip = ZipWriter(sink)
 
     @property
     def total(self) -> int:
         """Files to go through: the DICOM files, then the others (dropped or copied)."""
-        return len(self._index.dicom) + len(self._others)
+        return self._stop - self._start + len(self._others)
 
     @property
     def done(self) -> bool:
@@ -178,50 +181,63 @@ class CopyJob:
         """Copy files for about ``budget`` seconds (at least one); the :meth:`progress`. An error
         that is not one file's (the sink failing) leaves the zip unfinished: the job is over."""
         deadline = time.perf_counter() + budget
-        records = self._index.dicom
+        records, dicom = self._index.dicom, self._stop - self._start
         while self._next < self.total:
-            if self._next < len(records):
-                self._dicom_file(records[self._next], self._next + 1)
+            if self._next < dicom:
+                self._dicom_file(records[self._start + self._next], self._start + self._next)
             else:
-                self._other_file(self._others[self._next - len(records)])
+                self._other_file(self._others[self._next - dicom])
             self._next += 1
             if time.perf_counter() >= deadline:
                 break
         return self.progress()
 
-    def finish(self) -> dict[str, Any]:
-        """Write the zip's central directory (the sink is left open) once :attr:`done`; the
-        report in counts: {"files_written", "actions", "dropped", "problems", "pixels"}."""
+    @property
+    def entries(self) -> list[EntryInfo]:
+        """The zip entries written so far (a part's, for :meth:`ZipWriter.adopt`)."""
+        return list(self._zip.entries)
+
+    @property
+    def uids(self) -> dict[str, str]:
+        """Old UID → new, in the order met (a part's, for the mapping)."""
+        return self._uids.mapped
+
+    def finish(self, central: bool = True) -> dict[str, Any]:
+        """Write the zip's central directory (the sink is left open; not for a part whose entries
+        another writer adopts: ``central=False``) once :attr:`done`; the report in counts:
+        {"files_written", "actions", "dropped", "problems", "pixels"}."""
         if not self.done:
             raise RuntimeError("the copy is not written yet")
-        self._zip.close()
+        if central:
+            self._zip.close()
         return {"files_written": self._written,
                 "actions": [{"element": element, "action": action, "files": n}
                             for (element, action), n in sorted(self._actions.items())],
                 "dropped": dict(self._dropped), "problems": self._problems, "pixels": dict(self._pixels)}
 
-    def mapping(self) -> str:
+    def mapping(self, uids: dict[str, str] | None = None) -> str:
         """What the copy replaced, as CSV (kind, original, new name, new): each patient's
-        original ID and pseudonym, each old UID and its new one. Sensitive: with it the copy
-        links back to the patients, so it is never part of the report."""
+        original ID and pseudonym, each old UID and its new one (``uids``: those of every part of
+        a copy written in parts). Sensitive: with it the copy links back to the patients, so it
+        is never part of the report."""
         text = io.StringIO()
         rows = csv.writer(text, lineterminator="\n")
         rows.writerow(("kind", "original", "new_name", "new"))
         for original, pseudonym in self._settings.pseudonyms.items():
             rows.writerow(("patient", original, pseudonym.name, pseudonym.id))
-        for old, new in self._uids.mapped.items():
+        for old, new in (self._uids.mapped if uids is None else uids).items():
             rows.writerow(("uid", old, "", new))
         return text.getvalue()
 
-    def _dicom_file(self, record: DicomRecord, number: int) -> None:
+    def _dicom_file(self, record: DicomRecord, position: int) -> None:
         if self._progress:
-            self._progress(number, len(self._index.dicom))
+            self._progress(position + 1, len(self._index.dicom))
         if str(record.fields.get("SOPClassUID") or "") == DICOMDIR_CLASS:
             self._dropped["DICOMDIR (not regenerated)"] += 1
             return
         try:
             data, name = _one_file(self._index, record, self._settings, self._identity, self._uids, self._text,
-                                   self._numbering, self._actions, self._pixels)
+                                   self._names[position], self._actions, self._pixels)
         except Exception as exc:  # a file that cannot be read or written: said, not copied
             self._problems.append({"location": record.location, "reason": f"{type(exc).__name__}: {exc}"[:300]})
             self._dropped["could not be de-identified"] += 1
@@ -249,7 +265,7 @@ def _compression(entry: Entry) -> bool | None:
 
 
 def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: Any, uids: UidMap,
-              text: _Text, numbering: _Numbering, actions: Counter[tuple[str, str]],
+              text: _Text, named: tuple[Pseudonym, str], actions: Counter[tuple[str, str]],
               pixels: Counter[str]) -> tuple[bytes, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -257,24 +273,24 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
         _ensure_meta(ds, record.location)
         fields = record.fields
         pid, pname = str(fields.get("PatientID") or ""), str(fields.get("PatientName") or "")
-        pseudonym = settings.pseudonyms.of(pid, pname)
+        pseudonym, name = named
         read = settings.ocr is not None and why_read(fields) is not None
         # Clean Graphics: overlays stay only where OCR read them and found no text
         context = RunContext(uids, identity, offset_days(settings.salt, pid or f"name:{pname}"),
                              pseudonym.name, pseudonym.id, keep_overlays=read and record.entry not in text.overlays)
-        boxes = text.boxes.get(record.entry, [])
         cleaned = False
-        if "clean_pixel_data" in settings.options and settings.ocr is not None and read:
+        if "clean_pixel_data" in settings.options:
+            boxes = text.to_blank(record.entry, fields, settings.drawn)  # read there, and drawn on its series
             if boxes:
                 pixels[blank(ds, boxes)] += 1
-            # Burned In Annotation NO only when a second reading finds nothing but scanner labels
-            cleaned = not text_left(ds, settings.ocr, identity, identity.patient_of(fields),
-                                    int(fields.get("NumberOfFrames") or 1))
-            pixels["read again: no text left" if cleaned else "read again: text left"] += 1
+            if settings.ocr is not None and read:
+                # Burned In Annotation NO only when a second reading finds nothing but scanner labels
+                cleaned = not text_left(ds, settings.ocr, identity, identity.patient_of(fields),
+                                        int(fields.get("NumberOfFrames") or 1))
+                pixels["read again: no text left" if cleaned else "read again: text left"] += 1
         actions.update(deidentify(ds, settings.options, context, pixels_cleaned=cleaned))
-        buffer = io.BytesIO()
-        ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue(), numbering.name(pseudonym.id, fields)
+        data = part10_bytes(ds)
+    return data, name
 
 
 def _ensure_meta(ds: Dataset, location: str) -> None:
@@ -293,39 +309,26 @@ def _ensure_meta(ds: Dataset, location: str) -> None:
     meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID") or meta.get("MediaStorageSOPInstanceUID", "")
 
 
-@dataclass
-class _Text:
-    """What the burned-in text pass read in the input: boxes to blank by entry (Clean Pixel
-    Data), and the entries whose overlays hold text (Clean Graphics keeps only the others')."""
+#: What the burned-in text pass read in the input (boxes to blank, overlays with text).
+_Text = PixelText
 
-    boxes: dict[int, list[Box]] = field(default_factory=dict)
-    overlays: set[int] = field(default_factory=set)
+
+def text_of(index: Index, settings: Settings) -> PixelText:
+    """The burned-in text of the input as the copy uses it (read with ``settings.ocr`` when Clean
+    Pixel Data or Clean Graphics asks for it): read once before a copy written in parts."""
+    reviewer = Reviewer()
+    reviewer.seed(index.dicom)
+    return _read_text(index, settings, reviewer.identity)
 
 
 def _read_text(index: Index, settings: Settings, identity: Any) -> _Text:
+    if settings.text is not None:
+        return settings.text  # read beforehand (the page)
     found = _Text()
     if settings.ocr is None or not {"clean_pixel_data", "clean_graphics"} & settings.options:
         return found
-
-    def keep(entry: int, source: Source, line: ReadLine) -> None:
-        if source.kind == "frame":
-            found.boxes.setdefault(entry, []).append(Box(source.frame, *line.box))
-        elif source.kind == "overlay":
-            found.overlays.add(entry)
-
-    read_burned_in(index, index.dicom, identity, settings.ocr, on_text=keep)
+    read_burned_in(index, index.dicom, identity, settings.ocr, on_text=found.keep)
     return found
-
-
-def review_copy(path: str, ocr: OcrEngine | None = None) -> dict[str, Any]:
-    """The privacy review of the finished copy at ``path``, as the review does any zip."""
-    index = Index()
-    try:
-        index.add([path])
-        index.run()
-        return review(index, ocr=ocr)
-    finally:
-        index.close()
 
 
 def _chunks(stream: ByteStream) -> Iterator[bytes]:
@@ -340,4 +343,4 @@ def _safe(name: str) -> str:
     return cleaned or "unnamed"
 
 
-__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "deidentify_inputs", "review_copy"]
+__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "text_of"]

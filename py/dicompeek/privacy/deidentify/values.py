@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from pydicom.datadict import dictionary_description
-from pydicom.dataelem import DataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
@@ -114,7 +114,7 @@ def write_claims(ds: Dataset, options: frozenset[str], pixels_cleaned: bool = Fa
 # -- reading and naming elements ----------------------------------------------------------------
 
 
-def vr_of(elem: DataElement, tag: int) -> str:
+def vr_of(elem: DataElement | RawDataElement, tag: int) -> str:
     """The element's VR, or the dictionary's where it is UN or ambiguous ("US or SS": the first)."""
     vr = str(elem.VR or "")
     if vr in ("", "UN") or " or " in vr:

@@ -1,0 +1,220 @@
+"""The de-identified copy of the inputs and its review, on every core: the command line's
+``deidentify`` (:func:`deidentify_inputs`; the page drives :class:`.run.CopyJob` on its workers).
+
+Why: a copy is pure Python per file (parse, apply E.1-1, write, then the copy's own review), a few
+times the cost of indexing the same files; indexing reads and parses only headers. Split over the
+machine's cores the copy stays within a small multiple of indexing, as the issue asks.
+
+How the parts give the one-process bytes: every file's pseudonym and neutral name are fixed before
+any file is read (:func:`.run._names`), new UIDs and date shifts are functions of the salt, and the
+zip writer's entries do not depend on where they start. So part ``k`` (a forked process; part 0 is
+this process, writing straight into the output) writes the local entries of its consecutive run of
+files to a file of its own; this process appends those files in order and adopts their entries
+(:meth:`~dicompeek.io.zipwriter.ZipWriter.adopt`), then writes the one central directory. The copy
+is then indexed in shards and reviewed in parts exactly as the page's workers review a pick
+(:mod:`..merge`: the same plan, reruns and merge, which give the single pass's report).
+
+Forking needs ``fork`` (Linux, macOS); elsewhere, with one core, or for a small copy, everything runs
+in this process. Nothing here runs in the browser, whose workers are the page's to drive.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dicompeek.index.indexer import Index
+from dicompeek.io.zipwriter import ZipWriter
+from dicompeek.privacy.burned_in.engine import OcrEngine
+from dicompeek.privacy.burned_in.reader import read_burned_in
+from dicompeek.privacy.deidentify.run import CopyJob, Settings, text_of
+from dicompeek.privacy.merge import merged, plan, reruns, review_part
+from dicompeek.privacy.reviewer import review as reviewer_review
+
+#: Fewer files than this per process are copied in one process (forking costs more than it saves).
+MIN_FILES_PER_PART = 100
+
+_shared: dict[str, Any] = {}  # what the forked processes inherit: the input index, settings, counter
+
+
+def deidentify_inputs(inputs: list[str], output: Path, settings: Settings,
+                      progress: Callable[[int, int], None] | None = None,
+                      mapping: Path | None = None, parts: int | None = None) -> dict[str, Any]:
+    """De-identify ``inputs`` into the zip ``output``; the report (see :mod:`.run`):
+    {"output", "files_written", "actions": [{"element", "action", "files"}], "dropped": {why: n},
+    "problems": [{"location", "reason"}], "pixels": {how: n}, "review": {severity: n}, "verdict"}.
+    ``mapping``: where to write :meth:`.run.CopyJob.mapping` (sensitive: it links the copy back).
+    ``parts``: processes to use (default :func:`processes`); the bytes are the same for any number."""
+    index = Index()
+    try:
+        index.add(inputs)
+        index.run()
+        count = parts if parts is not None else processes(len(index.dicom))
+        if count > 1:
+            report, replaced = copy(index, output, settings, count, progress)
+        else:
+            with output.open("wb") as sink:
+                job = CopyJob(index, sink, settings, progress)
+                while not job.done:
+                    job.step(3600.0)
+                report, replaced = job.finish(), job.mapping()
+        if mapping is not None:
+            mapping.write_text(replaced, encoding="utf-8")
+        result = review_copy(str(output), settings.ocr, count)
+    finally:
+        index.close()
+    return {"output": str(output), **report, "review": result["counts"], "verdict": result["verdict"]}
+
+
+def review_copy(path: str, ocr: OcrEngine | None = None, parts: int = 1) -> dict[str, Any]:
+    """The privacy review of the finished copy at ``path``, as the review does any zip (in
+    ``parts`` processes: the same report, its inputs not hashed)."""
+    if parts > 1:
+        return review(path, parts, ocr)
+    index = Index()
+    try:
+        index.add([path])
+        index.run()
+        return reviewer_review(index, ocr=ocr)
+    finally:
+        index.close()
+
+
+def processes(files: int) -> int:
+    """How many processes copy ``files`` files: one per core (at most 8), fewer for a small copy."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 8, files // MIN_FILES_PER_PART))
+
+
+def copy(index: Index, output: Path, settings: Settings, parts: int,
+         progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], str]:
+    """Write the copy of everything in ``index`` to ``output`` in ``parts`` processes; the report
+    (:meth:`.run.CopyJob.finish`) and the mapping (:meth:`.run.CopyJob.mapping`)."""
+    records = len(index.dicom)
+    bounds = [(records * k // parts, records * (k + 1) // parts) for k in range(parts)]
+    if settings.text is None:  # the burned-in text is read once, here, not in every process
+        settings.text = text_of(index, settings)
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("q", 0)
+    _shared.update(index=index, settings=settings, counter=counter)
+    with tempfile.TemporaryDirectory(prefix="dicompeek-copy-") as folder, context.Pool(parts - 1) as pool:
+        paths = [os.path.join(folder, f"part-{k}") for k in range(parts)]
+        waiting = pool.map_async(_write_part, [(bounds[k], paths[k]) for k in range(1, parts)])
+        with output.open("wb") as sink:
+            first = CopyJob(index, sink, settings, _counted(counter, records, progress), part=bounds[0])
+            while not first.done:
+                first.step(3600.0)
+            reports = [first.finish(central=False)]
+            writer = ZipWriter(sink)
+            writer.adopt(first.entries, first.bytes_written)
+            uids = dict(first.uids)
+            for path, (report, entries, size, mapped) in zip(paths[1:], waiting.get(), strict=True):
+                with open(path, "rb") as part:
+                    shutil.copyfileobj(part, sink, 1 << 20)
+                writer.adopt(entries, size)
+                reports.append(report)
+                for old, new in mapped.items():
+                    uids.setdefault(old, new)
+                os.unlink(path)
+            writer.close()
+    _shared.clear()
+    return _merged(reports), first.mapping(uids)
+
+
+def review(path: str, parts: int, ocr: OcrEngine | None = None) -> dict[str, Any]:
+    """The privacy review of the finished copy at ``path`` in ``parts`` processes: the single
+    pass's report (:mod:`..merge`), without the provenance (the copy is not hashed)."""
+    context = multiprocessing.get_context("fork")
+    _shared.update(path=path)  # before the fork
+    index = Index()
+    try:
+        with context.Pool(parts - 1) as pool:
+            shards = pool.map_async(_index_shard, [(path, k, parts) for k in range(1, parts)])
+            index.add([path], shard=0, shards=parts)
+            index.run()
+            for records in shards.get():
+                index.merge_records(records)
+            planned = plan(index, parts)
+            identity, runs = planned["identity"], planned["parts"]
+            states = pool.map_async(_review_part, [(run, identity) for run in runs[1:]])
+            first = review_part(index, runs[0], identity) if runs else None
+            found = [first, *states.get()] if first is not None else []
+        for number, known in reruns(identity, [state["found"] for state in found]):
+            found[number] = review_part(index, runs[number], known)
+        reviewer = merged(index, found)
+        if ocr is not None:
+            text, reviewer.burned_in = read_burned_in(index, index.dicom, reviewer.identity, ocr)
+            reviewer.extra_findings.extend(text)
+        return reviewer.finish()
+    finally:
+        _shared.clear()
+        index.close()
+
+
+def _write_part(task: tuple[tuple[int, int], str]) -> tuple[dict[str, Any], list[Any], int, dict[str, str]]:
+    bounds, path = task
+    index, settings, counter = _shared["index"], _shared["settings"], _shared["counter"]
+    with open(path, "wb") as sink:
+        job = CopyJob(index, sink, settings, _counted(counter, len(index.dicom), None), part=bounds)
+        while not job.done:
+            job.step(3600.0)
+        report = job.finish(central=False)
+    return report, job.entries, job.bytes_written, job.uids
+
+
+def _index_shard(task: tuple[str, int, int]) -> dict[str, Any]:
+    path, shard, shards = task
+    index = Index()
+    try:
+        index.add([path], shard=shard, shards=shards)
+        index.run()
+        return index.take_records()
+    finally:
+        index.close()
+
+
+def _review_part(task: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
+    part, identity = task
+    index = Index()
+    try:
+        index.add([_shared["path"]])  # its entries, to read by position (nothing is indexed)
+        return review_part(index, part, identity)
+    finally:
+        index.close()
+
+
+def _counted(counter: Any, total: int, progress: Callable[[int, int], None] | None) -> Callable[[int, int], None]:
+    """Each process counts the files it starts; the one that reports (this one) hears the total so far."""
+    def started(_position: int, _total: int) -> None:
+        with counter.get_lock():
+            counter.value += 1
+            done = counter.value
+        if progress is not None:
+            progress(done, total)
+    return started
+
+
+def _merged(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parts' reports as one (counts added, problems in order)."""
+    actions: Counter[tuple[str, str]] = Counter()
+    dropped: Counter[str] = Counter()
+    pixels: Counter[str] = Counter()
+    for report in reports:
+        actions.update({(a["element"], a["action"]): a["files"] for a in report["actions"]})
+        dropped.update(report["dropped"])
+        pixels.update(report["pixels"])
+    return {"files_written": sum(r["files_written"] for r in reports),
+            "actions": [{"element": element, "action": action, "files": n}
+                        for (element, action), n in sorted(actions.items())],
+            "dropped": dict(dropped), "problems": [p for r in reports for p in r["problems"]], "pixels": dict(pixels)}
+
+
+__all__ = ["copy", "deidentify_inputs", "processes", "review", "review_copy"]
