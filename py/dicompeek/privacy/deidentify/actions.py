@@ -262,14 +262,19 @@ class _Engine:
             return False
         vr = vr_of(raw, tag)
         value = raw.value
-        if vr in DATE_VRS or vr == "SQ" or not isinstance(value, bytes) or len(value) % 2 \
-                or len(value) % _BINARY_SIZES.get(vr, 1):
+        if vr == "SQ" or not isinstance(value, bytes) or len(value) % 2 or len(value) % _BINARY_SIZES.get(vr, 1):
             return False  # a value of the wrong length is converted (and removed when it cannot be)
         row = PROFILE.row_for(tag)
         if row is None:
-            return not (cleaning and vr in FREE_TEXT_VRS and tag not in CODE_TAGS)
+            if vr not in DATE_VRS:
+                return not (cleaning and vr in FREE_TEXT_VRS and tag not in CODE_TAGS)
+            row = DATE_ROW
         action, option = self.resolve(row)
-        return not option and _letter(action, tag, vr) == "K"
+        letter = _letter(action, tag, vr)
+        if vr == "TM" and letter == "C" and option == "retain_modified_dates":
+            self.count(label_of(tag), KEPT)  # a time: a whole-day shift leaves it true (see cleaned())
+            return True
+        return not option and letter == "K"
 
     def resolve(self, row: Row) -> tuple[str, str]:
         """The action for ``row`` under the chosen options, and the option that gave it ("" basic)."""
