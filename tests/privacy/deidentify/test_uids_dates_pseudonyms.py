@@ -66,3 +66,35 @@ def test_pseudonyms_come_from_the_map_else_anon_in_order_of_appearance():
 def test_a_bad_map_is_refused_naming_the_line(text, problem):
     with pytest.raises(ValueError, match=problem):
         PseudonymMap.from_csv(text, "map.csv")
+
+
+def test_clean_descriptors_takes_out_the_names_of_the_staff_the_file_names():
+    """E.1-1 removes Operators' Name; the copy's review then no longer knows it, so the cleaning must
+    take "Tech: Ewa Lewandowska" out of Image Comments itself (and a name inside a sequence)."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from dicompeek.privacy.deidentify.actions import deidentify
+    from dicompeek.privacy.deidentify.context import RunContext
+    from dicompeek.privacy.deidentify.uids import UidMap
+    from dicompeek.privacy.identity import Identity
+    from registry import small_dataset
+
+    ds = small_dataset()
+    ds.OperatorsName = "Lewandowska^Ewa"
+    item = Dataset()
+    item.PerformingPhysicianName = "Nowak^Adam"
+    ds.PerformedProtocolCodeSequence = Sequence([item])
+    ds.ImageComments = "Omnipaque 350, 80 ml. Tech: Ewa Lewandowska. Read by Dr Adam Nowak"
+    ds.StudyDescription = "CT CHEST"
+    for options, kept in ((frozenset({"clean_descriptors"}), False), (frozenset(), None)):
+        copy = ds.copy()
+        context = RunContext(UidMap(b"s"), Identity(), 10, "ANON-1", "ANON-1")
+        context.learn_people(copy, options)
+        deidentify(copy, options, context)
+        if kept is None:
+            assert "ImageComments" not in copy  # the basic profile removes it
+            continue
+        assert copy.ImageComments.startswith("Omnipaque 350, 80 ml.")
+        assert not {"Lewandowska", "Ewa", "Nowak", "Adam"} & set(copy.ImageComments.replace(".", " ").split())
+        assert copy.StudyDescription == "CT CHEST"

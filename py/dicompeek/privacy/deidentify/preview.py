@@ -157,6 +157,7 @@ def preview(index: Index, settings: Settings, record: int | None = None) -> dict
         ds = read_instance(index, target.entry, pixels=True)
         before = _snapshot(ds)
         _ensure_meta(ds, target.location)
+        context.learn_people(ds, settings.options)
         actions = deidentify(ds, settings.options, context, pixels_cleaned=False)
         after = _snapshot(ds)
     words: dict[str, set[str]] = defaultdict(set)

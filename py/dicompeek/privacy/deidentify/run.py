@@ -278,6 +278,7 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
         # Clean Graphics: overlays stay only where OCR read them and found no text
         context = RunContext(uids, identity, offset_days(settings.salt, pid or f"name:{pname}"),
                              pseudonym.name, pseudonym.id, keep_overlays=read and record.entry not in text.overlays)
+        context.learn_people(ds, settings.options)
         cleaned = False
         if "clean_pixel_data" in settings.options:
             boxes = text.to_blank(record.entry, fields, settings.drawn)  # read there, and drawn on its series
