@@ -65,19 +65,26 @@ def part10_bytes(ds: Dataset) -> bytes:
     if len(preamble) != 128:
         raise ValueError("the preamble must be 128 bytes long")
     group = _elements(meta, False, "iso8859", skip=_GROUP_LENGTH)
-    length = _elements_of({_GROUP_LENGTH: DataElement(_GROUP_LENGTH, "UL", len(group))}, False, "iso8859")
+    length = _elements_of([(_GROUP_LENGTH, DataElement(_GROUP_LENGTH, "UL", len(group)))], False, "iso8859")
     body = _elements(ds, implicit, ds.get("SpecificCharacterSet", "iso8859"))
     return b"".join((preamble, b"DICM", length, group, body))
 
 
 def _elements(ds: Dataset, implicit: bool, encodings: Any, skip: int = -1) -> bytes:
     """The elements of ``ds`` in tag order, as pydicom's ``write_dataset`` writes them."""
-    return _elements_of({tag: ds.get_item(tag) for tag in sorted(ds._dict) if tag != skip}, implicit, encodings)
+    ordered = sorted((int(tag), elem) for tag, elem in ds._dict.items() if tag != skip)
+    return _elements_of([(tag, ds.get_item(tag) if _deferred(elem) else elem) for tag, elem in ordered],
+                        implicit, encodings)
 
 
-def _elements_of(elements: dict[int, Any], implicit: bool, encodings: Any) -> bytes:
+def _deferred(elem: Any) -> bool:
+    """A raw element without its value (a deferred read, or none): pydicom's get_item converts it."""
+    return isinstance(elem, RawDataElement) and elem.value is None
+
+
+def _elements_of(elements: list[tuple[int, Any]], implicit: bool, encodings: Any) -> bytes:
     pieces: list[bytes] = []
-    for tag, elem in elements.items():
+    for tag, elem in elements:
         if tag & 0xFFFF == 0 and tag >> 16 > 6:
             continue  # retired group lengths: dcmwrite leaves them out too
         value = _value_bytes(elem)

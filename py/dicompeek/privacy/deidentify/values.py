@@ -16,6 +16,7 @@ review calls a placeholder; "000Y" is used and the review lists it as a low find
 
 from __future__ import annotations
 
+import struct
 from functools import cache
 from typing import Any
 
@@ -23,6 +24,7 @@ from pydicom.datadict import dictionary_description
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.tag import Tag
 
 from dicompeek.privacy.elements import vr_of as dictionary_vr
 from dicompeek.privacy.profile import PROFILE
@@ -95,12 +97,18 @@ def write_claims(ds: Dataset, options: frozenset[str], pixels_cleaned: bool = Fa
                     *([CLEAN_PIXEL_DATA_CODE] if pixels_cleaned else [])])
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = [f"{TOOL}: {BASIC_CODE[1]}", *(m.removesuffix(" Option")[:64] for _, m in codes)]
-    items = []
-    for value, meaning in (BASIC_CODE, *codes):
-        item = Dataset()
-        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, "DCM", meaning
-        items.append(item)
-    ds.DeidentificationMethodCodeSequence = items
+    implicit = _implicit(ds)
+    if implicit is None:
+        items = []
+        for value, meaning in (BASIC_CODE, *codes):
+            item = Dataset()
+            item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, "DCM", meaning
+            items.append(item)
+        ds.DeidentificationMethodCodeSequence = items
+    else:  # the same items in every file: encoded once, written as they are (read back like any sequence)
+        encoded = _code_items((BASIC_CODE, *codes), implicit)
+        ds._dict[_CODE_SEQUENCE] = RawDataElement(_CODE_SEQUENCE, None if implicit else "SQ", len(encoded), encoded,
+                                                  0, implicit, True)
     temporal = "MODIFIED" if "retain_modified_dates" in options else "UNMODIFIED" if "retain_full_dates" in options \
         else "" if dates_left else "REMOVED"
     if temporal:
@@ -109,6 +117,41 @@ def write_claims(ds: Dataset, options: frozenset[str], pixels_cleaned: bool = Fa
         del ds.LongitudinalTemporalInformationModified
     if pixels_cleaned and ("BurnedInAnnotation" in ds or "PixelData" in ds):
         ds.BurnedInAnnotation = "NO"
+
+
+_CODE_SEQUENCE = Tag(0x00120064)  # De-identification Method Code Sequence
+
+
+def _implicit(ds: Dataset) -> bool | None:
+    """Whether ``ds`` is written in Implicit VR Little Endian (True) or another little-endian syntax
+    (False); None when it is big endian or unknown (then the code items are pydicom datasets)."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
+    if syntax == "1.2.840.10008.1.2":
+        return True
+    if syntax and syntax != "1.2.840.10008.1.2.2":
+        return False
+    return None
+
+
+@cache
+def _code_items(codes: tuple[tuple[str, str], ...], implicit: bool) -> bytes:
+    """Code items (Code Value, Coding Scheme Designator DCM, Code Meaning) as a sequence's value:
+    defined-length items of defined-length elements, in the file's VR encoding."""
+    items = []
+    for value, meaning in codes:
+        body = b"".join(_element(tag, vr, text, implicit) for tag, vr, text in
+                        ((0x00080100, "SH", value), (0x00080102, "SH", "DCM"), (0x00080104, "LO", meaning)))
+        items.append(struct.pack("<HHL", 0xFFFE, 0xE000, len(body)) + body)
+    return b"".join(items)
+
+
+def _element(tag: int, vr: str, text: str, implicit: bool) -> bytes:
+    data = text.encode("ascii")
+    data += b" " * (len(data) % 2)
+    header = struct.pack("<HHL", tag >> 16, tag & 0xFFFF, len(data)) if implicit else \
+        struct.pack("<HH2sH", tag >> 16, tag & 0xFFFF, vr.encode(), len(data))
+    return header + data
 
 
 # -- reading and naming elements ----------------------------------------------------------------
