@@ -232,7 +232,7 @@ class _Engine:
             self.overlay(ds, tag)
             return
         raw = ds._dict.get(tag)  # type: ignore[call-overload]
-        if isinstance(raw, RawDataElement) and self.stays(tag, raw, cleaning):
+        if isinstance(raw, RawDataElement) and self.raw_done(ds, tag, raw, cleaning):
             return
         elem = ds[tag]  # converts a raw element; raises on one that cannot be read
         vr = vr_of(elem, tag)
@@ -254,10 +254,11 @@ class _Engine:
         action, option = self.resolve(row)
         self.apply(ds, tag, elem, vr, _letter(action, tag, vr), option, row, depth, cleaning)
 
-    def stays(self, tag: int, raw: RawDataElement, cleaning: bool) -> bool:
-        """Whether the table leaves a raw (not yet converted) element as it is, decided from its
-        tag and VR alone: most elements of a file, which then go to the copy as the bytes they
-        were read as (converting and re-encoding each was most of the copy's time)."""
+    def raw_done(self, ds: Dataset, tag: int, raw: RawDataElement, cleaning: bool) -> bool:
+        """Whether a raw (not yet converted) element is dealt with from its tag, VR and bytes alone:
+        left as it is (most elements of a file, which then go to the copy as the bytes they were
+        read as: converting and re-encoding each was most of the copy's time), or, for plain UIDs
+        and dates, given its new value as bytes. False: convert it and go the general way."""
         if tag in (PATIENT_NAME, PATIENT_ID):
             return False
         vr = vr_of(raw, tag)
@@ -273,6 +274,26 @@ class _Engine:
         letter = _letter(action, tag, vr)
         if vr == "TM" and letter == "C" and option == "retain_modified_dates":
             self.count(label_of(tag), KEPT)  # a time: a whole-day shift leaves it true (see cleaned())
+            return True
+        plain = raw.is_little_endian and raw.VR in (None, vr)  # bytes as pydicom would write them (not UN)
+        if vr == "UI" and letter in ("U", "U*", "D") and plain:
+            values = _plain(value, _UID_CHARACTERS, b"\0 ")
+            if values is None:
+                return False
+            new = [v if not v or v.startswith(WELL_KNOWN_UID) else self.context.new_uid(v) for v in values]
+            if new != values:
+                self.set_raw(ds, tag, raw, "\\".join(new), NEW_UID)
+            return True
+        if vr == "DA" and letter == "C" and option == "retain_modified_dates" and plain:
+            values = _plain(value, _DATE_CHARACTERS, b" ")
+            if values is None:
+                return False
+            if any(values):
+                try:
+                    shifted = [self.context.shift(v, vr) if v else v for v in values]
+                except ValueError:
+                    return False  # the general way removes it
+                self.set_raw(ds, tag, raw, "\\".join(shifted), SHIFTED)
             return True
         return not option and letter == "K"
 
@@ -444,6 +465,14 @@ class _Engine:
 
     # -- changes, counted ----------------------------------------------------------------------
 
+    def set_raw(self, ds: Dataset, tag: int, raw: RawDataElement, text: str, word: str) -> None:
+        """A UID or date element's new value, as the bytes pydicom would write for it."""
+        data = text.encode("ascii")
+        if len(data) % 2:
+            data += b"\0" if vr_of(raw, tag) == "UI" else b" "
+        ds._dict[raw.tag] = raw._replace(length=len(data), value=data)  # type: ignore[index]
+        self.count(label_of(tag), word)
+
     def set(self, ds: Dataset, tag: int, vr: str, value: Any, word: str) -> None:
         ds[tag] = DataElement(tag, vr, value)
         self.count(label_of(tag), word)
@@ -457,6 +486,19 @@ class _Engine:
 
     def count(self, label: str, word: str) -> None:
         self.actions[(label, word)] += 1
+
+
+_UID_CHARACTERS = frozenset("0123456789.\\")
+_DATE_CHARACTERS = frozenset("0123456789-\\")
+
+
+def _plain(value: bytes, characters: frozenset[str], padding: bytes) -> list[str] | None:
+    """The values of a UI or DA element's bytes when they hold nothing but ``characters`` after
+    their padding is taken off (so that pydicom would read them the same); else None."""
+    text = value.rstrip(padding).decode("latin-1")
+    if not characters.issuperset(text):
+        return None
+    return text.split("\\") if text else []
 
 
 def _letter(action: str, tag: int, vr: str) -> str:
