@@ -553,9 +553,8 @@ def test_elements_decided_from_their_raw_bytes_come_out_as_if_converted_first(op
     directly: every pydicom test file comes out with the same values and counts as when every
     element is converted before the engine runs (kept elements keep their original bytes, padding
     included, where a converted one is written again as pydicom reads it)."""
-    from registry import PYDICOM_FILES
-
     from dicompeek.dicom.writer import part10_bytes
+    from registry import PYDICOM_FILES
 
     compared = 0
     for path in sorted(PYDICOM_FILES.glob("*.dcm")):
