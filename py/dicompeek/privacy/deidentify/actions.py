@@ -470,7 +470,7 @@ class _Engine:
         data = text.encode("ascii")
         if len(data) % 2:
             data += b"\0" if vr_of(raw, tag) == "UI" else b" "
-        ds._dict[raw.tag] = raw._replace(length=len(data), value=data)  # type: ignore[index]
+        ds._dict[raw.tag] = raw._replace(length=len(data), value=data)
         self.count(label_of(tag), word)
 
     def set(self, ds: Dataset, tag: int, vr: str, value: Any, word: str) -> None:
