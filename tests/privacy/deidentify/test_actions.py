@@ -582,3 +582,15 @@ def test_elements_decided_from_their_raw_bytes_come_out_as_if_converted_first(op
         assert same, path.name
         compared += 1
     assert compared > 40
+
+
+def test_an_item_tag_read_as_an_element_is_removed_so_the_file_can_be_written():
+    """A broken file (fo-dicom's GH364) has an Item tag (FFFE,E000) at the top level: pydicom cannot
+    write it back, so the copy would lose the whole file."""
+    from dicompeek.dicom.writer import part10_bytes
+
+    ds = small_dataset()
+    ds._dict[Tag(0xFFFEE000)] = RawDataElement(Tag(0xFFFEE000), None, 4, b"\x01\x02\x03\x04", 0, False, True)
+    actions = run(ds)
+    assert 0xFFFEE000 not in ds and ("(FFFE,E000) Item", "removed") in actions
+    assert pydicom.dcmread(io.BytesIO(part10_bytes(ds))).PatientName == "ANON-1"

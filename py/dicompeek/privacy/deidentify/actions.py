@@ -225,7 +225,7 @@ class _Engine:
         if number == 0 and group != 0x0002:
             self.remove(ds, tag, label_of(tag))  # a group length: wrong once anything changes
             return
-        if 0x5000 <= group <= 0x50FF:
+        if 0x5000 <= group <= 0x50FF or group == 0xFFFE:  # curves; an item or delimiter tag read as an element
             self.remove(ds, tag, label_of(tag))
             return
         if 0x6000 <= group <= 0x60FF:
