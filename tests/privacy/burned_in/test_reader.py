@@ -201,3 +201,23 @@ def test_the_hospital_the_header_names_is_high_in_a_banner_and_another_is_not(tm
     assert read[own.SeriesInstanceUID]["severity"] == "high"
     assert [m["kind"] for m in read[own.SeriesInstanceUID]["matches"]] == ["institution"]
     assert read[other.SeriesInstanceUID]["severity"] == "medium"
+
+
+def test_a_frame_that_cannot_be_rendered_counts_as_text_left():
+    """The second reading after blanking decides Burned In Annotation NO: a secondary capture
+    without pixel data (fo-dicom's GH178) or with a broken fragment must not be claimed clean,
+    nor stop the copy of the file."""
+    from dicompeek.privacy.burned_in.reader import text_left
+    from dicompeek.privacy.identity import Identity
+    from registry import small_dataset
+
+    class Never:
+        name = "never"
+
+        def recognise(self, image):
+            raise AssertionError("nothing should be read")
+
+    ds = small_dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    del ds.PixelData
+    assert text_left(ds, Never(), Identity(), None, 1) is True

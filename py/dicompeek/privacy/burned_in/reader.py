@@ -207,12 +207,16 @@ def read_burned_in(index: Index, records: Iterable[DicomRecord], identity: Ident
 
 def text_left(ds: Dataset, engine: OcrEngine, identity: Identity, patient: Patient | None, frames: int) -> bool:
     """Whether OCR still reads anything but scanner labels in ``ds``'s frames (after blanking:
-    Burned In Annotation may say NO only when it does not)."""
+    Burned In Annotation may say NO only when it does not). A frame that cannot be rendered (no
+    pixel data, a broken fragment) may hold anything: it counts as text left."""
     institution = str(ds.get("InstitutionName") or "")
     for source in sources_of(ds, frames):
         if source.kind != "frame":
             continue
-        image, scale = image_of(ds, source)
+        try:
+            image, scale = image_of(ds, source)
+        except Exception:  # not readable now: Burned In Annotation is not claimed NO
+            return True
         if any(line.severity != "info" for line in judge_words(engine.recognise(image), scale, patient,
                                                               identity, institution)):
             return True

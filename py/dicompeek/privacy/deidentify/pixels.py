@@ -75,6 +75,8 @@ def blank(ds: Dataset, boxes: Iterable[Box]) -> str:
     boxes = list(boxes)
     if not boxes:
         return ""
+    if "PixelData" not in ds:
+        return "no pixel data to blank"
     compressed = ds.file_meta.TransferSyntaxUID.is_compressed
     if compressed:
         ds.decompress(generate_instance_uid=False)  # its UID is mapped like every other
