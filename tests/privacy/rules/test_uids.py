@@ -31,11 +31,12 @@ def test_the_most_specific_root_wins_and_registered_roots_are_named():
     assert uid_root("2.25.1234") is None
 
 
-def test_a_vendors_private_sop_class_is_a_kind_of_object_not_a_leak(tmp_path):
+def test_a_vendors_private_sop_class_and_software_version_are_kinds_of_object_not_leaks(tmp_path):
     from privacy.planted import by_id, identified, reviewed
 
     ds = identified()
     ds.SOPClassUID = "1.3.46.670589.11.0.0.12.4"  # a Philips private class
+    ds.CreatorVersionUID = "1.3.46.670589.11"  # the software that made it (kept by E.1-1)
     ds.SOPInstanceUID = "2.25.1234"
     result = reviewed(tmp_path, {"IM1": ds})
     assert not [i for i in by_id(result) if i.startswith("uid-root:1.3.46.670589")]

@@ -39,13 +39,14 @@ UID_TIMESTAMP = re.compile(r"(?:^|\.)((?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[1
 #: The file meta's own UIDs describe the writing software, not the patient (the SOP Instance UID
 #: copy, (0002,0003), is reviewed).
 _SOFTWARE = frozenset({0x00020001, 0x00020002, 0x00020010, 0x00020012, 0x00020013})
-#: Elements whose UIDs name a kind of object (a vendor's private SOP class, a transfer syntax), not
-#: an object or a site's data: E.1-1 keeps them, and replacing them would break the files.
+#: Elements whose UIDs name a kind of object (a vendor's private SOP class, a transfer syntax, the
+#: version of the software that made the file: Creator-Version UID), not an object or a site's
+#: data: E.1-1 keeps them, and replacing them would break the files.
 _CLASS_UIDS = frozenset(tag_for_keyword(k) for k in (
     "SOPClassUID", "ReferencedSOPClassUID", "AffectedSOPClassUID", "RequestedSOPClassUID",
     "ReferencedSOPClassUIDInFile", "RelatedGeneralSOPClassUID", "OriginalSpecializedSOPClassUID",
     "MediaStorageSOPClassUID", "TransferSyntaxUID", "ReferencedTransferSyntaxUIDInFile",
-    "CodingSchemeUID", "ContextGroupExtensionCreatorUID"))
+    "CodingSchemeUID", "ContextGroupExtensionCreatorUID", "CreatorVersionUID"))
 _INSTANCE_UIDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
 
 
