@@ -147,7 +147,7 @@ export class DeidPreview {
     const chosen = this.record === null ? "" : String(this.record);
     this.chooser.replaceChildren(...(choices.length ? choices : [null]).map((choice) => {
       if (!choice) return el("option", { value: "" }, "First file");
-      const description = choice.series_description ? ` ${maskField(choice.series_description)}` : "";
+      const description = choice.series_description ? ` ${maskText(choice.series_description)}` : "";  // as the summary shows it
       const number = choice.series_number === null || choice.series_number === "" ? "" : ` #${choice.series_number}`;
       const files = `${count(choice.files)} file${choice.files === 1 ? "" : "s"}`;
       return el("option", { value: String(choice.record) },

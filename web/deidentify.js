@@ -3,8 +3,8 @@
 // by the standard's names, the salt (made here, kept in this browser), a pseudonym table from CSV,
 // "Keep non-DICOM files"; then the copy's progress with Cancel, "Save the copy", the copy's own
 // review beside the input's, and the action log (counts per element and action, never values) as
-// CSV. The copy is made by the command line's Python on worker 0 (WorkerClient.makeCopy); this view
-// only renders. With Clean Pixel Data or Clean Graphics the text burned into the pixels is read first
+// CSV. The copy is made by the command line's Python on every worker, a part each, joined by
+// worker 0 (WorkerClient.makeCopy); this view only renders. With Clean Pixel Data or Clean Graphics the text burned into the pixels is read first
 // (OCR, unless turned off here), and boxes can be drawn on a series' frames (deid-boxes.js). With
 // "Hide patient data" on, the pseudonym table's original IDs and every location shown are masked
 // (mask.js), and no frame's pixels are shown.

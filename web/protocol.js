@@ -104,16 +104,23 @@ export const EVENT = Object.freeze({
  * @property {{args: [], reply: IdentifyingTags}} identifying_tags
  * @property {{args: [csv: string], reply: [original: string, name: string, id: string][]}} deid_pseudonyms
  * @property {{args: [options: string[], salt: string, pseudonymCsv: string, record: number | null], reply: CopyPreview}} deid_preview
+ * @property {{args: [], reply: CopySeries[]}} deid_series
  * @property {{args: [options: string[], salt: string, pseudonymCsv: string, keepNonDicom: boolean, boxes: string[],
  *   engine: string | null], reply: CopyProgress}} deid_start
- * @property {{args: [], reply: CopySeries[]}} deid_series
  * @property {{args: [], reply: CopyImage}} deid_ocr_next
  * @property {{args: [key: number, tsv: string], reply: CopyProgress}} deid_ocr_take
+ * @property {{args: [parts: number], reply: CopyPlan}} deid_plan
+ * @property {{args: [number: number, options: string[], salt: string, keepNonDicom: boolean, boxes: string[],
+ *   shared: CopyPlan["shared"], part: CopyPart], reply: CopyProgress}} deid_part
  * @property {{args: [budget: number], reply: CopyProgress}} deid_step
- * @property {{args: [], reply: CopyReport}} deid_finish
+ * @property {{args: [], reply: unknown}} deid_state
+ * @property {{args: [states: unknown[]], reply: {meta: CopyReport, pixels: ArrayBuffer}}} deid_join
+ * @property {{args: [copy: Blob, shard: number, shards: number], reply: PartProgress}} deid_review_open
+ * @property {{args: [records: unknown[], parts: number], reply: ReviewPlan}} deid_review_plan
+ * @property {{args: [part: ReviewPart, identity: ReviewIdentity], reply: PartProgress}} deid_review_part
+ * @property {{args: [states: ReviewState[]], reply: Review}} deid_review
  * @property {{args: [], reply: Download}} deid_mapping
  * @property {{args: [], reply: {cancelled: boolean}}} deid_cancel
- * @property {{args: [file: typeof COPY_FILE], reply: Review}} deid_review
  */
 /** @typedef {keyof Requests} RequestName */
 
@@ -133,26 +140,33 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
   ocr_start: "ocr_start", ocr_next: "ocr_next", ocr_take: "ocr_take", ocr_state: "ocr_state",
   privacy_review: "privacy_review", review_report: "review_report", identifying_tags: "identifying_tags",
   hash_inputs: "hash_inputs", review_provenance: "review_provenance",
-  deid_pseudonyms: "deid_pseudonyms", deid_preview: "deid_preview", deid_start: "deid_start",
-  deid_series: "deid_series", deid_ocr_next: "deid_ocr_next", deid_ocr_take: "deid_ocr_take",
-  deid_step: "deid_step", deid_finish: "deid_finish",
-  deid_cancel: "deid_cancel", deid_review: "deid_review", deid_mapping: "deid_mapping",
+  deid_pseudonyms: "deid_pseudonyms", deid_preview: "deid_preview", deid_series: "deid_series",
+  deid_start: "deid_start", deid_ocr_next: "deid_ocr_next", deid_ocr_take: "deid_ocr_take",
+  deid_plan: "deid_plan", deid_part: "deid_part", deid_step: "deid_step", deid_state: "deid_state",
+  deid_join: "deid_join", deid_review_open: "deid_review_open", deid_review_plan: "deid_review_plan",
+  deid_review_part: "deid_review_part", deid_review: "deid_review", deid_mapping: "deid_mapping",
+  deid_cancel: "deid_cancel",
 }));
 
-/** The de-identified copy's file in the origin-private file system (navigator.storage.getDirectory()):
- * worker 0 writes it through a synchronous access handle (deid_start … deid_finish), mounts it for
- * deid_review (whose argument is this name: the worker passes Python the mounted path), and deletes
- * it on deid_cancel; the page reads it as a File to save it.
+/** The de-identified copy's files in the origin-private file system (navigator.storage.getDirectory())
+ * start with this name: part k is written by one worker through a synchronous access handle
+ * (copyPartFile(k): opened before deid_part, whose first argument, k, the worker keeps, and closed after
+ * deid_state), and deleted by that worker on deid_cancel; the page reads the parts as Files and makes
+ * the copy of them and the central directory (deid_join), which every worker mounts for its review
+ * (deid_review_open: the worker passes Python the mounted path for the Blob).
  * @type {"dicompeek-deidentified-copy.zip"} */
 export const COPY_FILE = "dicompeek-deidentified-copy.zip";
-/** The requests of the copy that worker.js prepares for or cleans up after (the output file). */
+/** The file part `number` of the copy is written to. @param {number} number */
+export const copyPartFile = (number) => `${COPY_FILE}.part-${number}`;
+/** The requests of the copy that worker.js prepares for or cleans up after (a part's file, the mount). */
 export const COPY_REQUESTS = Object.freeze(/** @type {RequestName[]} */ ([
-  REQUEST.deid_start, REQUEST.deid_finish, REQUEST.deid_cancel, REQUEST.deid_review]));
+  REQUEST.deid_part, REQUEST.deid_state, REQUEST.deid_cancel, REQUEST.deid_review_open]));
 
-/** Requests whose reply carries pixels as a transferred buffer: {meta, pixels} (Python:
- * @entry_point(binary=True), called through worker_api.call_binary).
+/** Requests whose reply carries binary data as a transferred buffer: {meta, pixels} (Python:
+ * @entry_point(binary=True), called through worker_api.call_binary): pixels, or the copy's central directory.
  * @type {readonly RequestName[]} */
-export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.ocr_next, REQUEST.deid_ocr_next]);
+export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.ocr_next, REQUEST.deid_ocr_next,
+  REQUEST.deid_join]);
 
 /** What worker_api.entry_points() tells the worker at boot.
  * @typedef {{calls: string[], decodes_pixels: string[], binary: string[]}} EntryPoints */
@@ -396,9 +410,14 @@ export function protocolMismatch(python) {
  * @typedef {{meta: {key: number | null, label?: string}, pixels: ArrayBuffer}} OcrImage */
 /** A part's burned-in text state, merged by privacy_review (opaque to the page).
  * @typedef {Record<string, unknown>} OcrState */
-/** The de-identified copy's progress (dicompeek.app.worker_copy.PageCopy.progress): "reading" the
- * burned-in text first (Clean Pixel Data or Clean Graphics with OCR: `images` read of about `total`),
- * then "writing" files gone through of all (DICOM, then the others), bytes written so far.
+/** The copy cut into parts, one per worker (dicompeek.app.worker_copy.PageCopy.plan): the DICOM files,
+ * what every part needs and the parts (opaque to the page).
+ * @typedef {{files: number, shared: unknown, parts: CopyPart[]}} CopyPlan */
+/** One part of the copy: its records, their names in the copy, the other files (opaque to the page).
+ * @typedef {unknown} CopyPart */
+/** The de-identified copy's progress: worker 0's (dicompeek.app.worker_copy.PageCopy.progress) "reading"
+ * the burned-in text first (Clean Pixel Data or Clean Graphics with OCR: `images` read of about `total`),
+ * then a part's "writing" files gone through of its all (DICOM, then the others), bytes written so far.
  * @typedef {{stage: "reading" | "writing", files: number, total: number, done: boolean, bytes: number,
  *   images?: {images: number, total: number, done: boolean}}} CopyProgress */
 /** A series loaded, to draw boxes on its frames (worker_copy.series_list): its UIDs, number, modality,

@@ -7,10 +7,11 @@
 // WebAssembly as in CPython. So the page runs one worker per core (at most
 // MAX_WORKERS): every worker mounts the same picks and indexes its own run of
 // consecutive entries; when all are done, worker 0 merges the others' records and builds
-// the summary. The privacy review is sharded the same way (privacyReview). Events (see
+// the summary. The privacy review is sharded the same way (privacyReview), and so are the
+// de-identified copy and its review (makeCopy). Events (see
 // ClientEvents in protocol.js): boot, ready (worker 0's stand for all), progress (summed
 // over the workers), summary, error, fatal.
-import { COPY_FILE, EVENT, OP, REQUEST } from "./protocol.js";
+import { COPY_FILE, EVENT, OP, REQUEST, copyPartFile } from "./protocol.js";
 import { OCR_ENGINE, OcrPool } from "./ocr.js";
 
 /** @typedef {import("./protocol.js").ClientEvents} ClientEvents */
@@ -41,14 +42,22 @@ import { OCR_ENGINE, OcrPool } from "./ocr.js";
  * "writing" (files gone through of all, bytes written, the rate and the time left), then "reviewing".
  * @typedef {{stage: "reading" | "writing" | "reviewing", files: number, total: number, bytes: number, elapsed: number,
  *   files_per_second: number, eta_seconds: number, images?: number, imagesTotal?: number}} CopyStatus */
-/** The finished copy: what was done (counts), its review, and the file to save (in the origin-private
- * file system until discardCopy()).
+/** The finished copy: what was done (counts), its review, and the file to save: the parts' files (in the
+ * origin-private file system until discardCopy()) and the central directory, one after the other.
  * @typedef {{report: CopyReport, review: Review, file: File}} Copy */
 
 const MAX_WORKERS = 4;
 const REVIEW_STEP_SECONDS = 0.1;  // a part's review runs in steps this long: progress, and a prompt Cancel
-const MAX_OCR_WORKERS = 2;
-const COPY_STEP_SECONDS = 0.2;  // the copy runs in steps this long: progress, and a prompt Cancel  // tesseract.js workers: each holds its model (~100 MB) while a review reads
+const MAX_OCR_WORKERS = 2;  // tesseract.js workers: each holds its model (~100 MB) while a review reads
+const COPY_STEP_SECONDS = 0.2;  // a part of the copy is written in steps this long: progress, and a prompt Cancel
+const COPY_NAME = "deidentified-copy.zip";
+/** The requests a part of a review is run with: the pick's (review_*), or the copy's (deid_*).
+ * @typedef {{start: "review_start" | "deid_review_part", step: "review_step" | "deid_step",
+ *   state: "review_state" | "deid_state"}} PartRequests */
+/** @type {PartRequests} */
+const REVIEW_PARTS = { start: REQUEST.review_start, step: REQUEST.review_step, state: REQUEST.review_state };
+/** @type {PartRequests} */
+const COPY_REVIEW_PARTS = { start: REQUEST.deid_review_part, step: REQUEST.deid_step, state: REQUEST.deid_state };
 
 export class WorkerClient extends EventTarget {
   /** @type {Worker[]} */
@@ -314,9 +323,10 @@ export class WorkerClient extends EventTarget {
    * @param {number} expected files in all, until each part has said how many it has
    * @param {(progress: ReviewProgress) => void} onProgress
    * @param {() => boolean} stopped
+   * @param {PartRequests} [requests] the pick's review (default), or the copy's
    * @returns {Promise<boolean>}
    */
-  async #reviewParts(plan, jobs, states, stage, expected, onProgress, stopped) {
+  async #reviewParts(plan, jobs, states, stage, expected, onProgress, stopped, requests = REVIEW_PARTS) {
     /** @type {(PartProgress | null)[]} */
     const parts = jobs.map(() => null);
     const started = performance.now();
@@ -337,16 +347,17 @@ export class WorkerClient extends EventTarget {
       while (next < jobs.length) {
         const slot = next++;
         const [number, identity] = jobs[slot];
-        let progress = await this.#ask(worker, REQUEST.review_start, [plan.parts[number], identity]);
+        /** @type {PartProgress} */
+        let progress = await this.#ask(worker, requests.start, [plan.parts[number], identity]);
         parts[slot] = progress;
         while (!progress.done) {
           if (stopped() || failed) return;
-          progress = await this.#ask(worker, REQUEST.review_step, [REVIEW_STEP_SECONDS]);
+          progress = await this.#ask(worker, requests.step, [REVIEW_STEP_SECONDS]);
           parts[slot] = progress;
           report();
         }
         if (stopped() || failed) return;
-        states[number] = await this.#ask(worker, REQUEST.review_state, []);
+        states[number] = /** @type {ReviewState} */ (await this.#ask(worker, requests.state, []));
       }
     };
     await Promise.all(this.#workers.map(async (_, worker) => {
@@ -392,14 +403,17 @@ export class WorkerClient extends EventTarget {
 
   /**
    * Make the de-identified copy of everything loaded (py/dicompeek/privacy/deidentify/run.py, the
-   * command line's code): worker 0 writes it in steps of COPY_STEP_SECONDS to a file of the
-   * origin-private file system (COPY_FILE; the bytes go from Python's zip writer to disk through a
-   * synchronous access handle, so memory does not grow with the copy), finishes the zip, then
-   * reviews the finished copy. With Clean Pixel Data or Clean Graphics and `settings.ocr`, worker 0
-   * first has the text burned into the input's pixels read by tesseract.js (#readForCopy), as the
-   * command line reads it with Tesseract. Between steps `onProgress` hears the images read, then the
-   * files done; when `signal` aborts, no further step is asked for, the file is deleted and the
-   * result is null.
+   * command line's code) on every worker, as the command line does on every core
+   * (py/dicompeek/app/worker_copy.py): with Clean Pixel Data or Clean Graphics and `settings.ocr`,
+   * worker 0 first has the text burned into the input's pixels read by tesseract.js (#readForCopy), as
+   * the command line reads it with Tesseract; then worker 0 cuts the copy into a part per worker
+   * (deid_plan), each worker writes its part's zip entries in steps of COPY_STEP_SECONDS to a file of
+   * its own in the origin-private file system (copyPartFile(n): from Python's zip writer to disk through
+   * a synchronous access handle, so memory does not grow with the copy; #writeParts), worker 0 makes
+   * the central directory of all their entries (deid_join), and the copy is a File of the parts' files
+   * and that directory (disk-backed: never read into memory), reviewed on every worker (#reviewCopy).
+   * Between steps `onProgress` hears the images read, then the files done of all parts; when `signal`
+   * aborts, no further step is asked for, every part's file is deleted and the result is null.
    * @param {CopySettings} settings
    * @param {(progress: CopyStatus) => void} [onProgress]
    * @param {AbortSignal} [signal]
@@ -423,51 +437,136 @@ export class WorkerClient extends EventTarget {
     const stopped = () => Boolean(signal && signal.aborted);
     await this.indexed();  // worker 0 holds every record only once it has merged them
     if (stopped()) return null;
-    let started = performance.now();
-    /** @param {import("./protocol.js").CopyProgress} p @param {"writing" | "reviewing"} stage */
-    const report = (p, stage) => {
+    const started = performance.now();
+    /** @param {import("./protocol.js").CopyProgress} p */
+    const reading = (p) => {
       if (p.stage === "reading" && p.images) {
         onProgress({ stage: "reading", files: 0, total: p.total, bytes: 0, elapsed: (performance.now() - started) / 1000,
           files_per_second: 0, eta_seconds: 0, images: p.images.images, imagesTotal: p.images.total });
-        return;
       }
-      const elapsed = (performance.now() - started) / 1000;
-      const rate = elapsed > 0 ? p.files / elapsed : 0;
-      onProgress({ stage, files: p.files, total: p.total, bytes: p.bytes, elapsed, files_per_second: rate,
-        eta_seconds: rate > 0 && p.files > 0 ? (p.total - p.files) / rate : 0 });
     };
     try {
-      let progress = await this.#ask(0, REQUEST.deid_start,
+      const progress = await this.#ask(0, REQUEST.deid_start,
         [options, salt, pseudonyms, keepNonDicom, boxes, ocr ? OCR_ENGINE : null]);
-      report(progress, "writing");
-      if (progress.stage === "reading") {
-        if (!await this.#readForCopy(report, stopped)) {
-          await this.discardCopy();
-          return null;
-        }
-        started = performance.now();  // the writing's rate, without the reading's time
-      }
-      while (!progress.done) {
-        if (stopped()) break;
-        progress = await this.#ask(0, REQUEST.deid_step, [COPY_STEP_SECONDS]);
-        report(progress, "writing");
-      }
-      if (stopped()) {
+      reading(progress);
+      if (progress.stage === "reading" && !await this.#readForCopy(reading, stopped)) {
         await this.discardCopy();
         return null;
       }
-      const done = await this.#ask(0, REQUEST.deid_finish, []);
-      report(progress, "reviewing");
-      const review = await this.#ask(0, REQUEST.deid_review, [COPY_FILE]);
-      if (stopped()) {
+      const plan = await this.#ask(0, REQUEST.deid_plan, [this.workerCount]);
+      const states = stopped() ? null : await this.#writeParts(plan, [options, salt, keepNonDicom, boxes], onProgress, stopped);
+      if (!states) {
         await this.discardCopy();
         return null;
       }
-      return { report: done, review, file: await copyFile() };
+      const { meta: report, pixels: central } = await this.#ask(0, REQUEST.deid_join, [states]);
+      const root = await navigator.storage.getDirectory();
+      const parts = await Promise.all(plan.parts.map(async (_, number) =>
+        (await root.getFileHandle(copyPartFile(number))).getFile()));
+      const file = new File([...parts, central], COPY_NAME, { type: "application/zip" });
+      const review = await this.#reviewCopy(file, onProgress, stopped);
+      if (!review) {
+        await this.discardCopy();
+        return null;
+      }
+      return { report, review, file };
     } catch (error) {
       await this.discardCopy().catch(() => {});  // no half-written copy stays on the disk
       throw error;
     }
+  }
+
+  /**
+   * Part n of the `plan` written by worker n (each to its own file), in steps; each part's state, in
+   * part order, for deid_join, or null when stopped. `onProgress` hears the files done of all parts
+   * and the time left at the rate so far. A failing part stops the others and rejects.
+   * @param {import("./protocol.js").CopyPlan} plan
+   * @param {[options: string[], salt: string, keepNonDicom: boolean, boxes: string[]]} settings
+   * @param {(progress: CopyStatus) => void} onProgress
+   * @param {() => boolean} stopped
+   * @returns {Promise<unknown[] | null>}
+   */
+  async #writeParts(plan, settings, onProgress, stopped) {
+    /** @type {(import("./protocol.js").CopyProgress | null)[]} */
+    const parts = plan.parts.map(() => null);
+    /** @type {unknown[]} */
+    const states = new Array(plan.parts.length);
+    const started = performance.now();
+    let failed = false;
+    const report = () => {
+      /** @param {"files" | "total" | "bytes"} key */
+      const sum = (key) => parts.reduce((total, p) => total + (p ? p[key] : 0), 0);
+      const files = sum("files");
+      const total = parts.includes(null) ? Math.max(plan.files, sum("total")) : sum("total");
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = elapsed > 0 ? files / elapsed : 0;
+      onProgress({ stage: "writing", files, total, bytes: sum("bytes"), elapsed, files_per_second: rate,
+        eta_seconds: rate > 0 && files > 0 ? (total - files) / rate : 0 });
+    };
+    report();
+    await Promise.all(plan.parts.map(async (part, number) => {
+      try {
+        let progress = await this.#ask(number, REQUEST.deid_part, [number, ...settings, plan.shared, part]);
+        parts[number] = progress;
+        while (!progress.done) {
+          if (stopped() || failed) return;
+          progress = await this.#ask(number, REQUEST.deid_step, [COPY_STEP_SECONDS]);
+          parts[number] = progress;
+          report();
+        }
+        if (stopped() || failed) return;
+        states[number] = await this.#ask(number, REQUEST.deid_state, []);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }));
+    return stopped() ? null : states;
+  }
+
+  /**
+   * The privacy review of the finished `copy`, on every worker as the review of a pick is: each worker
+   * mounts the copy and indexes its shard of it, worker 0 merges the records and plans, the parts are
+   * reviewed (#reviewParts, with the copy's requests) and rechecked where needed, and worker 0 merges
+   * their states. Null when stopped.
+   * @param {File} copy
+   * @param {(progress: CopyStatus) => void} onProgress
+   * @param {() => boolean} stopped
+   * @returns {Promise<Review | null>}
+   */
+  async #reviewCopy(copy, onProgress, stopped) {
+    const shards = this.workerCount;
+    /** @param {{files: number, total: number, elapsed: number, files_per_second: number, eta_seconds: number}} p */
+    const reviewing = (p) => onProgress({ stage: "reviewing", files: p.files, total: p.total, bytes: copy.size,
+      elapsed: p.elapsed, files_per_second: p.files_per_second, eta_seconds: p.eta_seconds });
+    reviewing({ files: 0, total: 0, elapsed: 0, files_per_second: 0, eta_seconds: 0 });
+    /** @type {Records[]} */
+    const records = new Array(shards - 1);
+    await Promise.all(this.#workers.map(async (_, shard) => {
+      let progress = await this.#ask(shard, REQUEST.deid_review_open, [copy, shard, shards]);
+      while (!progress.done) {
+        if (stopped()) return;
+        progress = await this.#ask(shard, REQUEST.deid_step, [COPY_STEP_SECONDS]);
+      }
+      if (shard > 0) records[shard - 1] = /** @type {Records} */ (await this.#ask(shard, REQUEST.deid_state, []));
+    }));
+    if (stopped()) return null;
+    const plan = await this.#ask(0, REQUEST.deid_review_plan, [records, shards]);
+    /** @type {ReviewState[]} */
+    const states = new Array(plan.parts.length);
+    const all = plan.parts.map((_, number) => /** @type {[number, ReviewIdentity]} */ ([number, plan.identity]));
+    if (!await this.#reviewParts(plan, all, states, "reviewing", plan.files, reviewing, stopped, COPY_REVIEW_PARTS)) {
+      return null;
+    }
+    const again = plan.parts.length
+      ? await this.#ask(0, REQUEST.review_reruns, [plan.identity, states.map((state) => state.found)]) : [];
+    if (stopped()) return null;
+    if (again.length
+      && !await this.#reviewParts(plan, again, states, "rechecking", 0, reviewing, stopped, COPY_REVIEW_PARTS)) {
+      return null;
+    }
+    const review = await this.#ask(0, REQUEST.deid_review, [states]);
+    return stopped() ? null : review;
   }
 
   /**
@@ -476,7 +575,7 @@ export class WorkerClient extends EventTarget {
    * reads it (ocr.js) and Python keeps the words (deid_ocr_take), with as many images out as there
    * are OCR workers plus one being prepared. An answer "none now" waits for an image out to come
    * back (the blanked files are read once every box is known). False when stopped.
-   * @param {(p: import("./protocol.js").CopyProgress, stage: "writing") => void} report
+   * @param {(p: import("./protocol.js").CopyProgress) => void} report
    * @param {() => boolean} stopped
    * @returns {Promise<boolean>}
    */
@@ -499,7 +598,7 @@ export class WorkerClient extends EventTarget {
           const key = image.meta.key;
           const read = pool.recognise(image.pixels)
             .then((tsv) => (stopped() ? null : this.#ask(0, REQUEST.deid_ocr_take, [key, tsv])))
-            .then((progress) => { if (progress) report(progress, "writing"); })
+            .then((progress) => { if (progress) report(progress); })
             .catch((error) => { failure ??= error; })
             .finally(() => out.delete(read));
           out.add(read);
@@ -526,9 +625,17 @@ export class WorkerClient extends EventTarget {
     return this.#ask(0, REQUEST.deid_mapping, []);
   }
 
-  /** Delete the copy's file (a copy under way is dropped first). */
-  discardCopy() {
-    return this.#ask(0, REQUEST.deid_cancel, []);
+  /** Delete every file of the copy (a copy under way is dropped first): each worker closes and
+   * deletes its part's file, then any other part file left behind (by more workers on another day,
+   * or an older page's COPY_FILE) goes too. */
+  async discardCopy() {
+    await Promise.all(this.#workers.map((_, worker) => this.#ask(worker, REQUEST.deid_cancel, [])));
+    const root = /** @type {FileSystemDirectoryHandle & {keys(): AsyncIterable<string>}} */ (
+      await navigator.storage.getDirectory());
+    const ours = new Set(this.#workers.map((_, number) => copyPartFile(number)));
+    for await (const name of root.keys()) {
+      if (name.startsWith(COPY_FILE) && !ours.has(name)) await root.removeEntry(name).catch(() => {});
+    }
   }
 
   // --- messages ---------------------------------------------------------------------------
@@ -674,12 +781,6 @@ export class WorkerClient extends EventTarget {
     if (!this.#records || records.length < this.#records.length) return;
     this.#send(this.#workers[0], { op: OP.merge, records });
   }
-}
-
-/** The finished copy's file (COPY_FILE), read from the origin-private file system as a File on disk. */
-async function copyFile() {
-  const root = await navigator.storage.getDirectory();
-  return (await root.getFileHandle(COPY_FILE)).getFile();
 }
 
 /** @returns {{promise: Promise<void>, resolve: () => void}} */

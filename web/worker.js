@@ -5,7 +5,7 @@
 // @ts-ignore -- dist/pyodide/ is node_modules/pyodide, copied by build.py; typed just below
 import { loadPyodide as loadPyodideUntyped } from "./pyodide/pyodide.mjs";
 import { loadCodecs } from "./codecs.js";
-import { CALL, COPY_FILE, COPY_REQUESTS, EVENT, OP, REQUEST, protocolMismatch } from "./protocol.js";
+import { CALL, COPY_REQUESTS, EVENT, OP, REQUEST, copyPartFile, protocolMismatch } from "./protocol.js";
 
 /** @typedef {import("pyodide").PyodideInterface} Pyodide */
 /** @typedef {import("./protocol.js").Calls} Calls */
@@ -65,8 +65,10 @@ let codecs = null;           // resolves once the pixel codecs are pydicom plugi
 let decodesPixels = new Set();  // the calls that wait for the codecs: Python says which, at boot
 /** @type {Set<string>} */
 let binary = new Set();         // the calls that reply with a transferred buffer
-/** @type {{handle: SyncAccessHandle, at: number} | null} the de-identified copy being written */
+/** @type {{handle: SyncAccessHandle, at: number} | null} this worker's part of the de-identified copy, being written */
 let output = null;
+/** @type {string | null} the name of this worker's part file, until deid_cancel deletes it */
+let outputName = null;
 let outputModule = false;    // whether Python's output module (dicompeek_output) is registered
 /** @type {string | null} where the finished copy is mounted for its review */
 let copyMount = null;
@@ -240,35 +242,47 @@ function reply({ id, name, args }) {
   }
 }
 
-// --- the de-identified copy (worker 0): Python writes it to a file of the origin-private file
-// system through a synchronous access handle, so that it goes to disk as it is made ----------------
+// --- the de-identified copy, a part on every worker: Python writes this worker's part to a file of
+// the origin-private file system through a synchronous access handle, so that it goes to disk as it
+// is made; the finished copy (a Blob of every part's file and the central directory) is mounted for
+// its review ------------------------------------------------------------------------------------
 
-/** The requests of the copy (COPY_REQUESTS): its output file is opened before deid_start, closed after
- * deid_finish and deid_cancel (deleted after deid_cancel), and mounted for deid_review.
+/** The requests of the copy (COPY_REQUESTS): deid_part opens this worker's part file first (its first
+ * argument is the part's number, not Python's), deid_state and deid_cancel close it after (deid_cancel
+ * deletes it, and unmounts the copy), deid_review_open mounts the copy (its first argument, a Blob)
+ * and passes Python the path.
  * @param {RequestOp} message */
 async function copyRequest(message) {
   let { args } = message;
   try {
-    if (message.name === REQUEST.deid_start) await openOutput();
-    if (message.name === REQUEST.deid_review) args = [await mountCopy()];
+    if (message.name === REQUEST.deid_part) {
+      await openOutput(copyPartFile(/** @type {number} */ (args[0])));
+      args = args.slice(1);
+    }
+    if (message.name === REQUEST.deid_review_open) args = [mountCopy(/** @type {Blob} */ (args[0])), ...args.slice(1)];
   } catch (error) {
     post({ type: EVENT.reply, id: message.id, error: messageOf(error) });
     return;
   }
   reply({ ...message, args });
-  if (message.name === REQUEST.deid_start || message.name === REQUEST.deid_review) return;
+  if (message.name === REQUEST.deid_part || message.name === REQUEST.deid_review_open) return;
   closeOutput();
-  if (message.name === REQUEST.deid_cancel) await removeCopy().catch(() => {});
+  if (message.name === REQUEST.deid_cancel) {
+    unmountCopy();
+    await removeOutput().catch(() => {});
+  }
 }
 
-async function openOutput() {
+/** @param {string} name this worker's part file */
+async function openOutput(name) {
   closeOutput();
   unmountCopy();
   const root = await navigator.storage.getDirectory();
-  const file = /** @type {SyncFileHandle} */ (await root.getFileHandle(COPY_FILE, { create: true }));
+  const file = /** @type {SyncFileHandle} */ (await root.getFileHandle(name, { create: true }));
   const handle = await file.createSyncAccessHandle();
   handle.truncate(0);
   output = { handle, at: 0 };
+  outputName = name;
   if (!outputModule) {
     runtime().registerJsModule("dicompeek_output", { write: writeOutput });
     outputModule = true;
@@ -297,15 +311,14 @@ function closeOutput() {
   handle.close();
 }
 
-/** The finished copy, mounted with WORKERFS like a pick; its path. */
-async function mountCopy() {
+/** The finished copy, mounted with WORKERFS like a pick (read where it is: the parts' files on disk);
+ * its path. @param {Blob} copy */
+function mountCopy(copy) {
   unmountCopy();
-  const root = await navigator.storage.getDirectory();
-  const file = await (await root.getFileHandle(COPY_FILE)).getFile();
   const py = runtime();
   const dir = `/copies/${++pickCount}`;
   py.FS.mkdirTree(dir);
-  py.FS.mount(py.FS.filesystems.WORKERFS, { blobs: [{ name: "deidentified-copy.zip", data: file }] }, dir);
+  py.FS.mount(py.FS.filesystems.WORKERFS, { blobs: [{ name: "deidentified-copy.zip", data: copy }] }, dir);
   copyMount = dir;
   return `${dir}/deidentified-copy.zip`;
 }
@@ -316,10 +329,13 @@ function unmountCopy() {
   copyMount = null;
 }
 
-async function removeCopy() {
-  unmountCopy();
+/** Delete the part file this worker wrote last (the page deletes any other left behind). */
+async function removeOutput() {
+  if (!outputName) return;
+  const name = outputName;
+  outputName = null;
   const root = await navigator.storage.getDirectory();
-  await root.removeEntry(COPY_FILE);
+  await root.removeEntry(name);
 }
 
 /**

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from dicompeek.app import worker_api
+from dicompeek.app import entry_points, worker_api
 from registry import ROOT
 
 WEB = ROOT / "web"
@@ -47,7 +47,7 @@ def test_the_calls_that_reply_in_binary_agree():
     binary = re.search(r"export const BINARY_REQUESTS = Object\.freeze\(\[(.*?)\]\);", PROTOCOL, re.S)
     assert binary
     named = re.findall(r"REQUEST\.(\w+)", binary.group(1))
-    assert named == python_entry_points()["binary"] == ["render", "ocr_next", "deid_ocr_next"]
+    assert named == python_entry_points()["binary"] == ["render", "ocr_next", "deid_ocr_next", "deid_join"]
 
 
 def test_python_says_which_calls_decode_pixels_and_javascript_does_not_repeat_it():
@@ -72,7 +72,7 @@ def test_an_entry_point_name_is_registered_once():
 
     with pytest.raises(ValueError, match="two entry points named instances"):
         worker_api.entry_point(instances)
-    assert worker_api._API["instances"].function is worker_api.instances
+    assert entry_points._API["instances"].function is worker_api.instances
 
 
 @pytest.mark.parametrize("view", VIEWS)

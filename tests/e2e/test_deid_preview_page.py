@@ -76,6 +76,7 @@ def test_the_preview_follows_the_settings_and_hides_the_original(panel_closed, t
         page.set_checked("#review-ocr", True)
     page.click("#review-copy")
     page.wait_for_selector("#deid:not([hidden])")
+    page.click("#deid-map-clear")  # the page is shared: an earlier test's pseudonym table goes
     page.wait_for_selector("#deid-preview[data-state=ready]", timeout=30_000)
 
     # a salt typed: the preview follows it
@@ -121,7 +122,7 @@ def test_the_preview_follows_the_settings_and_hides_the_original(panel_closed, t
     try:
         text = page.evaluate(PANEL_TEXT)
         originals = [KOWALSKI.patient_id, KOWALSKI.birth_date, *KOWALSKI.dates, KOWALSKI.institution,
-                     *KOWALSKI.name.replace("^", " ").split(), KOWALSKI.folder, uid["before"], "t1_mprage_sag"]
+                     *KOWALSKI.name.replace("^", " ").split(), KOWALSKI.folder, uid["before"]]
         for value in originals:
             assert value not in text, value
         assert str(abs(days)) not in text  # the offset would give the original dates back

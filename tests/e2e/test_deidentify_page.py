@@ -1,7 +1,8 @@
-""""Make a de-identified copy…" in the page: the same Python as the command line's ``deidentify``
-on worker 0, written to the origin-private file system and saved by a download or by
-showSaveFilePicker; the copy is byte for byte the command line's (every entry and the whole zip),
-its review is shown beside the input's, and the action log holds counts, never values."""
+""""Make a de-identified copy…" in the page: the same Python as the command line's ``deidentify``,
+a part on every worker, each written to a file of its own in the origin-private file system, and
+saved (the parts and the central directory) by a download or by showSaveFilePicker; the copy is byte
+for byte the command line's (every entry and the whole zip), its review is shown beside the input's,
+and the action log holds counts, never values."""
 
 from __future__ import annotations
 
@@ -180,11 +181,52 @@ def test_cancel_stops_the_copy_and_deletes_its_file(panel_closed, tmp_path):
     page.wait_for_function("() => document.getElementById('deid').dataset.cancelled === 'true'")
     assert page.is_hidden("#deid-progress") and page.is_enabled("#deid-start")
     assert page.get_attribute("#deid", "data-done") is None
-    # the worker deletes the file once the step under way is answered
-    page.wait_for_function("""async () => {
+    # every worker deletes its part's file once the step under way is answered
+    page.wait_for_function(f"async () => ({COPY_FILES})().then((names) => names.length === 0)", timeout=30_000)
+
+
+#: The names of the copy's files in the origin-private file system (its parts), in a page's JS.
+COPY_FILES = """async () => {
+  const names = [];
+  for await (const name of (await navigator.storage.getDirectory()).keys()) {
+    if (name.startsWith("dicompeek-deidentified-copy.zip")) names.push(name);
+  }
+  return names.sort();
+}"""
+
+
+def test_every_worker_writes_a_part_and_the_joined_copy_is_the_command_lines(panel_closed, tmp_path):
+    app, page = panel_closed, panel_closed.page
+    workers = page.evaluate("navigator.hardwareConcurrency")
+    if workers < 2:
+        pytest.skip("the page runs one worker here: nothing to split")
+    source = tmp_path / "export.zip"
+    source.write_bytes(zip_bytes({**original_export(), "README.txt": README}))  # every patient, and a text file
+    table = tmp_path / "map.csv"
+    table.write_text(f"{KOWALSKI.patient_id},SUBJ-0042,SUBJ-0042\n", encoding="utf-8")
+    review_then_open_the_copy_panel(app, source)
+    fill_in(page, table, keep_non_dicom=True)
+    run_copy(page)
+    parts = page.evaluate(f"({COPY_FILES})()")
+    assert parts == [f"dicompeek-deidentified-copy.zip.part-{n}" for n in range(min(workers, 4))], parts
+    sizes = page.evaluate("""async (names) => {
       const root = await navigator.storage.getDirectory();
-      try { await root.getFileHandle("dicompeek-deidentified-copy.zip"); return false; } catch { return true; }
-    }""", timeout=30_000)
+      return Promise.all(names.map(async (name) => (await (await root.getFileHandle(name)).getFile()).size));
+    }""", parts)
+    assert all(size > 0 for size in sizes), sizes  # each worker wrote files of its own
+    page.evaluate("() => { window.showSaveFilePicker = undefined; }")  # headless: the download path
+    with page.expect_download() as download:
+        page.click("#deid-save")
+    copied = Path(download.value.path()).read_bytes()
+
+    expected = command_line(source, tmp_path / "cli.zip", table.read_text(encoding="utf-8"), keep_non_dicom=True)
+    assert copied == (tmp_path / "cli.zip").read_bytes()  # the parts and the central directory joined
+    assert len(copied) > sum(sizes) and members(copied)["other/00001.txt"] == README
+    assert f"After: {expected['verdict']}" in page.text_content("#deid-after")  # the copy reviewed on every worker
+    for severity in ("high", "medium", "low"):
+        assert page.get_attribute("#deid-after", f"data-{severity}") == str(expected["review"].get(severity, 0))
+    page.click("#deid-close")  # the copy is deleted from this browser with the panel
+    page.wait_for_function(f"async () => ({COPY_FILES})().then((names) => names.length === 0)", timeout=30_000)
 
 
 # --- Clean Pixel Data: OCR in the page, and boxes drawn on a series' frames ---------------------------

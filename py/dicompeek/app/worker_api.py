@@ -1,14 +1,8 @@
 """The functions the browser's worker calls; each returns plain JSON data.
 
-Every function the worker may call is marked :func:`entry_point`, which builds the table
-:func:`call` dispatches on and records which calls decode pixels (the worker loads the image
-codecs before it runs those) and which reply in binary. ``web/protocol.js`` names the same
-entry points for the page: the worker compares the two lists at boot (:func:`entry_points`)
-and refuses to start when they differ, and ``tests/app/test_worker_api.py`` compares them without a
-browser.
-
-The worker passes arguments and results as JSON text through :func:`call`,
-which is faster and simpler across the Pyodide bridge than proxies.
+Every function the worker may call is marked ``@entry_point`` (:mod:`.entry_points`: the table
+``call`` dispatches on, which calls decode pixels and which reply in binary; the worker calls
+``call``, ``call_binary`` and ``entry_points`` through this module).
 
 Importing this module is the worker's start: it installs the guards in pydicom's reader
 (:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index, the
@@ -20,11 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from dicompeek.app import masking, worker_copy
+from dicompeek.app.entry_points import call, call_binary, entry_point, entry_points
 from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
@@ -36,44 +29,11 @@ from dicompeek.privacy import merge as merge_review
 from dicompeek.privacy import plan as plan_review
 from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
 from dicompeek.privacy.burned_in.reader import BurnedInJob
-from dicompeek.privacy.deidentify.inputs import review_copy
 from dicompeek.privacy.deidentify.preview import preview as preview_copy
 from dicompeek.privacy.provenance import Hashing, completed
 from dicompeek.tags.browser import TagBrowser
 from dicompeek.tags.exports import parse_fields
 from dicompeek.tags.tree import dump_text
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class _EntryPoint:
-    function: Callable[..., Any]
-    decodes_pixels: bool
-    binary: bool
-
-
-#: Every entry point by name (its function's name), in the order they are defined.
-_API: dict[str, _EntryPoint] = {}
-
-
-def entry_point(function: _F | None = None, *, decodes_pixels: bool = False,
-                binary: bool = False) -> Any:
-    """Mark a function the worker may call by name: ``@entry_point`` or ``@entry_point(...)``.
-
-    ``decodes_pixels``: the worker has the page's image codecs loaded before it runs the call.
-    ``binary``: called through :func:`call_binary`, not :func:`call`: it takes the JSON text of
-    its arguments and returns (JSON text, bytes), so that pixels stay binary across the bridge.
-    """
-    def register(function: _F) -> _F:
-        name = function.__name__
-        if name in _API:
-            raise ValueError(f"two entry points named {name}")
-        _API[name] = _EntryPoint(function, decodes_pixels, binary)
-        return function
-
-    return register if function is None else register(function)
-
 
 guard.install()
 _index = Index()
@@ -84,8 +44,7 @@ _review: dict[str, Any] | None = None  # the last privacy review, for its export
 _part: PartReview | None = None  # this worker's part of the privacy review under way
 _ocr: BurnedInJob | None = None  # this worker's part of the burned-in text pass under way
 _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
-_copy: worker_copy.PageCopy | None = None  # the de-identified copy being read or written (worker 0)
-_mapping: str | None = None  # what the last copy replaced (sensitive: deid_mapping only)
+_deid = worker_copy.WorkerCopy()  # this worker's share of the de-identified copy, and its review
 
 
 @entry_point
@@ -123,8 +82,9 @@ def merge_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 @entry_point
 def reset() -> dict[str, Any]:
     """Forget everything indexed so far (the mounted files can be unmounted)."""
-    global _index, _cache, _viewer, _tags, _review, _part, _hashing, _ocr, _copy, _mapping
-    _review = _part = _ocr = _copy = _mapping = None
+    global _index, _cache, _viewer, _tags, _review, _part, _hashing, _ocr
+    _review = _part = _ocr = None
+    _deid.cancel()
     if _hashing is not None:
         _hashing.close()
         _hashing = None
@@ -353,7 +313,7 @@ def review_report(form: str, masked: bool = False) -> dict[str, str]:
     return {"text": json.dumps(shown, indent=1, ensure_ascii=False), "name": "privacy-review.json"}
 
 
-# --- "Make a de-identified copy…" (worker 0; see dicompeek.app.worker_copy) -----------------
+# --- "Make a de-identified copy…" on every worker (see dicompeek.app.worker_copy) -------------
 
 @entry_point
 def deid_pseudonyms(csv_text: str) -> list[list[str]]:
@@ -369,81 +329,98 @@ def deid_preview(options: list[str], salt: str, pseudonym_csv: str, record: int 
 
 
 @entry_point
-def deid_start(options: list[str], salt: str, pseudonym_csv: str, keep_non_dicom: bool,
-               boxes: list[str] | None = None, engine: str | None = None) -> dict[str, Any]:
-    """Start the de-identified copy of everything loaded, to the worker's output file (the copy
-    started before is dropped): ``boxes`` drawn as ``--box`` takes them; with ``engine`` (the
-    page's OCR) the burned-in text is read first (:func:`deid_ocr_next`). Its progress, whose
-    "stage" says which ("reading" or "writing": :func:`deid_step`)."""
-    global _copy
-    _copy = None
-    _copy = worker_copy.start(_index, options, salt, pseudonym_csv, keep_non_dicom, boxes, engine)
-    return _copy.progress()
-
-
-@entry_point
 def deid_series() -> list[dict[str, Any]]:
     """Every series loaded, for drawing boxes on its frames (worker_copy.series_list)."""
     return worker_copy.series_list(_index)
 
 
+@entry_point
+def deid_start(options: list[str], salt: str, pseudonym_csv: str, keep_non_dicom: bool,
+               boxes: list[str] | None = None, engine: str | None = None) -> dict[str, Any]:
+    """Worker 0: start the copy of everything loaded; with ``engine`` (the page's OCR) the burned-in
+    text is read first (stage "reading": :func:`deid_ocr_next`), then :func:`deid_plan`."""
+    return _deid.start(_index, options, salt, pseudonym_csv, keep_non_dicom, boxes, engine)
+
+
 @entry_point(decodes_pixels=True, binary=True)
 def deid_ocr_next(args_json: str) -> tuple[str, bytes]:
-    """The next image of the copy's text pass as ({"key", "label", "done"}, a PGM file), or
-    ({"key": null, "done"}, no bytes): none now (done false: wait for the images out)."""
-    meta, image = _copy_job().next_image()
+    """The next image of the copy's text pass, a PGM file, or none now (PageCopy.next_image)."""
+    meta, image = _deid.page().next_image()
     return json.dumps(meta), image
 
 
 @entry_point
 def deid_ocr_take(key: int, tsv: str) -> dict[str, Any]:
     """What tesseract.js read in the copy's image ``key`` (its TSV); the copy's progress."""
-    return _copy_job().take(key, tsv)
+    return _deid.page().take(key, tsv)
+
+
+@entry_point
+def deid_plan(parts: int) -> dict[str, Any]:
+    """Worker 0, the text read: the copy cut into at most ``parts`` parts (PageCopy.plan)."""
+    return _deid.page().plan(parts)
+
+
+@entry_point
+def deid_part(options: list[str], salt: str, keep_non_dicom: bool, boxes: list[str] | None,
+              shared: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Any worker: write one part of the plan to this worker's part file (with :func:`deid_step`)."""
+    return _deid.part(_index, options, salt, keep_non_dicom, boxes, shared, part)
 
 
 @entry_point(decodes_pixels=True)
 def deid_step(budget: float = 0.1) -> dict[str, Any]:
-    """Write the copy for about ``budget`` seconds: {"stage", "files", "total", "done", "bytes"}."""
-    return _copy_job().step(budget)
+    """This worker's job of the copy for about ``budget`` seconds: {"files", "total", "done", …}."""
+    return _deid.step(budget)
 
 
 @entry_point
-def deid_finish() -> dict[str, Any]:
-    """The copy's central directory; the report in counts, never values (CopyJob.finish). What
-    was replaced is kept apart, for :func:`deid_mapping`."""
-    global _copy, _mapping
-    job = _copy_job()
-    report, _mapping, _copy = job.finish(), job.mapping(), None
-    return report
+def deid_state() -> dict[str, Any]:
+    """This worker's finished job's state (WorkerCopy.state), for worker 0."""
+    return _deid.state()
+
+
+@entry_point(binary=True)
+def deid_join(args_json: str) -> tuple[str, bytes]:
+    """Worker 0: the parts' states as one copy: (its report in counts, the central directory's bytes)."""
+    report, central = _deid.join(*json.loads(args_json))
+    return json.dumps(report), central
+
+
+@entry_point
+def deid_review_open(path: str, shard: int, shards: int) -> dict[str, Any]:
+    """Any worker: index a shard of the finished copy, mounted at ``path`` (with :func:`deid_step`)."""
+    return _deid.review_open(path, shard, shards)
+
+
+@entry_point
+def deid_review_plan(records: list[dict[str, Any]], parts: int) -> dict[str, Any]:
+    """Worker 0: the other shards' records merged, the copy's review plan (as review_plan's)."""
+    return _deid.review_plan(records, parts)
+
+
+@entry_point
+def deid_review_part(part: dict[str, Any], identity: Any) -> dict[str, Any]:
+    """Any worker: start reviewing a part of the copy's review plan (with :func:`deid_step`)."""
+    return _deid.review_part(part, identity)
+
+
+@entry_point
+def deid_review(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """Worker 0: the privacy review of the finished copy, merged from its parts' states."""
+    return _deid.review(states)
 
 
 @entry_point
 def deid_mapping() -> dict[str, str]:
-    """What the last copy replaced (original ID → pseudonym, old → new UID) as CSV: sensitive,
-    asked for on its own and never part of the report."""
-    if _mapping is None:
-        raise ValueError("no copy has been made")
-    return {"text": _mapping, "name": "deidentification-mapping-SENSITIVE.csv"}
+    """What the last copy replaced (original ID → pseudonym, old → new UID) as CSV: sensitive."""
+    return _deid.mapping_file()
 
 
 @entry_point
 def deid_cancel() -> dict[str, bool]:
-    """Drop the copy under way: nothing more is written (the worker deletes the file)."""
-    global _copy, _mapping
-    _copy = _mapping = None
-    return {"cancelled": True}
-
-
-@entry_point
-def deid_review(path: str) -> dict[str, Any]:
-    """The privacy review of the finished copy, mounted at ``path``."""
-    return review_copy(path)
-
-
-def _copy_job() -> worker_copy.PageCopy:
-    if _copy is None:
-        raise RuntimeError("no de-identified copy was started (deid_start)")
-    return _copy
+    """Drop the copy under way and what was replaced (the worker deletes its part file)."""
+    return _deid.cancel()
 
 
 @entry_point
@@ -464,28 +441,5 @@ def use_codecs() -> dict[str, Any]:
     return {"syntaxes": wasm_decoders.register()}
 
 
-def call(name: str, args_json: str) -> str:
-    """Run entry point ``name`` with JSON-encoded positional arguments; its JSON-encoded result."""
-    entry = _API[name]
-    if entry.binary:
-        raise ValueError(f"{name} replies in binary: call it through call_binary")
-    return json.dumps(entry.function(*json.loads(args_json)))
-
-
-def call_binary(name: str, args_json: str) -> tuple[str, bytes]:
-    """Run binary entry point ``name`` (e.g. :func:`render`): (JSON text, bytes)."""
-    entry = _API[name]
-    if not entry.binary:
-        raise ValueError(f"{name} replies in JSON: call it through call")
-    reply: tuple[str, bytes] = entry.function(args_json)
-    return reply
-
-
-def entry_points() -> str:
-    """What the worker learns at boot, as JSON: every entry point's name, and which of them
-    decode pixels and which reply in binary. ``web/protocol.js`` must name the same calls."""
-    return json.dumps({
-        "calls": list(_API),
-        "decodes_pixels": [name for name, entry in _API.items() if entry.decodes_pixels],
-        "binary": [name for name, entry in _API.items() if entry.binary],
-    })
+#: What the worker calls on this module (the entry points themselves are called through ``call``).
+__all__ = ["call", "call_binary", "entry_points"]

@@ -5,6 +5,7 @@ answered by what was read): the same copy as the command line's, byte for byte."
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from dicompeek.app.worker_copy import PageCopy, settings_of
+from dicompeek.app.worker_copy import PageCopy, PartCopy, settings_of
 from dicompeek.index.indexer import Index
 from dicompeek.privacy.burned_in.engine import Word
 from dicompeek.privacy.deidentify.inputs import deidentify_inputs
@@ -132,13 +133,13 @@ def image_of_pgm(data: bytes) -> np.ndarray:
 
 def page_copy(source: Path, options: list[str], boxes: list[str], engine, out_of_order: bool) -> bytes:
     """The copy as the page makes it: PageCopy reading every image first (handed to ``engine`` as
-    the PGM the page gives tesseract.js, its words given back as TSV), then its steps."""
+    the PGM the page gives tesseract.js, its words given back as TSV), then in two parts, each
+    with what was read as the plan carries it (JSON), joined."""
     index = Index()
     try:
         index.add([str(source)])
         index.run()
-        sink = io.BytesIO()
-        copy = PageCopy(index, settings_of(options, SALT, "", False, boxes), sink, engine.name if engine else None)
+        copy = PageCopy(index, settings_of(options, SALT, "", False, boxes), engine.name if engine else None)
         out: list[tuple[int, bytes]] = []
         while copy.reading:
             meta, data = copy.next_image()
@@ -150,10 +151,17 @@ def page_copy(source: Path, options: list[str], boxes: list[str], engine, out_of
             if out:
                 key, data = out.pop(0 if not out_of_order else -1)  # answers come in any order
                 copy.take(key, tsv_of(engine.recognise(image_of_pgm(data))))
-        while not copy.done:
-            copy.step(5.0)
-        copy.finish()
-        return sink.getvalue()
+        plan = json.loads(json.dumps(copy.plan(2)))
+        sinks, states = [], []
+        for part in plan["parts"]:
+            sinks.append(io.BytesIO())
+            job = PartCopy(index, settings_of(options, SALT, "", False, boxes), plan["shared"], part, sinks[-1])
+            while not job.done:
+                job.step(5.0)
+            states.append(json.loads(json.dumps(job.state())))
+        assert len(states) == 2
+        _, central = copy.join(states)
+        return b"".join(sink.getvalue() for sink in sinks) + central
     finally:
         index.close()
 

@@ -91,6 +91,7 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from dicompeek.privacy.deidentify.raw import plain_values, well_formed, with_text
 from dicompeek.privacy.deidentify.values import (
     creator_of,
     dummy,
@@ -158,8 +159,6 @@ OVERLAY_TEXT = frozenset({0x0022, 0x1500, 0x4000})  # Overlay Description, Label
 CLEANABLE_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"})
 FREE_TEXT_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
 DATE_VRS = frozenset({"DA", "DT", "TM"})
-_BINARY_SIZES = {"AT": 4, "FD": 8, "FL": 4, "OD": 8, "OF": 4, "OL": 4, "OV": 8, "OW": 2, "SL": 4, "SS": 2,
-                 "SV": 8, "UL": 4, "US": 2, "UV": 8}
 WELL_KNOWN_UID = "1.2.840.10008."
 #: How a DA, DT or TM the table does not list is treated: as the table's date rows.
 DATE_ROW = Row(name="Date or time not in E.1-1", basic="X",
@@ -263,7 +262,7 @@ class _Engine:
             return False
         vr = vr_of(raw, tag)
         value = raw.value
-        if vr == "SQ" or not isinstance(value, bytes) or len(value) % 2 or len(value) % _BINARY_SIZES.get(vr, 1):
+        if vr == "SQ" or not isinstance(value, bytes) or not well_formed(value, vr):
             return False  # a value of the wrong length is converted (and removed when it cannot be)
         row = PROFILE.row_for(tag)
         if row is None:
@@ -277,7 +276,7 @@ class _Engine:
             return True
         plain = raw.is_little_endian and raw.VR in (None, vr)  # bytes as pydicom would write them (not UN)
         if vr == "UI" and letter in ("U", "U*", "D") and plain:
-            values = _plain(value, _UID_CHARACTERS, b"\0 ")
+            values = plain_values(value, vr)
             if values is None:
                 return False
             new = [v if not v or v.startswith(WELL_KNOWN_UID) else self.context.new_uid(v) for v in values]
@@ -285,7 +284,7 @@ class _Engine:
                 self.set_raw(ds, tag, raw, "\\".join(new), NEW_UID)
             return True
         if vr == "DA" and letter == "C" and option == "retain_modified_dates" and plain:
-            values = _plain(value, _DATE_CHARACTERS, b" ")
+            values = plain_values(value, vr)
             if values is None:
                 return False
             if any(values):
@@ -466,11 +465,7 @@ class _Engine:
     # -- changes, counted ----------------------------------------------------------------------
 
     def set_raw(self, ds: Dataset, tag: int, raw: RawDataElement, text: str, word: str) -> None:
-        """A UID or date element's new value, as the bytes pydicom would write for it."""
-        data = text.encode("ascii")
-        if len(data) % 2:
-            data += b"\0" if vr_of(raw, tag) == "UI" else b" "
-        ds._dict[raw.tag] = raw._replace(length=len(data), value=data)
+        ds._dict[raw.tag] = with_text(raw, text, vr_of(raw, tag))
         self.count(label_of(tag), word)
 
     def set(self, ds: Dataset, tag: int, vr: str, value: Any, word: str) -> None:
@@ -486,19 +481,6 @@ class _Engine:
 
     def count(self, label: str, word: str) -> None:
         self.actions[(label, word)] += 1
-
-
-_UID_CHARACTERS = frozenset("0123456789.\\")
-_DATE_CHARACTERS = frozenset("0123456789-\\")
-
-
-def _plain(value: bytes, characters: frozenset[str], padding: bytes) -> list[str] | None:
-    """The values of a UI or DA element's bytes when they hold nothing but ``characters`` after
-    their padding is taken off (so that pydicom would read them the same); else None."""
-    text = value.rstrip(padding).decode("latin-1")
-    if not characters.issuperset(text):
-        return None
-    return text.split("\\") if text else []
 
 
 def _letter(action: str, tag: int, vr: str) -> str:

@@ -6,7 +6,7 @@ times the cost of indexing the same files; indexing reads and parses only header
 machine's cores the copy stays within a small multiple of indexing, as the issue asks.
 
 How the parts give the one-process bytes: every file's pseudonym and neutral name are fixed before
-any file is read (:func:`.run._names`), new UIDs and date shifts are functions of the salt, and the
+any file is read (:func:`.run.copy_names`), new UIDs and date shifts are functions of the salt, and the
 zip writer's entries do not depend on where they start. So part ``k`` (a forked process; part 0 is
 this process, writing straight into the output) writes the local entries of its consecutive run of
 files to a file of its own; this process appends those files in order and adopts their entries
@@ -126,7 +126,7 @@ def copy(index: Index, output: Path, settings: Settings, parts: int,
                 os.unlink(path)
             writer.close()
     _shared.clear()
-    return _merged(reports), first.mapping(uids)
+    return merged_reports(reports), first.mapping(uids)
 
 
 def review(path: str, parts: int, ocr: OcrEngine | None = None) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def _counted(counter: Any, total: int, progress: Callable[[int, int], None] | No
     return started
 
 
-def _merged(reports: list[dict[str, Any]]) -> dict[str, Any]:
+def merged_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """The parts' reports as one (counts added, problems in order)."""
     actions: Counter[tuple[str, str]] = Counter()
     dropped: Counter[str] = Counter()
@@ -217,4 +217,4 @@ def _merged(reports: list[dict[str, Any]]) -> dict[str, Any]:
             "dropped": dict(dropped), "problems": [p for r in reports for p in r["problems"]], "pixels": dict(pixels)}
 
 
-__all__ = ["copy", "deidentify_inputs", "processes", "review", "review_copy"]
+__all__ = ["copy", "deidentify_inputs", "merged_reports", "processes", "review", "review_copy"]

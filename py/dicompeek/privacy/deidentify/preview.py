@@ -60,8 +60,7 @@ from dicompeek.privacy.deidentify.actions import (
 )
 from dicompeek.privacy.deidentify.context import RunContext
 from dicompeek.privacy.deidentify.dates import offset_days
-from dicompeek.privacy.deidentify.pseudonyms import Pseudonym, PseudonymMap
-from dicompeek.privacy.deidentify.run import DICOMDIR_CLASS, Settings, _ensure_meta
+from dicompeek.privacy.deidentify.run import DICOMDIR_CLASS, Settings, copy_names, ensure_meta
 from dicompeek.privacy.deidentify.uids import UidMap
 from dicompeek.privacy.deidentify.values import creator_of, label_of, vr_of
 from dicompeek.privacy.elements import MAX_DEPTH
@@ -148,7 +147,7 @@ def preview(index: Index, settings: Settings, record: int | None = None) -> dict
     target = records[number]
     identity = _identity(index)
     pseudonyms = copy.copy(settings.pseudonyms)  # the copy's own map is not touched
-    pseudonym = next(p for n, p in _pseudonyms(records, pseudonyms) if n == number)
+    pseudonym = copy_names(records, pseudonyms)[number][0]
     pid, pname = _patient(target)
     days = offset_days(settings.salt, pid or f"name:{pname}")
     context = RunContext(UidMap(settings.salt), identity, days, pseudonym.name, pseudonym.id, keep_overlays=False)
@@ -156,7 +155,7 @@ def preview(index: Index, settings: Settings, record: int | None = None) -> dict
         warnings.simplefilter("ignore")
         ds = read_instance(index, target.entry, pixels=True)
         before = _snapshot(ds)
-        _ensure_meta(ds, target.location)
+        ensure_meta(ds, target.location)
         context.learn_people(ds, settings.options)
         actions = deidentify(ds, settings.options, context, pixels_cleaned=False)
         after = _snapshot(ds)
@@ -192,7 +191,9 @@ def choices(index: Index, settings: Settings) -> list[dict[str, Any]]:
     apart without naming them."""
     first: dict[str, dict[str, Any]] = {}
     records = index.dicom
-    for number, pseudonym in _pseudonyms(records, copy.copy(settings.pseudonyms)):
+    for number, (pseudonym, name) in enumerate(copy_names(records, copy.copy(settings.pseudonyms))):
+        if not name:
+            continue  # a DICOMDIR: not copied
         record = records[number]
         series = str(record.fields.get("SeriesInstanceUID") or f"no series:{record.folder}")
         found = first.get(series)
@@ -201,14 +202,6 @@ def choices(index: Index, settings: Settings) -> list[dict[str, Any]]:
         elif len(first) < MAX_CHOICES:
             first[series] = {"record": number, "pseudonym": pseudonym.id, **_series(record), "files": 1}
     return list(first.values())
-
-
-def _pseudonyms(records: list[DicomRecord], pseudonyms: PseudonymMap) -> Iterator[tuple[int, Pseudonym]]:
-    """Each record the copy writes, by number, with its patient's pseudonym, given in ``pseudonyms``
-    as the copy gives them: in the order it meets the patients (DICOMDIRs are not copied)."""
-    for number, record in enumerate(records):
-        if not _is_dicomdir(record):
-            yield number, pseudonyms.of(*_patient(record))
 
 
 def _pick(records: list[DicomRecord], record: int | None) -> int:

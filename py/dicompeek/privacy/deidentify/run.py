@@ -3,7 +3,8 @@ options chosen, its pixels cleaned where asked, written to a new zip as it goes,
 reviewed again.
 
 The steps (the command line's ``deidentify`` and the page's "Make a de-identified copy…" run the
-same; the page over worker 0's index, writing to a file of the browser's origin-private file system):
+same; the page in a part on each worker, each writing to a file of the browser's origin-private file
+system, :mod:`dicompeek.app.worker_copy`):
 
 1. index the inputs (the lazy, hostile-input-safe reader: nothing is read whole but one file);
 2. learn every patient (the review's :class:`~..identity.Identity`), give each a pseudonym
@@ -57,6 +58,7 @@ from dicompeek.privacy.deidentify.pixels import Box, blank
 from dicompeek.privacy.deidentify.pseudonyms import Pseudonym, PseudonymMap
 from dicompeek.privacy.deidentify.text_pass import PixelText
 from dicompeek.privacy.deidentify.uids import UidMap
+from dicompeek.privacy.identity import Identity
 from dicompeek.privacy.reviewer import Reviewer
 
 #: The options of the command line, by their E.1-1 keys (PROFILE.options), and Clean Pixel Data.
@@ -111,7 +113,7 @@ class _Numbering:
         return f"{_safe(pseudonym)}/study-{study}/series-{series}/{self.instances[series_uid]:05d}.dcm"
 
 
-def _names(records: list[DicomRecord], pseudonyms: PseudonymMap) -> list[tuple[Pseudonym, str]]:
+def copy_names(records: list[DicomRecord], pseudonyms: PseudonymMap) -> list[tuple[Pseudonym, str]]:
     """Each record's pseudonym and neutral name in the copy, in index order, before any file is read:
     the same whichever part of the copy writes the file (a file that then cannot be copied leaves
     a gap in the numbers; a DICOMDIR, which is dropped, takes none)."""
@@ -134,19 +136,27 @@ class CopyJob:
     then :func:`.inputs.review_copy` of the finished copy. ``progress(done, total)`` hears each DICOM
     file as it is started (the command line's callback).
 
-    The index must hold every record and every entry (in the page: worker 0 once indexing
-    merged the others' records). The burned-in text pass (Clean Pixel Data, Clean Graphics)
-    runs when the job is made, with ``settings.ocr``."""
+    The index must hold every record and every entry, or (a part on a page's worker: only the
+    part's records) be given what depends on every record: ``names`` (each record's pseudonym and
+    name), ``identity`` (seeded with every record) and ``others`` (the non-DICOM entries to write).
+    The burned-in text pass (Clean Pixel Data, Clean Graphics) runs when the job is made, with
+    ``settings.ocr``, unless ``settings.text`` was read beforehand."""
 
     def __init__(self, index: Index, sink: Sink, settings: Settings,
-                 progress: Callable[[int, int], None] | None = None, part: tuple[int, int] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, part: tuple[int, int] | None = None,
+                 *, names: list[tuple[Pseudonym, str]] | None = None, identity: Identity | None = None,
+                 others: list[int] | None = None) -> None:
         self._index, self._settings, self._progress = index, settings, progress
         # the DICOM files this job writes: all, or records[start:stop] (the other files go with the last part)
         self._start, self._stop = part if part is not None else (0, len(index.dicom))
-        self._names = _names(index.dicom, settings.pseudonyms)
-        reviewer = Reviewer()
-        reviewer.seed(index.dicom)
-        self._identity = reviewer.identity
+        # A page worker's part holds only its own records: what depends on every record (the names, the
+        # identity, the non-DICOM entries: ``others``, positions in the sources) comes from worker 0's plan.
+        self._names = names if names is not None else copy_names(index.dicom, settings.pseudonyms)
+        if identity is None:
+            reviewer = Reviewer()
+            reviewer.seed(index.dicom)
+            identity = reviewer.identity
+        self._identity = identity
         self._uids = UidMap(settings.salt)
         self._text = _read_text(index, settings, self._identity)
         self._actions: Counter[tuple[str, str]] = Counter()
@@ -154,9 +164,12 @@ class CopyJob:
         self._pixels: Counter[str] = Counter()
         self._problems: list[dict[str, str]] = []
         self._written = self._kept = 0
-        dicom = {record.entry for record in index.dicom}
-        self._others = [] if self._stop < len(index.dicom) else \
-            [entry for number, entry in enumerate(index.sources.entries) if number not in dicom]
+        if others is not None:
+            self._others = [index.sources.entries[number] for number in others]
+        else:
+            dicom = {record.entry for record in index.dicom}
+            self._others = [] if self._stop < len(index.dicom) else \
+                [entry for number, entry in enumerate(index.sources.entries) if number not in dicom]
         self._next = 0
         self._zip = ZipWriter(sink)
 
@@ -220,14 +233,7 @@ class CopyJob:
         original ID and pseudonym, each old UID and its new one (``uids``: those of every part of
         a copy written in parts). Sensitive: with it the copy links back to the patients, so it
         is never part of the report."""
-        text = io.StringIO()
-        rows = csv.writer(text, lineterminator="\n")
-        rows.writerow(("kind", "original", "new_name", "new"))
-        for original, pseudonym in self._settings.pseudonyms.items():
-            rows.writerow(("patient", original, pseudonym.name, pseudonym.id))
-        for old, new in (self._uids.mapped if uids is None else uids).items():
-            rows.writerow(("uid", old, "", new))
-        return text.getvalue()
+        return mapping_csv(self._settings.pseudonyms, self._uids.mapped if uids is None else uids)
 
     def _dicom_file(self, record: DicomRecord, position: int) -> None:
         if self._progress:
@@ -257,6 +263,19 @@ class CopyJob:
         self._written += 1
 
 
+def mapping_csv(pseudonyms: PseudonymMap, uids: dict[str, str]) -> str:
+    """:meth:`CopyJob.mapping` of ``pseudonyms`` and ``uids`` (the page's worker 0 joins parts
+    written on other workers, so it holds no job that wrote them all)."""
+    text = io.StringIO()
+    rows = csv.writer(text, lineterminator="\n")
+    rows.writerow(("kind", "original", "new_name", "new"))
+    for original, pseudonym in pseudonyms.items():
+        rows.writerow(("patient", original, pseudonym.name, pseudonym.id))
+    for old, new in uids.items():
+        rows.writerow(("uid", old, "", new))
+    return text.getvalue()
+
+
 def _compression(entry: Entry) -> bool | None:
     """How to write a copy of ``entry``: stored (False) when it was a stored zip entry (deflating
     it again was most of the copy's time on CT exports, which their exporters had chosen to store),
@@ -270,7 +289,7 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = read_instance(index, record.entry, pixels=True)
-        _ensure_meta(ds, record.location)
+        ensure_meta(ds, record.location)
         fields = record.fields
         pid, pname = str(fields.get("PatientID") or ""), str(fields.get("PatientName") or "")
         pseudonym, name = named
@@ -294,7 +313,7 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
     return data, name
 
 
-def _ensure_meta(ds: Dataset, location: str) -> None:
+def ensure_meta(ds: Dataset, location: str) -> None:
     """A file meta group to write (files without one get Explicit VR Little Endian). A file
     without a SOP Instance UID (some test files have none) gets one made from where it was, so
     that it is a valid Part 10 file; it is then replaced like every UID. Without a SOP class in
@@ -344,4 +363,4 @@ def _safe(name: str) -> str:
     return cleaned or "unnamed"
 
 
-__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "text_of"]
+__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "mapping_csv", "text_of"]

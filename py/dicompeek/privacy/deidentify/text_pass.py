@@ -76,6 +76,18 @@ class RecordedEngine:
         except KeyError:
             raise NotRead("this image was not read for text before the copy") from None
 
+    def state(self) -> dict[str, list[list[Any]]]:
+        """The words read, as plain data: the page's worker 0 reads, every worker writing a part of
+        the copy answers from them (:meth:`from_state`)."""
+        return {digest.hex(): [[w.text, w.confidence, w.x, w.y, w.width, w.height] for w in words]
+                for digest, words in self._words.items()}
+
+    @classmethod
+    def from_state(cls, name: str, state: Mapping[str, list[list[Any]]]) -> RecordedEngine:
+        engine = cls(name)
+        engine._words = {bytes.fromhex(digest): [Word(*word) for word in words] for digest, words in state.items()}
+        return engine
+
 
 @dataclass(frozen=True, slots=True)
 class Image:
