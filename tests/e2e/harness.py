@@ -27,6 +27,24 @@ PAGE_TEXT = """() => {
 }"""
 
 
+def page_tesseract(folder: Path):
+    """The command line's Tesseract given the page's English model (tesseract.js's, in dist/ocr;
+    Debian's older one misreads more: "MRN/78812" for "MRN778812"); skips the test without Tesseract."""
+    import gzip
+
+    import pytest
+
+    from dicompeek.app.ocr_tesseract import load
+    from tools.paths import DIST
+
+    folder.mkdir(exist_ok=True)
+    (folder / "eng.traineddata").write_bytes(gzip.decompress((DIST / "ocr/lang/eng.traineddata.gz").read_bytes()))
+    engine, why = load(folder)
+    if engine is None:
+        pytest.skip(why)
+    return engine
+
+
 class App:
     """The booted page and what it did, with the actions a person takes."""
 

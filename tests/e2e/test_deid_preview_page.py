@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dicompeek.privacy.deidentify.dates import offset_days
+from e2e.test_deidentify_page import review_then_open_the_copy_panel
 from privacy.exports import PATIENTS, original_export
 from registry import zip_bytes
 
@@ -67,15 +68,7 @@ def test_the_preview_follows_the_settings_and_hides_the_original(panel_closed, t
     app, page = panel_closed, panel_closed.page
     source = tmp_path / "export.zip"
     source.write_bytes(zip_bytes(original_export(("kowalski",))))
-    app.open_files(source)
-    page.set_checked("#review-ocr", False)  # the input's review without OCR: quicker, and not under test here
-    try:
-        page.click("#review-open")
-        page.wait_for_function("() => document.getElementById('review').dataset.done === 'true'", timeout=120_000)
-    finally:
-        page.set_checked("#review-ocr", True)
-    page.click("#review-copy")
-    page.wait_for_selector("#deid:not([hidden])")
+    review_then_open_the_copy_panel(app, source)
     page.click("#deid-map-clear")  # the page is shared: an earlier test's pseudonym table goes
     page.wait_for_selector("#deid-preview[data-state=ready]", timeout=30_000)
 

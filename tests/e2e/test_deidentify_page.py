@@ -7,7 +7,6 @@ and the action log holds counts, never values."""
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import shutil
 import zipfile
@@ -333,15 +332,14 @@ def test_a_drawn_box_in_the_page_gives_the_command_lines_copy_by_the_download_pa
 
 @pytest.mark.skipif(not shutil.which("tesseract"), reason="Tesseract not installed")
 def test_ocr_in_the_page_blanks_a_burned_in_name_by_the_picker_path_with_patient_data_hidden(panel_closed, tmp_path):
-    from dicompeek.app.ocr_tesseract import load
     from dicompeek.dicom.instances import read_instance
     from dicompeek.index.indexer import Index
     from dicompeek.privacy.burned_in.frames import Source, image_of
     from dicompeek.privacy.burned_in.meaning import judge_words
     from dicompeek.privacy.reviewer import Reviewer
+    from e2e.harness import page_tesseract
     from privacy.burned_in.screens import FONT
     from privacy.deidentify.banners import FRAMES, OTHER_SERIES, SERIES, banner_zip, frames_of
-    from tools.paths import DIST
 
     if not FONT.exists():
         pytest.skip("the DejaVu font is not installed")
@@ -401,12 +399,7 @@ def test_ocr_in_the_page_blanks_a_burned_in_name_by_the_picker_path_with_patient
     # every frame of the copy read again by the command line's Tesseract with the page's model, for the
     # input's patient: nothing identifying (the copy's own review does not read frames that say NO).
     # Only identifying lines are compared: the two builds of Tesseract read different junk in plain noise.
-    tessdata = tmp_path / "tessdata"
-    tessdata.mkdir()
-    (tessdata / "eng.traineddata").write_bytes(gzip.decompress((DIST / "ocr/lang/eng.traineddata.gz").read_bytes()))
-    engine, why = load(tessdata)
-    if engine is None:
-        pytest.skip(why)
+    engine = page_tesseract(tmp_path / "tessdata")
     index = Index()
     try:
         index.add([str(source)])

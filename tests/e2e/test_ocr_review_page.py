@@ -4,15 +4,14 @@ pixels), with no request to another origin; and the setting turns OCR off."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from e2e.harness import page_tesseract
 from privacy.burned_in.screens import BANNER_LINES, FONT, as_dataset, screen, with_overlay
-from tools.paths import DIST
 
 pytestmark = pytest.mark.skipif(not shutil.which("tesseract") or not FONT.exists(),
                                 reason="Tesseract or the DejaVu font not installed")
@@ -40,17 +39,11 @@ def screens_zip(tmp_path: Path) -> Path:
 
 
 def cli_review(path: Path, tessdata: Path) -> dict:
-    """The command line's review of ``path``, its Tesseract given the page's English model
-    (Debian's older one misreads more: "MRN/78812" for "MRN778812")."""
-    from dicompeek.app.ocr_tesseract import load
+    """The command line's review of ``path``, its Tesseract given the page's English model."""
     from dicompeek.index.indexer import Index
     from dicompeek.privacy import review
 
-    tessdata.mkdir(exist_ok=True)
-    (tessdata / "eng.traineddata").write_bytes(gzip.decompress((DIST / "ocr/lang/eng.traineddata.gz").read_bytes()))
-    engine, why = load(tessdata)
-    if engine is None:
-        pytest.skip(why)
+    engine = page_tesseract(tessdata)
     index = Index()
     try:
         index.add([str(path)])
