@@ -37,6 +37,7 @@ import { CALL, COPY_REQUESTS, EVENT, OP, REQUEST, copyPartFile, protocolMismatch
  * @property {(buffer: ArrayBufferView, options?: {at?: number}) => number} write
  * @property {(size: number) => void} truncate
  * @property {() => void} flush
+ * @property {() => number} getSize
  * @property {() => void} close
  */
 /** @typedef {FileSystemFileHandle & {createSyncAccessHandle(): Promise<SyncAccessHandle>}} SyncFileHandle */
@@ -260,6 +261,8 @@ async function copyRequest(message) {
       args = args.slice(1);
     }
     if (message.name === REQUEST.deid_review_open) args = [mountCopy(/** @type {Blob} */ (args[0])), ...args.slice(1)];
+    const problem = message.name === REQUEST.deid_state ? outputProblem() : null;
+    if (problem) throw new Error(problem);
   } catch (error) {
     post({ type: EVENT.reply, id: message.id, error: messageOf(error) });
     return;
@@ -296,6 +299,11 @@ function writeOutput(data) {
   const buffer = data.getBuffer("u8");
   try {
     const written = output.handle.write(buffer.data, { at: output.at });
+    // Chromium's in-memory file system (incognito) miscounts writes past 4 GiB: a copy that is not
+    // what was written must fail, not be offered as a finished copy
+    if (written !== buffer.data.byteLength) {
+      throw new Error(`the browser wrote ${written} of ${buffer.data.byteLength} bytes at ${output.at} (disk full, or a private window's storage limit)`);
+    }
     output.at += written;
     return written;
   } finally {
@@ -309,6 +317,14 @@ function closeOutput() {
   output = null;
   handle.flush();
   handle.close();
+}
+
+/** Why this worker's part file is not what was written to it (null: it is). */
+function outputProblem() {
+  if (!output) return null;
+  const size = output.handle.getSize();
+  return size === output.at ? null
+    : `the copy's file holds ${size} bytes where ${output.at} were written (a private window's storage limit?)`;
 }
 
 /** The finished copy, mounted with WORKERFS like a pick (read where it is: the parts' files on disk);
