@@ -50,7 +50,7 @@ from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
 from dicompeek.privacy.deidentify.inputs import merged_reports
 from dicompeek.privacy.deidentify.pixels import Box, drawn_boxes
 from dicompeek.privacy.deidentify.pseudonyms import Pseudonym, PseudonymMap
-from dicompeek.privacy.deidentify.run import OPTION_NAMES, CopyJob, Settings, copy_names, mapping_csv
+from dicompeek.privacy.deidentify.run import OPTION_NAMES, CopyJob, Settings, copy_names, mapping_csv, other_entries
 from dicompeek.privacy.deidentify.text_pass import PixelText, RecordedEngine, TextPass
 from dicompeek.privacy.identity import Identity
 from dicompeek.privacy.merge import PartReview, merged, plan
@@ -134,10 +134,11 @@ class PageCopy:
         self._index, self._settings = index, settings
         self._text: TextPass | None = None
         self.mapping: str | None = None  # once joined: what the copy replaced (sensitive)
+        reviewer = Reviewer()
+        reviewer.seed(index.dicom)
+        self._identity = reviewer.identity  # every file's, as CopyJob's: the text pass's and the parts'
         if engine and {"clean_pixel_data", "clean_graphics"} & settings.options:
-            reviewer = Reviewer()
-            reviewer.seed(index.dicom)  # the identity the copy judges the text by (CopyJob's)
-            self._text = TextPass(index, reviewer.identity, engine, "clean_pixel_data" in settings.options,
+            self._text = TextPass(index, self._identity, engine, "clean_pixel_data" in settings.options,
                                   settings.drawn)
 
     @property
@@ -179,14 +180,11 @@ class PageCopy:
             raise RuntimeError("the text in the pixels is still being read")
         records = self._index.dicom
         names = copy_names(records, self._settings.pseudonyms)  # the whole copy's: the mapping's pseudonyms
-        reviewer = Reviewer()
-        reviewer.seed(records)
-        dicom = {record.entry for record in records}
-        others = [number for number in range(len(self._index.sources.entries)) if number not in dicom]
+        others = other_entries(self._index)
         count = max(1, min(parts, len(records)))
         bounds = [(len(records) * k // count, len(records) * (k + 1) // count) for k in range(count)]
         return {"files": len(records),
-                "shared": {"identity": reviewer.identity.state(), "text": self._text_state()},
+                "shared": {"identity": self._identity.state(), "text": self._text_state()},
                 "parts": [{"records": [dataclasses.asdict(record) for record in records[start:stop]],
                            "names": [[pseudonym.name, pseudonym.id, name] for pseudonym, name in names[start:stop]],
                            "others": others if k == count - 1 else []}
@@ -224,8 +222,6 @@ class PartCopy:
 
     def __init__(self, index: Index, settings: Settings, shared: dict[str, Any], part: dict[str, Any],
                  sink: Sink) -> None:
-        view = Index()  # the part's records over the worker's entries
-        view.sources, view.dicom = index.sources, [DicomRecord(**record) for record in part["records"]]
         text = shared["text"]
         if text is not None:
             found = PixelText({entry: [Box(*box) for box in boxes] for entry, boxes in text["boxes"]},
@@ -234,8 +230,8 @@ class PartCopy:
                                            ocr=RecordedEngine.from_state(text["engine"], text["words"]))
         names = [(Pseudonym(name, pid), path) for name, pid, path in part["names"]]
         self._sink = sink
-        self._job = CopyJob(view, sink, settings, names=names, identity=Identity.from_state(shared["identity"]),
-                            others=part["others"])
+        self._job = CopyJob(index, sink, settings, records=[DicomRecord(**record) for record in part["records"]],
+                            names=names, identity=Identity.from_state(shared["identity"]), others=part["others"])
 
     @property
     def done(self) -> bool:

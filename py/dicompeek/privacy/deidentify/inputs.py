@@ -33,8 +33,9 @@ from dicompeek.index.indexer import Index
 from dicompeek.io.zipwriter import ZipWriter
 from dicompeek.privacy.burned_in.engine import OcrEngine
 from dicompeek.privacy.burned_in.reader import read_burned_in
-from dicompeek.privacy.deidentify.run import CopyJob, Settings, text_of
+from dicompeek.privacy.deidentify.run import CopyJob, Settings, copy_names, other_entries, text_of
 from dicompeek.privacy.merge import merged, plan, reruns, review_part
+from dicompeek.privacy.reviewer import Reviewer
 from dicompeek.privacy.reviewer import review as reviewer_review
 
 #: Fewer files than this per process are copied in one process (forking costs more than it saves).
@@ -98,18 +99,20 @@ def copy(index: Index, output: Path, settings: Settings, parts: int,
          progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], str]:
     """Write the copy of everything in ``index`` to ``output`` in ``parts`` processes; the report
     (:meth:`.run.CopyJob.finish`) and the mapping (:meth:`.run.CopyJob.mapping`)."""
-    records = len(index.dicom)
-    bounds = [(records * k // parts, records * (k + 1) // parts) for k in range(parts)]
-    if settings.text is None:  # the burned-in text is read once, here, not in every process
-        settings.text = text_of(index, settings)
+    reviewer = Reviewer()
+    reviewer.seed(index.dicom)
+    # what depends on every record, worked out once, here, before the fork: each file's name and
+    # pseudonym, the identity, the burned-in text, the non-DICOM entries (the last part's)
+    settings.text = text_of(index, settings, reviewer.identity)
     context = multiprocessing.get_context("fork")
     counter = context.Value("q", 0)
-    _shared.update(index=index, settings=settings, counter=counter)
+    _shared.update(index=index, settings=settings, counter=counter, names=copy_names(index.dicom, settings.pseudonyms),
+                   identity=reviewer.identity, others=other_entries(index), parts=parts)
     with tempfile.TemporaryDirectory(prefix="dicompeek-copy-") as folder, context.Pool(parts - 1) as pool:
         paths = [os.path.join(folder, f"part-{k}") for k in range(parts)]
-        waiting = pool.map_async(_write_part, [(bounds[k], paths[k]) for k in range(1, parts)])
+        waiting = pool.map_async(_write_part, [(k, paths[k]) for k in range(1, parts)])
         with output.open("wb") as sink:
-            first = CopyJob(index, sink, settings, _counted(counter, records, progress), part=bounds[0])
+            first = _part_job(0, sink, progress)
             while not first.done:
                 first.step(3600.0)
             reports = [first.finish(central=False)]
@@ -159,11 +162,19 @@ def review(path: str, parts: int, ocr: OcrEngine | None = None) -> dict[str, Any
         index.close()
 
 
-def _write_part(task: tuple[tuple[int, int], str]) -> tuple[dict[str, Any], list[Any], int, dict[str, str]]:
-    bounds, path = task
-    index, settings, counter = _shared["index"], _shared["settings"], _shared["counter"]
+def _part_job(part: int, sink: Any, progress: Callable[[int, int], None] | None) -> CopyJob:
+    """The job of part ``part``: its consecutive run of records, with what :func:`copy` worked out."""
+    index, parts, records = _shared["index"], _shared["parts"], len(_shared["index"].dicom)
+    start, stop = records * part // parts, records * (part + 1) // parts
+    return CopyJob(index, sink, _shared["settings"], _counted(_shared["counter"], records, progress),
+                   records=index.dicom[start:stop], names=_shared["names"][start:stop], identity=_shared["identity"],
+                   others=_shared["others"] if part == parts - 1 else [])
+
+
+def _write_part(task: tuple[int, str]) -> tuple[dict[str, Any], list[Any], int, dict[str, str]]:
+    part, path = task
     with open(path, "wb") as sink:
-        job = CopyJob(index, sink, settings, _counted(counter, len(index.dicom), None), part=bounds)
+        job = _part_job(part, sink, None)
         while not job.done:
             job.step(3600.0)
         report = job.finish(central=False)

@@ -113,6 +113,12 @@ class _Numbering:
         return f"{_safe(pseudonym)}/study-{study}/series-{series}/{self.instances[series_uid]:05d}.dcm"
 
 
+def other_entries(index: Index) -> list[int]:
+    """The positions of the entries of ``index`` that are not DICOM files (dropped or kept as they are)."""
+    dicom = {record.entry for record in index.dicom}
+    return [number for number in range(len(index.sources.entries)) if number not in dicom]
+
+
 def copy_names(records: list[DicomRecord], pseudonyms: PseudonymMap) -> list[tuple[Pseudonym, str]]:
     """Each record's pseudonym and neutral name in the copy, in index order, before any file is read:
     the same whichever part of the copy writes the file (a file that then cannot be copied leaves
@@ -136,21 +142,21 @@ class CopyJob:
     then :func:`.inputs.review_copy` of the finished copy. ``progress(done, total)`` hears each DICOM
     file as it is started (the command line's callback).
 
-    The index must hold every record and every entry, or (a part on a page's worker: only the
-    part's records) be given what depends on every record: ``names`` (each record's pseudonym and
-    name), ``identity`` (seeded with every record) and ``others`` (the non-DICOM entries to write).
+    By default the job writes every record of ``index`` and its other entries. A part of a copy
+    written in parts (the command line's processes, the page's workers) is given its ``records``
+    (a consecutive run; ``index`` gives the entries to read) and what depends on every record:
+    ``names`` (each of its records' pseudonym and name, :func:`copy_names` of every record),
+    ``identity`` (seeded with every record) and ``others`` (the positions of the non-DICOM entries
+    it writes: the last part's).
     The burned-in text pass (Clean Pixel Data, Clean Graphics) runs when the job is made, with
     ``settings.ocr``, unless ``settings.text`` was read beforehand."""
 
     def __init__(self, index: Index, sink: Sink, settings: Settings,
-                 progress: Callable[[int, int], None] | None = None, part: tuple[int, int] | None = None,
-                 *, names: list[tuple[Pseudonym, str]] | None = None, identity: Identity | None = None,
-                 others: list[int] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, *,
+                 records: list[DicomRecord] | None = None, names: list[tuple[Pseudonym, str]] | None = None,
+                 identity: Identity | None = None, others: list[int] | None = None) -> None:
         self._index, self._settings, self._progress = index, settings, progress
-        # the DICOM files this job writes: all, or records[start:stop] (the other files go with the last part)
-        self._start, self._stop = part if part is not None else (0, len(index.dicom))
-        # A page worker's part holds only its own records: what depends on every record (the names, the
-        # identity, the non-DICOM entries: ``others``, positions in the sources) comes from worker 0's plan.
+        self._records = index.dicom if records is None else records
         self._names = names if names is not None else copy_names(index.dicom, settings.pseudonyms)
         if identity is None:
             reviewer = Reviewer()
@@ -158,25 +164,21 @@ class CopyJob:
             identity = reviewer.identity
         self._identity = identity
         self._uids = UidMap(settings.salt)
-        self._text = _read_text(index, settings, self._identity)
+        self._text = text_of(index, settings, self._identity)
         self._actions: Counter[tuple[str, str]] = Counter()
         self._dropped: Counter[str] = Counter()
         self._pixels: Counter[str] = Counter()
         self._problems: list[dict[str, str]] = []
         self._written = self._kept = 0
-        if others is not None:
-            self._others = [index.sources.entries[number] for number in others]
-        else:
-            dicom = {record.entry for record in index.dicom}
-            self._others = [] if self._stop < len(index.dicom) else \
-                [entry for number, entry in enumerate(index.sources.entries) if number not in dicom]
+        others = other_entries(index) if others is None else others
+        self._others = [index.sources.entries[number] for number in others]
         self._next = 0
         self._zip = ZipWriter(sink)
 
     @property
     def total(self) -> int:
         """Files to go through: the DICOM files, then the others (dropped or copied)."""
-        return self._stop - self._start + len(self._others)
+        return len(self._records) + len(self._others)
 
     @property
     def done(self) -> bool:
@@ -194,12 +196,12 @@ class CopyJob:
         """Copy files for about ``budget`` seconds (at least one); the :meth:`progress`. An error
         that is not one file's (the sink failing) leaves the zip unfinished: the job is over."""
         deadline = time.perf_counter() + budget
-        records, dicom = self._index.dicom, self._stop - self._start
+        records = self._records
         while self._next < self.total:
-            if self._next < dicom:
-                self._dicom_file(records[self._start + self._next], self._start + self._next)
+            if self._next < len(records):
+                self._dicom_file(records[self._next], self._next)
             else:
-                self._other_file(self._others[self._next - dicom])
+                self._other_file(self._others[self._next - len(records)])
             self._next += 1
             if time.perf_counter() >= deadline:
                 break
@@ -237,7 +239,7 @@ class CopyJob:
 
     def _dicom_file(self, record: DicomRecord, position: int) -> None:
         if self._progress:
-            self._progress(position + 1, len(self._index.dicom))
+            self._progress(position + 1, len(self._records))
         if str(record.fields.get("SOPClassUID") or "") == DICOMDIR_CLASS:
             self._dropped["DICOMDIR (not regenerated)"] += 1
             return
@@ -284,7 +286,7 @@ def _compression(entry: Entry) -> bool | None:
 
 
 def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: Any, uids: UidMap,
-              text: _Text, named: tuple[Pseudonym, str], actions: Counter[tuple[str, str]],
+              text: PixelText, named: tuple[Pseudonym, str], actions: Counter[tuple[str, str]],
               pixels: Counter[str]) -> tuple[bytes, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -329,22 +331,15 @@ def ensure_meta(ds: Dataset, location: str) -> None:
     meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID") or meta.get("MediaStorageSOPInstanceUID", "")
 
 
-#: What the burned-in text pass read in the input (boxes to blank, overlays with text).
-_Text = PixelText
 
 
-def text_of(index: Index, settings: Settings) -> PixelText:
-    """The burned-in text of the input as the copy uses it (read with ``settings.ocr`` when Clean
-    Pixel Data or Clean Graphics asks for it): read once before a copy written in parts."""
-    reviewer = Reviewer()
-    reviewer.seed(index.dicom)
-    return _read_text(index, settings, reviewer.identity)
-
-
-def _read_text(index: Index, settings: Settings, identity: Any) -> _Text:
+def text_of(index: Index, settings: Settings, identity: Identity) -> PixelText:
+    """The burned-in text of the input as the copy uses it: ``settings.text`` when it was read
+    beforehand, else read with ``settings.ocr`` when Clean Pixel Data or Clean Graphics asks for it
+    (once, before a copy written in parts)."""
     if settings.text is not None:
         return settings.text  # read beforehand (the page)
-    found = _Text()
+    found = PixelText()
     if settings.ocr is None or not {"clean_pixel_data", "clean_graphics"} & settings.options:
         return found
     read_burned_in(index, index.dicom, identity, settings.ocr, on_text=found.keep)
@@ -363,4 +358,5 @@ def _safe(name: str) -> str:
     return cleaned or "unnamed"
 
 
-__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "mapping_csv", "text_of"]
+__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "copy_names", "ensure_meta", "mapping_csv", "other_entries",
+           "text_of"]
