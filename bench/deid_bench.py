@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -76,7 +77,11 @@ def measure_page(path: Path) -> tuple[float, float, int, float, str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            # a profile on disk, as a person's browser has: a fresh context is off the record, and keeps
+            # the origin-private file system (the copy's parts) in the browser process's memory
+            profile = tempfile.mkdtemp(prefix="dicompeek-deid-profile-")
+            chromium = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM,
+                                                                     args=CHROMIUM_ARGS)
             page = chromium.new_page()
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
             page.wait_for_selector("#boot.ready", timeout=180_000)
@@ -110,6 +115,7 @@ def measure_page(path: Path) -> tuple[float, float, int, float, str]:
                           .replace(",", ""))
             verdict = (page.text_content("#deid-after .deid-after-text") or "").removeprefix("After: ").rstrip(".")
             chromium.close()
+            shutil.rmtree(profile, ignore_errors=True)
     finally:
         server.shutdown()
     return indexed, copied, written, (peak - idle) / (1024 * 1024), verdict

@@ -115,8 +115,8 @@ export const EVENT = Object.freeze({
  * @property {{args: [budget: number], reply: CopyProgress}} deid_step
  * @property {{args: [], reply: unknown}} deid_state
  * @property {{args: [states: unknown[]], reply: {meta: CopyReport, pixels: ArrayBuffer}}} deid_join
- * @property {{args: [copy: Blob, shard: number, shards: number], reply: PartProgress}} deid_review_open
- * @property {{args: [records: unknown[], parts: number], reply: ReviewPlan}} deid_review_plan
+ * @property {{args: [copy: Blob, indexing: boolean], reply: PartProgress}} deid_review_open
+ * @property {{args: [parts: number], reply: ReviewPlan}} deid_review_plan
  * @property {{args: [part: ReviewPart, identity: ReviewIdentity], reply: PartProgress}} deid_review_part
  * @property {{args: [states: ReviewState[]], reply: Review}} deid_review
  * @property {{args: [], reply: Download}} deid_mapping

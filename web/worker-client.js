@@ -74,7 +74,9 @@ export class WorkerClient extends EventTarget {
   #indexing = null;
   /** the run whose files worker 0 is hashing in the background */
   #hashing = -1;
-  /** @type {Promise<unknown> | null} the review under way: the background hashing waits for it */
+  /** @type {Promise<void>} that hashing, settled when it is done or stopped */
+  #hashed = Promise.resolve();
+  /** @type {Promise<unknown> | null} the review or copy under way: the background hashing waits for it */
   #reviewing = null;
 
   /**
@@ -371,8 +373,13 @@ export class WorkerClient extends EventTarget {
     return !stopped();
   }
 
-  /** The last review's provenance with every input's SHA-256 (the verdict does not wait for it). */
-  reviewProvenance() {
+  /**
+   * The last review's provenance with every input's SHA-256 (the verdict does not wait for it). The
+   * hashing goes on in steps, paused while a review or a copy runs (a copy started now does not wait
+   * behind it); what it could not hash, review_provenance hashes itself.
+   */
+  async reviewProvenance() {
+    await this.#hashInBackground(this.#run);
     return this.#ask(0, REQUEST.review_provenance, []);
   }
 
@@ -526,32 +533,29 @@ export class WorkerClient extends EventTarget {
 
   /**
    * The privacy review of the finished `copy`, on every worker as the review of a pick is: each worker
-   * mounts the copy and indexes its shard of it, worker 0 merges the records and plans, the parts are
-   * reviewed (#reviewParts, with the copy's requests) and rechecked where needed, and worker 0 merges
-   * their states. Null when stopped.
+   * mounts the copy; worker 0, which has the header of every file written from the parts, indexes
+   * only the other entries (the non-DICOM kept) and plans; the parts are reviewed (#reviewParts, with
+   * the copy's requests: each file's bytes read from the copy) and rechecked where needed, and worker
+   * 0 merges their states. Null when stopped.
    * @param {File} copy
    * @param {(progress: CopyStatus) => void} onProgress
    * @param {() => boolean} stopped
    * @returns {Promise<Review | null>}
    */
   async #reviewCopy(copy, onProgress, stopped) {
-    const shards = this.workerCount;
     /** @param {{files: number, total: number, elapsed: number, files_per_second: number, eta_seconds: number}} p */
     const reviewing = (p) => onProgress({ stage: "reviewing", files: p.files, total: p.total, bytes: copy.size,
       elapsed: p.elapsed, files_per_second: p.files_per_second, eta_seconds: p.eta_seconds });
     reviewing({ files: 0, total: 0, elapsed: 0, files_per_second: 0, eta_seconds: 0 });
-    /** @type {Records[]} */
-    const records = new Array(shards - 1);
-    await Promise.all(this.#workers.map(async (_, shard) => {
-      let progress = await this.#ask(shard, REQUEST.deid_review_open, [copy, shard, shards]);
+    await Promise.all(this.#workers.map(async (_, number) => {
+      let progress = await this.#ask(number, REQUEST.deid_review_open, [copy, number === 0]);
       while (!progress.done) {
         if (stopped()) return;
-        progress = await this.#ask(shard, REQUEST.deid_step, [COPY_STEP_SECONDS]);
+        progress = await this.#ask(number, REQUEST.deid_step, [COPY_STEP_SECONDS]);
       }
-      if (shard > 0) records[shard - 1] = /** @type {Records} */ (await this.#ask(shard, REQUEST.deid_state, []));
     }));
     if (stopped()) return null;
-    const plan = await this.#ask(0, REQUEST.deid_review_plan, [records, shards]);
+    const plan = await this.#ask(0, REQUEST.deid_review_plan, [this.workerCount]);
     /** @type {ReviewState[]} */
     const states = new Array(plan.parts.length);
     const all = plan.parts.map((_, number) => /** @type {[number, ReviewIdentity]} */ ([number, plan.identity]));
@@ -690,13 +694,21 @@ export class WorkerClient extends EventTarget {
 
   /**
    * Worker 0 hashes the picked files (SHA-256, for every report's provenance) a step at a time
-   * while a person reads the summary; it pauses while a review runs (the verdict does not wait
-   * for the hash, so the review should not share its worker with it). Stops when the files change.
+   * while a person reads the summary; it pauses while a review or a copy runs (neither waits for
+   * the hash, so they should not share worker 0 with it). Stops when the files change.
    * @param {number} run
+   * @returns {Promise<void>} settled when the hashing is done or stopped
    */
-  async #hashInBackground(run) {
-    if (this.#hashing === run) return;  // a run can end with more than one summary
-    this.#hashing = run;
+  #hashInBackground(run) {
+    if (this.#hashing !== run) {  // a run can end with more than one summary
+      this.#hashing = run;
+      this.#hashed = this.#hashSteps(run);
+    }
+    return this.#hashed;
+  }
+
+  /** @param {number} run */
+  async #hashSteps(run) {
     try {
       while (run === this.#run && !this.#indexing) {
         if (this.#reviewing) {

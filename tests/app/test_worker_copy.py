@@ -1,8 +1,9 @@
 """The page's copy in parts, as its workers make it (dicompeek.app.worker_copy), without a browser:
 each "worker" an index of its own shard of the pick, worker 0 holding every record after the
 merge, every part written to a buffer of its own, the central directory joined on worker 0 and the
-copy reviewed in shards and parts. The bytes, the report and the mapping are the command line's for
-any number of workers, and so is the copy's review."""
+copy reviewed in parts from the headers the parts wrote. The bytes, the report and the mapping are
+the command line's for any number of workers, and the copy's review is the one a review of the
+copy as any zip gives (indexed again from its bytes)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ import pytest
 
 from dicompeek.app.worker_copy import OUTPUT_MODULE, SINK_BUFFER, JsSink, WorkerCopy
 from dicompeek.index.indexer import Index
-from dicompeek.privacy.deidentify.inputs import deidentify_inputs, review_copy
+from dicompeek.privacy.deidentify.inputs import deidentify_inputs
 from dicompeek.privacy.deidentify.pseudonyms import Pseudonym, PseudonymMap
 from dicompeek.privacy.deidentify.run import Settings
 from dicompeek.privacy.merge import reruns
+from dicompeek.privacy.reviewer import review as review_zip
 from privacy.exports import original_export
 from registry import zip_bytes
 
@@ -83,17 +85,14 @@ def _page_copy(workers: Workers, keep: bool) -> tuple[bytes, dict, str, int]:
 
 
 def _page_review(workers: Workers, path: Path) -> dict:
-    """The copy's review as #reviewCopy drives it: a shard per worker, merged and planned on worker 0,
-    a part per worker, reruns, the merge."""
+    """The copy's review as #reviewCopy drives it: the copy opened on every worker (indexed on worker
+    0, from the parts' headers), planned on worker 0, a part per worker, reruns, the merge."""
     count = len(workers.copies)
-    records = []
-    for shard, worker in enumerate(workers.copies):
-        progress = worker.review_open(str(path), shard, count)
+    for number, worker in enumerate(workers.copies):
+        progress = worker.review_open(str(path), number == 0)
         while not progress["done"]:
             progress = worker.step(0.05)
-        if shard:
-            records.append(_wire(worker.state()))
-    plan = _wire(workers.copies[0].review_plan(records, count))
+    plan = _wire(workers.copies[0].review_plan(count))
     states = []
     for number, part in enumerate(plan["parts"]):
         worker = workers.copies[number]
@@ -129,9 +128,20 @@ def test_the_pages_parts_make_the_command_lines_copy_byte_for_byte(tmp_path, cou
         review = _page_review(workers, copy)
     finally:
         workers.close()
-    single = review_copy(str(copy))  # the single pass's review (with the copy hashed: not the page's)
+    single = _review_as_any_zip(copy)  # with the copy hashed: not the page's
     assert "provenance" not in review and review == {key: single[key] for key in single if key != "provenance"}
     assert review["counts"] == expected["review"] and review["verdict"] == expected["verdict"]
+
+
+def _review_as_any_zip(path: Path) -> dict:
+    """The single pass's review of the zip at ``path``, every entry indexed from its bytes."""
+    index = Index()
+    try:
+        index.add([str(path)])
+        index.run()
+        return review_zip(index)
+    finally:
+        index.close()
 
 
 def test_a_part_needs_its_plan_and_a_review_its_copy(tmp_path):

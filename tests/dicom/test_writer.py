@@ -1,11 +1,13 @@
 """The fast Part 10 writer gives pydicom's bytes: every pydicom test file that has a file meta
 group, as read and after the de-identification engine changed it (the copy's use), and the
-corpus's files where ../shared/corpus is present."""
+corpus's files where ../shared/corpus is present. The header it reports for the bytes it wrote
+(the copy's review takes it instead of indexing the copy again) is the one indexing reads from them."""
 
 from __future__ import annotations
 
 import copy
 import io
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -14,7 +16,9 @@ import pytest
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from dicompeek.dicom.writer import part10_bytes
+from dicompeek.dicom.header import read_header, written_header
+from dicompeek.dicom.writer import part10, part10_bytes
+from dicompeek.io.archive import Sources
 from dicompeek.privacy.deidentify.actions import deidentify
 from dicompeek.privacy.deidentify.context import RunContext
 from dicompeek.privacy.deidentify.uids import UidMap
@@ -60,8 +64,24 @@ def _check(ds: Dataset, options: frozenset[str] | None) -> bool:
             with pytest.raises((ValueError, AttributeError, TypeError, NotImplementedError)):
                 part10_bytes(ours)
             return False
-        assert part10_bytes(ours) == expected
+        data, length = part10(ours)
+        assert data == expected
+        _assert_indexed_as_written(ours, data, length)
     return True
+
+
+def _assert_indexed_as_written(ds: Dataset, data: bytes, length: int | None) -> None:
+    """Indexing ``data`` (what the writer wrote from ``ds``) reads the header the writer reports."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "written.dcm")
+        path.write_bytes(data)
+        sources = Sources()
+        sources.add(str(path))
+        (entry,) = sources.entries
+        read = read_header(entry)
+    written = written_header(ds, length)
+    assert (written.fields, written.transfer_syntax) == (read.fields, read.transfer_syntax)
+    assert length is None or length == read.length
 
 
 def _checked(folder: Path, limit: int, options: frozenset[str] | None) -> int:

@@ -388,15 +388,16 @@ def deid_join(args_json: str) -> tuple[str, bytes]:
 
 
 @entry_point
-def deid_review_open(path: str, shard: int, shards: int) -> dict[str, Any]:
-    """Any worker: index a shard of the finished copy, mounted at ``path`` (with :func:`deid_step`)."""
-    return _deid.review_open(path, shard, shards)
+def deid_review_open(path: str, indexing: bool) -> dict[str, Any]:
+    """Any worker: open the finished copy, mounted at ``path``, for its review; worker 0
+    (``indexing``) indexes what its parts did not hand over (with :func:`deid_step`)."""
+    return _deid.review_open(path, indexing)
 
 
 @entry_point
-def deid_review_plan(records: list[dict[str, Any]], parts: int) -> dict[str, Any]:
-    """Worker 0: the other shards' records merged, the copy's review plan (as review_plan's)."""
-    return _deid.review_plan(records, parts)
+def deid_review_plan(parts: int) -> dict[str, Any]:
+    """Worker 0, the copy indexed: the copy's review plan (as review_plan's)."""
+    return _deid.review_plan(parts)
 
 
 @entry_point

@@ -26,9 +26,12 @@ The steps (``web/worker-client.js`` drives them through the ``deid_*`` entry poi
 3. worker 0: :meth:`PageCopy.join` adopts the parts' entries (offsets shifted by the sizes of the
    parts before) and gives the one central directory's bytes; the page's copy is the parts'
    files and those bytes, one after the other (a Blob of disk-backed files: never read whole);
-4. the copy's review, as the review of a pick: every worker mounts the copy and indexes its
-   shard (:class:`CopyShard`), worker 0 merges the records and plans (:mod:`..privacy.merge`),
-   every worker reviews parts (:class:`~dicompeek.privacy.merge.PartReview`), worker 0 merges.
+4. the copy's review, as the review of a pick: every worker mounts the copy; worker 0 has the
+   header of every file written from the parts' states (what indexing those bytes gives:
+   :attr:`~dicompeek.privacy.deidentify.run.CopyJob.headers`), indexes only the other entries
+   (:class:`CopyIndex`) and plans (:mod:`..privacy.merge`), every worker reviews parts
+   (:class:`~dicompeek.privacy.merge.PartReview`, reading each file's bytes from the copy),
+   worker 0 merges.
 
 The bytes are the command line's for any number of parts: the names and pseudonyms are fixed
 before any file is read, new UIDs and date shifts are functions of the salt, and a zip entry's
@@ -44,6 +47,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from dicompeek.dicom.header import Header
 from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.io.zipwriter import EntryInfo, Sink, ZipWriter
 from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
@@ -134,6 +138,7 @@ class PageCopy:
         self._index, self._settings = index, settings
         self._text: TextPass | None = None
         self.mapping: str | None = None  # once joined: what the copy replaced (sensitive)
+        self.headers: dict[int, Header] = {}  # once joined: the files written, by position in the copy
         reviewer = Reviewer()
         reviewer.seed(index.dicom)
         self._identity = reviewer.identity  # every file's, as CopyJob's: the text pass's and the parts'
@@ -193,11 +198,15 @@ class PageCopy:
     def join(self, states: list[dict[str, Any]]) -> tuple[dict[str, Any], bytes]:
         """The parts' :meth:`PartCopy.state` in part order as one copy: its report in counts (as
         :meth:`CopyJob.finish`) and the bytes that follow the parts' files, the central directory
-        of every part's entries. What was replaced is kept in :attr:`mapping`."""
+        of every part's entries. What was replaced is kept in :attr:`mapping`, the headers of the
+        files written, by their position in the copy, in :attr:`headers`."""
         central = io.BytesIO()
         writer = ZipWriter(central)
         uids: dict[str, str] = {}
+        self.headers = {}
         for state in states:
+            self.headers.update((len(writer.entries) + position, Header(fields, syntax, True, None, length))
+                                for position, syntax, fields, length in state["headers"])
             writer.adopt([EntryInfo(*entry) for entry in state["entries"]], state["size"])
             for old, new in state["uids"].items():
                 uids.setdefault(old, new)
@@ -248,22 +257,27 @@ class PartCopy:
 
     def state(self) -> dict[str, Any]:
         """Once :attr:`done`: {"report": in counts, "entries": its zip entries (EntryInfo's fields,
-        offsets from the part's start), "size": its bytes, "uids": old → new, in the order met}."""
+        offsets from the part's start), "size": its bytes, "uids": old → new, in the order met,
+        "headers": [position among its entries, transfer syntax, fields, header length] of each
+        DICOM file written}."""
         report = self._job.finish(central=False)
         flush = getattr(self._sink, "flush", None)
         if callable(flush):
             flush()  # every byte in the file before the worker closes it
         return {"report": report, "entries": [dataclasses.astuple(entry) for entry in self._job.entries],
-                "size": self._job.bytes_written, "uids": self._job.uids}
+                "size": self._job.bytes_written, "uids": self._job.uids,
+                "headers": [[position, header.transfer_syntax, header.fields, header.length]
+                            for position, header in self._job.headers.items()]}
 
 
-class CopyShard:
-    """This worker's shard of the finished copy, indexed in steps as a pick is (``index``: the
-    copy's on this worker); :meth:`state` hands the records to worker 0."""
+class CopyIndex:
+    """Worker 0's index of the finished copy for its review: the files written become records from
+    their ``headers`` (:meth:`~dicompeek.index.indexer.Index.add_written`); the other entries (the
+    non-DICOM kept) are indexed in steps as a pick's are."""
 
-    def __init__(self, index: Index, path: str, shard: int, shards: int) -> None:
+    def __init__(self, index: Index, path: str, headers: dict[int, Header]) -> None:
         self._index = index
-        index.add([path], shard, shards)
+        index.add_written(path, headers)
 
     def progress(self) -> dict[str, Any]:
         """{"files": entries indexed, "total", "done"}."""
@@ -275,9 +289,6 @@ class CopyShard:
         self._index.step(budget)
         return self.progress()
 
-    def state(self) -> dict[str, Any]:
-        return self._index.take_records()
-
 
 class WorkerCopy:
     """This worker's share of the copy, as its ``deid_*`` entry points see it: worker 0's
@@ -288,9 +299,10 @@ class WorkerCopy:
     def __init__(self, sink: Callable[[], Sink] = JsSink) -> None:
         self._sink = sink
         self._page: PageCopy | None = None
-        self._job: PartCopy | CopyShard | PartReview | None = None
+        self._job: PartCopy | CopyIndex | PartReview | None = None
         self._index: Index | None = None  # the finished copy's, for its review
         self.mapping: str | None = None  # what the last copy replaced (worker 0)
+        self._headers: dict[int, Header] = {}  # the last copy's files (worker 0), for its review
 
     def start(self, index: Index, options: list[str], salt: str, pseudonym_csv: str, keep_non_dicom: bool,
               boxes: list[str] | None = None, engine: str | None = None) -> dict[str, Any]:
@@ -317,32 +329,35 @@ class WorkerCopy:
         return self._job_now().step(budget)
 
     def state(self) -> dict[str, Any]:
-        """This worker's job's state once done: a part's (:meth:`PartCopy.state`), a shard's records,
-        a review part's (:meth:`~dicompeek.privacy.merge.PartReview.state`)."""
+        """This worker's job's state once done: a part's (:meth:`PartCopy.state`) or a review part's
+        (:meth:`~dicompeek.privacy.merge.PartReview.state`)."""
         job, self._job = self._job_now(), None
+        if isinstance(job, CopyIndex):
+            raise RuntimeError("the copy's index stays on this worker")
         return job.state()
 
     def join(self, states: list[dict[str, Any]]) -> tuple[dict[str, Any], bytes]:
         """Worker 0: the copy's report and central directory (:meth:`PageCopy.join`)."""
         page = self.page()
         report, central = page.join(states)
-        self.mapping, self._page = page.mapping, None
+        self.mapping, self._headers, self._page = page.mapping, page.headers, None
         return report, central
 
-    def review_open(self, path: str, shard: int, shards: int) -> dict[str, Any]:
-        """Any worker: index shard ``shard`` of ``shards`` of the finished copy mounted at ``path``."""
+    def review_open(self, path: str, indexing: bool) -> dict[str, Any]:
+        """Any worker: open the finished copy mounted at ``path`` for its review; worker 0
+        (``indexing``) indexes it (:class:`CopyIndex`, in steps), the others list its entries to
+        read them by position."""
         self._close_index()
         self._index = Index()
-        job = self._job = CopyShard(self._index, path, shard, shards)
+        if not indexing:
+            self._index.catalogue([path])
+            return {"files": 0, "total": 0, "done": True}
+        job = self._job = CopyIndex(self._index, path, self._headers)
         return job.progress()
 
-    def review_plan(self, records: list[dict[str, Any]], parts: int) -> dict[str, Any]:
-        """Worker 0, its shard indexed: merge the other shards' ``records`` and plan the review in
-        ``parts`` (:func:`~dicompeek.privacy.merge.plan`)."""
-        index = self._copy_index()
-        for shard in records:
-            index.merge_records(shard)
-        return plan(index, parts)
+    def review_plan(self, parts: int) -> dict[str, Any]:
+        """Worker 0, the copy indexed: the review in ``parts`` (:func:`~dicompeek.privacy.merge.plan`)."""
+        return plan(self._copy_index(), parts)
 
     def review_part(self, part: dict[str, Any], identity: dict[str, Any]) -> dict[str, Any]:
         """Any worker: start reviewing one part of the copy's review plan."""
@@ -363,6 +378,7 @@ class WorkerCopy:
     def close(self) -> None:
         """Drop the copy under way and its review's index (the worker closes and deletes its files)."""
         self._page = self._job = None
+        self._headers = {}
         self._close_index()
 
     def cancel(self) -> dict[str, bool]:
@@ -371,7 +387,7 @@ class WorkerCopy:
         self.mapping = None
         return {"cancelled": True}
 
-    def _job_now(self) -> PartCopy | CopyShard | PartReview:
+    def _job_now(self) -> PartCopy | CopyIndex | PartReview:
         if self._job is None:
             raise RuntimeError("no part of a de-identified copy was started on this worker")
         return self._job

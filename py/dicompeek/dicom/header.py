@@ -94,6 +94,14 @@ def read_header(entry: Source) -> Header:
         raise Unreadable(f"cannot read the entry: {explain(exc)}") from exc
 
 
+def written_header(ds: Dataset, length: int | None) -> Header:
+    """The header of a file this program has just written from ``ds`` (the de-identified copy's), as
+    :func:`read_header` reads it from those bytes, without reading them again: the same fields,
+    taken from ``ds`` itself; ``length`` is where the writer put the pixel data
+    (:func:`~dicompeek.dicom.writer.part10`). ``tests/dicom/test_writer.py`` checks both agree."""
+    return Header(_fields(ds, []), _transfer_syntax(ds), bool(ds.file_meta), None, length)
+
+
 def _detect(prefix: bytes, size: int) -> str:
     """"part10" or "raw" (a dataset without preamble), from the entry's first bytes; else raise.
     ``DICM`` at byte 128 alone is not enough: a dataset without preamble may hold those bytes in a

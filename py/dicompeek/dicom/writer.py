@@ -30,6 +30,7 @@ from pydicom.multival import MultiValue
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
 _PIXEL_DATA, _GROUP_LENGTH = 0x7FE00010, 0x00020000
+_FIRST_PIXEL_TAG = 0x7FE00008  # Float Pixel Data: where a reader stops before the pixels (reader.PIXEL_TAGS)
 _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"})
 #: VRs whose str values pydicom writes as their characters (ASCII the same in every character set).
 _TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
@@ -42,6 +43,13 @@ _IMPLICIT = struct.Struct("<HHL").pack
 def part10_bytes(ds: Dataset) -> bytes:
     """``ds`` (with its ``file_meta``) as pydicom's ``dcmwrite(..., enforce_file_format=True)`` writes it;
     raises what it raises (a file meta that is not valid)."""
+    return part10(ds)[0]
+
+
+def part10(ds: Dataset) -> tuple[bytes, int | None]:
+    """:func:`part10_bytes` and where its header ends in them, as the index reads it
+    (:attr:`~dicompeek.dicom.header.Header.length`: the pixel data element, or the end); None when
+    pydicom's writer wrote it (the reader then finds the end itself)."""
     meta = getattr(ds, "file_meta", None)
     syntax = UID(str(meta.get("TransferSyntaxUID", "") or "")) if meta is not None else UID("")
     implicit = syntax == "1.2.840.10008.1.2"
@@ -51,7 +59,7 @@ def part10_bytes(ds: Dataset) -> bytes:
             or any(tag >> 16 in (0, 2) for tag in ds._dict)):
         buffer = io.BytesIO()
         ds.save_as(buffer, enforce_file_format=True)
-        return buffer.getvalue()
+        return buffer.getvalue(), None
     assert meta is not None  # its Media Storage UIDs brought up to date in place, as dcmwrite does on its copy
     for meta_keyword, keyword in (("MediaStorageSOPClassUID", "SOPClassUID"),
                                   ("MediaStorageSOPInstanceUID", "SOPInstanceUID")):
@@ -64,14 +72,16 @@ def part10_bytes(ds: Dataset) -> bytes:
     preamble = getattr(ds, "preamble", None) or bytes(128)
     if len(preamble) != 128:
         raise ValueError("the preamble must be 128 bytes long")
-    group = _elements(meta, False, "iso8859", skip=_GROUP_LENGTH)
-    length = _elements_of([(_GROUP_LENGTH, DataElement(_GROUP_LENGTH, "UL", len(group)))], False, "iso8859")
+    group = b"".join(piece for _, piece in _elements(meta, False, "iso8859", skip=_GROUP_LENGTH))
+    (_, length), = _elements_of([(_GROUP_LENGTH, DataElement(_GROUP_LENGTH, "UL", len(group)))], False, "iso8859")
     body = _elements(ds, implicit, ds.get("SpecificCharacterSet", "iso8859"))
-    return b"".join((preamble, b"DICM", length, group, body))
+    pieces = [preamble, b"DICM", length, group, *(piece for _, piece in body)]
+    header = sum(map(len, pieces[:4])) + sum(len(piece) for tag, piece in body if tag < _FIRST_PIXEL_TAG)
+    return b"".join(pieces), header
 
 
-def _elements(ds: Dataset, implicit: bool, encodings: Any, skip: int = -1) -> bytes:
-    """The elements of ``ds`` in tag order, as pydicom's ``write_dataset`` writes them."""
+def _elements(ds: Dataset, implicit: bool, encodings: Any, skip: int = -1) -> list[tuple[int, bytes]]:
+    """The elements of ``ds`` in tag order, as pydicom's ``write_dataset`` writes them: (tag, bytes)."""
     ordered = sorted((int(tag), elem) for tag, elem in ds._dict.items() if tag != skip)
     return _elements_of([(tag, ds.get_item(tag) if _deferred(elem) else elem) for tag, elem in ordered],
                         implicit, encodings)
@@ -82,8 +92,8 @@ def _deferred(elem: Any) -> bool:
     return isinstance(elem, RawDataElement) and elem.value is None
 
 
-def _elements_of(elements: list[tuple[int, Any]], implicit: bool, encodings: Any) -> bytes:
-    pieces: list[bytes] = []
+def _elements_of(elements: list[tuple[int, Any]], implicit: bool, encodings: Any) -> list[tuple[int, bytes]]:
+    pieces: list[tuple[int, bytes]] = []
     for tag, elem in elements:
         if tag & 0xFFFF == 0 and tag >> 16 > 6:
             continue  # retired group lengths: dcmwrite leaves them out too
@@ -91,19 +101,19 @@ def _elements_of(elements: list[tuple[int, Any]], implicit: bool, encodings: Any
         if value is not None:
             vr = elem.VR
             if implicit:
-                pieces.append(_IMPLICIT(tag >> 16, tag & 0xFFFF, len(value)) + value)
+                pieces.append((tag, _IMPLICIT(tag >> 16, tag & 0xFFFF, len(value)) + value))
                 continue
             if vr in _LONG_VRS:
-                pieces.append(_LONG(tag >> 16, tag & 0xFFFF, vr.encode(), 0, len(value)) + value)
+                pieces.append((tag, _LONG(tag >> 16, tag & 0xFFFF, vr.encode(), 0, len(value)) + value))
                 continue
             if vr and len(vr) == 2 and len(value) <= 0xFFFF:
-                pieces.append(_SHORT(tag >> 16, tag & 0xFFFF, vr.encode(), len(value)) + value)
+                pieces.append((tag, _SHORT(tag >> 16, tag & 0xFFFF, vr.encode(), len(value)) + value))
                 continue
         fp = DicomBytesIO()
         fp.is_little_endian, fp.is_implicit_VR = True, implicit
         write_data_element(fp, elem, encodings)  # pydicom's way, for everything else
-        pieces.append(fp.getvalue())
-    return b"".join(pieces)
+        pieces.append((tag, fp.getvalue()))
+    return pieces
 
 
 def _value_bytes(elem: Any) -> bytes | None:
@@ -131,4 +141,4 @@ def _value_bytes(elem: Any) -> bytes | None:
     return text.encode("ascii")
 
 
-__all__ = ["part10_bytes"]
+__all__ = ["part10", "part10_bytes"]

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from dicompeek.dicom.errors import NotDicom, Unreadable
-from dicompeek.dicom.header import read_header
+from dicompeek.dicom.header import Header, read_header
 from dicompeek.io.archive import Entry, SourceNote, Sources
 from dicompeek.io.errors import one_line
 from dicompeek.io.limits import ReadBudget
@@ -105,6 +105,28 @@ class Index:
             self._run.add(entry.size)
             self._budget.allow(entry.size if entry.packed is None else entry.packed)
         return self.progress()
+
+    def add_written(self, path: str, headers: Mapping[int, Header]) -> dict[str, Any]:
+        """Queue the zip at ``path`` that this program wrote (the de-identified copy), whose DICOM
+        entries' ``headers`` (by position in it) are known from writing them: those entries become
+        records at once, the others (non-DICOM entries kept) are queued to be indexed as any are."""
+        first_entry = len(self.sources.entries)
+        self.add([path])
+        known = {first_entry + position: header for position, header in headers.items()}
+        self._queue = deque(position for position in self._queue if position not in known)
+        for position, header in sorted(known.items()):
+            entry = self.sources.entries[position]
+            self.dicom.append(DicomRecord(position, entry.location, entry.archive, entry.folder, entry.size,
+                                          header.transfer_syntax, header.fields, header.warning, header.length))
+            self._run.finish(entry.size)
+        return self.progress()
+
+    def catalogue(self, paths: list[str]) -> None:
+        """List the entries of ``paths`` without reading any: for reading entries by position (a
+        worker reviewing records that another indexed)."""
+        for path in paths:
+            self.picked.append(path)
+            self.sources.add(path)
 
     def take_records(self) -> dict[str, list[dict[str, Any]]]:
         """Hand over (and forget) what this shard indexed, as plain data."""

@@ -11,8 +11,10 @@ zip writer's entries do not depend on where they start. So part ``k`` (a forked 
 this process, writing straight into the output) writes the local entries of its consecutive run of
 files to a file of its own; this process appends those files in order and adopts their entries
 (:meth:`~dicompeek.io.zipwriter.ZipWriter.adopt`), then writes the one central directory. The copy
-is then indexed in shards and reviewed in parts exactly as the page's workers review a pick
-(:mod:`..merge`: the same plan, reruns and merge, which give the single pass's report).
+is then reviewed in parts exactly as the page's workers review a pick (:mod:`..merge`: the same
+plan, reruns and merge, which give the single pass's report); it is not indexed again: each part
+hands over the header of every file it wrote (:attr:`.run.CopyJob.headers`, what indexing those
+bytes gives), and the review reads each file's bytes from the copy.
 
 Forking needs ``fork`` (Linux, macOS); elsewhere, with one core, or for a small copy, everything runs
 in this process. Nothing here runs in the browser, whose workers are the page's to drive.
@@ -29,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dicompeek.dicom.header import Header
 from dicompeek.index.indexer import Index
 from dicompeek.io.zipwriter import ZipWriter
 from dicompeek.privacy.burned_in.engine import OcrEngine
@@ -58,31 +61,31 @@ def deidentify_inputs(inputs: list[str], output: Path, settings: Settings,
         index.run()
         count = parts if parts is not None else processes(len(index.dicom))
         if count > 1:
-            report, replaced = copy(index, output, settings, count, progress)
+            report, replaced, headers = copy(index, output, settings, count, progress)
         else:
             with output.open("wb") as sink:
                 job = CopyJob(index, sink, settings, progress)
                 while not job.done:
                     job.step(3600.0)
-                report, replaced = job.finish(), job.mapping()
+                report, replaced, headers = job.finish(), job.mapping(), job.headers
         if mapping is not None:
             mapping.write_text(replaced, encoding="utf-8")
-        result = review_copy(str(output), settings.ocr, count)
+        result = review_copy(str(output), headers, settings.ocr, count)
     finally:
         index.close()
     return {"output": str(output), **report, "review": result["counts"], "verdict": result["verdict"]}
 
 
-def review_copy(path: str, ocr: OcrEngine | None = None, parts: int = 1) -> dict[str, Any]:
-    """The privacy review of the finished copy at ``path``, as the review does any zip (in
-    ``parts`` processes: the same report, its inputs not hashed)."""
-    if parts > 1:
-        return review(path, parts, ocr)
+def review_copy(path: str, headers: dict[int, Header], ocr: OcrEngine | None = None,
+                parts: int = 1) -> dict[str, Any]:
+    """The privacy review of the finished copy at ``path``, as the review does any zip, with the
+    ``headers`` its writer gave (:attr:`.run.CopyJob.headers`: those files are not indexed again;
+    in ``parts`` processes: the same report, its inputs not hashed)."""
     index = Index()
     try:
-        index.add([path])
+        index.add_written(path, headers)
         index.run()
-        return reviewer_review(index, ocr=ocr)
+        return review(index, parts, ocr) if parts > 1 else reviewer_review(index, ocr=ocr)
     finally:
         index.close()
 
@@ -96,9 +99,10 @@ def processes(files: int) -> int:
 
 
 def copy(index: Index, output: Path, settings: Settings, parts: int,
-         progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], str]:
+         progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], str, dict[int, Header]]:
     """Write the copy of everything in ``index`` to ``output`` in ``parts`` processes; the report
-    (:meth:`.run.CopyJob.finish`) and the mapping (:meth:`.run.CopyJob.mapping`)."""
+    (:meth:`.run.CopyJob.finish`), the mapping (:meth:`.run.CopyJob.mapping`) and the written
+    files' headers by their position in the copy (:attr:`.run.CopyJob.headers`)."""
     reviewer = Reviewer()
     reviewer.seed(index.dicom)
     # what depends on every record, worked out once, here, before the fork: each file's name and
@@ -118,10 +122,11 @@ def copy(index: Index, output: Path, settings: Settings, parts: int,
             reports = [first.finish(central=False)]
             writer = ZipWriter(sink)
             writer.adopt(first.entries, first.bytes_written)
-            uids = dict(first.uids)
-            for path, (report, entries, size, mapped) in zip(paths[1:], waiting.get(), strict=True):
+            uids, headers = dict(first.uids), dict(first.headers)
+            for path, (report, entries, size, mapped, written) in zip(paths[1:], waiting.get(), strict=True):
                 with open(path, "rb") as part:
                     shutil.copyfileobj(part, sink, 1 << 20)
+                headers.update((len(writer.entries) + position, header) for position, header in written.items())
                 writer.adopt(entries, size)
                 reports.append(report)
                 for old, new in mapped.items():
@@ -129,22 +134,17 @@ def copy(index: Index, output: Path, settings: Settings, parts: int,
                 os.unlink(path)
             writer.close()
     _shared.clear()
-    return merged_reports(reports), first.mapping(uids)
+    return merged_reports(reports), first.mapping(uids), headers
 
 
-def review(path: str, parts: int, ocr: OcrEngine | None = None) -> dict[str, Any]:
-    """The privacy review of the finished copy at ``path`` in ``parts`` processes: the single
-    pass's report (:mod:`..merge`), without the provenance (the copy is not hashed)."""
+def review(index: Index, parts: int, ocr: OcrEngine | None = None) -> dict[str, Any]:
+    """The privacy review of the finished copy indexed in ``index`` (its one pick) in ``parts``
+    processes: the single pass's report (:mod:`..merge`), without the provenance (the copy is not
+    hashed)."""
     context = multiprocessing.get_context("fork")
-    _shared.update(path=path)  # before the fork
-    index = Index()
+    _shared.update(path=index.picked[0])  # before the fork
     try:
         with context.Pool(parts - 1) as pool:
-            shards = pool.map_async(_index_shard, [(path, k, parts) for k in range(1, parts)])
-            index.add([path], shard=0, shards=parts)
-            index.run()
-            for records in shards.get():
-                index.merge_records(records)
             planned = plan(index, parts)
             identity, runs = planned["identity"], planned["parts"]
             states = pool.map_async(_review_part, [(run, identity) for run in runs[1:]])
@@ -159,7 +159,6 @@ def review(path: str, parts: int, ocr: OcrEngine | None = None) -> dict[str, Any
         return reviewer.finish()
     finally:
         _shared.clear()
-        index.close()
 
 
 def _part_job(part: int, sink: Any, progress: Callable[[int, int], None] | None) -> CopyJob:
@@ -171,32 +170,21 @@ def _part_job(part: int, sink: Any, progress: Callable[[int, int], None] | None)
                    others=_shared["others"] if part == parts - 1 else [])
 
 
-def _write_part(task: tuple[int, str]) -> tuple[dict[str, Any], list[Any], int, dict[str, str]]:
+def _write_part(task: tuple[int, str]) -> tuple[dict[str, Any], list[Any], int, dict[str, str], dict[int, Header]]:
     part, path = task
     with open(path, "wb") as sink:
         job = _part_job(part, sink, None)
         while not job.done:
             job.step(3600.0)
         report = job.finish(central=False)
-    return report, job.entries, job.bytes_written, job.uids
-
-
-def _index_shard(task: tuple[str, int, int]) -> dict[str, Any]:
-    path, shard, shards = task
-    index = Index()
-    try:
-        index.add([path], shard=shard, shards=shards)
-        index.run()
-        return index.take_records()
-    finally:
-        index.close()
+    return report, job.entries, job.bytes_written, job.uids, job.headers
 
 
 def _review_part(task: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
     part, identity = task
     index = Index()
     try:
-        index.add([_shared["path"]])  # its entries, to read by position (nothing is indexed)
+        index.catalogue([_shared["path"]])  # its entries, to read by position
         return review_part(index, part, identity)
     finally:
         index.close()

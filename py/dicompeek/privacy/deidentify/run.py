@@ -42,8 +42,9 @@ from typing import Any
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian
 
+from dicompeek.dicom.header import Header, written_header
 from dicompeek.dicom.instances import read_instance
-from dicompeek.dicom.writer import part10_bytes
+from dicompeek.dicom.writer import part10
 from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.io.archive import Entry
 from dicompeek.io.stream import ByteStream
@@ -170,6 +171,7 @@ class CopyJob:
         self._pixels: Counter[str] = Counter()
         self._problems: list[dict[str, str]] = []
         self._written = self._kept = 0
+        self._headers: dict[int, Header] = {}
         others = other_entries(index) if others is None else others
         self._others = [index.sources.entries[number] for number in others]
         self._next = 0
@@ -213,6 +215,13 @@ class CopyJob:
         return list(self._zip.entries)
 
     @property
+    def headers(self) -> dict[int, Header]:
+        """The header of each DICOM file written, by its position among :attr:`entries`, as indexing
+        the copy would read it (:func:`~dicompeek.dicom.header.written_header`): the copy's review
+        indexes only the entries not here (:meth:`~dicompeek.index.indexer.Index.add_written`)."""
+        return self._headers
+
+    @property
     def uids(self) -> dict[str, str]:
         """Old UID → new, in the order met (a part's, for the mapping)."""
         return self._uids.mapped
@@ -244,13 +253,14 @@ class CopyJob:
             self._dropped["DICOMDIR (not regenerated)"] += 1
             return
         try:
-            data, name = _one_file(self._index, record, self._settings, self._identity, self._uids, self._text,
+            data, name, header = _one_file(self._index, record, self._settings, self._identity, self._uids, self._text,
                                    self._names[position], self._actions, self._pixels)
         except Exception as exc:  # a file that cannot be read or written: said, not copied
             self._problems.append({"location": record.location, "reason": f"{type(exc).__name__}: {exc}"[:300]})
             self._dropped["could not be de-identified"] += 1
             return
         self._zip.add_bytes(name, data, compress=_compression(self._index.sources.entries[record.entry]))
+        self._headers[len(self._zip.entries) - 1] = header
         self._written += 1
 
     def _other_file(self, entry: Entry) -> None:
@@ -287,7 +297,7 @@ def _compression(entry: Entry) -> bool | None:
 
 def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: Any, uids: UidMap,
               text: PixelText, named: tuple[Pseudonym, str], actions: Counter[tuple[str, str]],
-              pixels: Counter[str]) -> tuple[bytes, str]:
+              pixels: Counter[str]) -> tuple[bytes, str, Header]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = read_instance(index, record.entry, pixels=True)
@@ -311,8 +321,8 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
                                         int(fields.get("NumberOfFrames") or 1))
                 pixels["read again: no text left" if cleaned else "read again: text left"] += 1
         actions.update(deidentify(ds, settings.options, context, pixels_cleaned=cleaned))
-        data = part10_bytes(ds)
-    return data, name
+        data, length = part10(ds)
+    return data, name, written_header(ds, length)
 
 
 def ensure_meta(ds: Dataset, location: str) -> None:
