@@ -49,6 +49,7 @@ from typing import Any
 
 from dicompeek.dicom.header import Header
 from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.index.series import frame_count
 from dicompeek.io.zipwriter import EntryInfo, Sink, ZipWriter
 from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
 from dicompeek.privacy.deidentify.inputs import merged_reports
@@ -421,9 +422,6 @@ def series_list(index: Index) -> list[dict[str, Any]]:
             "modality": str(fields.get("Modality") or ""), "description": str(fields.get("SeriesDescription") or ""),
             "files": 0, "frames": 0})
         series["files"] += 1
-        try:
-            series["frames"] += max(int(fields.get("NumberOfFrames") or 1), 1)
-        except (TypeError, ValueError):
-            series["frames"] += 1
+        series["frames"] += frame_count(record)
         sizes.setdefault(key, Counter())[f"{fields.get('Columns')}×{fields.get('Rows')}"] += 1
     return [{**series, "size": sizes[key].most_common(1)[0][0]} for key, series in found.items()]

@@ -28,6 +28,7 @@ from pydicom.dataset import Dataset
 
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.index.series import frame_count
 from dicompeek.privacy.burned_in.engine import OcrEngine, Word
 from dicompeek.privacy.burned_in.frames import Source, image_of, sources_of, why_read
 from dicompeek.privacy.burned_in.meaning import ReadLine, judge_words
@@ -135,7 +136,7 @@ class BurnedInJob:
                 self._unread(key[1], f, exc)
                 continue
             read_any = False
-            for source in sources_of(ds, int(fields.get("NumberOfFrames") or 1)):
+            for source in sources_of(ds, frame_count(record)):
                 try:
                     image, scale = image_of(ds, source)
                 except Exception as exc:

@@ -60,7 +60,8 @@ from dicompeek.privacy.deidentify.actions import (
 )
 from dicompeek.privacy.deidentify.context import RunContext
 from dicompeek.privacy.deidentify.dates import offset_days
-from dicompeek.privacy.deidentify.run import DICOMDIR_CLASS, Settings, copy_names, ensure_meta
+from dicompeek.privacy.deidentify.meta import ensure_meta
+from dicompeek.privacy.deidentify.run import DICOMDIR_CLASS, Settings, copy_names
 from dicompeek.privacy.deidentify.uids import UidMap
 from dicompeek.privacy.deidentify.values import creator_of, label_of, vr_of
 from dicompeek.privacy.elements import MAX_DEPTH

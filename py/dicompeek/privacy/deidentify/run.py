@@ -39,13 +39,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
-
 from dicompeek.dicom.header import Header, written_header
 from dicompeek.dicom.instances import read_instance
 from dicompeek.dicom.writer import part10
 from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.index.series import frame_count
 from dicompeek.io.archive import Entry
 from dicompeek.io.stream import ByteStream
 from dicompeek.io.zipwriter import EntryInfo, Sink, ZipWriter
@@ -55,6 +53,7 @@ from dicompeek.privacy.burned_in.reader import read_burned_in, text_left
 from dicompeek.privacy.deidentify.actions import deidentify
 from dicompeek.privacy.deidentify.context import RunContext
 from dicompeek.privacy.deidentify.dates import offset_days
+from dicompeek.privacy.deidentify.meta import ensure_meta
 from dicompeek.privacy.deidentify.pixels import Box, blank
 from dicompeek.privacy.deidentify.pseudonyms import Pseudonym, PseudonymMap
 from dicompeek.privacy.deidentify.text_pass import PixelText
@@ -318,27 +317,11 @@ def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: A
             if settings.ocr is not None and read:
                 # Burned In Annotation NO only when a second reading finds nothing but scanner labels
                 cleaned = not text_left(ds, settings.ocr, identity, identity.patient_of(fields),
-                                        int(fields.get("NumberOfFrames") or 1))
+                                        frame_count(record))
                 pixels["read again: no text left" if cleaned else "read again: text left"] += 1
         actions.update(deidentify(ds, settings.options, context, pixels_cleaned=cleaned))
         data, length = part10(ds)
     return data, name, written_header(ds, length)
-
-
-def ensure_meta(ds: Dataset, location: str) -> None:
-    """A file meta group to write (files without one get Explicit VR Little Endian). A file
-    without a SOP Instance UID (some test files have none) gets one made from where it was, so
-    that it is a valid Part 10 file; it is then replaced like every UID. Without a SOP class in
-    the dataset or the meta, writing fails and the file is named as not de-identified."""
-    meta = getattr(ds, "file_meta", None)
-    if meta is None or "TransferSyntaxUID" not in meta:
-        meta = meta if meta is not None else FileMetaDataset()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.file_meta = meta
-    if not ds.get("SOPInstanceUID") and not meta.get("MediaStorageSOPInstanceUID"):
-        ds.SOPInstanceUID = UidMap(b"missing").new_uid(location)
-    meta.MediaStorageSOPClassUID = ds.get("SOPClassUID") or meta.get("MediaStorageSOPClassUID", "")
-    meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID") or meta.get("MediaStorageSOPInstanceUID", "")
 
 
 
@@ -368,5 +351,5 @@ def _safe(name: str) -> str:
     return cleaned or "unnamed"
 
 
-__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "copy_names", "ensure_meta", "mapping_csv", "other_entries",
+__all__ = ["OPTION_NAMES", "CopyJob", "Settings", "copy_names", "mapping_csv", "other_entries",
            "text_of"]

@@ -26,10 +26,12 @@ from pydicom.dataset import Dataset
 
 from dicompeek.dicom.instances import read_instance
 from dicompeek.index.indexer import Index
+from dicompeek.index.series import frame_count
 from dicompeek.privacy.burned_in.engine import Word
 from dicompeek.privacy.burned_in.frames import Source, frames_to_read, image_of, sources_of, why_read
 from dicompeek.privacy.burned_in.meaning import ReadLine, judge_words
 from dicompeek.privacy.burned_in.reader import BurnedInJob
+from dicompeek.privacy.deidentify.meta import ensure_meta
 from dicompeek.privacy.deidentify.pixels import Box, blank
 from dicompeek.privacy.identity import Identity, Patient
 
@@ -132,7 +134,7 @@ class TextPass:
         self._keys = 0
         self._finished = False
         self.images_read = 0
-        self.images_expected = sum(len(frames_to_read(_expected_frames(r.fields)))
+        self.images_expected = sum(len(frames_to_read(frame_count(r)))
                                    for r in index.dicom if why_read(r.fields) is not None)
 
     @property
@@ -198,8 +200,9 @@ class TextPass:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     ds = self._read(self._index, record.entry, pixels=True)
+                    ensure_meta(ds, record.location)  # as the copy blanks it
                     blank(ds, boxes)
-                frames = [source for source in sources_of(ds, int(fields.get("NumberOfFrames") or 1))
+                frames = [source for source in sources_of(ds, frame_count(record))
                           if source.kind == "frame"]
             except Exception:
                 continue
@@ -216,14 +219,6 @@ class TextPass:
                     self.images_expected -= len(frames) - number
                     break
                 yield _Again(record.entry, image, scale, patient, institution, f"{source.label()}, blanked")
-
-
-def _expected_frames(fields: Mapping[str, Any]) -> int:
-    """Frames of a file, for the progress only (a bad value counts as one: its reading says why)."""
-    try:
-        return max(int(fields.get("NumberOfFrames") or 1), 1)
-    except (TypeError, ValueError):
-        return 1
 
 
 def _digest(image: np.ndarray) -> bytes:
