@@ -4,8 +4,8 @@ exactly the copy's de-identification, and what changed in it, element by element
 Why: the people who make these copies (research coordinators, PACS staff used to CTP, the RSNA
 Anonymizer, DicomCleaner) want to see what the options chosen do to their files before writing a
 10 GB copy, and a preview that ran other code than the copy would show them something else. So the
-instance is read as the copy reads it (:func:`~dicompeek.dicom.instances.read_instance`, pixels
-included, the file meta completed as the copy completes it) and given the context the copy would
+instance is read as the copy reads a file whose pixel data it streams (its header only:
+:mod:`.passthrough`; the file meta completed as the copy completes it) and given the context the copy would
 give it: the same identity to clean free text against (every patient of the index), the same
 pseudonym (the map's, else ``ANON-<n>`` in the order the copy meets the patients), the same date
 offset and the same new UIDs (both from the salt). Nothing is written; the dataset read is the
@@ -154,7 +154,7 @@ def preview(index: Index, settings: Settings, record: int | None = None) -> dict
     context = RunContext(UidMap(settings.salt), identity, days, pseudonym.name, pseudonym.id, keep_overlays=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ds = read_instance(index, target.entry, pixels=True)
+        ds = read_instance(index, target.entry, pixels=False, header_length=target.header_length)
         before = _snapshot(ds)
         ensure_meta(ds, target.location)
         context.learn_people(ds, settings.options)

@@ -30,14 +30,18 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import secrets
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.uid import ImplicitVRLittleEndian
 
 from dicompeek.dicom.header import Header, written_header
 from dicompeek.dicom.instances import read_instance
@@ -50,6 +54,7 @@ from dicompeek.io.zipwriter import EntryInfo, Sink, ZipWriter
 from dicompeek.privacy.burned_in.engine import OcrEngine
 from dicompeek.privacy.burned_in.frames import why_read
 from dicompeek.privacy.burned_in.reader import read_burned_in, text_left
+from dicompeek.privacy.deidentify import passthrough
 from dicompeek.privacy.deidentify.actions import deidentify
 from dicompeek.privacy.deidentify.context import RunContext
 from dicompeek.privacy.deidentify.dates import offset_days
@@ -76,6 +81,8 @@ OPTION_NAMES = {
     "clean-pixel-data": "clean_pixel_data",
 }
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
+#: A file this large is written with a zip64 local header (its copy may pass 4 GiB).
+ZIP64_NEAR = 3 << 30
 
 
 @dataclass
@@ -258,7 +265,8 @@ class CopyJob:
             self._problems.append({"location": record.location, "reason": f"{type(exc).__name__}: {exc}"[:300]})
             self._dropped["could not be de-identified"] += 1
             return
-        self._zip.add_bytes(name, data, compress=_compression(self._index.sources.entries[record.entry]))
+        entry = self._index.sources.entries[record.entry]
+        self._zip.add(name, data, compress=_compression(entry), zip64=entry.size > ZIP64_NEAR)
         self._headers[len(self._zip.entries) - 1] = header
         self._written += 1
 
@@ -296,34 +304,54 @@ def _compression(entry: Entry) -> bool | None:
 
 def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: Any, uids: UidMap,
               text: PixelText, named: tuple[Pseudonym, str], actions: Counter[tuple[str, str]],
-              pixels: Counter[str]) -> tuple[bytes, str, Header]:
+              pixels: Counter[str]) -> tuple[Iterable[bytes], str, Header]:
+    """One file's copy: its bytes (the pixel data streamed from the input where nothing changes it:
+    :mod:`.passthrough`), its name and its header as indexing the copy would read it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ds = read_instance(index, record.entry, pixels=True)
-        ensure_meta(ds, record.location)
         fields = record.fields
         pid, pname = str(fields.get("PatientID") or ""), str(fields.get("PatientName") or "")
         pseudonym, name = named
         read = settings.ocr is not None and why_read(fields) is not None
+        cleaning = "clean_pixel_data" in settings.options
+        boxes = text.to_blank(record.entry, fields, settings.drawn) if cleaning else []  # read, and drawn
+        reread = cleaning and read  # Burned In Annotation NO only when a second reading finds no text
+        ds, start = _read(index, record, streamed=not boxes and not reread)
         # Clean Graphics: overlays stay only where OCR read them and found no text
         context = RunContext(uids, identity, offset_days(settings.salt, pid or f"name:{pname}"),
                              pseudonym.name, pseudonym.id, keep_overlays=read and record.entry not in text.overlays)
         context.learn_people(ds, settings.options)
         cleaned = False
-        if "clean_pixel_data" in settings.options:
-            boxes = text.to_blank(record.entry, fields, settings.drawn)  # read there, and drawn on its series
-            if boxes:
-                pixels[blank(ds, boxes)] += 1
-            if settings.ocr is not None and read:
-                # Burned In Annotation NO only when a second reading finds nothing but scanner labels
-                cleaned = not text_left(ds, settings.ocr, identity, identity.patient_of(fields),
-                                        frame_count(record))
-                pixels["read again: no text left" if cleaned else "read again: text left"] += 1
+        if boxes:
+            pixels[blank(ds, boxes)] += 1
+        if reread and settings.ocr is not None:
+            cleaned = not text_left(ds, settings.ocr, identity, identity.patient_of(fields), frame_count(record))
+            pixels["read again: no text left" if cleaned else "read again: text left"] += 1
         actions.update(deidentify(ds, settings.options, context, pixels_cleaned=cleaned))
         data, length = part10(ds)
-    return data, name, written_header(ds, length)
+    if start is None:
+        return (data,), name, written_header(ds, length)
+    entry = index.sources.entries[record.entry]
+    return itertools.chain((data,), passthrough.chunks(entry, start)), name, written_header(ds, len(data))
 
 
+def _read(index: Index, record: DicomRecord, streamed: bool) -> tuple[Dataset, int | None]:
+    """The dataset of ``record`` with its file meta (:func:`.meta.ensure_meta`), and where its
+    pixel data starts when only its header was read (``streamed`` asks for that: the pixel data is
+    then copied from there, :mod:`.passthrough`); the whole file where the pixel data must be read,
+    or cannot be streamed as it is (not last in the file, or the file is not written in the
+    encoding it was read in)."""
+    start = record.header_length if streamed else None
+    if start is not None and passthrough.streamable_syntax(record.transfer_syntax):
+        ds = read_instance(index, record.entry, pixels=False, header_length=start)
+        ensure_meta(ds, record.location)
+        syntax = str(ds.file_meta.TransferSyntaxUID)
+        if (ds.original_encoding == (syntax == ImplicitVRLittleEndian, True) and "PixelData" not in ds
+                and passthrough.pixel_element_ends_file(index.sources.entries[record.entry], start, syntax)):
+            return ds, start
+    ds = read_instance(index, record.entry, pixels=True)
+    ensure_meta(ds, record.location)
+    return ds, None
 
 
 def text_of(index: Index, settings: Settings, identity: Identity) -> PixelText:
