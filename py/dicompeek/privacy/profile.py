@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).with_name("data") / "confidentiality_profile.json"
+#: Tags whose row :meth:`Profile.row_for` remembers at most.
+MEMO_LIMIT = 65_536
 
 #: What each E.1-1 action letter asks a de-identifier to do.
 ACTIONS = {
@@ -59,14 +61,22 @@ class Profile:
     rows: list[Row]
 
     def row_for(self, tag: int) -> Row | None:
-        """The row for ``tag``: the exact tag, else a repeating group, else the private row."""
-        exact = self._by_tag.get(tag)
-        if exact is not None:
-            return exact
-        for row in self._patterns:
-            if row.matches(tag):
-                return row
-        return self._private if (tag >> 16) & 1 else None
+        """The row for ``tag``: the exact tag, else a repeating group, else the private row.
+        Remembered per tag: the copy and the review ask for every element of every file, and
+        most tags are in no row, so each asking tried every repeating group's pattern."""
+        tag = int(tag)  # a pydicom BaseTag key would compare through Python-level __eq__
+        memo = self._memo
+        if tag in memo:
+            return memo[tag]
+        row = self._by_tag.get(tag)
+        if row is None:
+            row = next((r for r in self._patterns if r.matches(tag)), None)
+        if row is None and (tag >> 16) & 1:
+            row = self._private
+        if len(memo) >= MEMO_LIMIT:  # a hostile file's thousands of tags do not grow it for ever
+            memo.clear()
+        memo[tag] = row
+        return row
 
     def option_name(self, code: str) -> str | None:
         """The profile's or option's name for a CID 7050 code (as in (0012,0064))."""
@@ -78,6 +88,7 @@ class Profile:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_tag", {r.tag: r for r in self.rows if r.tag is not None})
+        object.__setattr__(self, "_memo", {})
         object.__setattr__(self, "_patterns", [r for r in self.rows if r.pattern])
         object.__setattr__(self, "_private", next((r for r in self.rows if r.private), None))
         object.__setattr__(self, "_by_code", {o.code: o for o in self.options})
@@ -85,6 +96,7 @@ class Profile:
     _by_tag: dict[int, Row] = field(init=False, repr=False, compare=False)
     _patterns: list[Row] = field(init=False, repr=False, compare=False)
     _private: Row | None = field(init=False, repr=False, compare=False)
+    _memo: dict[int, Row | None] = field(init=False, repr=False, compare=False)
     _by_code: dict[str, Option] = field(init=False, repr=False, compare=False)
 
 

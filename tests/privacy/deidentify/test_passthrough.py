@@ -23,6 +23,12 @@ from registry import CORPUS, PYDICOM_FILES, small_dataset, zip_bytes
 USUAL = frozenset({"retain_modified_dates", "clean_descriptors"})
 
 
+@pytest.fixture(autouse=True)
+def stream_every_file(monkeypatch):
+    """Stream files of any size (only large ones are streamed otherwise)."""
+    monkeypatch.setattr(passthrough, "STREAM_FROM", 0)
+
+
 def _copy(path: Path, options: frozenset[str] = USUAL) -> tuple[bytes, dict]:
     index = Index()
     try:

@@ -7,7 +7,8 @@ value, the written bytes): on an export of 231 MB CT volumes the page grew by mo
 multi-frame file of a gigabyte could not be copied at all. The header is small; the pixel data
 is most of the file and, without Clean Pixel Data's boxes, is copied unchanged.
 
-Only where that gives the bytes the whole-file way writes: the pixel data element is the last
+Only for files of :data:`STREAM_FROM` or more, and only where that gives the bytes the whole-file
+way writes: the pixel data element is the last
 thing in the file (nothing after it could be left unexamined: trailing private groups, padding
 and signatures go the whole-file way), and the header is written in the encoding it was read in
 (:func:`~dicompeek.dicom.writer.part10` says where its pixel data would start). The tests compare
@@ -30,6 +31,9 @@ _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"UN"})
 _ITEM, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE0DD
 _UNDEFINED = 0xFFFFFFFF
 CHUNK = 1 << 20
+#: Files from this size on are streamed; a smaller one is read whole, which costs less than
+#: opening it three times (its header, its pixel data's extent, its pixel data) and holds little.
+STREAM_FROM = 4 << 20
 
 
 def streamable_syntax(uid: str) -> bool:
@@ -104,4 +108,4 @@ def _element_end(stream: ByteStream, start: int, syntax: UID) -> int | None:
         stream.seek(at)
 
 
-__all__ = ["chunks", "pixel_element_ends_file", "streamable_syntax"]
+__all__ = ["STREAM_FROM", "chunks", "pixel_element_ends_file", "streamable_syntax"]
