@@ -67,6 +67,9 @@ export class CopyPanel {
     this.running = null;
     /** @type {[string, string, string][]} original ID, new name, new ID */
     this.rows = [];
+    /** whether the boxes' series (and the frame shown, which worker 0 reads whole) are loaded for
+     * these files: only once Clean Pixel Data is chosen, so opening the panel reads no file whole */
+    this.boxesLoaded = false;
     this.#buildOptions();
     this.#bindSalt();
     this.drawn = new DrawnBoxes(client);
@@ -104,7 +107,8 @@ export class CopyPanel {
   open(before) {
     this.before = before;
     this.preview.refresh();
-    this.drawn.load();
+    this.boxesLoaded = false;
+    this.#showPixels();
     this.root.hidden = false;
     this.root.scrollIntoView({ block: "start" });
     byId("deid-title").focus();
@@ -122,6 +126,7 @@ export class CopyPanel {
   forget() {
     this.preview.clear();
     this.drawn.clear();
+    this.boxesLoaded = false;
     if (!this.root.hidden || this.copy || this.running) this.close();
     this.before = null;
   }
@@ -213,7 +218,12 @@ export class CopyPanel {
   #showPixels() {
     const chosen = this.options();
     byId("deid-pixels").hidden = !PIXEL_OPTIONS.some((name) => chosen.includes(name));
-    byId("deid-boxes").hidden = !chosen.includes("clean-pixel-data");
+    const boxes = chosen.includes("clean-pixel-data");
+    byId("deid-boxes").hidden = !boxes;
+    if (boxes && !this.boxesLoaded && this.before) {
+      this.boxesLoaded = true;
+      this.drawn.load();
+    }
   }
 
   #bindSalt() {
