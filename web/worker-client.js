@@ -350,15 +350,10 @@ export class WorkerClient extends EventTarget {
         const slot = next++;
         const [number, identity] = jobs[slot];
         /** @type {PartProgress} */
-        let progress = await this.#ask(worker, requests.start, [plan.parts[number], identity]);
-        parts[slot] = progress;
-        while (!progress.done) {
-          if (stopped() || failed) return;
-          progress = await this.#ask(worker, requests.step, [REVIEW_STEP_SECONDS]);
-          parts[slot] = progress;
-          report();
-        }
-        if (stopped() || failed) return;
+        parts[slot] = await this.#ask(worker, requests.start, [plan.parts[number], identity]);
+        const done = await this.#stepToEnd(worker, parts[slot], requests.step, REVIEW_STEP_SECONDS,
+          (progress) => { parts[slot] = progress; report(); }, () => stopped() || failed);
+        if (!done) return;
         states[number] = /** @type {ReviewState} */ (await this.#ask(worker, requests.state, []));
       }
     };
@@ -513,15 +508,10 @@ export class WorkerClient extends EventTarget {
     report();
     await Promise.all(plan.parts.map(async (part, number) => {
       try {
-        let progress = await this.#ask(number, REQUEST.deid_part, [number, ...settings, plan.shared, part]);
-        parts[number] = progress;
-        while (!progress.done) {
-          if (stopped() || failed) return;
-          progress = await this.#ask(number, REQUEST.deid_step, [COPY_STEP_SECONDS]);
-          parts[number] = progress;
-          report();
-        }
-        if (stopped() || failed) return;
+        parts[number] = await this.#ask(number, REQUEST.deid_part, [number, ...settings, plan.shared, part]);
+        const done = await this.#stepToEnd(number, parts[number], REQUEST.deid_step, COPY_STEP_SECONDS,
+          (progress) => { parts[number] = progress; report(); }, () => stopped() || failed);
+        if (!done) return;
         states[number] = await this.#ask(number, REQUEST.deid_state, []);
       } catch (error) {
         failed = true;
@@ -548,11 +538,8 @@ export class WorkerClient extends EventTarget {
       elapsed: p.elapsed, files_per_second: p.files_per_second, eta_seconds: p.eta_seconds });
     reviewing({ files: 0, total: 0, elapsed: 0, files_per_second: 0, eta_seconds: 0 });
     await Promise.all(this.#workers.map(async (_, number) => {
-      let progress = await this.#ask(number, REQUEST.deid_review_open, [copy, number === 0]);
-      while (!progress.done) {
-        if (stopped()) return;
-        progress = await this.#ask(number, REQUEST.deid_step, [COPY_STEP_SECONDS]);
-      }
+      const opened = await this.#ask(number, REQUEST.deid_review_open, [copy, number === 0]);
+      await this.#stepToEnd(number, opened, REQUEST.deid_step, COPY_STEP_SECONDS, () => {}, stopped);
     }));
     if (stopped()) return null;
     const plan = await this.#ask(0, REQUEST.deid_review_plan, [this.workerCount]);
@@ -643,6 +630,30 @@ export class WorkerClient extends EventTarget {
   }
 
   // --- messages ---------------------------------------------------------------------------
+
+  /**
+   * Step worker `worker`'s job, whose latest progress is `progress`, with request `step` (steps of
+   * `seconds`) until it says it is done; `onStep` hears each step's progress. False when `halted`
+   * first (no further step is asked for).
+   * @template {"review_step" | "deid_step"} K
+   * @param {number} worker
+   * @param {{done: boolean}} progress
+   * @param {K} step
+   * @param {number} seconds
+   * @param {(progress: Requests[K]["reply"]) => void} onStep
+   * @param {() => boolean} halted
+   * @returns {Promise<boolean>}
+   */
+  async #stepToEnd(worker, progress, step, seconds, onStep, halted) {
+    let done = progress.done;
+    while (!done) {
+      if (halted()) return false;
+      const next = await this.#ask(worker, step, [seconds]);
+      onStep(next);
+      done = next.done;
+    }
+    return !halted();
+  }
 
   /**
    * Ask worker `index` (0 … workerCount - 1) to run a request. Only worker 0 holds the merged

@@ -293,7 +293,7 @@ class CopyIndex:
 
 class WorkerCopy:
     """This worker's share of the copy, as its ``deid_*`` entry points see it: worker 0's
-    :class:`PageCopy`, the job it steps (a :class:`PartCopy`, a :class:`CopyShard` or a part of
+    :class:`PageCopy`, the job it steps (a :class:`PartCopy`, a :class:`CopyIndex` or a part of
     the copy's review), and the copy's index for its review. The sink of a part is made by
     ``sink()`` (the browser: :class:`JsSink`; the tests: a buffer)."""
 

@@ -29,8 +29,10 @@ from pydicom.filewriter import write_data_element
 from pydicom.multival import MultiValue
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
+from dicompeek.dicom.reader import PIXEL_TAGS
+
 _PIXEL_DATA, _GROUP_LENGTH = 0x7FE00010, 0x00020000
-_FIRST_PIXEL_TAG = 0x7FE00008  # Float Pixel Data: where a reader stops before the pixels (reader.PIXEL_TAGS)
+_FIRST_PIXEL_TAG = min(PIXEL_TAGS)  # where a reader stops before the pixels
 _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"})
 #: VRs whose str values pydicom writes as their characters (ASCII the same in every character set).
 _TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})

@@ -22,11 +22,10 @@ from collections.abc import Iterator
 
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from dicompeek.dicom.reader import PIXEL_TAGS
 from dicompeek.io.archive import Entry
 from dicompeek.io.stream import ByteStream
 
-#: The pixel data elements (Float, Double Float, Pixel Data) as a reader stops before them.
-PIXEL_TAGS = frozenset({0x7FE00008, 0x7FE00009, 0x7FE00010})
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"UN"})
 _ITEM, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE0DD
 _UNDEFINED = 0xFFFFFFFF
