@@ -86,11 +86,26 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Protocol
 
-from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from dicompeek.privacy.deidentify.decisions import (
+    CODE_TAGS,
+    CONVERT,
+    DATE_ROW,
+    DATE_VRS,
+    FREE_TEXT_VRS,
+    KEEP,
+    NEW_UIDS,
+    PATIENT_ID,
+    PATIENT_NAME,
+    TIME_KEPT,
+    letter_for,
+    raw_plan,
+    resolve,
+    tag_of,
+)
 from dicompeek.privacy.deidentify.raw import plain_values, well_formed, with_text
 from dicompeek.privacy.deidentify.values import (
     creator_of,
@@ -136,33 +151,16 @@ class Context(Protocol):
         ...
 
 
-def _tag(keyword: str) -> int:
-    tag = tag_for_keyword(keyword)
-    assert tag is not None, keyword
-    return tag
-
-
-PATIENT_NAME, PATIENT_ID, SOP_INSTANCE_UID = _tag("PatientName"), _tag("PatientID"), _tag("SOPInstanceUID")
-MEDIA_SOP_INSTANCE_UID = _tag("MediaStorageSOPInstanceUID")
-#: "Z/D" and "X/Z/D" attributes that are Type 1 in common IODs: a dummy rather than nothing.
-NEEDS_VALUE = frozenset(map(_tag, ("ContentDate", "ContentTime", "AcquisitionDateTime", "DeviceSerialNumber")))
+SOP_INSTANCE_UID, MEDIA_SOP_INSTANCE_UID = tag_of("SOPInstanceUID"), tag_of("MediaStorageSOPInstanceUID")
 #: The file meta elements kept (the Media Storage SOP Instance UID is replaced).
-META_KEPT = frozenset(map(_tag, ("FileMetaInformationGroupLength", "FileMetaInformationVersion",
+META_KEPT = frozenset(map(tag_of, ("FileMetaInformationGroupLength", "FileMetaInformationVersion",
                                  "MediaStorageSOPClassUID", "TransferSyntaxUID", "ImplementationClassUID",
                                  "ImplementationVersionName")))
-#: Elements of a code, not text: never cleaned inside a sequence being cleaned.
-CODE_TAGS = frozenset(map(_tag, ("CodeValue", "CodingSchemeDesignator", "CodingSchemeVersion", "LongCodeValue",
-                                 "URNCodeValue", "MappingResource", "ContextIdentifier")))
 #: Overlay elements that hold text: cleaned when overlays stay.
 OVERLAY_TEXT = frozenset({0x0022, 0x1500, 0x4000})  # Overlay Description, Label, Comments
-#: VRs that "C" cleans as text, and free text cleaned inside a sequence being cleaned.
+#: VRs that "C" cleans as text.
 CLEANABLE_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"})
-FREE_TEXT_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
-DATE_VRS = frozenset({"DA", "DT", "TM"})
 WELL_KNOWN_UID = "1.2.840.10008."
-#: How a DA, DT or TM the table does not list is treated: as the table's date rows.
-DATE_ROW = Row(name="Date or time not in E.1-1", basic="X",
-               options={"retain_full_dates": "K", "retain_modified_dates": "C"})
 
 
 def deidentify(ds: Dataset, options: frozenset[str], context: Context, pixels_cleaned: bool = False) -> Actions:
@@ -250,59 +248,44 @@ class _Engine:
                 if cleaning and vr in FREE_TEXT_VRS and tag not in CODE_TAGS:
                     self.clean(ds, tag, elem, vr)
                 return
-        action, option = self.resolve(row)
-        self.apply(ds, tag, elem, vr, _letter(action, tag, vr), option, row, depth, cleaning)
+        action, option = resolve(row, self.options)
+        self.apply(ds, tag, elem, vr, letter_for(action, tag, vr), option, row, depth, cleaning)
 
     def raw_done(self, ds: Dataset, tag: int, raw: RawDataElement, cleaning: bool) -> bool:
         """Whether a raw (not yet converted) element is dealt with from its tag, VR and bytes alone:
         left as it is (most elements of a file, which then go to the copy as the bytes they were
         read as: converting and re-encoding each was most of the copy's time), or, for plain UIDs
-        and dates, given its new value as bytes. False: convert it and go the general way."""
+        and dates, given its new value as bytes (:func:`.decisions.raw_plan`). False: convert it
+        and go the general way."""
         if tag in (PATIENT_NAME, PATIENT_ID):
             return False
         vr = vr_of(raw, tag)
         value = raw.value
         if vr == "SQ" or not isinstance(value, bytes) or not well_formed(value, vr):
             return False  # a value of the wrong length is converted (and removed when it cannot be)
-        row = PROFILE.row_for(tag)
-        if row is None:
-            if vr not in DATE_VRS:
-                return not (cleaning and vr in FREE_TEXT_VRS and tag not in CODE_TAGS)
-            row = DATE_ROW
-        action, option = self.resolve(row)
-        letter = _letter(action, tag, vr)
-        if vr == "TM" and letter == "C" and option == "retain_modified_dates":
-            self.count(label_of(tag), KEPT)  # a time: a whole-day shift leaves it true (see cleaned())
+        plan = raw_plan(self.options, tag, vr, cleaning)
+        if plan == KEEP:
             return True
-        plain = raw.is_little_endian and raw.VR in (None, vr)  # bytes as pydicom would write them (not UN)
-        if vr == "UI" and letter in ("U", "U*", "D") and plain:
-            values = plain_values(value, vr)
-            if values is None:
-                return False
+        if plan == TIME_KEPT:
+            self.count(label_of(tag), KEPT)  # see cleaned()
+            return True
+        if plan == CONVERT or not (raw.is_little_endian and raw.VR in (None, vr)):
+            return False  # bytes pydicom would write differently (big endian, UN): the general way
+        values = plain_values(value, vr)
+        if values is None:
+            return False
+        if plan == NEW_UIDS:
             new = [v if not v or v.startswith(WELL_KNOWN_UID) else self.context.new_uid(v) for v in values]
             if new != values:
                 self.set_raw(ds, tag, raw, "\\".join(new), NEW_UID)
             return True
-        if vr == "DA" and letter == "C" and option == "retain_modified_dates" and plain:
-            values = plain_values(value, vr)
-            if values is None:
-                return False
-            if any(values):
-                try:
-                    shifted = [self.context.shift(v, vr) if v else v for v in values]
-                except ValueError:
-                    return False  # the general way removes it
-                self.set_raw(ds, tag, raw, "\\".join(shifted), SHIFTED)
-            return True
-        return not option and letter == "K"
-
-    def resolve(self, row: Row) -> tuple[str, str]:
-        """The action for ``row`` under the chosen options, and the option that gave it ("" basic)."""
-        chosen = [(action, key) for key, action in row.options.items() if key in self.options]
-        for action, key in chosen:
-            if action == "C":
-                return action, key
-        return chosen[0] if chosen else (row.basic, "")
+        if any(values):  # SHIFT_DATES
+            try:
+                shifted = [self.context.shift(v, vr) if v else v for v in values]
+            except ValueError:
+                return False  # the general way removes it
+            self.set_raw(ds, tag, raw, "\\".join(shifted), SHIFTED)
+        return True
 
     def apply(self, ds: Dataset, tag: int, elem: DataElement, vr: str, letter: str, option: str, row: Row,
               depth: int, cleaning: bool) -> None:
@@ -317,7 +300,7 @@ class _Engine:
                 self.items(ds, tag, elem, depth, cleaning)
         elif letter == "C":
             if not self.cleaned(ds, tag, elem, vr, option, depth):
-                basic = _letter(row.basic, tag, vr)
+                basic = letter_for(row.basic, tag, vr)
                 self.apply(ds, tag, elem, vr, basic if basic != "C" else "X", "", row, depth, cleaning)
         elif letter == "Z":
             if vr == "SQ":
@@ -482,19 +465,3 @@ class _Engine:
     def count(self, label: str, word: str) -> None:
         self.actions[(label, word)] += 1
 
-
-def _letter(action: str, tag: int, vr: str) -> str:
-    """One action for a combined one (see the module's docstring)."""
-    parts = action.split("/")
-    if len(parts) == 1:
-        return action
-    if "U*" in parts:
-        return "U*"
-    letters = set(parts)
-    if letters == {"X", "Z"}:
-        return "Z"
-    if letters == {"X", "D"}:
-        return "D"
-    if {"Z", "D"} <= letters:
-        return "D" if vr == "UI" or tag in NEEDS_VALUE else "Z"
-    return "X" if "X" in letters else parts[0]
