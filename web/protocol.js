@@ -82,6 +82,7 @@ export const EVENT = Object.freeze({
  * @property {{args: [studyUid: string, seriesUid: string], reply: SeriesFrames}} series
  * @property {{args: [entry: number, frame: number, window: RenderWindow], reply: Rendered}} render
  * @property {{args: [entry: number, frame: number, x: number, y: number], reply: Probe}} probe
+ * @property {{args: [studyUid: string, seriesUid: string], reply: Thumbnail}} thumbnail
  * @property {{args: [entry: number], reply: Header}} header
  * @property {{args: [entry: number, form: "json" | "dump", masked: boolean], reply: Download}} export_header
  * @property {{args: [studyUid: string, seriesUid: string], reply: Variation}} variation
@@ -132,7 +133,7 @@ export const CALL = Object.freeze(/** @type {{[K in CallName]: K}} */ ({
 
 /** The page's requests (checked against Requests the same way). */
 export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
-  series: "series", render: "render", probe: "probe",
+  series: "series", render: "render", probe: "probe", thumbnail: "thumbnail",
   header: "header", export_header: "export_header", variation: "variation", series_csv: "series_csv",
   compare: "compare", instances: "instances",
   review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
@@ -165,7 +166,7 @@ export const COPY_REQUESTS = Object.freeze(/** @type {RequestName[]} */ ([
 /** Requests whose reply carries binary data as a transferred buffer: {meta, pixels} (Python:
  * @entry_point(binary=True), called through worker_api.call_binary): pixels, or the copy's central directory.
  * @type {readonly RequestName[]} */
-export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.ocr_next, REQUEST.deid_ocr_next,
+export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.thumbnail, REQUEST.ocr_next, REQUEST.deid_ocr_next,
   REQUEST.deid_join]);
 
 /** What worker_api.entry_points() tells the worker at boot.
@@ -296,6 +297,13 @@ export function protocolMismatch(python) {
  * @property {string} [error]
  */
 /** @typedef {{entry: number, frame: number, instance: number | null, position: number | null}} Frame */
+
+/** A series' thumbnail: its middle frame (`meta.entry`, `meta.frame`, of `meta.frames`) as a small PNG
+ * (`pixels`, meta.rows × meta.columns), or meta.error saying why there is none (and no pixels).
+ * `meta.text_risk`: why its pixels may carry burned-in text (the review's pixel rule), else null: while
+ * patient data is hidden such a thumbnail is not shown legibly.
+ * @typedef {{meta: {entry?: number, frame?: number, frames?: number, rows?: number, columns?: number,
+ *   error?: string, text_risk: string | null}, pixels: ArrayBuffer}} Thumbnail */
 
 /** The window a frame is rendered with; no width: the file's own.
  * @typedef {{center?: number, width?: number, invert?: boolean}} RenderWindow */

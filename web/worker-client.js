@@ -153,6 +153,12 @@ export class WorkerClient extends EventTarget {
     return this.#ask(0, REQUEST.render, [entry, frame, window]);
   }
 
+  /** A series' middle frame as a small PNG (the summary's and the viewer's strip's thumbnails).
+   * @param {string} studyUid @param {string} seriesUid */
+  thumbnail(studyUid, seriesUid) {
+    return this.#ask(0, REQUEST.thumbnail, [studyUid, seriesUid]);
+  }
+
   /** The stored and modality value of one pixel.
    * @param {number} entry @param {number} frame @param {number} x @param {number} y */
   probe(entry, frame, x, y) {

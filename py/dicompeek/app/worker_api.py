@@ -23,6 +23,7 @@ from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary
 from dicompeek.pixels import wasm_decoders
+from dicompeek.pixels.thumbnail import thumbnail as series_thumbnail
 from dicompeek.pixels.viewer import Viewer
 from dicompeek.privacy import MASK, PartReview, burned_in_part, masked_result, report_csv, report_html, reruns, review
 from dicompeek.privacy import merge as merge_review
@@ -31,6 +32,7 @@ from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
 from dicompeek.privacy.burned_in.reader import BurnedInJob
 from dicompeek.privacy.deidentify.preview import preview as preview_copy
 from dicompeek.privacy.provenance import Hashing, completed
+from dicompeek.privacy.rules.pixels import text_risk
 from dicompeek.tags.browser import TagBrowser
 from dicompeek.tags.exports import parse_fields
 from dicompeek.tags.tree import dump_text
@@ -114,6 +116,17 @@ def render(args_json: str) -> tuple[str, bytes]:
     """A frame as (JSON metadata, RGBA bytes): pixels stay binary across the bridge."""
     meta, rgba = _viewer.render(*json.loads(args_json))
     return json.dumps(meta), rgba
+
+
+@entry_point(decodes_pixels=True, binary=True)
+def thumbnail(args_json: str) -> tuple[str, bytes]:
+    """A series' middle frame as (JSON metadata, PNG bytes), with why its pixels may carry
+    burned-in text (the page blurs such a thumbnail while patient data is hidden)."""
+    study_uid, series_uid = json.loads(args_json)
+    meta, png = series_thumbnail(_index, study_uid, series_uid)
+    records = _index.series_records(study_uid, series_uid)
+    meta["text_risk"] = text_risk(records[0].fields) if records else None
+    return json.dumps(meta), png
 
 
 @entry_point

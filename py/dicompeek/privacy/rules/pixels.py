@@ -36,6 +36,17 @@ def risky_pixels(modality: str, sop_class: str) -> str | None:
     return RISKY_MODALITIES.get(modality)
 
 
+def text_risk(fields: dict[str, object]) -> str | None:
+    """Why a file's pixels may carry burned-in text, from its indexed fields: Burned In Annotation
+    YES, or unstated on a kind of image that usually does (:func:`risky_pixels`); else None."""
+    burned = str(fields.get("BurnedInAnnotation") or "").strip().upper()
+    if burned == "YES":
+        return "Burned In Annotation YES"
+    if burned == "NO":
+        return None
+    return risky_pixels(str(fields.get("Modality") or ""), str(fields.get("SOPClassUID") or ""))
+
+
 class _Series:
     """What one series' files say about their pixels, in totals."""
 
