@@ -277,6 +277,7 @@ export function protocolMismatch(python) {
  * @property {number} bytes
  * @property {number} instances
  * @property {number} frames
+ * @property {number} duplicates files whose SOP Instance UID an earlier file of the series has
  * @property {string[]} sizes "rows×columns", most frequent first
  * @property {{uid: string, name: string}[]} sop_classes
  * @property {{uid: string, name: string}[]} transfer_syntaxes
@@ -285,8 +286,10 @@ export function protocolMismatch(python) {
  * @property {number} files_with_warnings
  * @property {string[]} geometry_warnings
  */
-/** @typedef {{location: string, size: number, kind: "dicom" | "non-dicom" | "unreadable" | "not-indexed",
- *   reason: string | null}} SummaryFile */
+/** A listed file; one outside any series also has the keys that open it alone in the viewer and tag
+ * browser (`series_uid` "file:N") and its modality.
+ * @typedef {{location: string, size: number, kind: "dicom" | "non-dicom" | "unreadable" | "not-indexed",
+ *   reason: string | null, study_uid?: string, series_uid?: string, modality?: string}} SummaryFile */
 
 /** The viewer's frames of a series, in viewing order (dicompeek.viewer).
  * @typedef {object} SeriesFrames

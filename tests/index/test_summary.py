@@ -65,6 +65,28 @@ def test_multiframe_frames_are_counted_and_duplicates_are_one_instance(tmp_path)
     (s,) = all_series(summarize(tmp_path / "mf.zip"))
     assert (s["files"], s["instances"], s["frames"]) == (2, 1, 7)
     assert s["folders"] == ["a", "b"]
+    assert s["duplicates"] == 1  # said, so that the page warns: 2 files, 1 SOP Instance UID
+
+
+def test_a_file_outside_any_series_is_listed_with_the_key_that_opens_it(tmp_path):
+    from dicompeek.index.indexer import Index
+    from dicompeek.pixels.viewer import Viewer
+
+    slide = small_dataset(rows=4, columns=6)
+    del slide.SeriesInstanceUID, slide.StudyInstanceUID
+    (tmp_path / "slide.zip").write_bytes(zip_bytes({"slide.dcm": slide, "ct.dcm": small_dataset()}))
+    summary = summarize(tmp_path / "slide.zip")
+    (listed,) = summary["files"]
+    assert listed["reason"].startswith("DICOM file outside any series (CT Image Storage)")
+    assert (listed["study_uid"], listed["modality"]) == ("", "CT") and listed["series_uid"].startswith("file:")
+    index = Index()
+    index.add([str(tmp_path / "slide.zip")])
+    index.run()
+    (record,) = index.series_records("", listed["series_uid"])
+    assert record.location.endswith("slide.dcm")
+    frames = Viewer(index).series("", listed["series_uid"])["frames"]
+    assert len(frames) == 1 and Viewer(index).render(frames[0]["entry"], 0)[0]["columns"] == 6
+    index.close()
 
 
 def test_patients_studies_series_are_sorted(tmp_path):

@@ -59,6 +59,17 @@ class OtherRecord:
     reason: str
 
 
+#: How :func:`outside_key` starts (a UID is digits and dots: no series has such a UID).
+OUTSIDE_PREFIX = "file:"
+
+
+def outside_key(record: DicomRecord) -> str:
+    """The series key of a DICOM file without a Study or Series Instance UID (a DICOMDIR, a slide
+    image written without them): viewed and inspected on its own, as a series of one file."""
+    return f"{OUTSIDE_PREFIX}{record.entry}" if not (record.fields.get("StudyInstanceUID")
+                                                     and record.fields.get("SeriesInstanceUID")) else ""
+
+
 class Index:
     """Everything picked in this session, indexed incrementally."""
 
@@ -171,7 +182,10 @@ class Index:
         self.sources.close()
 
     def series_records(self, study_uid: str, series_uid: str) -> list[DicomRecord]:
-        """The files of one series (top-level Study/Series Instance UIDs), in index order."""
+        """The files of one series (top-level Study/Series Instance UIDs), in index order; for the
+        key of a file outside any series (:func:`outside_key`), that file alone."""
+        if series_uid.startswith(OUTSIDE_PREFIX):
+            return [r for r in self.dicom if outside_key(r) == series_uid]
         return [r for r in self.dicom if r.fields.get("StudyInstanceUID") == study_uid
                 and r.fields.get("SeriesInstanceUID") == series_uid]
 

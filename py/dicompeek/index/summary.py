@@ -14,7 +14,7 @@ from typing import Any
 
 from pydicom.uid import UID
 
-from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.index.indexer import DicomRecord, Index, outside_key
 from dicompeek.index.series import frame_count, geometry_warnings
 
 SCHEMA_VERSION = 1
@@ -121,6 +121,7 @@ def _new_series(uid: str, fields: dict[str, Any]) -> dict[str, Any]:
         "body_part": fields.get("BodyPartExamined", ""),
         "files": 0,
         "bytes": 0,
+        "duplicates": 0,
         "_instances": {},
         "_sizes": Counter(),
         "_sop_classes": Counter(),
@@ -140,6 +141,8 @@ def _add_to_series(entry: dict[str, Any], record: DicomRecord) -> None:
     stated = fields.get("NumberOfFrames")
     # never more than the file can hold
     frames = frame_count(record) if isinstance(stated, int) and stated >= 1 else 1 if "Rows" in fields else 0
+    if sop_uid in entry["_instances"]:
+        entry["duplicates"] += 1  # counted once (a copy of the file?), and said: the page warns
     entry["_instances"][sop_uid] = frames
     if "Rows" in fields and "Columns" in fields:
         entry["_sizes"][f"{fields['Rows']}×{fields['Columns']}"] += 1
@@ -180,10 +183,14 @@ def _series_order(entry: dict[str, Any]) -> tuple:
 
 
 def _outside_series(record: DicomRecord) -> dict[str, Any]:
+    """A file listed with the others, with what opens it in the viewer and the tag browser:
+    ``study_uid`` and ``series_uid`` as a series' (:func:`~dicompeek.index.indexer.outside_key`)."""
     missing = [k for k in ("StudyInstanceUID", "SeriesInstanceUID") if not record.fields.get(k)]
     sop = record.fields.get("SOPClassUID")
     what = f" ({uid_name(sop)})" if sop else ""
     return {
         "location": record.location, "size": record.size, "kind": "dicom",
         "reason": f"DICOM file outside any series{what}: no {' or '.join(missing)}",
+        "study_uid": str(record.fields.get("StudyInstanceUID") or ""), "series_uid": outside_key(record),
+        "modality": str(record.fields.get("Modality") or ""),
     }
