@@ -4,7 +4,9 @@
 // Work is queued in the worker, so picking files before Python is ready is fine.
 import { WorkerClient } from "./worker-client.js";
 import { showProgress } from "./progress.js";
-import { applyFilter, findSeries, refreshSummary, showSummary } from "./summary.js";
+import { applyFilter, expandAll, findSeries, refreshSummary, setThumbnailSource, showSummary, turnFilesPage }
+  from "./summary.js";
+import { pickLabel, showLoaded } from "./loaded.js";
 import { bindSwitch, hidden, maskText, onMaskChange, setIdentifyingTags } from "./mask.js";
 import { byId, setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
@@ -15,6 +17,7 @@ import { reviewBoxes } from "./boxes.js";
 
 /** @typedef {import("./protocol.js").Finding} Finding */
 /** @typedef {import("./protocol.js").PickedItem} PickedItem */
+/** @typedef {import("./loaded.js").Pick} Pick */
 
 const client = new WorkerClient(new URL("./worker.js", import.meta.url));
 const viewer = new Viewer(client);
@@ -27,9 +30,15 @@ const review = new ReviewPanel(client, {
   onResult: (result) => viewer.setTextBoxes(result ? reviewBoxes(result) : []),
 });
 
+setThumbnailSource((studyUid, seriesUid) => client.thumbnail(studyUid, seriesUid));
+
+/** @type {Pick[]} what is loaded, in the order picked (the summary is of all of them) */
+const picks = [];
+
 bindSwitch(byId("hide-patient-data", HTMLInputElement));
 onMaskChange(() => {
   refreshSummary();
+  showLoaded(picks, removePick);
   viewer.refreshMask();
   tags.refreshMask();
   review.refreshMask();
@@ -99,7 +108,6 @@ client.on("summary", (detail) => {
   review.forget();  // it described what was loaded before
   viewer.setTextBoxes([]);
   showSummary(detail.summary);
-  byId("clear", HTMLButtonElement).disabled = detail.summary.totals.entries === 0;
 });
 client.on("error", (detail) => showError(detail.message));
 client.on("fatal", (detail) => {
@@ -118,6 +126,14 @@ function showError(message) {
 /** @param {PickedItem[]} items */
 function open(items) {
   if (!items.length) return;
+  picks.push({ label: pickLabel(items), items });
+  showLoaded(picks, removePick);
+  read(items);
+}
+
+/** Index `items` (a pick), with its progress shown. @param {PickedItem[]} items */
+function read(items) {
+  byId("clear", HTMLButtonElement).disabled = false;  // whatever the pick held, even nothing
   byId("empty").hidden = true;
   const progress = byId("progress");
   progress.hidden = false;
@@ -135,8 +151,21 @@ function pickedItems(input) {
   return [...(input.files || [])].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
 }
 
-for (const id of ["pick-files", "pick-folder"]) {
+/** Everything loaded but pick `index`, read again (the index cannot forget one pick's files).
+ * @param {number} index */
+function removePick(index) {
+  picks.splice(index, 1);
+  showLoaded(picks, removePick);
+  client.reset();
+  byId("progress").hidden = true;
+  for (const pick of picks) read(pick.items);
+  byId("clear", HTMLButtonElement).disabled = picks.length === 0;
+  byId("open-files").focus();
+}
+
+for (const [button, id] of [["open-files", "pick-files"], ["open-folder", "pick-folder"]]) {
   const input = byId(id, HTMLInputElement);
+  byId(button).addEventListener("click", () => input.click());
   input.addEventListener("change", () => {
     open(pickedItems(input));
     input.value = "";
@@ -151,21 +180,82 @@ byId("demo").addEventListener("click", async () => {
 byId("cancel").addEventListener("click", () => client.cancel());
 byId("clear").addEventListener("click", () => {
   client.reset();
+  picks.length = 0;
+  showLoaded(picks, removePick);
+  byId("clear", HTMLButtonElement).disabled = true;
   byId("progress").hidden = true;
   byId("filter", HTMLInputElement).value = "";
+  byId("open-files").focus();
 });
 byId("filter").addEventListener("input", applyFilter);
-byId("tree").addEventListener("click", (event) => {
+byId("tree-expand").addEventListener("click", () => expandAll(true));
+byId("tree-collapse").addEventListener("click", () => expandAll(false));
+byId("files-previous").addEventListener("click", () => turnFilesPage(-1));
+byId("files-next").addEventListener("click", () => turnFilesPage(1));
+
+/** @type {HTMLElement | null} what opened the viewer: focus goes back to it when the viewer closes */
+let opener = null;
+
+/** Open a series (or a file outside any series: its "file:N" key) in the viewer, from `from`.
+ * @param {HTMLElement} from @param {string} studyUid @param {string} seriesUid @param {string} title */
+function openSeries(from, studyUid, seriesUid, title) {
+  opener = from;
+  tags.forget();
+  viewer.open(studyUid, seriesUid, title).catch((error) => showError(`Cannot open the series: ${error.message}`));
+  byId("viewer").focus();
+}
+
+/** @param {Event} event */
+function openRow(event) {
   const row = event.target instanceof Element ? event.target.closest(".series-row") : null;
-  if (!(row instanceof HTMLElement)) return;
+  if (!(row instanceof HTMLElement) || (event.target instanceof Element && event.target.closest("button"))) return;
   const studyUid = row.dataset.studyUid ?? "";
   const seriesUid = row.dataset.seriesUid ?? "";
   const found = findSeries(studyUid, seriesUid);
   const title = found ? `${found.series.modality} #${found.series.number ?? ""} ${found.series.description}` : "Series";
-  tags.forget();
-  viewer.open(studyUid, seriesUid, title).catch((error) => showError(`Cannot open the series: ${error.message}`));
-  byId("viewer").focus();
+  openSeries(row, studyUid, seriesUid, title);
+}
+byId("tree").addEventListener("click", openRow);
+byId("tree").addEventListener("keydown", (event) => {
+  if ((event.key === "Enter" || event.key === " ") && event.target instanceof HTMLElement
+    && event.target.classList.contains("series-row")) {
+    event.preventDefault();
+    openRow(event);
+  }
 });
+byId("files").addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button.open-outside") : null;
+  if (!(button instanceof HTMLElement)) return;
+  const { studyUid = "", seriesUid = "", modality = "" } = button.dataset;
+  openSeries(button, studyUid, seriesUid, `${modality} file outside any series`.trim());
+});
+
+// Tab and Shift+Tab go round the viewer's controls while it is open (not out to the browser).
+viewer.root.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab") return;
+  const controls = [...viewer.root.querySelectorAll("button, input, select, textarea, a[href], [tabindex]")]
+    .filter((node) => node instanceof HTMLElement && node.tabIndex >= 0 && !(/** @type {HTMLButtonElement} */ (node)).disabled
+      && node.getClientRects().length > 0);
+  if (!controls.length) return;
+  const first = /** @type {HTMLElement} */ (controls[0]);
+  const last = /** @type {HTMLElement} */ (controls[controls.length - 1]);
+  const active = document.activeElement;
+  if (event.shiftKey ? active === first || active === viewer.root : active === last) {
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
+  }
+});
+
+// While the viewer is open the page behind it is inert (Tab stays in the viewer, a screen reader
+// reads the viewer only); when it closes, focus returns to what opened it.
+new MutationObserver(() => {
+  const open = !viewer.root.hidden;
+  for (const node of [byId("masthead"), ...[...byId("main").children].filter((child) => child !== viewer.root)]) {
+    if (node instanceof HTMLElement) node.inert = open;
+  }
+  if (!open && opener && opener.isConnected) opener.focus();
+  if (!open) opener = null;
+}).observe(viewer.root, { attributes: true, attributeFilter: ["hidden"] });
 
 // Drag and drop anywhere; folders are walked with the File System Entries API.
 const overlay = byId("drop-overlay");

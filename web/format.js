@@ -16,6 +16,14 @@ export function count(n) {
   return n.toLocaleString("en-US");
 }
 
+/**
+ * "1 entry", "2 entries": a count with its noun in the right number.
+ * @param {number} n @param {string} one @param {string} [many] default: `one` + "s"
+ */
+export function plural(n, one, many = `${one}s`) {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
 /** @param {number} s */
 export function seconds(s) {
   if (s < 10) return `${s.toFixed(1)} s`;

@@ -1,6 +1,6 @@
 // @ts-check
 // The indexing progress bar: files done / total, files per second, bytes, ETA.
-import { bytes, count, seconds } from "./format.js";
+import { bytes, count, plural, seconds } from "./format.js";
 import { byId, setText } from "./dom.js";
 
 /** @param {import("./protocol.js").Progress} p */
@@ -15,8 +15,10 @@ export function showProgress(p) {
     { done: p.done, total: p.total, elapsed: p.elapsed, finished: p.finished });
   if (p.finished) {
     const verb = p.cancelled ? "Cancelled after indexing" : "Indexed";
-    setText("progress-text", `${verb} ${count(p.done)} entries in ${seconds(p.elapsed)}`
-      + ` (${count(Math.round(p.files_per_second))} files/s, ${bytes(p.bytes_done)})`);
+    // a rate over a few files in a blink says nothing: it is left out
+    const rate = p.elapsed >= 0.5 && p.done >= 10 ? `${count(Math.round(p.files_per_second))} files/s, ` : "";
+    setText("progress-text", `${verb} ${plural(p.done, "entry", "entries")} in ${seconds(p.elapsed)}`
+      + ` (${rate}${bytes(p.bytes_done)})`);
     return;
   }
   const eta = p.eta_seconds > 0 ? ` · about ${seconds(p.eta_seconds)} left` : "";

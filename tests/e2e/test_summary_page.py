@@ -1,0 +1,174 @@
+"""The summary of a real export, and reaching everything from the keyboard (issue 17): thumbnails,
+sortable aligned tables, the banner, files outside any series, the paged Files list, what is
+loaded, and keyboard-only paths through the page and the viewer."""
+
+from __future__ import annotations
+
+from pydicom.uid import generate_uid
+
+from dicompeek_synthetic import ct_phantom_series, secondary_capture
+from registry import small_dataset, zip_bytes
+
+ROWS_SHOWN = "rows => rows.filter(r => !r.hidden).length"
+
+
+def row_texts(page) -> list[list[str]]:
+    return page.eval_on_selector_all(".series-row", "rows => rows.map(r => [...r.children].map(c => c.textContent))")
+
+
+def test_every_series_of_the_demo_gets_a_thumbnail_of_its_middle_frame(clean_app):
+    clean_app.open_demo()
+    page = clean_app.page
+    page.wait_for_function("() => [...document.querySelectorAll('.series-row .thumb')]"
+                           ".every(t => t.querySelector('img') && t.querySelector('img').naturalWidth > 0)",
+                           timeout=60_000)
+    sizes = page.eval_on_selector_all(".series-row .thumb img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
+    assert len(sizes) == 3 and all(0 < max(w, h) <= 128 for w, h in sizes)
+    titles = page.eval_on_selector_all(".series-row .thumb", "ts => ts.map(t => t.title)")
+    assert any("of the series' middle file" in title for title in titles)
+
+
+def test_series_tables_sort_by_a_column_and_line_up_across_studies(clean_app):
+    clean_app.open_demo()
+    page = clean_app.page
+    page.click("#tree th button[data-sort='instances']")
+    studies = page.eval_on_selector_all("#tree .study", "ss => ss.map(s => [...s.querySelectorAll('.series-row')]"
+                                        ".map(r => Number(r.children[4].textContent.replace(/,/g, ''))))")
+    assert all(counts == sorted(counts) for counts in studies)
+    assert page.get_attribute("#tree th[aria-sort]", "aria-sort") == "ascending"
+    page.click("#tree th button[data-sort='instances']")
+    studies = page.eval_on_selector_all("#tree .study", "ss => ss.map(s => [...s.querySelectorAll('.series-row')]"
+                                        ".map(r => Number(r.children[4].textContent.replace(/,/g, ''))))")
+    assert all(counts == sorted(counts, reverse=True) for counts in studies)
+    lefts = page.eval_on_selector_all("#tree table.series", "ts => ts.map(t => [...t.querySelectorAll('th')]"
+                                      ".map(th => Math.round(th.getBoundingClientRect().width)))")
+    assert len(lefts) == 2 and lefts[0] == lefts[1]  # the same column widths in both studies
+    page.click("#tree-collapse")
+    assert page.eval_on_selector_all("#tree details", "ds => ds.every(d => !d.open)")
+    page.click("#tree-expand")
+    assert page.eval_on_selector_all("#tree details", "ds => ds.every(d => d.open)")
+
+
+def test_the_banner_names_what_makes_the_totals_incomplete(clean_app, tmp_path):
+    study, series = generate_uid(), generate_uid()
+    twin = small_dataset(study_uid=study, series_uid=series)
+    members = {f"dup/{n}.dcm": twin for n in range(3)}  # one SOP Instance UID, three files
+    members["other/patient.dcm"] = small_dataset(patient_name="SECOND^PERSON", patient_id="P2")
+    outside = small_dataset()
+    del outside.StudyInstanceUID, outside.SeriesInstanceUID
+    members["loose/slide.dcm"] = outside
+    good = tmp_path / "export.zip"
+    good.write_bytes(zip_bytes(members))
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(zip_bytes({f"t/{n}.dcm": small_dataset() for n in range(4)})[:-200])
+    clean_app.open_files(good, truncated)
+    page = clean_app.page
+    banner = page.text_content("#summary-banner")
+    assert page.is_visible("#summary-banner")
+    assert "1 series has files sharing a SOP Instance UID (2 duplicate files)" in banner
+    assert "truncated.zip" in banner
+    assert "1 DICOM file outside any series" in banner
+    assert "patients in what is loaded" in banner
+    dup = next(r for r in row_texts(page) if "repeated" in r[4])
+    assert dup[4] == "1+2 repeated"
+
+
+def test_a_file_outside_any_series_opens_in_the_viewer_and_tag_browser(clean_app, tmp_path):
+    outside = small_dataset(rows=16, columns=24)
+    del outside.StudyInstanceUID, outside.SeriesInstanceUID
+    path = tmp_path / "loose.zip"
+    path.write_bytes(zip_bytes({"slide.dcm": outside}))
+    clean_app.open_files(path)
+    page = clean_app.page
+    page.click("#files button.open-outside")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    assert page.evaluate("() => document.getElementById('viewer-canvas').width") == 24
+    page.click("#viewer-tags")
+    page.click("#tags-tab-instance")
+    page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
+    assert "TEST^PATIENT" in page.text_content("#tags-tree")
+    page.click("#viewer-tags")
+    page.click("#viewer-close")
+
+
+def test_the_files_list_shows_a_page_at_a_time(clean_app, tmp_path):
+    path = tmp_path / "many-notes.zip"
+    path.write_bytes(zip_bytes({f"notes/{n:04}.txt": b"not dicom" for n in range(450)}))
+    clean_app.open_files(path)
+    page = clean_app.page
+    assert page.locator("#files tr").count() == 200
+    assert page.text_content("#files-range") == "1–200 of 450"
+    page.click("#files-next")
+    page.click("#files-next")
+    assert page.locator("#files tr").count() == 50 and page.text_content("#files-range") == "401–450 of 450"
+    assert page.is_disabled("#files-next")
+
+
+def test_what_is_loaded_is_listed_and_a_pick_can_be_removed(clean_app, tmp_path):
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    first.write_bytes(zip_bytes({"a.dcm": small_dataset(patient_name="FIRST^ONE", patient_id="F1")}))
+    second.write_bytes(zip_bytes({"b.dcm": small_dataset(patient_name="SECOND^TWO", patient_id="S2")}))
+    clean_app.open_files(first)
+    clean_app.open_files(second)
+    page = clean_app.page
+    assert page.eval_on_selector_all("#loaded-list .loaded-name", "ns => ns.map(n => n.textContent)") == \
+        ["first.zip", "second.zip"]
+    page.click("#loaded-list li:first-child .loaded-remove")
+    page.wait_for_function("() => !document.getElementById('tree').textContent.includes('FIRST^ONE')"
+                           " && document.getElementById('tree').textContent.includes('SECOND^TWO')"
+                           " && document.getElementById('progress').dataset.finished === 'true'")
+    assert page.eval_on_selector_all("#loaded-list .loaded-name", "ns => ns.map(n => n.textContent)") == ["second.zip"]
+    assert page.text_content("#progress-text").startswith("Indexed 1 entry in ")  # one, not "1 entries"
+
+
+def test_an_empty_zip_leaves_clear_available_and_listed(clean_app, tmp_path):
+    empty = tmp_path / "nothing.zip"
+    empty.write_bytes(zip_bytes({}))
+    clean_app.open_files(empty)
+    page = clean_app.page
+    assert not page.is_disabled("#clear")
+    assert page.text_content("#loaded-list") .startswith("nothing.zip")
+
+
+def test_keyboard_only_open_a_pick_open_a_series_and_come_back(clean_app):
+    page = clean_app.page
+    tabbable = page.evaluate("""() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+        .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length && !e.closest('[inert]'))
+        .map(e => e.id)""")
+    assert tabbable[:3] == ["open-files", "open-folder", "demo"]  # the pickers first
+    page.focus("#open-files")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    assert chooser.value.is_multiple()
+    before = clean_app.version()
+    page.focus("#demo")
+    page.keyboard.press("Enter")
+    clean_app.wait_for_summary(before)
+    page.focus(".series-row")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    for _ in range(30):  # Tab stays in the viewer: the page behind it is inert
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.getElementById('viewer').contains(document.activeElement)"), page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#viewer", state="hidden")
+    assert page.evaluate("() => document.activeElement.classList.contains('series-row')")
+
+
+def test_hidden_patient_data_blurs_thumbnails_that_may_carry_text_and_masks_pick_names(clean_app, tmp_path):
+    ct = ct_phantom_series(4, 32, 32)
+    sc = secondary_capture(study_uid=ct[0].StudyInstanceUID)
+    path = tmp_path / "DEMO^PHANTOM.zip"  # named after the patient, as exports often are
+    path.write_bytes(zip_bytes({**{f"ct/{n}.dcm": ds for n, ds in enumerate(ct)}, "sc/1.dcm": sc}))
+    clean_app.open_files(path)
+    page = clean_app.page
+    page.wait_for_function("() => document.querySelectorAll('.series-row .thumb img').length === 2", timeout=60_000)
+    page.check("#hide-patient-data")
+    try:
+        filters = page.eval_on_selector_all(
+            ".series-row", "rows => rows.map(r => [r.children[1].textContent, getComputedStyle(r.querySelector('.thumb img')).filter])")
+        risky = [f for modality, f in filters if modality != "CT"]
+        assert risky and risky[0].startswith("blur") and dict(filters)["CT"] == "none", filters
+        assert "DEMO^PHANTOM" not in page.text_content("#loaded-list")
+    finally:
+        page.uncheck("#hide-patient-data")
