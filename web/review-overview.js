@@ -79,7 +79,8 @@ export function overview(review) {
 function table(caption, heads, rows, totals) {
   /** @param {SeverityCounts} counts */
   const cells = (counts) => SEVERITIES.map((s) => el("td", { class: `num${counts[s] ? ` sev-${s}` : ""}` }, counts[s] || ""));
-  return el("div", { class: "review-table" }, el("table", {},
+  // focusable, so that a keyboard can scroll it sideways on a narrow screen
+  return el("div", { class: "review-table", tabindex: 0, role: "region", "aria-label": caption }, el("table", {},
     el("caption", {}, caption),
     el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { scope: "col" }, h)),
       ...SEVERITIES.map((s) => el("th", { scope: "col", class: "num" }, severityLabel(s))))),

@@ -213,7 +213,7 @@ export class TagPanel {
     ];
     const name = node.keyword && !node.private
       ? el("a", { href: STANDARD_URL + node.tag, target: "_blank", rel: "noopener noreferrer",
-        title: `${node.name} — open in the DICOM standard browser` }, label)
+        title: `${node.name} — open in the DICOM standard browser` }, ...keywordParts(label))
       : el("span", { title: node.name }, label);
     /** @type {HTMLElement[]} */
     const extras = [];
@@ -374,4 +374,14 @@ export class TagPanel {
     });
     one("#tags-diff tbody").replaceChildren(...rows);
   }
+}
+
+/**
+ * A keyword with a line-break opportunity before each of its words ("FileMetaInformation" +
+ * "GroupLength"), so that a narrow panel wraps it between words, never inside one.
+ * @param {string} keyword
+ * @returns {(string | HTMLElement)[]}
+ */
+function keywordParts(keyword) {
+  return keyword.split(/(?=[A-Z][a-z])/).flatMap((part, index) => (index ? [el("wbr"), part] : [part]));
 }
