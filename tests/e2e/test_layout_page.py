@@ -54,7 +54,7 @@ def test_the_viewer_and_its_tags_fit_the_window(sized):
         shot(page, f"{name}-viewer-tags")
         assert page.evaluate(PAGE_OVERFLOW) <= SLACK
         # keywords and VRs are not broken inside a word: each cell's text fits its width
-        broken = page.eval_on_selector_all("#tags-tree .tags-row .name > :first-child, #tags-tree .tags-row .vr", """
+        broken = page.eval_on_selector_all("#tags-tree .tags-row .name > :first-child, #tags-tree .tags-row .vr", r"""
             cells => cells.filter(c => c.getClientRects().length).filter(c => {
               const lines = new Set();  // the tops of the line boxes of each word: one per word, or broken
               for (const word of c.textContent.split(/(?=[A-Z][a-z])|\s+/).filter(Boolean)) {
