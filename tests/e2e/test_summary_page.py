@@ -4,6 +4,7 @@ loaded, and keyboard-only paths through the page and the viewer."""
 
 from __future__ import annotations
 
+import pytest
 from pydicom.uid import generate_uid
 
 from dicompeek_synthetic import ct_phantom_series, secondary_capture
@@ -175,3 +176,33 @@ def test_hidden_patient_data_blurs_thumbnails_that_may_carry_text_and_masks_pick
         assert "DEMO^PHANTOM" not in page.text_content("#loaded-list")
     finally:
         page.uncheck("#hide-patient-data")
+
+
+def test_every_series_of_the_corpus_gets_a_thumbnail_or_says_why(clean_app, tmp_path):
+    """../shared/corpus zipped (about 1,000 files from many toolkits, 120-odd series): each row's
+    thumbnail is a picture or a stated reason (no pixel data, a file too large, a frame that cannot
+    be shown), never an endless wait; most are pictures."""
+    from registry import CORPUS
+
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not here")
+    import zipfile
+
+    path = tmp_path / "corpus.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for file in sorted(CORPUS.rglob("*")):
+            if file.is_file() and file.suffix.lower() not in (".md", ".tsv"):
+                archive.write(file, file.relative_to(CORPUS).as_posix())
+    clean_app.open_files(path)
+    page = clean_app.page
+    rows = page.locator(".series-row")
+    count = rows.count()
+    assert count > 100
+    for number in range(count):  # thumbnails are asked for as their rows come into view
+        rows.nth(number).scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('.series-row .thumb')]"
+                           ".every(t => t.querySelector('img, .thumb-none') && t.title)", timeout=300_000)
+    shown = page.eval_on_selector_all(".series-row .thumb", "ts => ts.map(t => [!!t.querySelector('img'), t.title])")
+    pictures = sum(1 for picture, _ in shown if picture)
+    assert pictures >= 0.8 * count, [title for picture, title in shown if not picture]
+    assert all(title for _, title in shown)
