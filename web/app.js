@@ -12,6 +12,8 @@ import { TagPanel } from "./tags.js";
 import { ReviewPanel } from "./review.js";
 import { startOffline } from "./offline.js";
 import { reviewBoxes } from "./boxes.js";
+import { forgetThumbnails } from "./thumbnails.js";
+import { seriesTitle } from "./series-strip.js";
 
 /** @typedef {import("./protocol.js").Finding} Finding */
 /** @typedef {import("./protocol.js").PickedItem} PickedItem */
@@ -98,6 +100,7 @@ client.on("progress", (detail) => showProgress(detail.progress));
 client.on("summary", (detail) => {
   review.forget();  // it described what was loaded before
   viewer.setTextBoxes([]);
+  forgetThumbnails();
   showSummary(detail.summary);
   byId("clear", HTMLButtonElement).disabled = detail.summary.totals.entries === 0;
 });
@@ -158,14 +161,22 @@ byId("filter").addEventListener("input", applyFilter);
 byId("tree").addEventListener("click", (event) => {
   const row = event.target instanceof Element ? event.target.closest(".series-row") : null;
   if (!(row instanceof HTMLElement)) return;
-  const studyUid = row.dataset.studyUid ?? "";
-  const seriesUid = row.dataset.seriesUid ?? "";
-  const found = findSeries(studyUid, seriesUid);
-  const title = found ? `${found.series.modality} #${found.series.number ?? ""} ${found.series.description}` : "Series";
-  tags.forget();
-  viewer.open(studyUid, seriesUid, title).catch((error) => showError(`Cannot open the series: ${error.message}`));
-  byId("viewer").focus();
+  openSeries(row.dataset.studyUid ?? "", row.dataset.seriesUid ?? "");
 });
+// a series picked in the viewer's strip: shown in place
+viewer.root.addEventListener("pick", (event) => {
+  const { studyUid, seriesUid } = /** @type {CustomEvent<import("./viewer.js").PickDetail>} */ (event).detail;
+  openSeries(studyUid, seriesUid);
+});
+
+/** Open a series of the summary in the viewer. @param {string} studyUid @param {string} seriesUid */
+function openSeries(studyUid, seriesUid) {
+  const found = findSeries(studyUid, seriesUid);
+  tags.forget();
+  viewer.open(studyUid, seriesUid, found ? seriesTitle(found.series) : "Series")
+    .catch((error) => showError(`Cannot open the series: ${error.message}`));
+  byId("viewer").focus();
+}
 
 // Drag and drop anywhere; folders are walked with the File System Entries API.
 const overlay = byId("drop-overlay");
