@@ -44,9 +44,17 @@ export class SeriesStrip {
     this.render();
   }
 
+  /** Show nothing (the viewer closed). */
+  clear() {
+    this.observer.disconnect();
+    this.studyUid = this.seriesUid = "";
+    this.root.replaceChildren();
+  }
+
   /** Draw the strip again (the series on screen or "Hide patient data" changed). */
   render() {
     this.observer.disconnect();
+    if (!this.seriesUid) return;
     const found = findSeries(this.studyUid, this.seriesUid);
     if (!found) {
       this.root.replaceChildren();

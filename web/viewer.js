@@ -120,7 +120,6 @@ export class Viewer {
     setText("viewer-message", "Loading…");
     setText("viewer-probe", "");
     this.measure.clear();
-    this.strip.show(studyUid, seriesUid);
     this.#stop();
     this.cache.clear();
     this.cacheBytes = 0;
@@ -139,6 +138,7 @@ export class Viewer {
     this.#presets(null);
     this.root.dataset.frames = String(this.frames.length);
     await this.show(0);
+    this.strip.show(studyUid, seriesUid);  // after the first image: its thumbnails must not delay it
   }
 
   /** Show the title, overlays and warnings again ("Hide patient data" changed). */
@@ -162,11 +162,12 @@ export class Viewer {
     document.body.classList.remove("viewing");
     // nothing of the series stays on the page (names and dates in the overlays, above all)
     for (const id of ["viewer-title", "viewer-message", "viewer-probe", "viewer-measure", "overlay-tl", "overlay-tr",
-      "overlay-bl", "overlay-br", "viewer-strip"]) {
+      "overlay-bl", "overlay-br"]) {
       byId(id).replaceChildren();
     }
     byId("viewer-warnings").replaceChildren();
     byId("viewer-title").removeAttribute("title");
+    this.strip.clear();
     this.boxLayer.replaceChildren();
     this.boxLayer.toggleAttribute("hidden", true);
     this.cache.clear();

@@ -332,10 +332,12 @@ def test_warnings_have_their_own_line_and_the_toolbar_one_row_at_1280_by_720(cle
     assert warnings and page.is_visible("#viewer-warnings")
     assert page.text_content("#viewer-title") == "CT #2 AXIAL 2.5 MM"
     middles, height = page.evaluate("""() => { const bar = document.querySelector('.viewer-bar');
-        const middles = [...bar.children].map(c => { const r = c.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
+        const middles = [...bar.children].map(c => {
+          const r = c.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
         return [middles, bar.getBoundingClientRect().height]; }""")
     assert max(middles) - min(middles) < 4 and height < 50, (middles, height)  # one row
-    sizes = page.eval_on_selector_all(".corner, .orient", "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))")
+    sizes = page.eval_on_selector_all(".corner, .orient",
+                                      "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))")
     assert min(sizes) >= 14, sizes
     page.click("#viewer-close")
 
