@@ -16,6 +16,7 @@ import { boxLayer, drawBoxes, frameKey, framesOf, redact } from "./boxes.js";
 import { choiceOf, chosenWindow, windowChoices } from "./windows.js";
 import { Measurements, TOOL_NAMES } from "./measure.js";
 import { SeriesStrip } from "./series-strip.js";
+import { Probe } from "./probe.js";
 
 /** @typedef {import("./protocol.js").Frame} Frame */
 /** @typedef {import("./protocol.js").RenderMeta} RenderMeta */
@@ -71,10 +72,10 @@ export class Viewer {
     this.pending = null;      // the request in flight
     /** @type {number | null} */
     this.wanted = null;       // the latest frame asked for while one was in flight
-    this.probing = false;
-    this.probeAgain = false;  // the pointer or the slice changed while a probe was in flight
-    /** @type {{clientX: number, clientY: number} | null} where the pointer is over the image, for the probe */
-    this.pointer = null;
+    this.probe = new Probe(client, () => {
+      const f = this.frames[this.index];
+      return f && this.meta && !this.meta.error && !this.root.hidden ? f : null;
+    }, (at) => this.#point(at));
     /** @type {Map<string, TextBox[]>} the last review's boxes of burned-in text, by entry and frame */
     this.textBoxes = new Map();
     this.boxLayer = boxLayer("viewer-boxes");
@@ -118,7 +119,7 @@ export class Viewer {
     document.body.classList.add("viewing");
     this.#title(title);
     setText("viewer-message", "Loading…");
-    setText("viewer-probe", "");
+    this.probe.leave();
     this.measure.clear();
     this.#stop();
     this.cache.clear();
@@ -277,7 +278,7 @@ export class Viewer {
     this.#presets(meta);
     const f = this.frames[this.index];
     Object.assign(this.root.dataset, { index: String(this.index), entry: String(f.entry), frame: String(f.frame) });
-    if (this.pointer) this.#probe(this.pointer);  // the value under the pointer is this slice's now
+    this.probe.slice();  // the value under a still pointer is this slice's now
     /** @type {FrameDetail} */
     const detail = { entry: f.entry, frame: f.frame, studyUid: this.studyUid || "", seriesUid: this.seriesUid || "" };
     this.root.dispatchEvent(new CustomEvent("frame", { detail }));
@@ -410,40 +411,6 @@ export class Viewer {
       y: (at.clientY - rect.top) / rect.height * this.canvas.height };
   }
 
-  /**
-   * The value under the pointer, of the slice on screen: asked again when the slice changes
-   * under a still pointer, and when the pointer or the slice moved while a probe was in flight.
-   * @param {{clientX: number, clientY: number}} at
-   */
-  async #probe(at) {
-    this.pointer = { clientX: at.clientX, clientY: at.clientY };
-    if (!this.meta || this.meta.error) {
-      setText("viewer-probe", "");
-      return;
-    }
-    if (this.probing) {
-      this.probeAgain = true;
-      return;
-    }
-    const { x: px, y: py } = this.#point(at);
-    const f = this.frames[this.index];
-    this.probing = true;
-    this.probeAgain = false;
-    try {
-      const p = await this.client.probe(f.entry, f.frame, Math.floor(px), Math.floor(py));
-      if (this.frames[this.index] === f) {
-        setText("viewer-probe", p.stored === undefined ? "" :
-          `x ${p.x} y ${p.y} · stored ${p.stored}` + (p.value !== undefined ? ` · ${p.value} ${p.unit}`.trimEnd() : ""));
-        Object.assign(byId("viewer-probe").dataset, { entry: String(f.entry), frame: String(f.frame) });
-      } else {
-        this.probeAgain = true;
-      }
-    } finally {
-      this.probing = false;
-    }
-    if (this.probeAgain && this.pointer) this.#probe(this.pointer);
-  }
-
   /** The toolbar and the page say which measuring tool is on. @param {Tool | null} tool */
   #showTool(tool) {
     for (const name of /** @type {Tool[]} */ (["length", "ellipse", "rectangle"])) {
@@ -544,7 +511,7 @@ export class Viewer {
     });
     stage.addEventListener("pointermove", (event) => {
       if (this.measure.drawing) return this.measure.move(this.#point(event), this.meta && this.meta.spacing);
-      if (!drag) return this.#probe(event);
+      if (!drag) return this.probe.at(event);
       const dx = event.clientX - drag.x;
       const dy = event.clientY - drag.y;
       if (drag.pan) {
@@ -563,8 +530,7 @@ export class Viewer {
     });
     stage.addEventListener("pointerleave", () => {
       if (drag || this.measure.drawing) return;
-      this.pointer = null;
-      setText("viewer-probe", "");
+      this.probe.leave();
     });
     // the measuring tools' and full screen's keys, before the viewer's own (Escape ends a tool
     // before it closes the viewer)
