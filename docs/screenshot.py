@@ -42,6 +42,7 @@ def main() -> None:
         page.click("#viewer-tags")
         page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
         page.fill("#tags-search", "position")
+        page.wait_for_function("() => document.querySelectorAll('#viewer-strip img').length === 3")  # the strip
         page.screenshot(path=str(ROOT / "docs" / "viewer.png"))
         browser.close()
     server.shutdown()

@@ -14,6 +14,8 @@ import { TagPanel } from "./tags.js";
 import { ReviewPanel } from "./review.js";
 import { startOffline } from "./offline.js";
 import { reviewBoxes } from "./boxes.js";
+import { forgetThumbnails, thumbnail } from "./thumbnails.js";
+import { seriesTitle } from "./series-strip.js";
 
 /** @typedef {import("./protocol.js").Finding} Finding */
 /** @typedef {import("./protocol.js").PickedItem} PickedItem */
@@ -30,7 +32,7 @@ const review = new ReviewPanel(client, {
   onResult: (result) => viewer.setTextBoxes(result ? reviewBoxes(result) : []),
 });
 
-setThumbnailSource((studyUid, seriesUid) => client.thumbnail(studyUid, seriesUid));
+setThumbnailSource((studyUid, seriesUid) => thumbnail(client, studyUid, seriesUid));
 
 /** @type {Pick[]} what is loaded, in the order picked (the summary is of all of them) */
 const picks = [];
@@ -107,6 +109,7 @@ client.on("progress", (detail) => showProgress(detail.progress));
 client.on("summary", (detail) => {
   review.forget();  // it described what was loaded before
   viewer.setTextBoxes([]);
+  forgetThumbnails();
   showSummary(detail.summary);
 });
 client.on("error", (detail) => showError(detail.message));
@@ -212,8 +215,7 @@ function openRow(event) {
   const studyUid = row.dataset.studyUid ?? "";
   const seriesUid = row.dataset.seriesUid ?? "";
   const found = findSeries(studyUid, seriesUid);
-  const title = found ? `${found.series.modality} #${found.series.number ?? ""} ${found.series.description}` : "Series";
-  openSeries(row, studyUid, seriesUid, title);
+  openSeries(row, studyUid, seriesUid, found ? seriesTitle(found.series) : "Series");
 }
 byId("tree").addEventListener("click", openRow);
 byId("tree").addEventListener("keydown", (event) => {
@@ -256,6 +258,13 @@ new MutationObserver(() => {
   if (!open && opener && opener.isConnected) opener.focus();
   if (!open) opener = null;
 }).observe(viewer.root, { attributes: true, attributeFilter: ["hidden"] });
+
+// a series picked in the viewer's strip: shown in place (Escape still returns to the summary's row)
+viewer.root.addEventListener("pick", (event) => {
+  const { studyUid, seriesUid } = /** @type {CustomEvent<import("./viewer.js").PickDetail>} */ (event).detail;
+  const found = findSeries(studyUid, seriesUid);
+  openSeries(opener ?? viewer.root, studyUid, seriesUid, found ? seriesTitle(found.series) : "Series");
+});
 
 // Drag and drop anywhere; folders are walked with the File System Entries API.
 const overlay = byId("drop-overlay");

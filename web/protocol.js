@@ -82,6 +82,7 @@ export const EVENT = Object.freeze({
  * @property {{args: [studyUid: string, seriesUid: string], reply: SeriesFrames}} series
  * @property {{args: [entry: number, frame: number, window: RenderWindow], reply: Rendered}} render
  * @property {{args: [entry: number, frame: number, x: number, y: number], reply: Probe}} probe
+ * @property {{args: [entry: number, frame: number, shape: RoiShape, box: number[]], reply: RoiStats}} roi
  * @property {{args: [studyUid: string, seriesUid: string], reply: Thumbnail}} thumbnail
  * @property {{args: [entry: number], reply: Header}} header
  * @property {{args: [entry: number, form: "json" | "dump", masked: boolean], reply: Download}} export_header
@@ -133,7 +134,7 @@ export const CALL = Object.freeze(/** @type {{[K in CallName]: K}} */ ({
 
 /** The page's requests (checked against Requests the same way). */
 export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
-  series: "series", render: "render", probe: "probe", thumbnail: "thumbnail",
+  series: "series", render: "render", probe: "probe", roi: "roi", thumbnail: "thumbnail",
   header: "header", export_header: "export_header", variation: "variation", series_csv: "series_csv",
   compare: "compare", instances: "instances",
   review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
@@ -308,8 +309,9 @@ export function protocolMismatch(python) {
  * @typedef {{meta: {entry?: number, frame?: number, frames?: number, rows?: number, columns?: number,
  *   error?: string, text_risk: string | null}, pixels: ArrayBuffer}} Thumbnail */
 
-/** The window a frame is rendered with; no width: the file's own.
- * @typedef {{center?: number, width?: number, invert?: boolean}} RenderWindow */
+/** The window a frame is rendered with; no width: the file's own; auto: from the frame's histogram
+ * (1st to 99th percentile of its modality values).
+ * @typedef {{center?: number, width?: number, auto?: boolean, invert?: boolean}} RenderWindow */
 /** A rendered frame: `pixels` are RGBA, meta.rows × meta.columns (none when meta.error says why).
  * @typedef {{meta: RenderMeta, pixels: ArrayBuffer}} Rendered */
 /**
@@ -324,6 +326,7 @@ export function protocolMismatch(python) {
  * @property {string} [unit]
  * @property {{left?: string, right?: string, top?: string, bottom?: string} | null} [orientation]
  * @property {number[] | null} [pixel_spacing]
+ * @property {Spacing | null} [spacing] the size of a pixel, for lengths and areas
  * @property {number} [frame_rate]
  * @property {Partial<Record<OverlayField, string>>} [overlay]
  * @property {number} [frames]
@@ -331,6 +334,15 @@ export function protocolMismatch(python) {
  */
 /** @typedef {"PatientName" | "PatientID" | "StudyDate" | "SeriesNumber" | "SeriesDescription" | "InstanceNumber"
  *   | "SliceLocation" | "SliceThickness" | "RepetitionTime" | "EchoTime" | "Modality"} OverlayField */
+/** The size of a pixel in mm (row: the vertical distance between rows), from Pixel Spacing, else Imager
+ * Pixel Spacing (then `note` says it is at the detector, not corrected for magnification).
+ * @typedef {{row: number, column: number, source: "PixelSpacing" | "ImagerPixelSpacing", note: string}} Spacing */
+/** @typedef {"rectangle" | "ellipse"} RoiShape */
+/** A region's statistics in modality units (`unit`, e.g. HU): no mean when no pixel's centre is inside;
+ * `area_mm2` (and `spacing_note`) with a pixel spacing, `area_px` always.
+ * @typedef {{shape?: RoiShape, pixels?: number, mean?: number | null, sd?: number | null, min?: number | null,
+ *   max?: number | null, area_px?: number, area_mm2?: number, spacing_note?: string, unit?: string,
+ *   error?: string}} RoiStats */
 /** The value under the cursor; empty outside the image.
  * @typedef {{x?: number, y?: number, stored?: number | null | (number | null)[], value?: number | null,
  *   unit?: string, error?: string}} Probe */

@@ -15,12 +15,11 @@ import { hidden, learnSummary, maskField, maskText, patientLabel } from "./mask.
 /** @typedef {import("./protocol.js").SummaryStudy} SummaryStudy */
 /** @typedef {import("./protocol.js").SummarySeries} SummarySeries */
 /** @typedef {import("./protocol.js").SummaryFile} SummaryFile */
-/** @typedef {import("./protocol.js").Thumbnail} Thumbnail */
+/** @typedef {import("./thumbnails.js").ThumbnailImage} ThumbnailImage */
 /** @typedef {import("./protocol.js").Totals} Totals */
-/** Where thumbnails come from (the client, given by app.js: views do not talk to workers).
- * @typedef {(studyUid: string, seriesUid: string) => Promise<Thumbnail>} ThumbnailSource */
-/** A thumbnail shown: its object URL (null: none, `note` says why) and whether its pixels may carry text.
- * @typedef {{url: string | null, note: string, risky: boolean}} ShownThumbnail */
+/** Where thumbnails come from (thumbnails.js with the client, given by app.js: views do not talk to
+ * workers; it asks once per series and keeps them).
+ * @typedef {(studyUid: string, seriesUid: string) => Promise<ThumbnailImage>} ThumbnailSource */
 
 /** @type {[keyof Totals, string][]} */
 const TOTALS = [
@@ -56,8 +55,8 @@ let sortBy = null;
 let filesPage = 0;
 /** @type {ThumbnailSource | null} */
 let thumbnailSource = null;
-/** @type {Map<string, ShownThumbnail | Promise<ShownThumbnail>>} by "study series" */
-const thumbnails = new Map();
+/** @type {Map<string, ThumbnailImage>} the thumbnails shown, by "study series": drawn again at once */
+const shownThumbnails = new Map();
 /** @type {IntersectionObserver | null} */
 let observer = null;
 
@@ -70,7 +69,7 @@ export function setThumbnailSource(source) {
 export function showSummary(summary) {
   shown = summary;
   learnSummary(summary);
-  forgetThumbnails(summary);
+  shownThumbnails.clear();  // app.js has thumbnails.js forget them too: the data loaded changed
   filesPage = 0;
   const hasData = summary.totals.entries > 0 || summary.notes.length > 0;
   const view = byId("summary");
@@ -280,8 +279,8 @@ function field(label, value) {
 /** Show the thumbnail of a placeholder if known, else ask for it once it scrolls into view.
  * @param {HTMLElement} holder */
 function fillThumbnail(holder) {
-  const known = thumbnails.get(thumbnailKey(holder));
-  if (known && !(known instanceof Promise)) paintThumbnail(holder, known);
+  const known = shownThumbnails.get(thumbnailKey(holder));
+  if (known) paintThumbnail(holder, known);
   else observer?.observe(holder);
 }
 
@@ -297,39 +296,28 @@ function onVisible(entries) {
 
 /** @param {HTMLElement} holder */
 async function loadThumbnail(holder) {
+  if (!thumbnailSource) return;
   const key = thumbnailKey(holder);
-  let known = thumbnails.get(key);
-  if (!known) {
-    if (!thumbnailSource) return;
-    const source = thumbnailSource;
-    known = source(holder.dataset.studyUid ?? "", holder.dataset.seriesUid ?? "").then((thumbnail) => {
-      const { meta, pixels } = thumbnail;
-      /** @type {ShownThumbnail} */
-      const made = {
-        url: meta.error || !pixels.byteLength ? null : URL.createObjectURL(new Blob([pixels], { type: "image/png" })),
-        note: meta.error || `Frame ${(meta.frame ?? 0) + 1} of the series' middle file (${plural(meta.frames ?? 0, "frame")} in all)`,
-        risky: !!meta.text_risk,
-      };
-      thumbnails.set(key, made);
-      return made;
-    }, (error) => {
-      const failed = { url: null, note: `No thumbnail: ${error.message}`, risky: false };
-      thumbnails.set(key, failed);
-      return failed;
-    });
-    thumbnails.set(key, known);
+  /** @type {ThumbnailImage} */
+  let made;
+  try {
+    made = await thumbnailSource(holder.dataset.studyUid ?? "", holder.dataset.seriesUid ?? "");
+  } catch (error) {
+    made = { url: null, meta: { error: `no thumbnail: ${error instanceof Error ? error.message : error}`, text_risk: null } };
   }
-  const made = await known;
+  shownThumbnails.set(key, made);
   // the row may have been drawn again meanwhile (sorting, the switch): fill what is on the page now
   for (const node of document.querySelectorAll(".thumb")) {
     if (node instanceof HTMLElement && thumbnailKey(node) === key) paintThumbnail(node, made);
   }
 }
 
-/** @param {HTMLElement} holder @param {ShownThumbnail} made */
+/** @param {HTMLElement} holder @param {ThumbnailImage} made */
 function paintThumbnail(holder, made) {
-  holder.title = made.note;
-  holder.classList.toggle("text-risk", made.risky);
+  const { meta } = made;
+  holder.title = meta.error || `Frame ${(meta.frame ?? 0) + 1} of the series' middle file`
+    + ` (${plural(meta.frames ?? 0, "frame")} in the series)`;
+  holder.classList.toggle("text-risk", !!meta.text_risk);
   holder.replaceChildren(made.url
     ? el("img", { src: made.url, alt: "", width: 64, height: 64, draggable: "false" })
     : el("span", { class: "thumb-none", "aria-hidden": "true" }, "—"));
@@ -338,18 +326,6 @@ function paintThumbnail(holder, made) {
 /** @param {HTMLElement} holder */
 function thumbnailKey(holder) {
   return `${holder.dataset.studyUid} ${holder.dataset.seriesUid}`;
-}
-
-/** Drop the thumbnails of series no longer loaded (all of them after Clear).
- * @param {Summary} summary */
-function forgetThumbnails(summary) {
-  const keep = new Set(summary.patients.flatMap((p) => p.studies.flatMap((study) =>
-    study.series.map((s) => `${study.study_instance_uid} ${s.series_instance_uid}`))));
-  for (const [key, made] of thumbnails) {
-    if (keep.has(key)) continue;
-    thumbnails.delete(key);
-    if (!(made instanceof Promise) && made.url) URL.revokeObjectURL(made.url);
-  }
 }
 
 // --- the files list ----------------------------------------------------------------------------

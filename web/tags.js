@@ -306,11 +306,14 @@ export class TagPanel {
     const rows = variation.elements.filter((e) => !onlyVarying || !e.constant).map((e) => {
       /** @param {string | number | undefined} v */
       const value = (v) => maskElementValue(e.tag, e.vr, v === undefined ? "" : String(v));
+      const list = () => el("ul", {}, ...e.values.map((v) =>
+        el("li", {}, `${value(v.value)} `, el("span", { class: "muted" }, `×${v.count}`))));
       const values = e.constant
         ? [el("span", {}, value(e.values[0].value))]
-        : [e.min !== undefined ? el("div", { class: "detail" }, `min ${value(e.min)}, max ${value(e.max)}`) : null,
-          el("div", { class: "muted" }, `${e.distinct} distinct value(s)`),
-          el("ul", {}, ...e.values.map((v) => el("li", {}, `${value(v.value)} `, el("span", { class: "muted" }, `×${v.count}`))))];
+        : uidLike(e)  // 64 SOP Instance UIDs say less than "64 distinct values": the list opens on request
+          ? [el("details", { class: "tags-collapsed" }, el("summary", {}, distinctCount(e)), list())]
+          : [e.min !== undefined ? el("div", { class: "detail" }, `min ${value(e.min)}, max ${value(e.max)}`) : null,
+            el("div", { class: "muted" }, `${e.distinct} distinct value(s)`), list()];
       return el("tr", { class: e.constant ? "constant" : "varies", dataset: { keyword: e.keyword } },
         el("td", {}, el("span", { class: "tag" }, e.tag), " ", e.keyword || e.name),
         el("td", {}, e.vr), el("td", {}, `${e.present}/${variation.instances}`), el("td", {}, ...values));
@@ -384,4 +387,19 @@ export class TagPanel {
  */
 function keywordParts(keyword) {
   return keyword.split(/(?=[A-Z][a-z])/).flatMap((part, index) => (index ? [el("wbr"), part] : [part]));
+}
+
+/** Whether an element's values are identifiers rather than something to read: UIDs, and text
+ * that differs in every instance (times of creation, IDs); shown as a count until opened.
+ * @param {import("./protocol.js").VariationElement} e */
+function uidLike(e) {
+  return e.vr === "UI" || (e.min === undefined && e.distinct === e.present && e.distinct > UNIQUE_FROM);
+}
+/** Distinct values in more instances than this, one per instance, are collapsed (uidLike). */
+const UNIQUE_FROM = 8;
+
+/** "64 distinct values, one per instance" or "3 distinct values".
+ * @param {import("./protocol.js").VariationElement} e */
+function distinctCount(e) {
+  return `${e.distinct} distinct value${e.distinct === 1 ? "" : "s"}${e.distinct === e.present ? ", one per instance" : ""}`;
 }

@@ -1,8 +1,11 @@
 // @ts-check
 // The image viewer: frames rendered to RGBA by Python in the worker, painted
 // on a canvas. Scroll (wheel, arrows, slider), window/level by dragging,
-// zoom and pan, presets, invert, cine, corner overlays, orientation letters,
-// pixel probe, save as PNG. "Hide patient data" masks the overlays and the title (mask.js).
+// zoom and pan, presets and an automatic window (windows.js), invert, cine, corner overlays
+// (sized with the viewport), orientation letters, a pixel probe that follows the slice, length
+// and ROI measurements (measure.js), the series strip (series-strip.js), full screen, save as
+// PNG. The series' warnings have a line of their own under the toolbar. "Hide patient data"
+// masks the overlays, the title and the strip (mask.js).
 // The text the last privacy review read in the pixels is outlined on whichever frame holds it
 // (boxes.js: an SVG layer sized and moved with the image); blacked out while patient data is
 // hidden, in a saved PNG too.
@@ -10,6 +13,10 @@ import { byId, download, el, setText } from "./dom.js";
 import { date } from "./format.js";
 import { hidden, maskField, maskText, patientLabelOf } from "./mask.js";
 import { boxLayer, drawBoxes, frameKey, framesOf, redact } from "./boxes.js";
+import { choiceOf, chosenWindow, windowChoices } from "./windows.js";
+import { Measurements, TOOL_NAMES } from "./measure.js";
+import { SeriesStrip } from "./series-strip.js";
+import { Probe } from "./probe.js";
 
 /** @typedef {import("./protocol.js").Frame} Frame */
 /** @typedef {import("./protocol.js").RenderMeta} RenderMeta */
@@ -19,13 +26,10 @@ import { boxLayer, drawBoxes, frameKey, framesOf, redact } from "./boxes.js";
  * @typedef {{meta: RenderMeta, image: ImageData | null}} Shown */
 /** What the "frame" event on the viewer's root tells (the tag browser follows it).
  * @typedef {{entry: number, frame: number, studyUid: string, seriesUid: string}} FrameDetail */
-
-/** @type {[string, number, number][]} */
-const CT_PRESETS = [
-  ["Soft tissue", 40, 400], ["Lung", -600, 1500], ["Mediastinum", 50, 350], ["Bone", 400, 1800],
-  ["Brain", 40, 80], ["Subdural", 75, 215], ["Stroke", 40, 40], ["Liver", 60, 160],
-  ["Abdomen", 60, 400], ["Angio", 300, 600],
-];
+/** What the "pick" event on the viewer's root tells: a series picked in the strip (app.js opens it).
+ * @typedef {{studyUid: string, seriesUid: string}} PickDetail */
+/** @typedef {import("./windows.js").ChosenWindow} ChosenWindow */
+/** @typedef {import("./measure.js").Tool} Tool */
 const CACHE_BUDGET = 384 * 1024 * 1024;  // bytes of RGBA frames kept for instant scrolling
 const PREFETCH = 4;                      // frames decoded ahead of the current one
 
@@ -54,8 +58,8 @@ export class Viewer {
     /** @type {string | undefined} */
     this.modality = undefined;
     this.title = "";          // as given; shown through maskText
-    /** @type {{center: number, width: number} | null} */
-    this.window = null;       // {center, width} chosen by the person; null = the file's
+    /** @type {ChosenWindow | null} */
+    this.window = null;       // {center, width} or {auto} chosen by the person; null = the file's
     this.invert = false;
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
@@ -68,13 +72,22 @@ export class Viewer {
     this.pending = null;      // the request in flight
     /** @type {number | null} */
     this.wanted = null;       // the latest frame asked for while one was in flight
-    this.probing = false;
+    this.probe = new Probe(client, () => {
+      const f = this.frames[this.index];
+      return f && this.meta && !this.meta.error && !this.root.hidden ? f : null;
+    }, (at) => this.#point(at));
     /** @type {Map<string, TextBox[]>} the last review's boxes of burned-in text, by entry and frame */
     this.textBoxes = new Map();
     this.boxLayer = boxLayer("viewer-boxes");
     this.boxLayer.setAttribute("role", "img");
     this.boxLayer.toggleAttribute("hidden", true);
     this.canvas.after(this.boxLayer);
+    this.measure = new Measurements(byId("viewer-stage"), (tool) => this.#showTool(tool));
+    this.strip = new SeriesStrip(client, (studyUid, seriesUid) => {
+      /** @type {PickDetail} */
+      const detail = { studyUid, seriesUid };
+      this.root.dispatchEvent(new CustomEvent("pick", { detail }));
+    });
     this.#bind();
   }
 
@@ -104,9 +117,10 @@ export class Viewer {
     this.boxLayer.toggleAttribute("hidden", true);
     this.root.hidden = false;
     document.body.classList.add("viewing");
-    this.title = title;
-    setText("viewer-title", maskText(title));
+    this.#title(title);
     setText("viewer-message", "Loading…");
+    this.probe.leave();
+    this.measure.clear();
     this.#stop();
     this.cache.clear();
     this.cacheBytes = 0;
@@ -125,12 +139,14 @@ export class Viewer {
     this.#presets(null);
     this.root.dataset.frames = String(this.frames.length);
     await this.show(0);
+    this.strip.show(studyUid, seriesUid);  // after the first image: its thumbnails must not delay it
   }
 
   /** Show the title, overlays and warnings again ("Hide patient data" changed). */
   refreshMask() {
     if (this.root.hidden) return;
-    setText("viewer-title", maskText(this.title));
+    this.#title(this.title);
+    this.strip.render();
     if (!this.frames.length) return;
     this.#overlays();
     this.#warnings((this.meta && this.meta.warnings) || []);
@@ -140,13 +156,19 @@ export class Viewer {
 
   close() {
     this.#stop();
+    if (document.fullscreenElement === this.root) document.exitFullscreen().catch(() => {});
+    this.measure.setTool(null);
+    this.measure.clear();
     this.root.hidden = true;
     document.body.classList.remove("viewing");
     // nothing of the series stays on the page (names and dates in the overlays, above all)
-    for (const id of ["viewer-title", "viewer-message", "viewer-probe", "overlay-tl", "overlay-tr", "overlay-bl", "overlay-br"]) {
+    for (const id of ["viewer-title", "viewer-message", "viewer-probe", "viewer-measure", "overlay-tl", "overlay-tr",
+      "overlay-bl", "overlay-br"]) {
       byId(id).replaceChildren();
     }
     byId("viewer-warnings").replaceChildren();
+    byId("viewer-title").removeAttribute("title");
+    this.strip.clear();
     this.boxLayer.replaceChildren();
     this.boxLayer.toggleAttribute("hidden", true);
     this.cache.clear();
@@ -185,7 +207,7 @@ export class Viewer {
   /** @param {number} index */
   #key(index) {
     const f = this.frames[index];
-    const w = this.window ? `${this.window.center}/${this.window.width}` : "file";
+    const w = choiceOf(this.window) || "file";
     return `${f.entry}:${f.frame}:${w}:${this.invert}`;
   }
 
@@ -256,6 +278,7 @@ export class Viewer {
     this.#presets(meta);
     const f = this.frames[this.index];
     Object.assign(this.root.dataset, { index: String(this.index), entry: String(f.entry), frame: String(f.frame) });
+    this.probe.slice();  // the value under a still pointer is this slice's now
     /** @type {FrameDetail} */
     const detail = { entry: f.entry, frame: f.frame, studyUid: this.studyUid || "", seriesUid: this.seriesUid || "" };
     this.root.dispatchEvent(new CustomEvent("frame", { detail }));
@@ -298,23 +321,31 @@ export class Viewer {
   /** @param {RenderMeta | null} meta */
   #presets(meta) {
     const select = byId("viewer-preset", HTMLSelectElement);
-    const key = JSON.stringify([this.modality, meta && meta.windows]);
-    if (select.dataset.key === key) return;
-    select.dataset.key = key;
-    const options = [el("option", { value: "" }, "File window")];
-    for (const w of (meta && meta.windows) || []) {
-      options.push(el("option", { value: `${w.center}/${w.width}` },
-        `${w.explanation || "File"}: W ${w.width} L ${w.center}`));
+    const key = JSON.stringify([this.modality, meta && meta.windows, meta && meta.grey]);
+    if (select.dataset.key !== key) {
+      select.dataset.key = key;
+      select.replaceChildren(...windowChoices(this.modality, meta).map((c) => el("option", { value: c.value }, c.label)));
     }
-    if (this.modality === "CT") {
-      for (const [name, center, width] of CT_PRESETS) {
-        options.push(el("option", { value: `${center}/${width}` }, `${name}: W ${width} L ${center}`));
-      }
-    }
-    select.replaceChildren(...options);
+    const chosen = choiceOf(this.window);
+    select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
   }
 
-  /** @param {{center: number, width: number} | null} window */
+  /** Window/level from the keyboard, as dragging does: Shift+Up/Down the level (down: higher),
+   * Shift+Left/Right the width (right: wider), a 32nd of the width a press.
+   * @param {string} key */
+  #windowByKey(key) {
+    const window = this.meta && this.meta.window;
+    if (!window || !this.meta || !this.meta.grey) return;
+    const center = Number(window.center);
+    const width = Number(window.width);
+    const step = Math.max(width / 32, 1);
+    /** @type {Record<string, [number, number]>} */
+    const moves = { ArrowUp: [-step, 0], ArrowDown: [step, 0], ArrowLeft: [0, -step], ArrowRight: [0, step] };
+    const [dc, dw] = moves[key] || [0, 0];
+    this.#setWindow({ center: center + dc, width: Math.max(1, width + dw) });
+  }
+
+  /** @param {ChosenWindow | null} window */
   #setWindow(window) {
     this.window = window;
     this.show(this.index);
@@ -335,6 +366,8 @@ export class Viewer {
     // it, and its outlines stay 2 px wide), centred where the image is
     Object.assign(this.boxLayer.style, { width: `${this.canvas.width * this.zoom}px`,
       height: `${this.canvas.height * this.zoom}px`, transform: place });
+    const f = this.frames[this.index];
+    this.measure.place(f ? frameKey(f.entry, f.frame) : "", this.canvas.width, this.canvas.height, this.zoom, place);
   }
 
   /** Outline (or, hidden, blank) the text read in the frame on screen; no layer without one. */
@@ -386,21 +419,47 @@ export class Viewer {
     canvas.toBlob((blob) => download(/** @type {Blob} */ (blob), `frame-${this.index + 1}.png`), "image/png");
   }
 
-  /** @param {PointerEvent} event */
-  async #probe(event) {
-    if (!this.meta || this.meta.error || this.probing) return;
+  /** Where a pointer event is on the frame, in its pixels (not rounded). @param {{clientX: number, clientY: number}} at */
+  #point(at) {
     const rect = this.canvas.getBoundingClientRect();
-    const x = Math.floor((event.clientX - rect.left) / rect.width * this.canvas.width);
-    const y = Math.floor((event.clientY - rect.top) / rect.height * this.canvas.height);
-    const f = this.frames[this.index];
-    this.probing = true;
-    try {
-      const p = await this.client.probe(f.entry, f.frame, x, y);
-      setText("viewer-probe", p.stored === undefined ? "" :
-        `x ${p.x} y ${p.y} · stored ${p.stored}` + (p.value !== undefined ? ` · ${p.value} ${p.unit}`.trimEnd() : ""));
-    } finally {
-      this.probing = false;
+    return { x: (at.clientX - rect.left) / rect.width * this.canvas.width,
+      y: (at.clientY - rect.top) / rect.height * this.canvas.height };
+  }
+
+  /** The toolbar and the page say which measuring tool is on. @param {Tool | null} tool */
+  #showTool(tool) {
+    for (const name of /** @type {Tool[]} */ (["length", "ellipse", "rectangle"])) {
+      byId(`viewer-tool-${name}`).setAttribute("aria-pressed", String(tool === name));
     }
+    if (tool) this.root.dataset.tool = tool;
+    else delete this.root.dataset.tool;
+    setText("viewer-measure", tool ? `${TOOL_NAMES[tool]}: drag on the image (Esc: done)` : "");
+  }
+
+  /** A measurement was drawn: its statistics (a region's, from Python) and its line in the foot. */
+  async #measured() {
+    const f = this.frames[this.index];
+    const spacing = this.meta && this.meta.spacing;
+    const m = await this.measure.end(spacing, (region) => this.client.roi(f.entry, f.frame,
+      region.tool === "ellipse" ? "ellipse" : "rectangle", [region.a.x, region.a.y, region.b.x, region.b.y]));
+    if (!m) return;
+    const foot = byId("viewer-measure");
+    foot.textContent = `${TOOL_NAMES[m.tool]}: ${m.text}${m.note ? ` (${m.note})` : ""}`;
+    foot.dataset.measured = String(Number(foot.dataset.measured || 0) + 1);  // lets tests wait for it
+  }
+
+  /** Full screen on (the viewer alone) or off. */
+  #fullScreen() {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else this.root.requestFullscreen().catch(() => {});
+  }
+
+  /** @param {string} title */
+  #title(title) {
+    this.title = title;
+    const shown = maskText(title);
+    setText("viewer-title", shown);
+    byId("viewer-title").title = shown;
   }
 
   #bind() {
@@ -411,9 +470,18 @@ export class Viewer {
     const invert = $("viewer-invert", HTMLInputElement);
     invert.addEventListener("change", () => { this.invert = invert.checked; this.show(this.index); });
     const preset = $("viewer-preset", HTMLSelectElement);
-    preset.addEventListener("change", () => {
-      const [center, width] = preset.value.split("/").map(Number);
-      this.#setWindow(preset.value ? { center, width } : null);
+    preset.addEventListener("change", () => this.#setWindow(chosenWindow(preset.value)));
+    for (const name of /** @type {Tool[]} */ (["length", "ellipse", "rectangle"])) {
+      $(`viewer-tool-${name}`).addEventListener("click", () => this.measure.setTool(name));
+    }
+    $("viewer-fullscreen").addEventListener("click", () => this.#fullScreen());
+    document.addEventListener("fullscreenchange", () => {
+      $("viewer-fullscreen").setAttribute("aria-pressed", String(document.fullscreenElement === this.root));
+    });
+    $("viewer-strip-toggle").addEventListener("click", () => {
+      const strip = $("viewer-strip");
+      strip.hidden = !strip.hidden;
+      $("viewer-strip-toggle").setAttribute("aria-pressed", String(!strip.hidden));
     });
     $("viewer-fit").addEventListener("click", () => { this.fit = true; this.#fit(); this.#transform(); this.#overlays(); });
     $("viewer-one").addEventListener("click", () => { this.fit = false; this.zoom = 1; this.pan = { x: 0, y: 0 }; this.#transform(); this.#overlays(); });
@@ -432,6 +500,12 @@ export class Viewer {
     overlays.addEventListener("change", () => this.root.classList.toggle("no-overlays", !overlays.checked));
 
     const stage = $("viewer-stage");
+    new ResizeObserver(() => {  // full screen, the strip or the tag panel shown or hidden, a new window size
+      if (this.root.hidden || !this.fit || !this.meta || this.meta.error) return;
+      this.#fit();
+      this.#transform();
+      this.#overlays();
+    }).observe(stage);
     stage.addEventListener("wheel", (event) => {
       event.preventDefault();
       if (event.ctrlKey || event.metaKey) this.#zoomBy(event.deltaY < 0 ? 1.1 : 0.9);
@@ -442,12 +516,17 @@ export class Viewer {
     stage.addEventListener("contextmenu", (event) => event.preventDefault());
     stage.addEventListener("pointerdown", (event) => {
       stage.setPointerCapture(event.pointerId);
+      if (this.measure.tool && event.button === 0 && !event.shiftKey && this.meta && !this.meta.error) {
+        this.measure.begin(this.#point(event));
+        return;
+      }
       const window = this.meta && this.meta.window;
       drag = { x: event.clientX, y: event.clientY, pan: event.button === 2 || event.shiftKey,
         center: window ? Number(window.center) : 0, width: window ? Number(window.width) : 1, panStart: { ...this.pan } };
     });
     stage.addEventListener("pointermove", (event) => {
-      if (!drag) return this.#probe(event);
+      if (this.measure.drawing) return this.measure.move(this.#point(event), this.meta && this.meta.spacing);
+      if (!drag) return this.probe.at(event);
       const dx = event.clientX - drag.x;
       const dy = event.clientY - drag.y;
       if (drag.pan) {
@@ -460,11 +539,35 @@ export class Viewer {
         this.#setWindow({ center: drag.center + dy * step, width: Math.max(1, drag.width + dx * step) });
       }
     });
-    stage.addEventListener("pointerup", () => { drag = null; });
+    stage.addEventListener("pointerup", () => {
+      drag = null;
+      if (this.measure.drawing) this.#measured();
+    });
+    stage.addEventListener("pointerleave", () => {
+      if (drag || this.measure.drawing) return;
+      this.probe.leave();
+    });
+    // the measuring tools' and full screen's keys, before the viewer's own (Escape ends a tool
+    // before it closes the viewer)
+    this.root.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.target instanceof HTMLInputElement
+        || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement) return;
+      /** @type {Record<string, Tool>} */
+      const tools = { l: "length", e: "ellipse", r: "rectangle" };
+      const key = event.key.toLowerCase();
+      if (key in tools) this.measure.setTool(tools[key]);
+      else if (key === "f") this.#fullScreen();
+      else if (event.key === "Escape" && (this.measure.tool || this.measure.drawing)) this.measure.setTool(null);
+      else if ((event.key === "Delete" || event.key === "Backspace") && this.measure.removeLast()) setText("viewer-measure", "");
+      else return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }, { capture: true });
     this.root.addEventListener("keydown", (event) => {
       /** @type {Record<string, number>} */
       const keys = { ArrowDown: 1, ArrowRight: 1, PageDown: 10, ArrowUp: -1, ArrowLeft: -1, PageUp: -10 };
-      if (event.key in keys) this.show(this.index + keys[event.key]);
+      if (event.shiftKey && event.key.startsWith("Arrow")) this.#windowByKey(event.key);
+      else if (event.key in keys) this.show(this.index + keys[event.key]);
       else if (event.key === "Home") this.show(0);
       else if (event.key === "End") this.show(this.frames.length - 1);
       else if (event.key === "Escape") this.close();

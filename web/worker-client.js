@@ -20,6 +20,7 @@ import { OCR_ENGINE, OcrPool } from "./ocr.js";
 /** @typedef {import("./protocol.js").Progress} Progress */
 /** @typedef {import("./protocol.js").Records} Records */
 /** @typedef {import("./protocol.js").RenderWindow} RenderWindow */
+/** @typedef {import("./protocol.js").RoiShape} RoiShape */
 /** @typedef {import("./protocol.js").Requests} Requests */
 /** @typedef {import("./protocol.js").RequestName} RequestName */
 /** @typedef {import("./protocol.js").PartProgress} PartProgress */
@@ -163,6 +164,12 @@ export class WorkerClient extends EventTarget {
    * @param {number} entry @param {number} frame @param {number} x @param {number} y */
   probe(entry, frame, x, y) {
     return this.#ask(0, REQUEST.probe, [entry, frame, x, y]);
+  }
+
+  /** Mean, SD, min, max and area of a rectangle or ellipse ([x0, y0, x1, y1] in pixels) in modality units.
+   * @param {number} entry @param {number} frame @param {RoiShape} shape @param {number[]} box */
+  roi(entry, frame, shape, box) {
+    return this.#ask(0, REQUEST.roi, [entry, frame, shape, box]);
   }
 
   // --- the tag browser --------------------------------------------------------------------

@@ -206,3 +206,22 @@ def test_every_series_of_the_corpus_gets_a_thumbnail_or_says_why(clean_app, tmp_
     pictures = sum(1 for picture, _ in shown if picture)
     assert pictures >= 0.8 * count, [title for picture, title in shown if not picture]
     assert all(title for _, title in shown)
+
+
+def test_window_and_level_and_zoom_from_the_keyboard(clean_app):
+    clean_app.open_demo()
+    page = clean_app.page
+    page.focus(".series-row:has(td:text-is('CT'))")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    before = page.text_content("#overlay-br")
+    page.keyboard.press("Shift+ArrowRight")  # wider: W 400 → 412.5
+    page.wait_for_function("b => document.getElementById('overlay-br').textContent !== b", arg=before)
+    assert "W 413" in page.text_content("#overlay-br")  # 412.5 shown rounded
+    page.keyboard.press("Shift+ArrowDown")  # higher level: L 40 → 52.9
+    page.wait_for_function("() => /L 5\\d/.test(document.getElementById('overlay-br').textContent)")
+    zoom = page.text_content("#overlay-br")
+    page.keyboard.press("+")
+    page.wait_for_function("z => document.getElementById('overlay-br').textContent !== z", arg=zoom)
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#viewer", state="hidden")

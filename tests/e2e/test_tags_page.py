@@ -90,6 +90,11 @@ def test_what_changes_across_the_series(tags):
     assert "6 instances" in page.text_content("#tags-series-status")
     position = page.locator("#tags-variation tr[data-keyword='SliceLocation']").inner_text()
     assert "min" in position and "6 distinct" in position
+    uid = page.locator("#tags-variation tr[data-keyword='SOPInstanceUID'] details")
+    assert uid.locator("summary").inner_text() == "6 distinct values, one per instance"
+    assert not uid.evaluate("d => d.open") and not uid.locator("li").first.is_visible()  # counts first
+    uid.locator("summary").click()
+    assert uid.locator("li").count() == 6
     page.uncheck("#tags-varying")
     assert page.locator("#tags-variation tr[data-keyword='PatientName']").count() == 1
     page.check("#tags-varying")

@@ -18,6 +18,7 @@ from dicompeek.pixels.display import (
     apply_window,
     file_windows,
     frame_warnings,
+    histogram_window,
     render_frame,
     to_rgba,
 )
@@ -442,3 +443,15 @@ def test_a_valid_modality_lut_still_applies():
 
     stored = np.array([[0, 1, 4095]])
     assert modality_values(ds, stored).tolist() == [[0.0, 3.0, 12285.0]]  # the LUT, not the rescale
+
+
+def test_the_automatic_window_spans_the_1st_to_99th_percentile():
+    values = np.linspace(0.0, 1000.0, 10_001)
+    values[:5] = -30_000.0  # a few outliers do not stretch it
+    values[-5:] = 30_000.0
+    window = histogram_window(values.reshape(73, 137))
+    assert window.explanation == "Auto (histogram)"
+    assert window.center == pytest.approx(500.0, abs=1) and window.width == pytest.approx(980.0, abs=2)
+    flat = histogram_window(np.full((4, 4), 7.0))
+    assert flat.width >= 1 and flat.center == pytest.approx(7.5)
+    assert histogram_window(np.full((2, 2), np.nan)).width == 1.0

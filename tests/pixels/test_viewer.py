@@ -146,3 +146,34 @@ def test_a_dataset_with_dicm_at_byte_128_opens_in_the_viewer(tmp_path):
     meta, rgba = Viewer(index).render(index.dicom[0].entry, 0)
     assert "error" not in meta and len(rgba) == 16 * 16 * 4
     index.close()
+
+
+def test_an_automatic_window_from_the_frames_histogram_is_rendered_on_request(ct_viewer):
+    viewer, first = ct_viewer
+    entry = viewer.series(first.StudyInstanceUID, first.SeriesInstanceUID)["frames"][4]["entry"]
+    meta, auto = viewer.render(entry, 0, {"auto": True})
+    _, normal = viewer.render(entry, 0)
+    assert meta["window"] != {"center": 40.0, "width": 400.0} and meta["window"]["width"] > 400
+    assert auto != normal
+    assert meta["spacing"]["source"] == "PixelSpacing" and meta["spacing"]["note"] == ""
+
+
+def test_roi_statistics_are_in_hounsfield_units(tmp_path):
+    ds = small_dataset(rows=16, columns=16)
+    ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
+    ds.PixelSpacing = [0.5, 0.5]
+    stored = np.full((16, 16), 1024 + 40, dtype="<u2")
+    stored[8:, :] = 24  # -1000 HU below
+    ds.PixelData = stored.tobytes()
+    (tmp_path / "roi.zip").write_bytes(zip_bytes({"roi.dcm": dataset_bytes(ds)}))
+    index = Index()
+    index.add([str(tmp_path / "roi.zip")])
+    index.run()
+    viewer = Viewer(index)
+    entry = viewer.series(ds.StudyInstanceUID, ds.SeriesInstanceUID)["frames"][0]["entry"]
+    stats = viewer.roi(entry, 0, "ellipse", [2, 0, 14, 8])
+    assert stats["unit"] == "HU" and stats["mean"] == 40.0 and stats["sd"] == 0.0
+    assert stats["area_mm2"] == pytest.approx(np.pi / 4 * 12 * 8 * 0.25, abs=1e-3)
+    assert viewer.roi(entry, 0, "rectangle", [0, 4, 16, 12])["mean"] == pytest.approx(-480.0)
+    assert "error" in viewer.roi(entry, 0, "star", [0, 0, 4, 4])
+    index.close()

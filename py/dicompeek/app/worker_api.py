@@ -111,6 +111,12 @@ def probe(entry: int, frame: int, x: int, y: int) -> dict[str, Any]:
     return _viewer.probe(entry, frame, x, y)
 
 
+@entry_point(decodes_pixels=True)
+def roi(entry: int, frame: int, shape: str, box: list[float]) -> dict[str, Any]:
+    """Mean, SD, min, max and area of a rectangle or ellipse on a frame, in modality units."""
+    return _viewer.roi(entry, frame, shape, box)
+
+
 @entry_point(decodes_pixels=True, binary=True)
 def render(args_json: str) -> tuple[str, bytes]:
     """A frame as (JSON metadata, RGBA bytes): pixels stay binary across the bridge."""

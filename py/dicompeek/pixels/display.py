@@ -155,6 +155,35 @@ def full_range_window(values: np.ndarray) -> Window:
     return Window(center, max(width, 1.0), "LINEAR", "full range")
 
 
+#: The share of the frame's values an automatic window leaves out at each end (in percent).
+AUTO_PERCENTILE = 1.0
+#: Values the automatic window looks at, at most (a larger frame is sampled evenly).
+AUTO_SAMPLE = 1 << 18
+#: What the automatic window is called in the page.
+AUTO_EXPLANATION = "Auto (histogram)"
+
+
+def histogram_window(values: np.ndarray) -> Window:
+    """A window from the frame's histogram, as Weasis and OHIF offer for images without a
+    useful window of their own (MR, PT, US, ...): from the 1st to the 99th percentile of the
+    (finite) modality values, so that a few very bright or dark pixels do not flatten the rest;
+    the full range when those two are equal."""
+    flat = values.reshape(-1)
+    if flat.size > AUTO_SAMPLE:
+        flat = flat[:: -(-flat.size // AUTO_SAMPLE)]
+    finite = flat[np.isfinite(flat)] if flat.dtype.kind == "f" else flat
+    if not finite.size:
+        return Window(0.5, 1.0, "LINEAR", AUTO_EXPLANATION)
+    low, high = (float(v) for v in np.percentile(finite, [AUTO_PERCENTILE, 100 - AUTO_PERCENTILE]))
+    if not high > low:
+        full = full_range_window(finite)
+        return Window(full.center, full.width, "LINEAR", AUTO_EXPLANATION)
+    center, width = (low + high) / 2, high - low
+    if not (math.isfinite(center) and math.isfinite(width)):
+        return Window(low / 2 + high / 2, 1.7e308, "LINEAR", AUTO_EXPLANATION)
+    return Window(center, max(width, 1.0), "LINEAR", AUTO_EXPLANATION)
+
+
 def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
     """PS3.3 C.11.2.1.2: modality values to 0..255 (float) through ``window``."""
     c, w = window.center, window.width

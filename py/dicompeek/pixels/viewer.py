@@ -26,11 +26,14 @@ from dicompeek.pixels.display import (
     frame_pixels,
     frame_problem,
     frame_warnings,
+    histogram_window,
     modality_values,
+    photometric_is_grey,
     render_stored,
     to_rgba,
 )
 from dicompeek.pixels.functional_groups import frame_view
+from dicompeek.pixels.measure import region_stats, spacing
 
 #: Header values the viewer's corner overlays show.
 OVERLAY_FIELDS = ("PatientName", "PatientID", "StudyDate", "SeriesNumber", "SeriesDescription",
@@ -85,9 +88,12 @@ class Viewer:
         if problem:
             return {**meta, "error": f"cannot show frame {frame + 1}: {problem}"}, b""
         try:
+            stored = self._stored(ds, entry, frame)
             chosen = Window(float(window["center"]), float(window["width"]), window.get("function", "LINEAR")) \
                 if window and window.get("width") else None
-            image, applied = render_stored(view, self._stored(ds, entry, frame), chosen)
+            if window and window.get("auto") and stored.ndim == 2 and photometric_is_grey(view):
+                chosen = histogram_window(self._modality_of(view, stored))
+            image, applied = render_stored(view, stored, chosen)
             if window and window.get("invert"):
                 image = 255 - image
         except BaseException as exc:  # a frame that fails must not take the others with it
@@ -114,12 +120,35 @@ class Viewer:
             return {"x": x, "y": y, "stored": [_finite(v) for v in value.tolist()]}
         try:
             view = frame_view(ds, frame)
-            if self._modality is None:
-                self._modality = modality_values(view, stored)
-            modality = _finite(round(float(self._modality[y, x]), 3))
+            modality = _finite(round(float(self._modality_of(view, stored)[y, x]), 3))
         except Exception as exc:  # a Modality LUT that cannot be applied: the stored value still is
             return {"x": x, "y": y, "stored": _number(value), "error": describe(exc)}
         return {"x": x, "y": y, "stored": _number(value), "value": modality, "unit": _unit(view)}
+
+    def roi(self, entry: int, frame: int, shape: str, box: list[float]) -> dict[str, Any]:
+        """Mean, SD, minimum, maximum, pixel count and area of a ``rectangle`` or ``ellipse``
+        drawn in ``box`` = [x0, y0, x1, y1] (pixel coordinates), in modality units (HU for CT)."""
+        try:
+            ds = self.dataset(entry)
+            stored = self._stored(ds, entry, frame)
+        except BaseException as exc:
+            _reraise_exits(exc)
+            return {"error": describe(exc)}
+        view = _safe(lambda: frame_view(ds, frame), ds)
+        if stored.ndim != 2 or not photometric_is_grey(view):
+            return {"error": "region statistics need a grey image; this one is colour"}
+        try:
+            values = self._modality_of(view, stored)
+            result = region_stats(values, shape, box, _safe(lambda: spacing(view), None))
+        except Exception as exc:
+            return {"error": describe(exc)}
+        return {**result, "unit": _safe(lambda: _unit(view), "")}
+
+    def _modality_of(self, view: Dataset, stored: np.ndarray) -> np.ndarray:
+        """The modality values of the frame last decoded (``stored``), computed once."""
+        if self._modality is None:
+            self._modality = modality_values(view, stored)
+        return self._modality
 
     def _stored(self, ds: Dataset, entry: int, frame: int) -> np.ndarray:
         """The decoded frame, kept for the probe and re-windowing until another is asked for."""
@@ -144,6 +173,7 @@ class Viewer:
             "unit": _safe(lambda: _unit(ds), ""),
             "orientation": _safe(lambda: orientation_letters(_text(_get(ds, "ImageOrientationPatient", ""))), None),
             "pixel_spacing": _safe(lambda: _spacing(ds), None),
+            "spacing": _safe(lambda: spacing(ds), None),
             "frame_rate": _safe(lambda: _frame_rate(ds), 10.0),
             "overlay": {k: v for k in OVERLAY_FIELDS if (v := _overlay_text(ds, k)) not in ("", "None")},
             "frames": _safe(lambda: max(int(_get(ds, "NumberOfFrames") or 1), 1), 1),
