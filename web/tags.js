@@ -212,9 +212,9 @@ export class TagPanel {
       node.warning && el("span", { class: "badge warning", title: maskText(node.warning) }, "⚠ " + maskText(node.warning)),
     ];
     const name = node.keyword && !node.private
-      ? el("a", { href: STANDARD_URL + node.tag, target: "_blank", rel: "noopener noreferrer",
+      ? el("a", { href: STANDARD_URL + node.tag, target: "_blank", rel: "noopener noreferrer", "data-keyword": label,
         title: `${node.name} — open in the DICOM standard browser` }, ...keywordParts(label))
-      : el("span", { title: node.name }, label);
+      : el("span", { title: node.name, "data-keyword": label }, label);
     /** @type {HTMLElement[]} */
     const extras = [];
     if (node.detail && !masked) extras.push(el("span", { class: "detail" }, maskText(node.detail)));

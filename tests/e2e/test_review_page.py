@@ -70,7 +70,7 @@ def test_a_finding_opens_its_instance_and_element_in_the_tag_browser(reviewed):
     name.locator(".review-link").click()
     page.wait_for_function("() => document.getElementById('tags-status').textContent.includes('dicompeek-demo.zip')")
     assert page.input_value("#tags-search") == "(0010,0010)"
-    assert page.is_visible("#tags-tree .tags-row:has(.name :text-is('PatientName'))")
+    assert page.is_visible("#tags-tree .tags-row:has(.name a[data-keyword='PatientName'])")
     page.click("#viewer-tags")
 
 
