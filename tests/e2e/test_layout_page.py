@@ -16,7 +16,8 @@ PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 #: Visible elements (not inside a horizontal scroller, which may scroll) that stick out of the window.
 OFF_SCREEN = """() => [...document.querySelectorAll(
     'button, input, select, h1, h2, .total, .series-row td, .viewer-bar > *')]
-  .filter(e => e.getClientRects().length && !e.closest('.table-scroll, .review-table, .tags-tree, .tags-page > table'))
+  .filter(e => e.getClientRects().length && !e.closest('.table-scroll, .review-table, .tags-tree, .tags-page > table, .viewer-strip')
+    && !(e.parentElement && e.parentElement.matches('.viewer-bar') && getComputedStyle(e.parentElement).overflowX === 'auto'))
   .filter(e => { const r = e.getBoundingClientRect(); return r.right > window.innerWidth + 1 || r.left < -1; })
   .map(e => e.id || e.className || e.tagName)"""
 
@@ -75,9 +76,13 @@ def test_the_viewer_and_its_tags_fit_the_window(sized):
               return false;
             }).map(c => c.textContent)""")
         assert broken == []
-        if name == "phone":  # the tag panel is a sheet over the image, the full width
+        if name == "phone":  # the tag panel is a sheet over the image, the image and the toolbar the full width
             width = page.evaluate("() => document.getElementById('tags').getBoundingClientRect().width")
             assert width >= 380
+            stage = page.evaluate("() => document.getElementById('viewer-stage').getBoundingClientRect().width")
+            assert stage >= 380
+            bar = page.evaluate("() => document.querySelector('.viewer-bar').getBoundingClientRect().height")
+            assert bar < 60  # one row
     finally:
         page.click("#viewer-tags")
         page.click("#viewer-close")
