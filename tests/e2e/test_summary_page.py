@@ -208,12 +208,14 @@ def test_every_series_of_the_corpus_gets_a_thumbnail_or_says_why(clean_app, tmp_
     assert all(title for _, title in shown)
 
 
-def test_window_and_level_and_zoom_from_the_keyboard(clean_app):
+def test_scroll_window_and_level_and_zoom_from_the_keyboard(clean_app):
     clean_app.open_demo()
     page = clean_app.page
     page.focus(".series-row:has(td:text-is('CT'))")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    page.keyboard.press("ArrowDown")  # the next slice
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '1'")
     before = page.text_content("#overlay-br")
     page.keyboard.press("Shift+ArrowRight")  # wider: W 400 → 412.5
     page.wait_for_function("b => document.getElementById('overlay-br').textContent !== b", arg=before)
