@@ -14,7 +14,7 @@ import dicompeek
 
 PACKAGE = Path(dicompeek.__file__).parent
 #: The layers, lowest first. A module may import its own layer and the ones before it.
-LAYERS = ("io", "dicom", "index", "pixels", "tags", "privacy", "app")
+LAYERS = ("io", "dicom", "index", "pixels", "objects", "tags", "privacy", "app")
 #: Modules outside the layers: the version (imported by anything) and `python -m dicompeek`.
 OUTSIDE = {"dicompeek": -1, "dicompeek.__main__": len(LAYERS)}
 

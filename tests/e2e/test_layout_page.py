@@ -16,8 +16,10 @@ PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 #: Visible elements (not inside a horizontal scroller, which may scroll) that stick out of the window.
 OFF_SCREEN = """() => [...document.querySelectorAll(
     'button, input, select, h1, h2, .total, .series-row td, .viewer-bar > *')]
-  .filter(e => e.getClientRects().length && !e.closest('.table-scroll, .review-table, .tags-tree, .tags-page > table, .viewer-strip')
-    && !(e.parentElement && e.parentElement.matches('.viewer-bar') && getComputedStyle(e.parentElement).overflowX === 'auto'))
+  .filter(e => e.getClientRects().length
+    && !e.closest('.table-scroll, .review-table, .tags-tree, .tags-page > table, .viewer-strip'))
+  .filter(e => !(e.parentElement && e.parentElement.matches('.viewer-bar')
+    && getComputedStyle(e.parentElement).overflowX === 'auto'))
   .filter(e => { const r = e.getBoundingClientRect(); return r.right > window.innerWidth + 1 || r.left < -1; })
   .map(e => e.id || e.className || e.tagName)"""
 

@@ -3,6 +3,7 @@
     python -m dicompeek summary PATH... [--json]
     python -m dicompeek render FILE_OR_ZIP[::ENTRY] [--frame N] [--window CENTER WIDTH] -o OUT.png
     python -m dicompeek dump FILE_OR_ZIP[::ENTRY] [--json]
+    python -m dicompeek sr FILE_OR_ZIP[::ENTRY] [--json]
     python -m dicompeek review PATH... [--json | --html OUT.html] [--mask]   (exit 1 if anything is flagged)
 
 Files are read as the page reads them (:func:`dicompeek.dicom.instances.read`, with its limits,
@@ -44,6 +45,8 @@ from dicompeek.dicom.instances import Instance, read
 from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary, uid_name
 from dicompeek.io.archive import escaped
+from dicompeek.objects.sr import is_sr, read_document
+from dicompeek.objects.sr_text import document_text
 from dicompeek.pixels.display import Window, frame_problem, frame_warnings, render_frame
 from dicompeek.pixels.functional_groups import frame_view
 from dicompeek.pixels.png import encode_png
@@ -129,6 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     dump = commands.add_parser("dump", help="every header element, as the tag browser shows it")
     dump.add_argument("target", metavar="FILE_OR_ZIP[::ENTRY]")
     dump.add_argument("--json", action="store_true", help="DICOM JSON (PS3.18 Annex F) instead of text")
+    report = commands.add_parser("sr", help="a structured report as a readable document (its content tree)")
+    report.add_argument("target", metavar="FILE_OR_ZIP[::ENTRY]")
+    report.add_argument("--json", action="store_true", help="the document as JSON")
     check = commands.add_parser("review", help="privacy review: what can identify a person (exit 1 if flagged)")
     check.add_argument("paths", nargs="+", metavar="PATH", help="zip, folder or file")
     form = check.add_mutually_exclusive_group()
@@ -216,6 +222,20 @@ def render_command(args: argparse.Namespace, where: list[str]) -> int:
             _say(f"{location}: warning: {warning}")
     _write(args.output, encode_png(image))
     print(f"{location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
+    return DONE
+
+
+def sr_command(args: argparse.Namespace, where: list[str]) -> int:
+    """Print a structured report's document: indented text (long values whole), or JSON."""
+    with _target(args.target, where) as (index, entry, location):
+        ds = _read(index, entry, location, pixels=False).dataset
+        if not is_sr(ds):
+            raise Failure(location, f"not a structured report ({uid_name(str(ds.get('SOPClassUID', '')))})")
+        document = read_document(ds)
+    if args.json:
+        sys.stdout.write(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    else:
+        _show(document_text(document))
     return DONE
 
 
@@ -332,7 +352,8 @@ def _ocr(skip: bool) -> OcrEngine | None:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], int]] = {
-    "summary": summary_command, "render": render_command, "dump": dump_command, "review": review_command,
+    "summary": summary_command, "render": render_command, "dump": dump_command, "sr": sr_command,
+    "review": review_command,
     "deidentify": deidentify_command,
 }
 
