@@ -11,6 +11,7 @@ import { bindSwitch, hidden, maskText, onMaskChange, setIdentifyingTags } from "
 import { byId, setText } from "./dom.js";
 import { Viewer } from "./viewer.js";
 import { TagPanel } from "./tags.js";
+import { SrView } from "./sr.js";
 import { ReviewPanel } from "./review.js";
 import { startOffline } from "./offline.js";
 import { reviewBoxes } from "./boxes.js";
@@ -37,9 +38,31 @@ setThumbnailSource((studyUid, seriesUid) => thumbnail(client, studyUid, seriesUi
 /** @type {Pick[]} what is loaded, in the order picked (the summary is of all of them) */
 const picks = [];
 
+const reports = new SrView((target, graphics, from) => {
+  showReportImage(target, graphics, from).catch((error) => showError(`Cannot open the image: ${error.message}`));
+});
+
+/** A structured report's image in the viewer, the frame it names shown, the report's regions drawn.
+ * @param {import("./protocol.js").SrTarget} target @param {import("./protocol.js").SrGraphic[]} graphics
+ * @param {HTMLElement} from */
+async function showReportImage(target, graphics, from) {
+  const found = findSeries(target.study_uid, target.series_uid);
+  opener = from;
+  tags.forget();
+  await viewer.open(target.study_uid, target.series_uid, found ? seriesTitle(found.series) : "Series");
+  viewer.setGraphics(graphics);
+  const index = viewer.frames.findIndex((f) => f.entry === target.entry && f.frame === target.frame);
+  if (index > 0) await viewer.show(index);
+  byId("viewer").focus();
+}
+
+/** The SOP classes of structured reports (and Key Object Selection) start with this. */
+const SR_CLASSES = "1.2.840.10008.5.1.4.1.1.88.";
+
 bindSwitch(byId("hide-patient-data", HTMLInputElement));
 onMaskChange(() => {
   refreshSummary();
+  reports.render();
   showLoaded(picks, removePick);
   viewer.refreshMask();
   tags.refreshMask();
@@ -215,7 +238,13 @@ function openRow(event) {
   const studyUid = row.dataset.studyUid ?? "";
   const seriesUid = row.dataset.seriesUid ?? "";
   const found = findSeries(studyUid, seriesUid);
-  openSeries(row, studyUid, seriesUid, found ? seriesTitle(found.series) : "Series");
+  const title = found ? seriesTitle(found.series) : "Series";
+  if (found && found.series.sop_classes.some((c) => c.uid.startsWith(SR_CLASSES))) {
+    client.srDocuments(studyUid, seriesUid).then((documents) => reports.show(documents, title))
+      .catch((error) => showError(`Cannot read the report: ${error.message}`));
+    return;
+  }
+  openSeries(row, studyUid, seriesUid, title);
 }
 byId("tree").addEventListener("click", openRow);
 byId("tree").addEventListener("keydown", (event) => {

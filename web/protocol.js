@@ -84,6 +84,7 @@ export const EVENT = Object.freeze({
  * @property {{args: [entry: number, frame: number, x: number, y: number], reply: Probe}} probe
  * @property {{args: [entry: number, frame: number, shape: RoiShape, box: number[]], reply: RoiStats}} roi
  * @property {{args: [studyUid: string, seriesUid: string], reply: Thumbnail}} thumbnail
+ * @property {{args: [studyUid: string, seriesUid: string], reply: SrDocument[]}} sr_documents
  * @property {{args: [entry: number], reply: Header}} header
  * @property {{args: [entry: number, form: "json" | "dump", masked: boolean], reply: Download}} export_header
  * @property {{args: [studyUid: string, seriesUid: string], reply: Variation}} variation
@@ -134,7 +135,7 @@ export const CALL = Object.freeze(/** @type {{[K in CallName]: K}} */ ({
 
 /** The page's requests (checked against Requests the same way). */
 export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
-  series: "series", render: "render", probe: "probe", roi: "roi", thumbnail: "thumbnail",
+  series: "series", render: "render", probe: "probe", roi: "roi", thumbnail: "thumbnail", sr_documents: "sr_documents",
   header: "header", export_header: "export_header", variation: "variation", series_csv: "series_csv",
   compare: "compare", instances: "instances",
   review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
@@ -302,6 +303,35 @@ export function protocolMismatch(python) {
  */
 /** @typedef {{entry: number, frame: number, instance: number | null, position: number | null}} Frame */
 
+/** A code: value, scheme, meaning. @typedef {{code: string, scheme: string, meaning: string}} SrCode */
+/** Where a referenced instance is loaded (frame 0-based). @typedef {{study_uid: string, series_uid: string,
+ *   entry: number, frame: number}} SrTarget */
+/** A spatial coordinate to draw on a frame (columns, rows from the top left corner of the image).
+ * @typedef {{entry: number, frame: number, graphic: string, points: number[][]}} SrGraphic */
+/**
+ * One content item of a structured report (py/dicompeek/objects/sr.py documents every field).
+ * @typedef {object} SrItem
+ * @property {string} position
+ * @property {string} relationship
+ * @property {string} type
+ * @property {SrCode | null} concept
+ * @property {string} [value]
+ * @property {SrCode | null} [code]
+ * @property {SrCode | null} [unit]
+ * @property {SrCode | null} [qualifier]
+ * @property {string} [continuity]
+ * @property {{sop_class: string, sop_instance: string, frames: number[], target?: SrTarget | null}[]} [references]
+ * @property {string} [graphic]
+ * @property {number[][]} [points]
+ * @property {SrGraphic[]} [graphics]
+ * @property {string} [reference]
+ * @property {string} [error]
+ * @property {SrItem[]} [children]
+ */
+/** A structured report read as a document, with its file (or the error that stopped its reading).
+ * @typedef {{location: string, entry: number, error?: string, title?: string, template?: string,
+ *   completion?: string, verification?: string, preliminary?: string, date?: string, time?: string,
+ *   linked?: number, content?: SrItem}} SrDocument */
 /** A series' thumbnail: its middle frame (`meta.entry`, `meta.frame`, of `meta.frames`) as a small PNG
  * (`pixels`, meta.rows × meta.columns), or meta.error saying why there is none (and no pixels).
  * `meta.text_risk`: why its pixels may carry burned-in text (the review's pixel rule), else null: while

@@ -13,6 +13,7 @@ import { byId, download, el, setText } from "./dom.js";
 import { date } from "./format.js";
 import { hidden, maskField, maskText, patientLabelOf } from "./mask.js";
 import { boxLayer, drawBoxes, frameKey, framesOf, redact } from "./boxes.js";
+import { drawGraphics, graphicLayer } from "./graphics.js";
 import { choiceOf, chosenWindow, windowChoices } from "./windows.js";
 import { Measurements, TOOL_NAMES } from "./measure.js";
 import { SeriesStrip } from "./series-strip.js";
@@ -82,6 +83,11 @@ export class Viewer {
     this.boxLayer.setAttribute("role", "img");
     this.boxLayer.toggleAttribute("hidden", true);
     this.canvas.after(this.boxLayer);
+    /** @type {Map<string, import("./protocol.js").SrGraphic[]>} a report's regions, by frame */
+    this.graphics = new Map();
+    this.graphicLayer = graphicLayer();
+    this.graphicLayer.toggleAttribute("hidden", true);
+    this.boxLayer.after(this.graphicLayer);
     this.measure = new Measurements(byId("viewer-stage"), (tool) => this.#showTool(tool));
     this.strip = new SeriesStrip(client, (studyUid, seriesUid) => {
       /** @type {PickDetail} */
@@ -101,6 +107,20 @@ export class Viewer {
     this.#drawBoxes();
   }
 
+  /**
+   * A structured report's regions (SCOORDs), drawn on each frame shown that has some ([] to
+   * forget them: another series opened from the summary).
+   * @param {import("./protocol.js").SrGraphic[]} graphics
+   */
+  setGraphics(graphics) {
+    this.graphics = new Map();
+    for (const g of graphics) {
+      const key = frameKey(g.entry, g.frame);
+      this.graphics.set(key, [...(this.graphics.get(key) || []), g]);
+    }
+    this.#drawBoxes();
+  }
+
   /** The boxes of the frame on screen. @returns {TextBox[]} */
   frameBoxes() {
     const f = this.frames[this.index];
@@ -115,6 +135,7 @@ export class Viewer {
     this.inflight.clear();
     for (const key of ["index", "entry", "frame"]) delete this.root.dataset[key];  // set again once the first frame is painted
     this.boxLayer.toggleAttribute("hidden", true);
+    this.graphicLayer.toggleAttribute("hidden", true);
     this.root.hidden = false;
     document.body.classList.add("viewing");
     this.#title(title);
@@ -171,6 +192,8 @@ export class Viewer {
     this.strip.clear();
     this.boxLayer.replaceChildren();
     this.boxLayer.toggleAttribute("hidden", true);
+    this.graphicLayer.replaceChildren();
+    this.graphicLayer.toggleAttribute("hidden", true);
     this.cache.clear();
     this.cacheBytes = 0;
   }
@@ -364,14 +387,22 @@ export class Viewer {
     this.canvas.style.imageRendering = this.zoom >= 2 ? "pixelated" : "auto";
     // the boxes' layer: the image's size at this zoom (its viewBox maps the frame's pixels onto
     // it, and its outlines stay 2 px wide), centred where the image is
-    Object.assign(this.boxLayer.style, { width: `${this.canvas.width * this.zoom}px`,
-      height: `${this.canvas.height * this.zoom}px`, transform: place });
+    for (const layer of [this.boxLayer, this.graphicLayer]) {
+      Object.assign(layer.style, { width: `${this.canvas.width * this.zoom}px`,
+        height: `${this.canvas.height * this.zoom}px`, transform: place });
+    }
     const f = this.frames[this.index];
     this.measure.place(f ? frameKey(f.entry, f.frame) : "", this.canvas.width, this.canvas.height, this.zoom, place);
   }
 
-  /** Outline (or, hidden, blank) the text read in the frame on screen; no layer without one. */
+  /** Outline (or, hidden, blank) the text read in the frame on screen, and draw a report's regions
+   * on it; no layer without any. */
   #drawBoxes() {
+    const frame = this.frames[this.index];
+    const graphics = (frame && this.graphics.get(frameKey(frame.entry, frame.frame))) || [];
+    const drawn = graphics.length > 0 && !this.root.hidden && !!this.meta && !this.meta.error;
+    this.graphicLayer.toggleAttribute("hidden", !drawn);
+    if (drawn) drawGraphics(this.graphicLayer, this.canvas.width, this.canvas.height, graphics);
     const boxes = this.frameBoxes();
     const shown = boxes.length > 0 && !this.root.hidden && !!this.meta && !this.meta.error;
     this.boxLayer.toggleAttribute("hidden", !shown);

@@ -160,6 +160,12 @@ export class WorkerClient extends EventTarget {
     return this.#ask(0, REQUEST.thumbnail, [studyUid, seriesUid]);
   }
 
+  /** The structured reports of a series as documents, their image references tied to what is loaded.
+   * @param {string} studyUid @param {string} seriesUid */
+  srDocuments(studyUid, seriesUid) {
+    return this.#ask(0, REQUEST.sr_documents, [studyUid, seriesUid]);
+  }
+
   /** The stored and modality value of one pixel.
    * @param {number} entry @param {number} frame @param {number} x @param {number} y */
   probe(entry, frame, x, y) {

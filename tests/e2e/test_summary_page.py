@@ -227,3 +227,33 @@ def test_scroll_window_and_level_and_zoom_from_the_keyboard(clean_app):
     page.wait_for_function("z => document.getElementById('overlay-br').textContent !== z", arg=zoom)
     page.keyboard.press("Escape")
     page.wait_for_selector("#viewer", state="hidden")
+
+
+def test_a_structured_report_reads_as_a_document_and_its_image_link_draws_its_region(clean_app, tmp_path):
+    from objects.test_sr import made_sr
+
+    ct = ct_phantom_series(6, 64, 64)
+    report = made_sr("A nodule in the left upper lobe.")
+    image = report.ContentSequence[1].ContentSequence[0].ContentSequence[2].ContentSequence[0].ContentSequence[0]
+    image.ReferencedSOPSequence[0].ReferencedSOPInstanceUID = ct[3].SOPInstanceUID  # the 4th slice
+    image.ReferencedSOPSequence[0].ReferencedSOPClassUID = ct[3].SOPClassUID
+    del image.ReferencedSOPSequence[0].ReferencedFrameNumber
+    report.StudyInstanceUID = ct[0].StudyInstanceUID
+    path = tmp_path / "report.zip"
+    path.write_bytes(zip_bytes({**{f"ct/{n}.dcm": ds for n, ds in enumerate(ct)}, "sr/1.dcm": report}))
+    clean_app.open_files(path)
+    page = clean_app.page
+    page.click(".series-row:has(td:text-is('SR'))")
+    page.wait_for_selector("#sr:not([hidden]) .sr-document")
+    text = page.text_content("#sr")
+    assert "Imaging Measurement Report" in text and "Nodule (SCT 27925004)" in text
+    assert "10.50 mm (millimeter)" in text and "A nodule in the left upper lobe." in text
+    page.click("#sr button.sr-image")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '3'")
+    layer = page.locator("#viewer .graphic-layer")
+    assert layer.get_attribute("data-graphics") == "1" and layer.is_visible()
+    assert page.locator("#viewer .graphic-layer polyline").count() == 2  # halo and line
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#viewer", state="hidden")
+    assert page.evaluate("() => document.activeElement.classList.contains('sr-image')")
+    page.click("#sr-close")

@@ -228,3 +228,29 @@ def test_the_command_line_prints_the_document_of_a_zip_entry(tmp_path):
     with contextlib.redirect_stderr(err):
         assert main(["sr", f"{path}::ct/1.dcm"]) == 2
     assert err.getvalue() == "reports.zip::ct/1.dcm: not a structured report (CT Image Storage)\n"
+
+
+def test_image_references_are_tied_to_the_files_loaded_with_their_regions(tmp_path):
+    from dicompeek.index.indexer import Index
+    from dicompeek.objects.sr_links import link_references
+    from dicompeek_synthetic import ct_phantom_series
+
+    ct = ct_phantom_series(4, 16, 16)
+    report = made_sr("x")
+    image = report.ContentSequence[1].ContentSequence[0].ContentSequence[2].ContentSequence[0].ContentSequence[0]
+    image.ReferencedSOPSequence[0].ReferencedSOPInstanceUID = ct[2].SOPInstanceUID
+    image.ReferencedSOPSequence[0].ReferencedFrameNumber = 1
+    (tmp_path / "a.zip").write_bytes(zip_bytes({**{f"ct/{n}.dcm": ds for n, ds in enumerate(ct)}, "sr.dcm": report}))
+    index = Index()
+    index.add([str(tmp_path / "a.zip")])
+    index.run()
+    document = link_references(read_document(report), index.dicom)
+    index.close()
+    scoord = document["content"]["children"][1]["children"][0]["children"][2]["children"][0]
+    (reference,) = scoord["children"][0]["references"]
+    entry = reference["target"]["entry"]
+    assert reference["target"] == {"study_uid": ct[2].StudyInstanceUID, "series_uid": ct[2].SeriesInstanceUID,
+                                   "entry": entry, "frame": 0}
+    assert scoord["graphics"] == [{"entry": entry, "frame": 0, "graphic": "POLYLINE",
+                                   "points": [[10.0, 20.0], [30.5, 40.0]]}]
+    assert document["linked"] == 1

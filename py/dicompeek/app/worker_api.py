@@ -22,6 +22,8 @@ from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
 from dicompeek.index.summary import build_summary
+from dicompeek.objects.sr import read_document
+from dicompeek.objects.sr_links import link_references
 from dicompeek.pixels import wasm_decoders
 from dicompeek.pixels.thumbnail import thumbnail as series_thumbnail
 from dicompeek.pixels.viewer import Viewer
@@ -133,6 +135,20 @@ def thumbnail(args_json: str) -> tuple[str, bytes]:
     records = _index.series_records(study_uid, series_uid)
     meta["text_risk"] = text_risk(records[0].fields) if records else None
     return json.dumps(meta), png
+
+
+@entry_point
+def sr_documents(study_uid: str, series_uid: str) -> list[dict[str, Any]]:
+    """The structured reports of a series as documents, their image references tied to the files
+    loaded (the page's report view); a file that cannot be read is said in its place."""
+    documents = []
+    for record in _index.series_records(study_uid, series_uid):
+        try:
+            document = link_references(read_document(_cache.get(record.entry).dataset), _index.dicom)
+        except Exception as exc:  # one unreadable report does not hide the others
+            document = {"error": f"cannot read this report: {exc}"}
+        documents.append({"location": record.location, "entry": record.entry, **document})
+    return documents
 
 
 @entry_point
