@@ -2,6 +2,7 @@
 
     python -m dicompeek summary PATH... [--json]
     python -m dicompeek render FILE_OR_ZIP[::ENTRY] [--frame N] [--window CENTER WIDTH] -o OUT.png
+                              [--seg SEG_FILE_OR_ZIP[::ENTRY] [--segment N] [--mask-only]]
     python -m dicompeek dump FILE_OR_ZIP[::ENTRY] [--json]
     python -m dicompeek sr FILE_OR_ZIP[::ENTRY] [--json]
     python -m dicompeek review PATH... [--json | --html OUT.html] [--mask]   (exit 1 if anything is flagged)
@@ -32,24 +33,20 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TextIO
 
 from dicompeek import __version__
+from dicompeek.app.cli_io import Failure, indexed, open_target, quiet_stdout, read_entry, say, show, write_output
+from dicompeek.app.cli_render import render_command
 from dicompeek.dicom import guard
 from dicompeek.dicom.errors import NotDicom, TooDeep, TooLarge, Unreadable, describe
-from dicompeek.dicom.header import read_header
-from dicompeek.dicom.instances import Instance, read
-from dicompeek.index.indexer import Index
+from dicompeek.dicom.instances import read
 from dicompeek.index.summary import build_summary, uid_name
-from dicompeek.io.archive import escaped
 from dicompeek.objects.sr import is_sr, read_document
 from dicompeek.objects.sr_text import document_text
-from dicompeek.pixels.display import Window, frame_problem, frame_warnings, render_frame
-from dicompeek.pixels.functional_groups import frame_view
-from dicompeek.pixels.png import encode_png
 from dicompeek.privacy import masked_result, report_html, review
 from dicompeek.privacy.burned_in.engine import OcrEngine
 from dicompeek.privacy.deidentify.inputs import deidentify_inputs
@@ -65,13 +62,6 @@ DEBUG_VARIABLE = "DICOMPEEK_DEBUG"
 #: Exit statuses.
 DONE, FLAGGED, FAILED, INTERRUPTED, BROKEN_PIPE = 0, 1, 2, 130, 141
 
-
-class Failure(Exception):
-    """A subcommand cannot do its job on ``where``: printed as ``<where>: <reason>``, exit 2."""
-
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"{where}: {reason}")
-        self.where, self.reason = where, reason
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,13 +83,13 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
             return status
     except Failure as failure:
-        _say(f"{failure.where}: {failure.reason}")
+        say(f"{failure.where}: {failure.reason}")
         return FAILED
     except KeyboardInterrupt:
-        _say(f"{where[0]}: interrupted")
+        say(f"{where[0]}: interrupted")
         return INTERRUPTED
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
         return BROKEN_PIPE
     except BaseException as exc:  # a decoder's panic is a BaseException too
         if isinstance(exc, SystemExit):
@@ -107,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         if isinstance(exc, (NotDicom, Unreadable, TooLarge, TooDeep)):  # raised with a reason to show
-            _say(f"{where[0]}: {describe(exc)}")
+            say(f"{where[0]}: {describe(exc)}")
         else:
-            _say(f"{where[0]}: internal error: {describe(exc)}")
+            say(f"{where[0]}: internal error: {describe(exc)}")
         return FAILED
 
 
@@ -128,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--frame", type=int, default=1, help="frame number, from 1 (default 1)")
     render.add_argument("--window", type=_finite, nargs=2, metavar=("CENTER", "WIDTH"),
                         help="window in modality units (default: the file's first, else the full range)")
+    render.add_argument("--seg", metavar="SEG_FILE_OR_ZIP[::ENTRY]",
+                        help="draw this segmentation over the frame, each segment in its colour")
+    render.add_argument("--segment", type=int, metavar="N", help="with --seg: only segment N")
+    render.add_argument("--mask-only", action="store_true",
+                        help="with --seg: write segment N's mask on the frame instead (255 present, 0 not)")
     render.add_argument("-o", "--output", required=True, metavar="OUT.png")
     dump = commands.add_parser("dump", help="every header element, as the tag browser shows it")
     dump.add_argument("target", metavar="FILE_OR_ZIP[::ENTRY]")
@@ -183,7 +178,7 @@ _finite.__name__ = "finite number"  # argparse: "invalid finite number value: 'n
 
 def summary_command(args: argparse.Namespace, where: list[str]) -> int:
     """Index PATHs and print the summary, as text or JSON."""
-    index = _indexed(args.paths)
+    index = indexed(args.paths)
     try:
         progress = index.run()
         result = build_summary(index)
@@ -196,46 +191,21 @@ def summary_command(args: argparse.Namespace, where: list[str]) -> int:
     else:
         text = io.StringIO()
         print_summary(result, progress, text)
-        _show(text.getvalue())
-    return DONE
-
-
-def render_command(args: argparse.Namespace, where: list[str]) -> int:
-    """Render one frame of a file, or of a zip entry, to PNG (the viewer's reading, checks and words);
-    what the frame shows differently from what the file asks goes to stderr, as warnings."""
-    with _target(args.target, where) as (index, entry, location):
-        ds = _read(index, entry, location).dataset
-        frame = args.frame - 1
-        problem = frame_problem(ds, frame)
-        if problem:
-            raise Failure(location, f"cannot show frame {args.frame}: {problem}")
-        window = Window(*args.window) if args.window else None
-        try:
-            image = render_frame(ds, frame, window)
-        except BaseException as exc:  # a frame that cannot be decoded, a decoder's panic included
-            if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
-                raise
-            syntax = _safe(lambda: uid_name(str(ds.file_meta.get("TransferSyntaxUID", "") or "")), "")
-            raise Failure(location, f"cannot decode frame {args.frame} ({syntax}): "
-                                    f"{str(exc) or type(exc).__name__}") from exc
-        for warning in _safe(lambda: frame_warnings(frame_view(ds, frame)), []):
-            _say(f"{location}: warning: {warning}")
-    _write(args.output, encode_png(image))
-    print(f"{location} frame {args.frame} → {args.output} ({image.shape[1]}×{image.shape[0]})")
+        show(text.getvalue())
     return DONE
 
 
 def sr_command(args: argparse.Namespace, where: list[str]) -> int:
     """Print a structured report's document: indented text (long values whole), or JSON."""
-    with _target(args.target, where) as (index, entry, location):
-        ds = _read(index, entry, location, pixels=False).dataset
+    with open_target(args.target, where) as (index, entry, location):
+        ds = read_entry(index, entry, location, pixels=False).dataset
         if not is_sr(ds):
             raise Failure(location, f"not a structured report ({uid_name(str(ds.get('SOPClassUID', '')))})")
         document = read_document(ds)
     if args.json:
         sys.stdout.write(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     else:
-        _show(document_text(document))
+        show(document_text(document))
     return DONE
 
 
@@ -243,12 +213,12 @@ def dump_command(args: argparse.Namespace, where: list[str]) -> int:
     """Print every element of a file or zip entry: dcmdump-style text, or DICOM JSON. A file that
     cannot be read whole (too large, damaged pixel data) is dumped from its header, as the tag
     browser does, with a note saying so."""
-    with _target(args.target, where) as (index, entry, location):
+    with open_target(args.target, where) as (index, entry, location):
         note: str | None = None
         try:
             instance = read(index.sources.entries[entry])
         except Exception as exc:  # as the tag browser: the header alone, saying why
-            instance, note = _read(index, entry, location, pixels=False), f"header only: {describe(exc)}"
+            instance, note = read_entry(index, entry, location, pixels=False), f"header only: {describe(exc)}"
         if args.json:
             try:
                 text = dicom_json(instance.dataset, location) + "\n"
@@ -258,16 +228,16 @@ def dump_command(args: argparse.Namespace, where: list[str]) -> int:
             text = dump_text(instance_tree(instance))
     if args.json:
         if note:
-            _say(f"{location}: {note}")
+            say(f"{location}: {note}")
         sys.stdout.write(text)
     else:
-        _show(f"# {note}\n{text}" if note else text)
+        show(f"# {note}\n{text}" if note else text)
     return DONE
 
 
 def review_command(args: argparse.Namespace, where: list[str]) -> int:
     """Index PATHs, review them, print or write the report; exit 0 only when nothing is flagged."""
-    index = _indexed(args.paths)
+    index = indexed(args.paths)
     try:
         index.run()
         result = review(index, ocr=_ocr(args.no_ocr))
@@ -277,7 +247,7 @@ def review_command(args: argparse.Namespace, where: list[str]) -> int:
         json.dump(masked_result(result) if args.mask else result, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.html:
-        _write(args.html, report_html(result, masked=args.mask))
+        write_output(args.html, report_html(result, masked=args.mask))
         print(f"{result['verdict']} → {args.html}")
     else:
         shown = masked_result(result) if args.mask else result
@@ -294,7 +264,7 @@ def review_command(args: argparse.Namespace, where: list[str]) -> int:
                          + f"  ({finding['files']} file(s))")
             lines += [f"         matched “{m['text']}”: {m['why']}" for m in finding.get("matches", [])[:3]
                       if finding["severity"] == "high"]
-        _show("\n".join(lines) + "\n")
+        show("\n".join(lines) + "\n")
     flagged = any(result["counts"].get(s) for s in ("high", "medium", "low"))
     return FLAGGED if flagged else DONE
 
@@ -302,7 +272,7 @@ def review_command(args: argparse.Namespace, where: list[str]) -> int:
 def deidentify_command(args: argparse.Namespace, where: list[str]) -> int:
     """Write the de-identified copy and review it: exit 0 when the copy's review finds nothing
     high or medium, 1 otherwise (the copy is written either way)."""
-    _indexed(args.paths).close()  # every missing input named, as the other commands do
+    indexed(args.paths).close()  # every missing input named, as the other commands do
     pseudonyms = PseudonymMap()
     if args.pseudonym_map:
         where[0] = args.pseudonym_map
@@ -315,7 +285,7 @@ def deidentify_command(args: argparse.Namespace, where: list[str]) -> int:
         except ValueError as exc:
             raise Failure(args.pseudonym_map, str(exc).removeprefix(f"{args.pseudonym_map}, ")) from exc
     if not args.salt:
-        _say("note: no --salt: new UIDs and date shifts cannot be reproduced for a later batch")
+        say("note: no --salt: new UIDs and date shifts cannot be reproduced for a later batch")
     if args.box and "clean-pixel-data" not in args.option:
         raise Failure("--box", "boxes are blanked by Clean Pixel Data: add --option clean-pixel-data")
     drawn: dict[str, list[Box]] = {}
@@ -335,7 +305,7 @@ def deidentify_command(args: argparse.Namespace, where: list[str]) -> int:
         lines += [f"  dropped: {n} {why}" for why, n in report["dropped"].items()]
         lines += [f"  not de-identified: {p['location']}: {p['reason']}" for p in report["problems"]]
         lines += [f"  pixels: {n} {how}" for how, n in report["pixels"].items()]
-        _show("\n".join(lines) + "\n")
+        show("\n".join(lines) + "\n")
     return FLAGGED if report["review"].get("high") or report["review"].get("medium") else DONE
 
 
@@ -356,113 +326,6 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, list[str]], int]] = {
     "review": review_command,
     "deidentify": deidentify_command,
 }
-
-
-# --- inputs and outputs ---------------------------------------------------------------------
-
-def _indexed(paths: list[str]) -> Index:
-    """An index with ``paths`` queued; every missing path is named (one line each), then exit 2."""
-    missing = [p for p in paths if not os.path.exists(p)]
-    for path in missing[:-1]:
-        _say(f"{path}: no such file or folder")
-    if missing:
-        raise Failure(missing[-1], "no such file or folder")
-    index = Index()
-    try:
-        index.add([os.path.abspath(p) for p in paths])
-    except BaseException:
-        index.close()
-        raise
-    return index
-
-
-@contextmanager
-def _target(target: str, where: list[str]) -> Iterator[tuple[Index, int, str]]:
-    """(index, entry, location) of FILE, of an entry of a zip (ZIP::ENTRY, or ZIP::INNER.zip::ENTRY in
-    a nested zip) or of the first entry of a zip or folder, once the header pass has found it DICOM
-    (else the index's reason); its zips stay open inside the block."""
-    path, _, member = target.partition("::")
-    if not os.path.exists(path):
-        raise Failure(path, "no such file or folder")
-    index = Index()
-    try:
-        sources = index.sources
-        sources.add(os.path.abspath(path))
-        entries = sources.entries
-        found = [k for k, e in enumerate(entries) if e.member == member] if member else list(range(len(entries)))
-        if not found:
-            if sources.problems:  # the zip itself cannot be read: say why
-                raise Failure(sources.problems[0].location, sources.problems[0].reason)
-            raise Failure(target, f"no entry named {member!r}" if member else
-                          sources.notes[0].message if sources.notes else "no files in it")
-        entry = found[0]
-        location = where[0] = entries[entry].location
-        try:  # what the index would list it as: only DICOM entries reach the viewer and the tag browser
-            read_header(entries[entry])
-        except NotDicom as exc:
-            raise Failure(location, str(exc)) from exc
-        except Unreadable as exc:
-            raise Failure(location, f"cannot read this file: {exc}") from exc
-        yield index, entry, location
-    finally:
-        index.close()
-
-
-def _read(index: Index, entry: int, location: str, *, pixels: bool = True) -> Instance:
-    """The instance in ``entry``, read as the viewer and the tag browser read it."""
-    try:
-        return read(index.sources.entries[entry], pixels=pixels)
-    except Exception as exc:  # read() words everything as Unreadable; describe() keeps it so
-        raise Failure(location, f"cannot read this file: {describe(exc)}") from exc
-
-
-def _write(path: str, data: bytes | str) -> None:
-    try:
-        if isinstance(data, bytes):
-            with open(path, "wb") as out:
-                out.write(data)
-        else:
-            with open(path, "w", encoding="utf-8") as out:
-                out.write(data)
-    except OSError as exc:
-        raise Failure(path, f"cannot write: {exc.strerror or describe(exc)}") from exc
-
-
-def _show(text: str) -> None:
-    """Text output, each line made safe for a terminal (values come from the files: an escape
-    sequence in a Patient's Name must not retitle the window or hide what follows)."""
-    sys.stdout.write("\n".join(map(_line, text.split("\n"))))
-
-
-def _say(text: str) -> None:
-    """One line on stderr (if stderr is gone too, there is nobody left to tell)."""
-    try:
-        sys.stderr.write(_line(text) + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-
-
-def _line(text: str) -> str:
-    """``text`` as one line that does nothing to a terminal: control and format characters
-    (newlines, escape sequences, bidi overrides) escaped as entry names are, but not clipped."""
-    return escaped(text)
-
-
-def _quiet_stdout() -> None:
-    """After a broken pipe: point stdout at /dev/null so that the flush at exit cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # not a real file (captured in a test): nothing to do
-        pass
-
-
-def _safe(compute: Callable[[], Any], default: Any) -> Any:
-    try:
-        return compute()
-    except Exception:  # a malformed value: the message goes without it
-        return default
 
 
 def print_summary(result: dict[str, Any], progress: dict[str, Any], out: TextIO) -> None:
