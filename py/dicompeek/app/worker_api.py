@@ -5,46 +5,110 @@ Every function the worker may call is marked ``@entry_point`` (:mod:`.entry_poin
 ``call``, ``call_binary`` and ``entry_points`` through this module).
 
 Importing this module is the worker's start: it installs the guards in pydicom's reader
-(:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index, the
-instance cache the viewer and the tag browser share, and those two.
+(:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index and the
+instance cache the viewer and the tag browser share. What indexing does not need (everything that
+needs numpy: the summary, the viewer, the tag browser, the review, the copy) comes with
+:func:`import_the_rest`: at once where numpy is installed, in the browser's worker once it has
+loaded numpy after "Python ready"; the worker makes the calls that need it wait until then.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib
+import importlib.util
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dicompeek.app import masking, worker_copy
+from dicompeek.app import numpy_later
 from dicompeek.app.entry_points import call, call_binary, entry_point, entry_points
 from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
-from dicompeek.index.summary import build_summary
-from dicompeek.pixels import wasm_decoders
-from dicompeek.pixels.viewer import Viewer
-from dicompeek.privacy import MASK, PartReview, burned_in_part, masked_result, report_csv, report_html, reruns, review
-from dicompeek.privacy import merge as merge_review
-from dicompeek.privacy import plan as plan_review
-from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
-from dicompeek.privacy.burned_in.reader import BurnedInJob
-from dicompeek.privacy.deidentify.preview import preview as preview_copy
-from dicompeek.privacy.provenance import Hashing, completed
-from dicompeek.tags.browser import TagBrowser
-from dicompeek.tags.exports import parse_fields
-from dicompeek.tags.tree import dump_text
+
+if TYPE_CHECKING:  # imported for real by import_the_rest(), once numpy is there (_LATER)
+    from dicompeek.app import masking, worker_copy
+    from dicompeek.index.summary import build_summary
+    from dicompeek.pixels import wasm_decoders
+    from dicompeek.pixels.viewer import Viewer
+    from dicompeek.privacy import (
+        MASK,
+        PartReview,
+        burned_in_part,
+        masked_result,
+        report_csv,
+        report_html,
+        reruns,
+        review,
+    )
+    from dicompeek.privacy import merge as merge_review
+    from dicompeek.privacy import plan as plan_review
+    from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
+    from dicompeek.privacy.burned_in.reader import BurnedInJob
+    from dicompeek.privacy.deidentify.preview import preview as preview_copy
+    from dicompeek.privacy.provenance import Hashing, completed
+    from dicompeek.tags.browser import TagBrowser
+    from dicompeek.tags.exports import parse_fields
+    from dicompeek.tags.tree import dump_text
+
+#: What the calls beyond indexing use, all of it needing numpy: this module's name, the module, and
+#: the name in it (None: the module itself). Imported by import_the_rest(), at once in CPython; in
+#: the browser's worker once numpy is loaded, after "Python ready" (web/worker.js).
+_LATER: dict[str, tuple[str, str | None]] = {
+    "masking": ("dicompeek.app.masking", None),
+    "worker_copy": ("dicompeek.app.worker_copy", None),
+    "build_summary": ("dicompeek.index.summary", "build_summary"),
+    "wasm_decoders": ("dicompeek.pixels.wasm_decoders", None),
+    "Viewer": ("dicompeek.pixels.viewer", "Viewer"),
+    **{name: ("dicompeek.privacy", name) for name in (
+        "MASK", "PartReview", "burned_in_part", "masked_result", "report_csv", "report_html", "reruns",
+        "review")},
+    "merge_review": ("dicompeek.privacy", "merge"),
+    "plan_review": ("dicompeek.privacy", "plan"),
+    "pgm": ("dicompeek.privacy.burned_in.engine", "pgm"),
+    "words_from_tsv": ("dicompeek.privacy.burned_in.engine", "words_from_tsv"),
+    "BurnedInJob": ("dicompeek.privacy.burned_in.reader", "BurnedInJob"),
+    "preview_copy": ("dicompeek.privacy.deidentify.preview", "preview"),
+    "Hashing": ("dicompeek.privacy.provenance", "Hashing"),
+    "completed": ("dicompeek.privacy.provenance", "completed"),
+    "TagBrowser": ("dicompeek.tags.browser", "TagBrowser"),
+    "parse_fields": ("dicompeek.tags.exports", "parse_fields"),
+    "dump_text": ("dicompeek.tags.tree", "dump_text"),
+}
 
 guard.install()
 _index = Index()
 _cache = InstanceCache(_index)
-_viewer = Viewer(_index, _cache)
-_tags = TagBrowser(_index, _cache)
+_viewer: Viewer  # the viewer, the tag browser and the copy: import_the_rest() makes them
+_tags: TagBrowser
+_deid: worker_copy.WorkerCopy
 _review: dict[str, Any] | None = None  # the last privacy review, for its exports
 _part: PartReview | None = None  # this worker's part of the privacy review under way
 _ocr: BurnedInJob | None = None  # this worker's part of the burned-in text pass under way
 _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
-_deid = worker_copy.WorkerCopy()  # this worker's share of the de-identified copy, and its review
+
+
+def import_the_rest() -> bool:
+    """Import what the calls beyond indexing need (:data:`_LATER`) and make the viewer, the tag
+    browser and this worker's share of the de-identified copy (and its review). Tells pydicom
+    first that numpy and Pillow are there, when it was imported before them
+    (:mod:`dicompeek.app.numpy_later`). Returns whether it did anything (it does it once)."""
+    global _viewer, _tags, _deid
+    if "_deid" in globals():
+        return False
+    numpy_later.arrived()
+    for name, (module, attribute) in _LATER.items():
+        imported = importlib.import_module(module)
+        globals()[name] = getattr(imported, attribute) if attribute else imported
+    _viewer = Viewer(_index, _cache)
+    _tags = TagBrowser(_index, _cache)
+    _deid = worker_copy.WorkerCopy()
+    return True
+
+
+if importlib.util.find_spec("numpy") is not None:  # CPython; the worker calls it once numpy is loaded
+    import_the_rest()
 
 
 @entry_point
