@@ -51,6 +51,7 @@ from tools import paths, serve  # noqa: E402
 
 TARGET_FIRST, TARGET_LATER, TARGET_MEMORY_MB = 1.5, 1.0, 450.0
 BOOT_TIMEOUT_MS = 180_000
+SNAPSHOT_KEPT = "async () => (await (await caches.open('dicompeek-snapshot')).keys()).length === 1"
 
 #: The bare page: one module worker that loads Pyodide from ./pyodide/ (dist/'s copy) and says when.
 BARE_HTML = """<!doctype html>
@@ -115,8 +116,14 @@ def settle_and_measure(seconds: float) -> float:
 
 
 def wait_offline_ready(page: Any) -> None:
-    """Until the service worker has cached every file of the build (the page's "Offline ready")."""
+    """Until the service worker has cached every file of the build (the page's "Offline ready") and
+    the workers' memory snapshot is kept (web/worker.js makes it after numpy has loaded)."""
     page.wait_for_selector("#offline[data-state='ready']", state="attached", timeout=BOOT_TIMEOUT_MS)
+    deadline = time.monotonic() + BOOT_TIMEOUT_MS / 1000
+    while not page.evaluate(SNAPSHOT_KEPT):  # wait_for_function does not wait for a promise
+        if time.monotonic() > deadline:
+            raise RuntimeError("the memory snapshot was not kept")
+        time.sleep(0.5)
 
 
 def one_round(playwright: Any, bare_url: str, page_url: str, later: int, settle: float) -> dict[str, Any]:

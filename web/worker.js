@@ -157,11 +157,15 @@ const mark = (name) => { marks[name] = performance.timeOrigin + performance.now(
 // wait for them (untilTheRest). On later visits the worker starts from a memory snapshot of
 // Python as it stood at "ready" on the first visit (Pyodide's _loadSnapshot): no interpreter
 // start-up, no imports. Pyodide 0.27 cannot snapshot a package with compiled code, which is one
-// more reason why numpy comes after. The snapshot is made by worker 0 when it starts without one,
-// and kept in Cache Storage (SNAPSHOTS, named by the build: a new build makes a new one); the
-// snapshot holds Python's memory but not its files, so pydicom and the app are unpacked again.
+// more reason why numpy comes after. When worker 0 starts without a snapshot, it starts a worker of
+// its own once it has loaded numpy (SNAPSHOT_WORKER: the same start-up to "ready", then
+// makeMemorySnapshot, and it closes); a Pyodide started to make a snapshot (_makeSnapshot) cannot
+// serve, its file system calls fail. The snapshot is kept in Cache Storage (SNAPSHOTS, named by the
+// build: a new build makes a new one); it holds Python's memory but not its files, so pydicom and
+// the app are unpacked again.
 
 const SNAPSHOTS = "dicompeek-snapshot";  // sw.js keeps this cache when it clears old builds'
+const SNAPSHOT_WORKER = "python-snapshot";
 let restLoaded = false;      // numpy and Pillow loaded, and worker_api's other imports done
 /** @type {ToWorker[]} messages that arrived before the rest was loaded, in order */
 const waiting = [];
@@ -175,23 +179,48 @@ function snapshotUrl(config) {
   return new URL(`snapshot/${encodeURIComponent(name)}`, base);
 }
 
-/** @param {URL} url @returns {Promise<Uint8Array | null>} */
+/** @param {URL} url @returns {Promise<{bytes: Uint8Array, files: OpenFile[]} | null>} */
 async function readSnapshot(url) {
   try {
     if (typeof caches === "undefined") return null;  // not a secure context: no Cache Storage
     const response = await (await caches.open(SNAPSHOTS)).match(url);
-    return response ? new Uint8Array(await response.arrayBuffer()) : null;
+    if (!response) return null;
+    const files = JSON.parse(response.headers.get(OPEN_FILES) || "null");
+    return Array.isArray(files) ? { bytes: new Uint8Array(await response.arrayBuffer()), files } : null;
   } catch {
     return null;
   }
 }
 
-/** Keep this build's snapshot, and only it. @param {URL} url @param {Uint8Array} bytes */
-async function storeSnapshot(url, bytes) {
+/** Keep this build's snapshot, and only it, with the files Python holds open in it (OPEN_FILES).
+ * @param {URL} url @param {Uint8Array} bytes @param {OpenFile[]} files */
+async function storeSnapshot(url, bytes, files) {
   if (typeof caches === "undefined") return;
   const cache = await caches.open(SNAPSHOTS);
   for (const old of await cache.keys()) await cache.delete(old);
-  await cache.put(url, new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes), { headers: { "Content-Type": "application/octet-stream" } }));
+  await cache.put(url, new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes), {
+    headers: { "Content-Type": "application/octet-stream", [OPEN_FILES]: JSON.stringify(files) } }));
+}
+
+// Python's memory in a snapshot holds open file descriptors (the standard library's zip, fd 3) that
+// the restored worker's file system does not have: the next file opened would get that number and
+// Python would read the standard library from a picked file, or close it. They are opened again,
+// with the same numbers, before anything else.
+const OPEN_FILES = "X-Dicompeek-Open-Files";
+/** @typedef {{fd: number, path: string, flags: number}} OpenFile */
+
+/** @param {Pyodide} py @returns {OpenFile[]} the files open beyond stdin, stdout and stderr */
+function openFiles(py) {
+  const streams = /** @type {({fd: number, path: string, flags: number} | null)[]} */ (/** @type {any} */ (py.FS).streams);
+  return streams.flatMap((stream) => (stream && stream.fd > 2 ? [{ fd: stream.fd, path: stream.path, flags: stream.flags }] : []));
+}
+
+/** @param {Pyodide} py @param {OpenFile[]} files */
+function reopen(py, files) {
+  for (const file of files) {
+    const stream = /** @type {{fd: number}} */ (/** @type {any} */ (py.FS).open(file.path, file.flags));
+    if (stream.fd !== file.fd) throw new Error(`${file.path} opened as fd ${stream.fd}, not ${file.fd}`);
+  }
 }
 
 /** Frees a buffer now rather than when Pyodide's options object goes (it keeps the snapshot). @param {Uint8Array} bytes */
@@ -221,15 +250,17 @@ async function boot() {
   let py = null;
   if (snapshot) {
     try {
-      py = await loadPyodide({ indexURL, _loadSnapshot: snapshot });
+      py = await loadPyodide({ indexURL, _loadSnapshot: snapshot.bytes });
+      reopen(py, snapshot.files);
     } catch (error) {  // another Pyodide build, or a damaged entry: start as on a first visit
       console.warn("the memory snapshot did not load; starting without it", error);
+      py = null;
       await caches.open(SNAPSHOTS).then((cache) => cache.delete(snapshotAt)).catch(() => {});
     }
-    release(snapshot);
+    release(snapshot.bytes);
   }
   const restored = py !== null;
-  const makeSnapshot = !restored && self.name === "python-0" && typeof caches !== "undefined";
+  const makeSnapshot = self.name === SNAPSHOT_WORKER;
   py ??= await loadPyodide({ indexURL, _makeSnapshot: makeSnapshot });
   pyodide = py;
   mark("loadPyodide");
@@ -252,16 +283,23 @@ async function boot() {
   }
   decodesPixels = new Set(entryPoints.decodes_pixels);
   binary = new Set(entryPoints.binary);
-  // Python as it stands now is the next visits' start (before any pick is mounted or indexed)
-  const made = makeSnapshot ? py.makeMemorySnapshot() : null;
+  if (makeSnapshot) {  // Python as it stands now is the next visits' start
+    await storeSnapshot(snapshotAt, py.makeMemorySnapshot(), openFiles(py)).catch((error) => console.warn("the memory snapshot was not kept", error));
+    self.close();
+    return;
+  }
   api = module;
   stage(3, 3, "Ready");
   mark("ready");
   post({ type: EVENT.ready, seconds: (performance.now() - started) / 1000, demo: config.demo, marks });
-  loadTheRest(py, module, config);
+  const snapshotNext = !restored && self.name === "python-0" && typeof caches !== "undefined";
+  loadTheRest(py, module, config).then(() => {
+    if (snapshotNext) snapshotWorker = new Worker(new URL(import.meta.url), { type: "module", name: SNAPSHOT_WORKER });
+  });
   for (const message of pending.splice(0)) dispatch(message);
-  if (made) storeSnapshot(snapshotAt, made).catch((error) => console.warn("the memory snapshot was not kept", error));
 }
+/** @type {Worker | null} the worker making the memory snapshot (it closes itself when done) */
+let snapshotWorker = null;
 
 /** numpy and Pillow, then worker_api's imports that need them; the waiting calls run after.
  * @param {Pyodide} py @param {PythonApi} module @param {BuildConfig} config */

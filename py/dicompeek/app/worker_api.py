@@ -6,10 +6,8 @@ Every function the worker may call is marked ``@entry_point`` (:mod:`.entry_poin
 
 Importing this module is the worker's start: it installs the guards in pydicom's reader
 (:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index and the
-instance cache the viewer and the tag browser share. What indexing does not need (everything that
-needs numpy: the summary, the viewer, the tag browser, the review, the copy) comes with
-:func:`import_the_rest`: at once where numpy is installed, in the browser's worker once it has
-loaded numpy after "Python ready"; the worker makes the calls that need it wait until then.
+instance cache the viewer and the tag browser share. What needs numpy (all but indexing) comes with
+:func:`import_the_rest`, which the worker calls once numpy is loaded; those calls wait for it.
 """
 
 from __future__ import annotations
@@ -52,28 +50,22 @@ if TYPE_CHECKING:  # imported for real by import_the_rest(), once numpy is there
     from dicompeek.tags.exports import parse_fields
     from dicompeek.tags.tree import dump_text
 
-#: What the calls beyond indexing use, all of it needing numpy: this module's name, the module, and
-#: the name in it (None: the module itself). Imported by import_the_rest(), at once in CPython; in
-#: the browser's worker once numpy is loaded, after "Python ready" (web/worker.js).
+#: What the calls beyond indexing use (all of it needs numpy), as this module's name: (module, name in
+#: it, None for the module itself). import_the_rest() imports it: at once in CPython, in the worker
+#: once numpy is loaded, after "Python ready" (web/worker.js).
 _LATER: dict[str, tuple[str, str | None]] = {
-    "masking": ("dicompeek.app.masking", None),
-    "worker_copy": ("dicompeek.app.worker_copy", None),
-    "build_summary": ("dicompeek.index.summary", "build_summary"),
+    "masking": ("dicompeek.app.masking", None), "worker_copy": ("dicompeek.app.worker_copy", None),
+    "build_summary": ("dicompeek.index.summary", "build_summary"), "Viewer": ("dicompeek.pixels.viewer", "Viewer"),
     "wasm_decoders": ("dicompeek.pixels.wasm_decoders", None),
-    "Viewer": ("dicompeek.pixels.viewer", "Viewer"),
     **{name: ("dicompeek.privacy", name) for name in (
-        "MASK", "PartReview", "burned_in_part", "masked_result", "report_csv", "report_html", "reruns",
-        "review")},
-    "merge_review": ("dicompeek.privacy", "merge"),
-    "plan_review": ("dicompeek.privacy", "plan"),
+        "MASK", "PartReview", "burned_in_part", "masked_result", "report_csv", "report_html", "reruns", "review")},
+    "merge_review": ("dicompeek.privacy", "merge"), "plan_review": ("dicompeek.privacy", "plan"),
     "pgm": ("dicompeek.privacy.burned_in.engine", "pgm"),
     "words_from_tsv": ("dicompeek.privacy.burned_in.engine", "words_from_tsv"),
     "BurnedInJob": ("dicompeek.privacy.burned_in.reader", "BurnedInJob"),
     "preview_copy": ("dicompeek.privacy.deidentify.preview", "preview"),
-    "Hashing": ("dicompeek.privacy.provenance", "Hashing"),
-    "completed": ("dicompeek.privacy.provenance", "completed"),
-    "TagBrowser": ("dicompeek.tags.browser", "TagBrowser"),
-    "parse_fields": ("dicompeek.tags.exports", "parse_fields"),
+    "Hashing": ("dicompeek.privacy.provenance", "Hashing"), "completed": ("dicompeek.privacy.provenance", "completed"),
+    "TagBrowser": ("dicompeek.tags.browser", "TagBrowser"), "parse_fields": ("dicompeek.tags.exports", "parse_fields"),
     "dump_text": ("dicompeek.tags.tree", "dump_text"),
 }
 
@@ -90,10 +82,8 @@ _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the ba
 
 
 def import_the_rest() -> bool:
-    """Import what the calls beyond indexing need (:data:`_LATER`) and make the viewer, the tag
-    browser and this worker's share of the de-identified copy (and its review). Tells pydicom
-    first that numpy and Pillow are there, when it was imported before them
-    (:mod:`dicompeek.app.numpy_later`). Returns whether it did anything (it does it once)."""
+    """Import :data:`_LATER` (telling pydicom first that numpy and Pillow are there: numpy_later), make
+    the viewer, the tag browser and this worker's share of the copy. Whether it did (it does it once)."""
     global _viewer, _tags, _deid
     if "_deid" in globals():
         return False
