@@ -15,7 +15,7 @@ the Python that started build.py, so a PEP 668 system Python works too.
 
 Each job lives in a module of tools/ (environment, downloads, codecs, tables,
 assemble, serve); this file only dispatches. dist/ is self-contained: Pyodide, its
-numpy/micropip/packaging/Pillow wheels, the pydicom wheel, the pixel codecs
+numpy and Pillow wheels, the pydicom wheel, the pixel codecs
 (WebAssembly and JavaScript, from npm), the app's own Python package, the page
 and a demo zip. Every Pyodide wheel is verified against the sha256 in Pyodide's
 own lock file, and the PyPI and npm downloads against pinned hashes

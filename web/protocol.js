@@ -47,8 +47,9 @@ export const EVENT = Object.freeze({
 
 /** A boot stage, `step` of `of`.
  * @typedef {{type: "boot", step: number, of: number, text: string}} BootMessage */
-/** Python is ready (after `seconds`); `demo` is the demo zip's path in dist/.
- * @typedef {{type: "ready", seconds: number, demo: string}} ReadyMessage */
+/** Python is ready (after `seconds`); `demo` is the demo zip's path in dist/; `marks`: when each
+ * boot stage ended, in ms since the epoch (for the start-up benchmark).
+ * @typedef {{type: "ready", seconds: number, demo: string, marks: Record<string, number>}} ReadyMessage */
 /** @typedef {{type: "progress", run: number, progress: Progress}} ProgressMessage */
 /** @typedef {{type: "records", records: Records}} RecordsMessage */
 /** @typedef {{type: "summary", summary: Summary}} SummaryMessage */

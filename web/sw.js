@@ -42,7 +42,8 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("dicompeek-") && name !== CACHE) await caches.delete(name);
+      // the workers' memory snapshot (worker.js) is named by its build and replaced by the next
+      if (name.startsWith("dicompeek-") && name !== CACHE && name !== "dicompeek-snapshot") await caches.delete(name);
     }
     await self.clients.claim();
   })());

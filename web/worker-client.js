@@ -5,7 +5,9 @@
 //
 // Reading DICOM headers is pure Python, which runs about half as fast in
 // WebAssembly as in CPython. So the page runs one worker per core (at most
-// MAX_WORKERS): every worker mounts the same picks and indexes its own run of
+// MAX_WORKERS): worker 0 starts with the page, the others with the first pick (each Pyodide
+// costs start-up time and about 100 MB, which an idle page need not pay; on later visits they
+// start from worker 0's memory snapshot, see worker.js). Every worker mounts the same picks and indexes its own run of
 // consecutive entries; when all are done, worker 0 merges the others' records and builds
 // the summary. The privacy review is sharded the same way (privacyReview), and so are the
 // de-identified copy and its review (makeCopy). Events (see
@@ -61,8 +63,10 @@ const REVIEW_PARTS = { start: REQUEST.review_start, step: REQUEST.review_step, s
 const COPY_REVIEW_PARTS = { start: REQUEST.deid_review_part, step: REQUEST.deid_step, state: REQUEST.deid_state };
 
 export class WorkerClient extends EventTarget {
-  /** @type {Worker[]} */
+  /** @type {Worker[]} the workers started so far: worker 0, then all of them from the first pick on */
   #workers;
+  /** @type {{url: URL, count: number}} worker.js, and how many workers a pick is spread over */
+  #plan;
   /** @type {(Progress | null)[]} each worker's latest progress of this run */
   #progress;
   /** @type {(Records | null)[] | null} the records workers 1 … n - 1 handed over for the merge */
@@ -82,14 +86,16 @@ export class WorkerClient extends EventTarget {
 
   /**
    * @param {URL} url worker.js
-   * @param {number} [count] workers to start
+   * @param {number} [count] workers to run once something is picked (worker 0 starts now)
    */
   constructor(url, count = Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), MAX_WORKERS)) {
     super();
-    this.#workers = Array.from({ length: count }, (_, index) => this.#start(url, index));
-    this.#progress = new Array(count).fill(null);
+    this.#plan = { url, count };
+    this.#workers = [this.#start(url, 0)];
+    this.#progress = [null];
   }
 
+  /** The workers started so far: 1 until the first pick, then one per core (at most MAX_WORKERS). */
   get workerCount() {
     return this.#workers.length;
   }
@@ -110,7 +116,9 @@ export class WorkerClient extends EventTarget {
   open(items) {
     this.#indexing ??= deferred();
     this.#run++;
-    this.#progress.fill(null);
+    // the first pick starts the other workers: they queue it until their Python is ready
+    while (this.#workers.length < this.#plan.count) this.#workers.push(this.#start(this.#plan.url, this.#workers.length));
+    this.#progress = new Array(this.#workers.length).fill(null);
     this.#workers.forEach((worker, shard) =>
       this.#send(worker, { op: OP.open, items, shard, shards: this.#workers.length, run: this.#run }));
   }
@@ -703,7 +711,7 @@ export class WorkerClient extends EventTarget {
 
   /** @param {URL} url @param {number} index */
   #start(url, index) {
-    const worker = new Worker(url, { type: "module" });
+    const worker = new Worker(url, { type: "module", name: `python-${index}` });
     worker.onmessage = (event) => this.#receive(index, event.data);
     worker.onerror = (event) => this.#emit(EVENT.fatal, { message: event.message || "a Python worker failed to start" });
     return worker;

@@ -21,6 +21,7 @@ import { CALL, COPY_REQUESTS, EVENT, OP, REQUEST, copyPartFile, protocolMismatch
  * @property {(name: string, argsJson: string) => string} call
  * @property {(name: string, argsJson: string) => {toJs(): [string, Uint8Array], destroy(): void}} call_binary
  * @property {() => string} entry_points
+ * @property {() => boolean} import_the_rest
  */
 /**
  * This worker's global scope, as far as it is used (the page's modules are typed with the DOM).
@@ -28,8 +29,9 @@ import { CALL, COPY_REQUESTS, EVENT, OP, REQUEST, copyPartFile, protocolMismatch
  * @property {((event: MessageEvent<ToWorker>) => void) | null} onmessage
  * @property {(message: FromWorker, transfer?: Transferable[]) => void} postMessage
  * @property {() => number} pythonMemoryBytes
+ * @property {() => number} indexedEntries
  */
-/** @typedef {{pyodide_packages: string[], wheels: string[], app: string, demo: string}} BuildConfig */
+/** @typedef {{pyodide_version: string, pyodide_packages: string[], wheels: string[], app: string, demo: string}} BuildConfig */
 /**
  * A synchronous access handle of a file in the origin-private file system (dedicated workers only;
  * not in TypeScript's DOM library).
@@ -84,7 +86,7 @@ scope.onmessage = (event) => {
     if (!api) pending.length = 0;
     return;
   }
-  if (api) handle(message);
+  if (api) dispatch(message);
   else pending.push(message);
 };
 
@@ -94,6 +96,11 @@ scope.pythonMemoryBytes = () => {
   const module = /** @type {{_module?: {HEAPU8: Uint8Array}} | null} */ (pyodide);
   return module && module._module ? module._module.HEAPU8.length : 0;
 };
+
+// The entries this worker has indexed (its share of the picks): the start-up test reads it to see that
+// a pick is spread over every worker.
+let indexedEntries = 0;
+scope.indexedEntries = () => indexedEntries;
 
 /** @param {FromWorker} message */
 function post(message) {
@@ -139,28 +146,133 @@ function callJson(name, args) {
   return JSON.parse(python().call(name, JSON.stringify(args)));
 }
 
+/** @type {Record<string, number>} when each boot stage ended (ms since the epoch), for the start-up benchmark */
+const marks = {};
+/** @param {string} name */
+const mark = (name) => { marks[name] = performance.timeOrigin + performance.now(); };
+
+// --- start-up ---------------------------------------------------------------------------------
+// "Python ready" is pydicom and the indexing code imported: a pick is indexed from then on. numpy
+// and Pillow load after it, in the background; the calls that need them (everything but indexing)
+// wait for them (untilTheRest). On later visits the worker starts from a memory snapshot of
+// Python as it stood at "ready" on the first visit (Pyodide's _loadSnapshot): no interpreter
+// start-up, no imports. Pyodide 0.27 cannot snapshot a package with compiled code, which is one
+// more reason why numpy comes after. When worker 0 starts without a snapshot, it starts a worker of
+// its own once it has loaded numpy (SNAPSHOT_WORKER: the same start-up to "ready", then
+// makeMemorySnapshot, and it closes); a Pyodide started to make a snapshot (_makeSnapshot) cannot
+// serve, its file system calls fail. The snapshot is kept in Cache Storage (SNAPSHOTS, named by the
+// build: a new build makes a new one); it holds Python's memory but not its files, so pydicom and
+// the app are unpacked again.
+
+const SNAPSHOTS = "dicompeek-snapshot";  // sw.js keeps this cache when it clears old builds'
+const SNAPSHOT_WORKER = "python-snapshot";
+let restLoaded = false;      // numpy and Pillow loaded, and worker_api's other imports done
+/** @type {ToWorker[]} messages that arrived before the rest was loaded, in order */
+const waiting = [];
+// the operations that need only the indexing code (add_paths, index_step, take_records)
+/** @type {Set<ToWorker["op"]>} */
+const LIGHT = new Set([OP.open, OP.take]);
+
+/** @param {BuildConfig} config @returns {URL} where this build's snapshot is kept (never fetched) */
+function snapshotUrl(config) {
+  const name = [config.pyodide_version, ...config.wheels, config.app].map((path) => path.split("/").pop()).join("+");
+  return new URL(`snapshot/${encodeURIComponent(name)}`, base);
+}
+
+/** @param {URL} url @returns {Promise<{bytes: Uint8Array, files: OpenFile[]} | null>} */
+async function readSnapshot(url) {
+  try {
+    if (typeof caches === "undefined") return null;  // not a secure context: no Cache Storage
+    const response = await (await caches.open(SNAPSHOTS)).match(url);
+    if (!response) return null;
+    const files = JSON.parse(response.headers.get(OPEN_FILES) || "null");
+    return Array.isArray(files) ? { bytes: new Uint8Array(await response.arrayBuffer()), files } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keep this build's snapshot, and only it, with the files Python holds open in it (OPEN_FILES).
+ * @param {URL} url @param {Uint8Array} bytes @param {OpenFile[]} files */
+async function storeSnapshot(url, bytes, files) {
+  if (typeof caches === "undefined") return;
+  const cache = await caches.open(SNAPSHOTS);
+  for (const old of await cache.keys()) await cache.delete(old);
+  await cache.put(url, new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes), {
+    headers: { "Content-Type": "application/octet-stream", [OPEN_FILES]: JSON.stringify(files) } }));
+}
+
+// Python's memory in a snapshot holds open file descriptors (the standard library's zip, fd 3) that
+// the restored worker's file system does not have: the next file opened would get that number and
+// Python would read the standard library from a picked file, or close it. They are opened again,
+// with the same numbers, before anything else.
+const OPEN_FILES = "X-Dicompeek-Open-Files";
+/** @typedef {{fd: number, path: string, flags: number}} OpenFile */
+
+/** @param {Pyodide} py @returns {OpenFile[]} the files open beyond stdin, stdout and stderr */
+function openFiles(py) {
+  const streams = /** @type {({fd: number, path: string, flags: number} | null)[]} */ (/** @type {any} */ (py.FS).streams);
+  return streams.flatMap((stream) => (stream && stream.fd > 2 ? [{ fd: stream.fd, path: stream.path, flags: stream.flags }] : []));
+}
+
+/** @param {Pyodide} py @param {OpenFile[]} files */
+function reopen(py, files) {
+  for (const file of files) {
+    const stream = /** @type {{fd: number}} */ (/** @type {any} */ (py.FS).open(file.path, file.flags));
+    if (stream.fd !== file.fd) throw new Error(`${file.path} opened as fd ${stream.fd}, not ${file.fd}`);
+  }
+}
+
+/** Frees a buffer now rather than when Pyodide's options object goes (it keeps the snapshot). @param {Uint8Array} bytes */
+function release(bytes) {
+  try {
+    structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  } catch {
+    // not transferable here: the garbage collector frees it with the options
+  }
+}
+
 async function boot() {
   /** @param {number} step @param {number} of @param {string} text */
   const stage = (step, of, text) => post({ type: EVENT.boot, step, of, text });
   const started = performance.now();
-  stage(1, 5, "Loading the Python runtime");
+  mark("start");
+  stage(1, 3, "Loading the Python runtime");
   /** @type {BuildConfig} */
   const config = await (await fetch(new URL("build.json", base))).json();
-  const py = pyodide = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
-  stage(2, 5, "Loading numpy");
-  await py.loadPackage(config.pyodide_packages, { messageCallback: () => {} });
-  stage(3, 5, "Installing pydicom");
-  const micropip = py.pyimport("micropip");
-  for (const wheel of config.wheels) {
-    await micropip.install(new URL(wheel, base).href, { deps: false });
+  const snapshotAt = snapshotUrl(config);
+  // fetched meanwhile: the pydicom wheel and the app's package, unpacked directly (no micropip)
+  const archives = [...config.wheels, config.app].map(async (path) => (await fetch(new URL(path, base))).arrayBuffer());
+  const indexURL = new URL("pyodide/", base).href;
+  const snapshot = await readSnapshot(snapshotAt);
+  mark(snapshot ? "read snapshot" : "config");
+  /** @type {Pyodide | null} */
+  let py = null;
+  if (snapshot) {
+    try {
+      py = await loadPyodide({ indexURL, _loadSnapshot: snapshot.bytes });
+      reopen(py, snapshot.files);
+    } catch (error) {  // another Pyodide build, or a damaged entry: start as on a first visit
+      console.warn("the memory snapshot did not load; starting without it", error);
+      py = null;
+      await caches.open(SNAPSHOTS).then((cache) => cache.delete(snapshotAt)).catch(() => {});
+    }
+    release(snapshot.bytes);
   }
-  micropip.destroy();
-  stage(4, 5, "Loading DICOM Peek");
-  const app = await (await fetch(new URL(config.app, base))).arrayBuffer();
+  const restored = py !== null;
+  const makeSnapshot = self.name === SNAPSHOT_WORKER;
+  py ??= await loadPyodide({ indexURL, _makeSnapshot: makeSnapshot });
+  pyodide = py;
+  mark("loadPyodide");
+  stage(2, 3, "Loading pydicom and DICOM Peek");
+  const [pydicom, app] = await Promise.all(archives);
+  py.unpackArchive(pydicom, "zip", { extractDir: String(py.runPython("import site; site.getsitepackages()[0]")) });
   py.unpackArchive(app, "zip", { extractDir: "/app" });
-  py.runPython("import sys; sys.path.insert(0, '/app')");
+  mark("unpack");
+  if (!restored) py.runPython("import sys; sys.path.insert(0, '/app')");
   /** @type {PythonApi} */
   const module = py.pyimport("dicompeek.app.worker_api");
+  mark("import worker_api");
   // Python says which calls it has and which decode pixels; they must be protocol.js's.
   /** @type {EntryPoints} */
   const entryPoints = JSON.parse(module.entry_points());
@@ -171,10 +283,44 @@ async function boot() {
   }
   decodesPixels = new Set(entryPoints.decodes_pixels);
   binary = new Set(entryPoints.binary);
+  if (makeSnapshot) {  // Python as it stands now is the next visits' start
+    await storeSnapshot(snapshotAt, py.makeMemorySnapshot(), openFiles(py)).catch((error) => console.warn("the memory snapshot was not kept", error));
+    self.close();
+    return;
+  }
   api = module;
-  stage(5, 5, "Ready");
-  post({ type: EVENT.ready, seconds: (performance.now() - started) / 1000, demo: config.demo });
-  for (const message of pending.splice(0)) handle(message);
+  stage(3, 3, "Ready");
+  mark("ready");
+  post({ type: EVENT.ready, seconds: (performance.now() - started) / 1000, demo: config.demo, marks });
+  const snapshotNext = !restored && self.name === "python-0" && typeof caches !== "undefined";
+  loadTheRest(py, module, config).then(() => {
+    if (snapshotNext) snapshotWorker = new Worker(new URL(import.meta.url), { type: "module", name: SNAPSHOT_WORKER });
+  });
+  for (const message of pending.splice(0)) dispatch(message);
+}
+/** @type {Worker | null} the worker making the memory snapshot (it closes itself when done) */
+let snapshotWorker = null;
+
+/** numpy and Pillow, then worker_api's imports that need them; the waiting calls run after.
+ * @param {Pyodide} py @param {PythonApi} module @param {BuildConfig} config */
+async function loadTheRest(py, module, config) {
+  try {
+    await py.loadPackage(config.pyodide_packages, { messageCallback: () => {} });
+    module.import_the_rest();
+  } catch (error) {
+    post({ type: EVENT.fatal, message: `numpy failed to load: ${messageOf(error)}` });
+    return;
+  }
+  restLoaded = true;
+  mark("the rest");
+  for (const message of waiting.splice(0)) handle(message);
+}
+
+/** Handle a message now if it needs only the indexing code, else once the rest is loaded (in the
+ * order they came). @param {ToWorker} message */
+function dispatch(message) {
+  if (restLoaded || (LIGHT.has(message.op) && !waiting.length)) handle(message);
+  else waiting.push(message);
 }
 
 /** @param {ToWorker} message */
@@ -391,6 +537,7 @@ async function runIndex() {
       }
       const progress = call(CALL.index_step, [0.1]);
       post({ type: EVENT.progress, run, progress });
+      indexedEntries = progress.done;
       if (progress.finished) break;
       await new Promise((resolve) => setTimeout(resolve, 0));
     }

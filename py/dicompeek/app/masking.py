@@ -5,14 +5,22 @@ browser's trees and DICOM JSON with those values masked (:mod:`.worker_api`'s ma
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydicom.datadict import DicomDictionary
 
 from dicompeek.privacy import MASK
 from dicompeek.privacy.profile import PROFILE
+from dicompeek.tags.exports import parse_fields
+from dicompeek.tags.tree import dump_text
+
+if TYPE_CHECKING:
+    from dicompeek.tags.browser import TagBrowser
 
 #: Value representations that hold a person's name, a date or a time, in any element.
 IDENTIFYING_VRS = frozenset({"PN", "DA", "DT", "TM"})
@@ -79,3 +87,36 @@ def mask_json_model(model: dict[str, Any], inside: bool = False) -> None:
             if "InlineBinary" in element:
                 del element["InlineBinary"]
                 element["BulkDataURI"] = "dicompeek:masked"
+
+
+def masked_header(tags: TagBrowser, entry: int, form: str) -> dict[str, str]:
+    """One instance's header as a download (form "json": DICOM JSON, else dcmdump-style) with the
+    value of every identifying element (:func:`identifying`) replaced by ``MASK``."""
+    if form == "json":
+        exported = tags.dicom_json(entry)
+        if exported.get("text"):
+            model = json.loads(exported["text"])
+            mask_json_model(model)
+            exported = {**exported, "text": json.dumps(model, indent=1, ensure_ascii=False)}
+        return exported
+    exported = tags.dump(entry)
+    header = tags.header(entry)
+    if "error" in header:
+        return exported
+    tree = {**header, "meta": masked_nodes(header["meta"]), "elements": masked_nodes(header["elements"])}
+    note = f"# {header['warning']}\n" if header.get("warning") else ""
+    return {**exported, "text": note + dump_text(tree)}
+
+
+def masked_csv(exported: dict[str, str], fields: list[str]) -> dict[str, str]:
+    """A series' CSV (TagBrowser.series_csv) with ``MASK`` in the columns of identifying elements
+    where they have a value."""
+    hidden = [number for number, tag in enumerate(parse_fields(fields), 1) if is_identifying(tag)]
+    rows = list(csv.reader(io.StringIO(exported["text"])))
+    for row in rows[1:]:
+        for number in hidden:
+            if number < len(row) and row[number]:
+                row[number] = MASK
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return {**exported, "text": out.getvalue()}

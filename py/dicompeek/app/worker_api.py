@@ -5,50 +5,100 @@ Every function the worker may call is marked ``@entry_point`` (:mod:`.entry_poin
 ``call``, ``call_binary`` and ``entry_points`` through this module).
 
 Importing this module is the worker's start: it installs the guards in pydicom's reader
-(:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index, the
-instance cache the viewer and the tag browser share, and those two.
+(:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index and the
+instance cache the viewer and the tag browser share. What needs numpy (all but indexing) comes with
+:func:`import_the_rest`, which the worker calls once numpy is loaded; those calls wait for it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import importlib
+import importlib.util
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dicompeek.app import masking, worker_copy
+from dicompeek.app import numpy_later
 from dicompeek.app.entry_points import call, call_binary, entry_point, entry_points
 from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
-from dicompeek.index.summary import build_summary
-from dicompeek.objects.sr import read_document
-from dicompeek.objects.sr_links import link_references
-from dicompeek.pixels import wasm_decoders
-from dicompeek.pixels.thumbnail import thumbnail as series_thumbnail
-from dicompeek.pixels.viewer import Viewer
-from dicompeek.privacy import MASK, PartReview, burned_in_part, masked_result, report_csv, report_html, reruns, review
-from dicompeek.privacy import merge as merge_review
-from dicompeek.privacy import plan as plan_review
-from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
-from dicompeek.privacy.burned_in.reader import BurnedInJob
-from dicompeek.privacy.deidentify.preview import preview as preview_copy
-from dicompeek.privacy.provenance import Hashing, completed
-from dicompeek.privacy.rules.pixels import text_risk
-from dicompeek.tags.browser import TagBrowser
-from dicompeek.tags.exports import parse_fields
-from dicompeek.tags.tree import dump_text
+
+if TYPE_CHECKING:  # imported for real by import_the_rest(), once numpy is there (_LATER)
+    from dicompeek.app import masking, worker_copy
+    from dicompeek.index.summary import build_summary
+    from dicompeek.objects.sr_links import series_documents
+    from dicompeek.pixels import wasm_decoders
+    from dicompeek.pixels.thumbnail import thumbnail as series_thumbnail
+    from dicompeek.pixels.viewer import Viewer
+    from dicompeek.privacy import (
+        PartReview,
+        burned_in_part,
+        masked_result,
+        report_csv,
+        report_html,
+        reruns,
+        review,
+    )
+    from dicompeek.privacy import merge as merge_review
+    from dicompeek.privacy import plan as plan_review
+    from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
+    from dicompeek.privacy.burned_in.reader import BurnedInJob
+    from dicompeek.privacy.deidentify.preview import preview as preview_copy
+    from dicompeek.privacy.provenance import Hashing, completed
+    from dicompeek.privacy.rules.pixels import text_risk
+    from dicompeek.tags.browser import TagBrowser
+
+#: What the calls beyond indexing use (all of it needs numpy), as this module's name: (module, name in
+#: it, None for the module itself). import_the_rest() imports it: at once in CPython, in the worker
+#: once numpy is loaded, after "Python ready" (web/worker.js).
+_LATER: dict[str, tuple[str, str | None]] = {
+    "masking": ("dicompeek.app.masking", None), "worker_copy": ("dicompeek.app.worker_copy", None),
+    "build_summary": ("dicompeek.index.summary", "build_summary"), "Viewer": ("dicompeek.pixels.viewer", "Viewer"),
+    "wasm_decoders": ("dicompeek.pixels.wasm_decoders", None),
+    **{name: ("dicompeek.privacy", name) for name in (
+        "PartReview", "burned_in_part", "masked_result", "report_csv", "report_html", "reruns", "review")},
+    "merge_review": ("dicompeek.privacy", "merge"), "plan_review": ("dicompeek.privacy", "plan"),
+    "pgm": ("dicompeek.privacy.burned_in.engine", "pgm"),
+    "words_from_tsv": ("dicompeek.privacy.burned_in.engine", "words_from_tsv"),
+    "BurnedInJob": ("dicompeek.privacy.burned_in.reader", "BurnedInJob"),
+    "preview_copy": ("dicompeek.privacy.deidentify.preview", "preview"),
+    "Hashing": ("dicompeek.privacy.provenance", "Hashing"), "completed": ("dicompeek.privacy.provenance", "completed"),
+    "TagBrowser": ("dicompeek.tags.browser", "TagBrowser"),
+    "series_documents": ("dicompeek.objects.sr_links", "series_documents"),
+    "series_thumbnail": ("dicompeek.pixels.thumbnail", "thumbnail"),
+    "text_risk": ("dicompeek.privacy.rules.pixels", "text_risk"),
+}
 
 guard.install()
 _index = Index()
 _cache = InstanceCache(_index)
-_viewer = Viewer(_index, _cache)
-_tags = TagBrowser(_index, _cache)
+_viewer: Viewer  # the viewer, the tag browser and the copy: import_the_rest() makes them
+_tags: TagBrowser
+_deid: worker_copy.WorkerCopy
 _review: dict[str, Any] | None = None  # the last privacy review, for its exports
 _part: PartReview | None = None  # this worker's part of the privacy review under way
 _ocr: BurnedInJob | None = None  # this worker's part of the burned-in text pass under way
 _hashing: Hashing | None = None  # the picked files' SHA-256, computed in the background (worker 0)
-_deid = worker_copy.WorkerCopy()  # this worker's share of the de-identified copy, and its review
+
+
+def import_the_rest() -> bool:
+    """Import :data:`_LATER` (telling pydicom first that numpy and Pillow are there: numpy_later), make
+    the viewer, the tag browser and this worker's share of the copy. Whether it did (it does it once)."""
+    global _viewer, _tags, _deid
+    if "_deid" in globals():
+        return False
+    numpy_later.arrived()
+    for name, (module, attribute) in _LATER.items():
+        imported = importlib.import_module(module)
+        globals()[name] = getattr(imported, attribute) if attribute else imported
+    _viewer = Viewer(_index, _cache)
+    _tags = TagBrowser(_index, _cache)
+    _deid = worker_copy.WorkerCopy()
+    return True
+
+
+if importlib.util.find_spec("numpy") is not None:  # CPython; the worker calls it once numpy is loaded
+    import_the_rest()
 
 
 @entry_point
@@ -139,16 +189,8 @@ def thumbnail(args_json: str) -> tuple[str, bytes]:
 
 @entry_point
 def sr_documents(study_uid: str, series_uid: str) -> list[dict[str, Any]]:
-    """The structured reports of a series as documents, their image references tied to the files
-    loaded (the page's report view); a file that cannot be read is said in its place."""
-    documents = []
-    for record in _index.series_records(study_uid, series_uid):
-        try:
-            document = link_references(read_document(_cache.get(record.entry).dataset), _index.dicom)
-        except Exception as exc:  # one unreadable report does not hide the others
-            document = {"error": f"cannot read this report: {exc}"}
-        documents.append({"location": record.location, "entry": record.entry, **document})
-    return documents
+    """The structured reports of a series as documents (the page's report view)."""
+    return series_documents(_index, _cache, study_uid, series_uid)
 
 
 @entry_point
@@ -163,21 +205,7 @@ def export_header(entry: int, form: str, masked: bool = False) -> dict[str, str]
     ``masked``: the value of every identifying element (:func:`identifying_tags`) is ``MASK``."""
     if not masked:
         return _tags.dicom_json(entry) if form == "json" else _tags.dump(entry)
-    if form == "json":
-        exported = _tags.dicom_json(entry)
-        if exported.get("text"):
-            model = json.loads(exported["text"])
-            masking.mask_json_model(model)
-            exported = {**exported, "text": json.dumps(model, indent=1, ensure_ascii=False)}
-        return exported
-    exported = _tags.dump(entry)
-    header = _tags.header(entry)
-    if "error" in header:
-        return exported
-    tree = {**header, "meta": masking.masked_nodes(header["meta"]),
-            "elements": masking.masked_nodes(header["elements"])}
-    note = f"# {header['warning']}\n" if header.get("warning") else ""
-    return {**exported, "text": note + dump_text(tree)}
+    return masking.masked_header(_tags, entry, form)
 
 
 @entry_point
@@ -191,17 +219,7 @@ def series_csv(study_uid: str, series_uid: str, fields: list[str], masked: bool 
     """Chosen elements of every instance of a series, as CSV; ``masked``: the columns of
     identifying elements hold ``MASK`` where they have a value."""
     exported = _tags.series_csv(study_uid, series_uid, fields)
-    if not masked:
-        return exported
-    hidden = [number for number, tag in enumerate(parse_fields(fields), 1) if masking.is_identifying(tag)]
-    rows = list(csv.reader(io.StringIO(exported["text"])))
-    for row in rows[1:]:
-        for number in hidden:
-            if number < len(row) and row[number]:
-                row[number] = MASK
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return {**exported, "text": out.getvalue()}
+    return masking.masked_csv(exported, fields) if masked else exported
 
 
 @entry_point
@@ -265,8 +283,7 @@ def review_state() -> dict[str, Any]:
 
 @entry_point(decodes_pixels=True)
 def ocr_start(part: dict[str, Any], identity: Any, engine: str) -> dict[str, Any]:
-    """Any worker: start the burned-in text pass over one part of a plan, read by ``engine``
-    (the page's tesseract.js); the pass started before is dropped. Its progress (:func:`ocr_take`)."""
+    """Any worker: start the burned-in text pass over one part of a plan, read by ``engine``."""
     global _ocr
     _ocr = burned_in_part(_index, part, identity, engine)
     return _ocr.progress()
@@ -274,8 +291,7 @@ def ocr_start(part: dict[str, Any], identity: Any, engine: str) -> dict[str, Any
 
 @entry_point(decodes_pixels=True, binary=True)
 def ocr_next(args_json: str) -> tuple[str, bytes]:
-    """The next image of this worker's pass as ({"key", "label"}, a PGM file for tesseract.js), or
-    ({"key": null}, no bytes) when every image has been handed out."""
+    """The next image of this worker's pass: ({"key", "label"}, PGM), or ({"key": null}, no bytes)."""
     pending = _ocr_job().next_image()
     if pending is None:
         return json.dumps({"key": None}), b""
@@ -284,8 +300,7 @@ def ocr_next(args_json: str) -> tuple[str, bytes]:
 
 @entry_point
 def ocr_take(key: int, tsv: str) -> dict[str, Any]:
-    """What tesseract.js read in image ``key`` (its TSV); the pass's progress:
-    {"files", "total", "frames", "done"}."""
+    """What tesseract.js read in image ``key`` (its TSV); the pass's progress."""
     job = _ocr_job()
     job.take(key, words_from_tsv(tsv))
     return job.progress()
@@ -307,8 +322,7 @@ def _ocr_job() -> BurnedInJob:
 
 @entry_point
 def review_reruns(identity: Any, found: list[Any]) -> list[list[Any]]:
-    """[part, identity] of the parts to review again because an earlier part found nested
-    identities (``found``: each part's ``state["found"]``, in part order)."""
+    """[part, identity] of the parts to review again (``found``: each part's, in part order)."""
     return reruns(identity, found)
 
 
@@ -327,8 +341,7 @@ def privacy_review(states: list[dict[str, Any]] | None = None,
 
 @entry_point
 def review_provenance() -> dict[str, Any]:
-    """The last review's provenance with every input hashed (what the background hashing had
-    not finished when the verdict was given is hashed now)."""
+    """The last review's provenance with every input hashed (the rest of the hashing done now)."""
     if _review is None:
         raise ValueError("no review yet")
     _review["provenance"] = completed(_index.picked, _review["provenance"])
@@ -358,8 +371,7 @@ def deid_pseudonyms(csv_text: str) -> list[list[str]]:
 
 @entry_point
 def deid_preview(options: list[str], salt: str, pseudonym_csv: str, record: int | None = None) -> dict[str, Any]:
-    """What the copy with these settings does to one instance (``record``: its number among the
-    DICOM files; None: the first), before and after per element class; nothing is written."""
+    """What the copy with these settings does to one instance (:func:`.preview.preview`)."""
     return preview_copy(_index, worker_copy.settings_of(options, salt, pseudonym_csv, False), record)
 
 
@@ -372,8 +384,7 @@ def deid_series() -> list[dict[str, Any]]:
 @entry_point
 def deid_start(options: list[str], salt: str, pseudonym_csv: str, keep_non_dicom: bool,
                boxes: list[str] | None = None, engine: str | None = None) -> dict[str, Any]:
-    """Worker 0: start the copy of everything loaded; with ``engine`` (the page's OCR) the burned-in
-    text is read first (stage "reading": :func:`deid_ocr_next`), then :func:`deid_plan`."""
+    """Worker 0: start the copy of everything loaded (reading the burned-in text first with ``engine``)."""
     return _deid.start(_index, options, salt, pseudonym_csv, keep_non_dicom, boxes, engine)
 
 
@@ -424,8 +435,7 @@ def deid_join(args_json: str) -> tuple[str, bytes]:
 
 @entry_point
 def deid_review_open(path: str, indexing: bool) -> dict[str, Any]:
-    """Any worker: open the finished copy, mounted at ``path``, for its review; worker 0
-    (``indexing``) indexes what its parts did not hand over (with :func:`deid_step`)."""
+    """Any worker: open the finished copy at ``path`` for its review (worker 0 ``indexing`` it)."""
     return _deid.review_open(path, indexing)
 
 
@@ -461,11 +471,8 @@ def deid_cancel() -> dict[str, bool]:
 
 @entry_point
 def identifying_tags() -> dict[str, Any]:
-    """What "Hide patient data" hides in the tag browser and the masked exports: the value of
-    every element listed in PS3.15 Table E.1-1 with a basic action other than K ("tags", as 8 hex
-    digits; "patterns" such as "60XX3000" for repeating groups), of every element whose VR is
-    one of "vrs" (names, dates, times) and of every private element but its creator
-    (gggg,0010-00FF); inside a sequence that is identifying, every value."""
+    """What "Hide patient data" hides in the tag browser and the masked exports ("tags" as 8 hex
+    digits, "patterns" such as "60XX3000", "vrs"): see :func:`.masking.identifying`."""
     tags, patterns = masking.identifying()
     return {"tags": [f"{tag:08X}" for tag in sorted(tags)], "patterns": list(patterns),
             "vrs": sorted(masking.IDENTIFYING_VRS)}

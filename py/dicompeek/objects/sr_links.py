@@ -11,8 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from dicompeek.index.indexer import DicomRecord
-from dicompeek.objects.sr import Item
+from dicompeek.dicom.cache import InstanceCache
+from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.objects.sr import Item, read_document
+
+
+def series_documents(index: Index, cache: InstanceCache, study_uid: str, series_uid: str) -> list[dict[str, Any]]:
+    """Every structured report of a series as a linked document, with its file's location and
+    entry; a file that cannot be read is said in its place (the others are still read)."""
+    documents = []
+    for record in index.series_records(study_uid, series_uid):
+        try:
+            document = link_references(read_document(cache.get(record.entry).dataset), index.dicom)
+        except Exception as exc:  # one unreadable report does not hide the others
+            document = {"error": f"cannot read this report: {exc}"}
+        documents.append({"location": record.location, "entry": record.entry, **document})
+    return documents
 
 
 def link_references(document: dict[str, Any], records: list[DicomRecord]) -> dict[str, Any]:
