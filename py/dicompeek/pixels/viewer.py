@@ -107,12 +107,10 @@ class Viewer:
 
     def probe(self, entry: int, frame: int, x: int, y: int) -> dict[str, Any]:
         """Stored and modality value under the cursor."""
-        try:
-            ds = self.dataset(entry)
-            stored = self._stored(ds, entry, frame)
-        except BaseException as exc:
-            _reraise_exits(exc)
-            return {"error": describe(exc)}
+        read = self._decoded(entry, frame)
+        if isinstance(read, dict):
+            return read
+        ds, stored = read
         if not (0 <= y < stored.shape[0] and 0 <= x < stored.shape[1]):
             return {}
         value = stored[y, x]
@@ -128,12 +126,10 @@ class Viewer:
     def roi(self, entry: int, frame: int, shape: str, box: list[float]) -> dict[str, Any]:
         """Mean, SD, minimum, maximum, pixel count and area of a ``rectangle`` or ``ellipse``
         drawn in ``box`` = [x0, y0, x1, y1] (pixel coordinates), in modality units (HU for CT)."""
-        try:
-            ds = self.dataset(entry)
-            stored = self._stored(ds, entry, frame)
-        except BaseException as exc:
-            _reraise_exits(exc)
-            return {"error": describe(exc)}
+        read = self._decoded(entry, frame)
+        if isinstance(read, dict):
+            return read
+        ds, stored = read
         view = _safe(lambda: frame_view(ds, frame), ds)
         if stored.ndim != 2 or not photometric_is_grey(view):
             return {"error": "region statistics need a grey image; this one is colour"}
@@ -149,6 +145,15 @@ class Viewer:
         if self._modality is None:
             self._modality = modality_values(view, stored)
         return self._modality
+
+    def _decoded(self, entry: int, frame: int) -> tuple[Dataset, np.ndarray] | dict[str, Any]:
+        """(dataset, decoded frame) of ``entry``, or {"error": why} when it cannot be read or decoded."""
+        try:
+            ds = self.dataset(entry)
+            return ds, self._stored(ds, entry, frame)
+        except BaseException as exc:
+            _reraise_exits(exc)
+            return {"error": describe(exc)}
 
     def _stored(self, ds: Dataset, entry: int, frame: int) -> np.ndarray:
         """The decoded frame, kept for the probe and re-windowing until another is asked for."""
