@@ -116,6 +116,7 @@ def test_the_picker_path_a_clean_copy_and_a_log_without_values(panel_closed, tmp
     # a picker that collects what is written to it
     page.evaluate("""() => {
       window.savedChunks = [];
+      window.savedClosed = false;  // the page is shared: an earlier test's save left it true
       window.showSaveFilePicker = async (options) => {
         window.pickerOptions = options;
         return { createWritable: async () => new WritableStream({
@@ -348,6 +349,7 @@ def test_ocr_in_the_page_blanks_a_burned_in_name_by_the_picker_path_with_patient
     review_then_open_the_copy_panel(app, source)
     page.evaluate("""() => {
       window.savedChunks = [];
+      window.savedClosed = false;  // the page is shared: an earlier test's save left it true
       window.showSaveFilePicker = async () => ({ createWritable: async () => new WritableStream({
         write(chunk) { window.savedChunks.push(Array.from(chunk)); },
         close() { window.savedClosed = true; },

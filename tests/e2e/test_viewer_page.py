@@ -365,7 +365,8 @@ def test_full_screen_with_f_and_the_button(viewer):
     page = viewer.page
     page.focus("#viewer")
     page.keyboard.press("f")
-    page.wait_for_function("() => document.fullscreenElement === document.getElementById('viewer')")
-    assert page.get_attribute("#viewer-fullscreen", "aria-pressed") == "true"
+    # the button says so once "fullscreenchange" has fired, which comes after fullscreenElement is set
+    page.wait_for_function("() => document.fullscreenElement === document.getElementById('viewer')"
+                           " && document.getElementById('viewer-fullscreen').getAttribute('aria-pressed') === 'true'")
     page.click("#viewer-fullscreen")
     page.wait_for_function("() => document.fullscreenElement === null")
