@@ -139,10 +139,14 @@ def test_keyboard_only_open_a_pick_open_a_series_and_come_back(clean_app):
         .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length && !e.closest('[inert]'))
         .map(e => e.id)""")
     assert tabbable[:3] == ["open-files", "open-folder", "demo"]  # the pickers first
+    # Enter on the picker button clicks the file input (whose dialog is the browser's: stopped here,
+    # as a headless dialog's timing is the browser's too)
+    page.evaluate("""() => { window.pickerClicked = false;
+      document.getElementById('pick-files').addEventListener('click', (event) => {
+        window.pickerClicked = event.target.multiple; event.preventDefault(); }, { once: true }); }""")
     page.focus("#open-files")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Enter")
-    assert chooser.value.is_multiple()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.pickerClicked === true")
     before = clean_app.version()
     page.focus("#demo")
     page.keyboard.press("Enter")
