@@ -8,6 +8,8 @@
 // Clean Pixel Data will blank them, and say only HIDDEN_TITLE: burned-in text is an identifier.
 // The boxes of an icon image are in the icon's own small coordinates: never drawn on a frame.
 
+import { svg } from "./dom.js";
+
 /** @typedef {import("./protocol.js").TextBox} TextBox */
 /** @typedef {import("./protocol.js").Review} Review */
 /** The boxes of one frame of one entry.
@@ -104,11 +106,4 @@ export function drawBoxes(layer, columns, rows, boxes, hide) {
 export function redact(context, boxes) {
   context.fillStyle = HALO;
   for (const box of boxes) context.fillRect(box.x - 1, box.y - 1, box.width + 2, box.height + 2);
-}
-
-/** @param {string} tag @param {Record<string, string | number>} attributes */
-function svg(tag, attributes) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  return node;
 }

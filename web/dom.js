@@ -38,6 +38,18 @@ export function el(tag, props = {}, ...children) {
 }
 
 /**
+ * An SVG element with these attributes (the layers drawn over images: text boxes, measurements,
+ * a report's regions).
+ * @param {string} tag @param {Record<string, string | number>} attributes
+ * @returns {SVGElement}
+ */
+export function svg(tag, attributes) {
+  const node = /** @type {SVGElement} */ (document.createElementNS("http://www.w3.org/2000/svg", tag));
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  return node;
+}
+
+/**
  * The page's element with this id (index.html); `type` says, and checks, which kind it is.
  * @template {HTMLElement} [T=HTMLElement]
  * @param {string} id

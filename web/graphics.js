@@ -5,18 +5,17 @@
 // over the image like the text boxes' layer (boxes.js) and moved with it. Cyan on a black halo,
 // legible on any image; points as small crosses.
 
+import { boxLayer } from "./boxes.js";
+import { svg } from "./dom.js";
+
 /** @typedef {import("./protocol.js").SrGraphic} SrGraphic */
 
-const SVG = "http://www.w3.org/2000/svg";
 const LINE = "#00e5ff";
 const HALO = "#000000";
 
-/** An empty layer (drawGraphics draws on it). @returns {SVGSVGElement} */
+/** An empty layer (drawGraphics draws on it): the text boxes' kind of layer. @returns {SVGSVGElement} */
 export function graphicLayer() {
-  const layer = /** @type {SVGSVGElement} */ (document.createElementNS(SVG, "svg"));
-  layer.setAttribute("class", "box-layer graphic-layer");
-  layer.setAttribute("preserveAspectRatio", "none");
-  layer.setAttribute("viewBox", "0 0 1 1");
+  const layer = boxLayer("graphic-layer");
   layer.setAttribute("role", "img");
   return layer;
 }
@@ -62,11 +61,4 @@ function shapes(g, style) {
     default:  // POINT, MULTIPOINT: a cross each, a few pixels across at any zoom
       return points.map(([x, y]) => svg("path", { ...style, d: `M${x - 3},${y} h6 M${x},${y - 3} v6` }));
   }
-}
-
-/** @param {string} tag @param {Record<string, string | number>} attributes */
-function svg(tag, attributes) {
-  const node = /** @type {SVGElement} */ (document.createElementNS(SVG, tag));
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  return node;
 }

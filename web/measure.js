@@ -7,6 +7,8 @@
 // (Pixel Spacing, else Imager Pixel Spacing with its note, else pixels); a region's statistics
 // come from Python (client.roi), which holds the frame's modality values.
 
+import { svg } from "./dom.js";
+
 /** @typedef {import("./protocol.js").RenderMeta} RenderMeta */
 /** @typedef {import("./protocol.js").RoiStats} RoiStats */
 /** @typedef {import("./protocol.js").Spacing} Spacing */
@@ -183,11 +185,4 @@ export class Measurements {
       return group;
     }));
   }
-}
-
-/** @param {string} tag @param {Record<string, string | number>} attributes */
-function svg(tag, attributes) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  return node;
 }
