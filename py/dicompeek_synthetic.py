@@ -252,6 +252,20 @@ def ct_phantom_series(n_slices: int = 64, rows: int = 128, columns: int = 128, *
     return out
 
 
+def ct_phantom_parts(ct: Sequence[Dataset]) -> list[Ellipsoid]:
+    """The ellipsoids a :func:`ct_phantom_series` was painted from (body, right lung, left lung,
+    heart, nodule, vertebra, sternum), from the series itself: what its segmentation and
+    structures are made of."""
+    z_top = float(ct[0].ImagePositionPatient[2])
+    return _chest_parts(z_top, len(ct) * float(ct[0].SliceThickness))
+
+
+def slice_coordinates(ds: Dataset) -> Coords:
+    """Patient coordinates (X, Y, Z) of every pixel centre of a single-frame image."""
+    return _plane([float(v) for v in ds.ImagePositionPatient], [float(v) for v in ds.ImageOrientationPatient],
+                  float(ds.PixelSpacing[0]), int(ds.Rows), int(ds.Columns))
+
+
 def mr_series(n_slices: int = 24, rows: int = 128, columns: int = 128, *,
               patient_name: str = "DEMO^PHANTOM", patient_id: str = "DEMO-0001",
               study_uid: str | None = None, series_number: int = 3, slice_thickness: float = 5.0,

@@ -85,6 +85,8 @@ export const EVENT = Object.freeze({
  * @property {{args: [entry: number, frame: number, x: number, y: number], reply: Probe}} probe
  * @property {{args: [entry: number, frame: number, shape: RoiShape, box: number[]], reply: RoiStats}} roi
  * @property {{args: [studyUid: string, seriesUid: string], reply: Thumbnail}} thumbnail
+ * @property {{args: [studyUid: string, seriesUid: string], reply: RelatedObject[]}} related_objects
+ * @property {{args: [segEntry: number, entry: number, frame: number], reply: SegMasks}} seg_masks
  * @property {{args: [studyUid: string, seriesUid: string], reply: SrDocument[]}} sr_documents
  * @property {{args: [entry: number], reply: Header}} header
  * @property {{args: [entry: number, form: "json" | "dump", masked: boolean], reply: Download}} export_header
@@ -136,7 +138,8 @@ export const CALL = Object.freeze(/** @type {{[K in CallName]: K}} */ ({
 
 /** The page's requests (checked against Requests the same way). */
 export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
-  series: "series", render: "render", probe: "probe", roi: "roi", thumbnail: "thumbnail", sr_documents: "sr_documents",
+  series: "series", render: "render", probe: "probe", roi: "roi", thumbnail: "thumbnail",
+  related_objects: "related_objects", seg_masks: "seg_masks", sr_documents: "sr_documents",
   header: "header", export_header: "export_header", variation: "variation", series_csv: "series_csv",
   compare: "compare", instances: "instances",
   review_plan: "review_plan", review_start: "review_start", review_step: "review_step",
@@ -169,7 +172,7 @@ export const COPY_REQUESTS = Object.freeze(/** @type {RequestName[]} */ ([
 /** Requests whose reply carries binary data as a transferred buffer: {meta, pixels} (Python:
  * @entry_point(binary=True), called through worker_api.call_binary): pixels, or the copy's central directory.
  * @type {readonly RequestName[]} */
-export const BINARY_REQUESTS = Object.freeze([REQUEST.render, REQUEST.thumbnail, REQUEST.ocr_next, REQUEST.deid_ocr_next,
+export const BINARY_REQUESTS = Object.freeze([REQUEST.seg_masks, REQUEST.render, REQUEST.thumbnail, REQUEST.ocr_next, REQUEST.deid_ocr_next,
   REQUEST.deid_join]);
 
 /** What worker_api.entry_points() tells the worker at boot.
@@ -333,6 +336,16 @@ export function protocolMismatch(python) {
  * @typedef {{location: string, entry: number, error?: string, title?: string, template?: string,
  *   completion?: string, verification?: string, preliminary?: string, date?: string, time?: string,
  *   linked?: number, content?: SrItem}} SrDocument */
+/** A segment of a segmentation (py/dicompeek/objects/layers.py): colour sRGB from the file's CIELab value, or a palette's.
+ * @typedef {{number: number, label: string, description: string, category: string, type: string,
+ *   colour: number[], algorithm_type: string}} SegSegment */
+/** A loaded derived object that refers to a series: a layer the viewer can draw over it (or the error reading it).
+ * @typedef {{kind: "SEG" | "RTSTRUCT" | "PR" | "SR", entry: number, location: string, study_uid: string,
+ *   series_uid: string, label?: string, segments?: SegSegment[], error?: string}} RelatedObject */
+/** A segmentation's masks on one frame: `pixels` holds one rows × columns byte array (0 or 1) per
+ * segment of meta.segments, in that order (meta.error: why none, e.g. another pixel grid).
+ * @typedef {{meta: {rows?: number, columns?: number, segments?: number[], how?: string, error?: string},
+ *   pixels: ArrayBuffer}} SegMasks */
 /** A series' thumbnail: its middle frame (`meta.entry`, `meta.frame`, of `meta.frames`) as a small PNG
  * (`pixels`, meta.rows × meta.columns), or meta.error saying why there is none (and no pixels).
  * `meta.text_risk`: why its pixels may carry burned-in text (the review's pixel rule), else null: while

@@ -168,6 +168,18 @@ export class WorkerClient extends EventTarget {
     return this.#ask(0, REQUEST.thumbnail, [studyUid, seriesUid]);
   }
 
+  /** The derived objects loaded that refer to a series (segmentations, RT structures, presentation
+   * states, reports): the viewer's layers. @param {string} studyUid @param {string} seriesUid */
+  relatedObjects(studyUid, seriesUid) {
+    return this.#ask(0, REQUEST.related_objects, [studyUid, seriesUid]);
+  }
+
+  /** A segmentation's masks on one frame (a transferred buffer).
+   * @param {number} segEntry @param {number} entry @param {number} frame */
+  segMasks(segEntry, entry, frame) {
+    return this.#ask(0, REQUEST.seg_masks, [segEntry, entry, frame]);
+  }
+
   /** The structured reports of a series as documents, their image references tied to what is loaded.
    * @param {string} studyUid @param {string} seriesUid */
   srDocuments(studyUid, seriesUid) {

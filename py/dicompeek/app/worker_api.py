@@ -17,7 +17,7 @@ import importlib.util
 import json
 from typing import TYPE_CHECKING, Any
 
-from dicompeek.app import numpy_later
+from dicompeek.app import numpy_later, worker_objects
 from dicompeek.app.entry_points import call, call_binary, entry_point, entry_points
 from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
@@ -26,7 +26,6 @@ from dicompeek.index.indexer import Index
 if TYPE_CHECKING:  # imported for real by import_the_rest(), once numpy is there (_LATER)
     from dicompeek.app import masking, worker_copy
     from dicompeek.index.summary import build_summary
-    from dicompeek.objects.sr_links import series_documents
     from dicompeek.pixels import wasm_decoders
     from dicompeek.pixels.thumbnail import thumbnail as series_thumbnail
     from dicompeek.pixels.viewer import Viewer
@@ -64,7 +63,6 @@ _LATER: dict[str, tuple[str, str | None]] = {
     "preview_copy": ("dicompeek.privacy.deidentify.preview", "preview"),
     "Hashing": ("dicompeek.privacy.provenance", "Hashing"), "completed": ("dicompeek.privacy.provenance", "completed"),
     "TagBrowser": ("dicompeek.tags.browser", "TagBrowser"),
-    "series_documents": ("dicompeek.objects.sr_links", "series_documents"),
     "series_thumbnail": ("dicompeek.pixels.thumbnail", "thumbnail"),
     "text_risk": ("dicompeek.privacy.rules.pixels", "text_risk"),
 }
@@ -94,6 +92,7 @@ def import_the_rest() -> bool:
     _viewer = Viewer(_index, _cache)
     _tags = TagBrowser(_index, _cache)
     _deid = worker_copy.WorkerCopy()
+    worker_objects.start(_index, _cache)
     return True
 
 
@@ -185,12 +184,6 @@ def thumbnail(args_json: str) -> tuple[str, bytes]:
     records = _index.series_records(study_uid, series_uid)
     meta["text_risk"] = text_risk(records[0].fields) if records else None
     return json.dumps(meta), png
-
-
-@entry_point
-def sr_documents(study_uid: str, series_uid: str) -> list[dict[str, Any]]:
-    """The structured reports of a series as documents (the page's report view)."""
-    return series_documents(_index, _cache, study_uid, series_uid)
 
 
 @entry_point

@@ -1,0 +1,177 @@
+"""What the viewer can draw over a series: the derived objects loaded with it (segmentations,
+RT structure sets, presentation states, structured reports) that refer to it, and a
+segmentation's masks for one frame of it.
+
+Why one place: the viewer asks once, when it opens a series, "what is there to lay over these
+images?", and shows the answer as its list of layers; each kind is read by its own module
+(:mod:`.seg`, :mod:`.sr`, ...), this one only finds which loaded files refer to the series and
+hands each kind's reading to the page.
+
+A file refers to a series when it names the series (Referenced Series Sequence, a report's
+evidence, an RT structure set's referenced series), or names one of its instances (a source image,
+a referenced image), or, for a segmentation, lies in the same Frame of Reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from dicompeek.dicom.cache import InstanceCache
+from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.objects.seg import (
+    LABEL_MAP_STORAGE,
+    SEG_STORAGE,
+    NotRelated,
+    Segment,
+    Segmentation,
+    check_size,
+    match_frames,
+    read_segmentation,
+    segment_mask,
+)
+from dicompeek.objects.sr import SR_PREFIX
+
+RT_STRUCTURE_SET = "1.2.840.10008.5.1.4.1.1.481.3"
+#: Presentation states: grayscale, colour, pseudo-colour, blending (PS3.4 B.5).
+PRESENTATION_STATES = tuple(f"1.2.840.10008.5.1.4.1.1.11.{n}" for n in (1, 2, 3, 4))
+#: References are looked for this deep in a file's sequences (a report's content tree nests).
+MAX_DEPTH = 32
+
+
+def kind_of(sop_class: str) -> str | None:
+    """"SEG", "RTSTRUCT", "PR" or "SR" for the SOP classes drawn over images, else None."""
+    if sop_class in (SEG_STORAGE, LABEL_MAP_STORAGE):
+        return "SEG"
+    if sop_class == RT_STRUCTURE_SET:
+        return "RTSTRUCT"
+    if sop_class in PRESENTATION_STATES:
+        return "PR"
+    if sop_class.startswith(SR_PREFIX):
+        return "SR"
+    return None
+
+
+class ObjectLayers:
+    """The derived objects of what is loaded, read once per file while the file stays cached."""
+
+    def __init__(self, index: Index, cache: InstanceCache) -> None:
+        self._index = index
+        self._cache = cache
+        self._segmentations: dict[int, tuple[Dataset, Segmentation]] = {}
+
+    def related(self, study_uid: str, series_uid: str) -> list[dict[str, Any]]:
+        """Each loaded derived object that refers to the series, in index order: {"kind", "entry",
+        "location", "study_uid", "series_uid", "label"} and, for a segmentation, its "segments"
+        [{"number", "label", "description", "category", "type", "colour", "algorithm_type"}]; a
+        file that cannot be read is listed with "error" (the others still are)."""
+        images = self._index.series_records(study_uid, series_uid)
+        instances = {str(r.fields.get("SOPInstanceUID")) for r in images}
+        found = []
+        for record in self._index.dicom:
+            kind = kind_of(str(record.fields.get("SOPClassUID", "")))
+            if kind is None or record in images:
+                continue
+            try:
+                described = self._describe(record, kind, series_uid, instances, images)
+            except Exception as exc:  # one unreadable file does not hide the others
+                described = {"error": f"cannot read this {kind}: {exc}"}
+            if described is not None:
+                found.append({**_identity(record, kind), **described})
+        return found
+
+    def seg_masks(self, seg_entry: int, entry: int, frame: int) -> tuple[dict[str, Any], bytes]:
+        """Segmentation ``seg_entry``'s masks on frame ``frame`` (from 0) of instance ``entry``: the
+        metadata {"rows", "columns", "segments" (the numbers present, in drawing order), "how"} or
+        {"error"}, and the masks, one rows × columns byte array (0 or 1) per segment present, one
+        after the other."""
+        try:
+            ds, seg = self._segmentation(seg_entry)
+            image = self._cache.get(entry).dataset
+            check_size(seg, int(image.get("Rows", 0) or 0), int(image.get("Columns", 0) or 0))
+            match = match_frames(seg, image, frame)
+        except (NotRelated, ValueError) as exc:
+            return {"error": str(exc)}, b""
+        masks = []
+        for segment in seg.segments:
+            mask = segment_mask(ds, seg, match.frames, segment.number)
+            if mask.any():
+                masks.append((segment.number, mask))
+        data = b"".join(np.ascontiguousarray(mask, dtype=np.uint8).tobytes() for _, mask in masks)
+        return {"rows": seg.rows, "columns": seg.columns, "segments": [n for n, _ in masks], "how": match.how}, data
+
+    def _segmentation(self, entry: int) -> tuple[Dataset, Segmentation]:
+        """The segmentation of ``entry``, read again only when the cache read the file again."""
+        ds = self._cache.get(entry).dataset
+        known = self._segmentations.get(entry)
+        if known is None or known[0] is not ds:
+            known = (ds, read_segmentation(ds))
+            self._segmentations[entry] = known
+        return known
+
+    def _describe(self, record: DicomRecord, kind: str, series_uid: str, instances: set[str],
+                  images: list[DicomRecord]) -> dict[str, Any] | None:
+        """What the layer list shows of ``record`` when it refers to the series, else None."""
+        if kind == "SEG":
+            ds, seg = self._segmentation(record.entry)
+            sources = {uid for f in seg.frames for uid, _ in f.sources}
+            same_frame = bool(seg.frame_of_reference) and bool(images) and \
+                seg.frame_of_reference == str(self._cache.get(images[0].entry).dataset.get("FrameOfReferenceUID", ""))
+            if series_uid not in seg.referenced_series and not sources & instances and not same_frame:
+                return None
+            return {"label": _label(ds), "segments": [_segment(s) for s in seg.segments]}
+        ds = self._cache.get(record.entry).dataset
+        series, sop_instances = referenced_uids(ds)
+        if series_uid not in series and not sop_instances & instances:
+            return None
+        return {"label": _label(ds)}
+
+
+def referenced_uids(ds: Dataset) -> tuple[set[str], set[str]]:
+    """The Series Instance UIDs and Referenced SOP Instance UIDs named anywhere in ``ds``'s
+    sequences (not its own): what a report, an RT structure set or a presentation state refers to."""
+    series: set[str] = set()
+    sop_instances: set[str] = set()
+    for item in _items(ds, 0):
+        if "SeriesInstanceUID" in item:
+            series.add(str(item.SeriesInstanceUID))
+        if "ReferencedSOPInstanceUID" in item:
+            sop_instances.add(str(item.ReferencedSOPInstanceUID))
+    return series, sop_instances
+
+
+def _items(ds: Dataset, depth: int) -> Iterator[Dataset]:
+    """Every item of ``ds``'s sequences, depth first, down to :data:`MAX_DEPTH`."""
+    if depth >= MAX_DEPTH:
+        return
+    for element in ds:
+        if element.VR == "SQ" and isinstance(element.value, Sequence):
+            for item in element.value:
+                yield item
+                yield from _items(item, depth + 1)
+
+
+def _identity(record: DicomRecord, kind: str) -> dict[str, Any]:
+    return {"kind": kind, "entry": record.entry, "location": record.location,
+            "study_uid": str(record.fields.get("StudyInstanceUID") or ""),
+            "series_uid": str(record.fields.get("SeriesInstanceUID") or "")}
+
+
+def _label(ds: Dataset) -> str:
+    """A name for the layer list: the object's own label, else its series' description."""
+    for keyword in ("ContentLabel", "StructureSetLabel", "SeriesDescription", "ContentDescription"):
+        value = str(ds.get(keyword, "") or "").strip()
+        if value:
+            return value
+    return ""
+
+
+def _segment(segment: Segment) -> dict[str, Any]:
+    return {"number": segment.number, "label": segment.label, "description": segment.description,
+            "category": segment.category.meaning if segment.category else "",
+            "type": segment.type.meaning if segment.type else "",
+            "colour": list(segment.colour), "algorithm_type": segment.algorithm_type}
