@@ -18,6 +18,7 @@ import { choiceOf, chosenWindow, windowChoices } from "./windows.js";
 import { Measurements, TOOL_NAMES } from "./measure.js";
 import { SeriesStrip } from "./series-strip.js";
 import { Probe } from "./probe.js";
+import { Layers } from "./layers.js";
 
 /** @typedef {import("./protocol.js").Frame} Frame */
 /** @typedef {import("./protocol.js").RenderMeta} RenderMeta */
@@ -88,6 +89,8 @@ export class Viewer {
     this.graphicLayer = graphicLayer();
     this.graphicLayer.toggleAttribute("hidden", true);
     this.boxLayer.after(this.graphicLayer);
+    this.layers = new Layers(client, () => this.#transform());
+    this.canvas.after(this.layers.canvas);  // over the image, under the outlines
     this.measure = new Measurements(byId("viewer-stage"), (tool) => this.#showTool(tool));
     this.strip = new SeriesStrip(client, (studyUid, seriesUid) => {
       /** @type {PickDetail} */
@@ -159,8 +162,10 @@ export class Viewer {
     slider.hidden = this.frames.length < 2;
     this.#presets(null);
     this.root.dataset.frames = String(this.frames.length);
+    this.layers.clear();
     await this.show(0);
-    this.strip.show(studyUid, seriesUid);  // after the first image: its thumbnails must not delay it
+    this.strip.show(studyUid, seriesUid);  // after the first image: its thumbnails and layers must not delay it
+    await this.layers.open(studyUid, seriesUid);
   }
 
   /** Show the title, overlays and warnings again ("Hide patient data" changed). */
@@ -168,6 +173,7 @@ export class Viewer {
     if (this.root.hidden) return;
     this.#title(this.title);
     this.strip.render();
+    this.layers.render();
     if (!this.frames.length) return;
     this.#overlays();
     this.#warnings((this.meta && this.meta.warnings) || []);
@@ -194,6 +200,7 @@ export class Viewer {
     this.boxLayer.toggleAttribute("hidden", true);
     this.graphicLayer.replaceChildren();
     this.graphicLayer.toggleAttribute("hidden", true);
+    this.layers.clear();
     this.cache.clear();
     this.cacheBytes = 0;
   }
@@ -275,6 +282,7 @@ export class Viewer {
     for (let step = 1; step <= PREFETCH; step++) {
       const index = this.index + step;
       if (index >= this.frames.length || this.pending || this.wanted !== null) return;
+      this.layers.prefetch(this.frames[index].entry, this.frames[index].frame);
       if (!this.cache.has(this.#key(index))) await this.#frame(index);
     }
   }
@@ -300,6 +308,7 @@ export class Viewer {
     this.#warnings(meta.warnings || []);
     this.#presets(meta);
     const f = this.frames[this.index];
+    this.layers.show(f.entry, f.frame);
     Object.assign(this.root.dataset, { index: String(this.index), entry: String(f.entry), frame: String(f.frame) });
     this.probe.slice();  // the value under a still pointer is this slice's now
     /** @type {FrameDetail} */
@@ -385,6 +394,7 @@ export class Viewer {
     const place = `translate(-50%, -50%) translate(${this.pan.x}px, ${this.pan.y}px)`;
     this.canvas.style.transform = `${place} scale(${this.zoom})`;
     this.canvas.style.imageRendering = this.zoom >= 2 ? "pixelated" : "auto";
+    Object.assign(this.layers.canvas.style, { transform: this.canvas.style.transform, imageRendering: this.canvas.style.imageRendering });
     // the boxes' layer: the image's size at this zoom (its viewBox maps the frame's pixels onto
     // it, and its outlines stay 2 px wide), centred where the image is
     for (const layer of [this.boxLayer, this.graphicLayer]) {
@@ -441,10 +451,16 @@ export class Viewer {
   #save() {
     let canvas = this.canvas;
     const boxes = hidden() && this.meta && !this.meta.error ? this.frameBoxes() : [];
-    if (boxes.length) {  // the text read is an identifier: blanked in the file too
+    const segmentation = !this.layers.canvas.hidden;
+    if (boxes.length || segmentation) {  // the segments as seen; the text read is an identifier: blanked in the file too
       canvas = el("canvas", { width: this.canvas.width, height: this.canvas.height });
       const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
       context.drawImage(this.canvas, 0, 0);
+      if (segmentation) {
+        context.globalAlpha = Number(this.layers.canvas.style.opacity);
+        context.drawImage(this.layers.canvas, 0, 0);
+        context.globalAlpha = 1;
+      }
       redact(context, boxes);
     }
     canvas.toBlob((blob) => download(/** @type {Blob} */ (blob), `frame-${this.index + 1}.png`), "image/png");

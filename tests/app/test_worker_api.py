@@ -47,7 +47,8 @@ def test_the_calls_that_reply_in_binary_agree():
     binary = re.search(r"export const BINARY_REQUESTS = Object\.freeze\(\[(.*?)\]\);", PROTOCOL, re.S)
     assert binary
     named = re.findall(r"REQUEST\.(\w+)", binary.group(1))
-    assert named == python_entry_points()["binary"] == ["seg_masks", "render", "thumbnail", "ocr_next", "deid_ocr_next", "deid_join"]
+    assert named == python_entry_points()["binary"] == [
+        "seg_masks", "render", "thumbnail", "ocr_next", "deid_ocr_next", "deid_join"]
 
 
 def test_python_says_which_calls_decode_pixels_and_javascript_does_not_repeat_it():

@@ -5,10 +5,10 @@ from (the phantom's structures) and against highdicom's reading of the same file
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset
 
 from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
@@ -21,7 +21,7 @@ from dicompeek_synthetic_seg import measurement_report, phantom_segmentation, se
 
 
 @pytest.fixture(scope="module")
-def study() -> dict[str, Dataset | list[Dataset]]:
+def study() -> dict[str, Any]:
     ct = ct_phantom_series(12, 32, 32)
     seg = phantom_segmentation(ct)
     return {"ct": ct, "seg": seg, "sr": measurement_report(ct, seg)}
@@ -51,7 +51,8 @@ def test_the_segmentation_and_the_report_are_the_ct_series_layers_with_the_segme
         ("SEG", entry_of(index, study["seg"].SOPInstanceUID)), ("SR", entry_of(index, study["sr"].SOPInstanceUID))]
     segments = found[0]["segments"]
     assert [(s["number"], s["label"], s["category"], s["type"]) for s in segments] == [
-        (1, "Right lung", "Organ", "Right lung"), (2, "Left lung", "Organ", "Left lung"), (3, "Heart", "Organ", "Heart")]
+        (1, "Right lung", "Organ", "Right lung"), (2, "Left lung", "Organ", "Left lung"),
+        (3, "Heart", "Organ", "Heart")]
     assert segments[2]["colour"][0] > 180 > segments[2]["colour"][2]  # the heart is red
     assert found[0]["label"] == "ORGANS"
 

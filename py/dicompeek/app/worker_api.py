@@ -147,6 +147,7 @@ def reset() -> dict[str, Any]:
     _cache = InstanceCache(_index)
     _viewer = Viewer(_index, _cache)
     _tags = TagBrowser(_index, _cache)
+    worker_objects.start(_index, _cache)
     return build_summary(_index)
 
 

@@ -1,0 +1,221 @@
+// @ts-check
+// The viewer's layers, as OHIF's segmentation panel and Slicer's data tree show them: the loaded
+// derived objects that refer to the series on screen (py/dicompeek/objects/layers.py), listed in a
+// panel beside the image with a toggle each. A segmentation (SEG) is drawn as coloured masks on a
+// canvas laid over the image: each segment in its colour (the file's CIELab value, else a
+// palette's), in number order, the later on top; its row says its label, category and type, and
+// toggles it. Opacity is the canvas's own (CSS), so moving the slider costs no drawing. The masks
+// of a frame come from the worker once (seg_masks) and are kept, so toggling a segment and scrolling
+// back need no worker at all, and the frames ahead are asked for with the viewer's prefetch.
+import { byId, el } from "./dom.js";
+import { maskText } from "./mask.js";
+
+/** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
+/** @typedef {import("./protocol.js").RelatedObject} RelatedObject */
+/** @typedef {import("./protocol.js").SegSegment} SegSegment */
+/** The masks of one segmentation on one frame: segment numbers, and their bytes one after the other.
+ * @typedef {{segments: number[], rows: number, columns: number, bytes: Uint8Array, error?: string}} FrameMasks */
+
+const MASK_BUDGET = 96 * 1024 * 1024;  // bytes of masks kept for scrolling back
+const OPACITY = 0.5;
+const KIND_NAMES = { SEG: "Segmentation", RTSTRUCT: "RT structures", PR: "Presentation state", SR: "Report" };
+
+export class Layers {
+  /** @param {WorkerClient} client @param {() => void} onChange the panel or the drawing changed */
+  constructor(client, onChange) {
+    this.client = client;
+    this.onChange = onChange;
+    this.panel = byId("viewer-layers");
+    this.button = byId("viewer-layers-toggle");
+    this.canvas = el("canvas", { class: "seg-layer", width: "1", height: "1", "aria-hidden": "true" });
+    this.context = /** @type {CanvasRenderingContext2D} */ (this.canvas.getContext("2d"));
+    this.canvas.style.opacity = String(OPACITY);
+    /** @type {RelatedObject[]} */
+    this.objects = [];
+    /** @type {Map<number, Set<number>>} each segmentation's segments shown, by its entry */
+    this.shownSegments = new Map();
+    /** @type {Map<string, Promise<FrameMasks>>} */
+    this.masks = new Map();
+    this.maskBytes = 0;
+    /** @type {{entry: number, frame: number} | null} */
+    this.current = null;
+    this.opened = 0;
+    this.button.addEventListener("click", () => this.#setPanel(this.panel.hidden));
+  }
+
+  /** The segmentations shown (each with at least one segment on). @returns {RelatedObject[]} */
+  get segmentations() {
+    return this.objects.filter((o) => o.kind === "SEG" && !o.error && (this.shownSegments.get(o.entry)?.size ?? 0) > 0);
+  }
+
+  /** Learn what refers to the series now on screen, and list it (no layers: no panel, no button).
+   * @param {string} studyUid @param {string} seriesUid */
+  async open(studyUid, seriesUid) {
+    const at = this.current;  // the first frame may be on screen already
+    this.clear();
+    this.current = at;
+    const opened = ++this.opened;
+    /** @type {RelatedObject[]} */
+    let objects;
+    try {
+      objects = await this.client.relatedObjects(studyUid, seriesUid);
+    } catch (error) {  // the images are shown all the same
+      console.warn("the series' layers could not be read", error);
+      return;
+    }
+    if (opened !== this.opened) return;
+    this.objects = objects;
+    for (const o of objects) {
+      if (o.kind === "SEG" && o.segments) this.shownSegments.set(o.entry, new Set(o.segments.map((s) => s.number)));
+    }
+    this.render();
+    this.button.hidden = !objects.length;
+    this.#setPanel(objects.length > 0);
+    this.panel.dataset.layers = String(objects.length);
+    this.#draw();
+  }
+
+  /** Forget the series' layers (another series, the viewer closed). */
+  clear() {
+    this.opened++;
+    this.objects = [];
+    this.shownSegments.clear();
+    this.masks.clear();
+    this.maskBytes = 0;
+    this.current = null;
+    this.canvas.hidden = true;
+    this.panel.replaceChildren();
+    this.panel.hidden = true;
+    this.button.hidden = true;
+    delete this.panel.dataset.layers;
+  }
+
+  /** Draw the layers of a frame (the one now on screen). @param {number} entry @param {number} frame */
+  show(entry, frame) {
+    this.current = { entry, frame };
+    this.#draw();
+  }
+
+  /** Ask for a frame's masks ahead of showing it. @param {number} entry @param {number} frame */
+  prefetch(entry, frame) {
+    for (const o of this.segmentations) this.#masks(o.entry, entry, frame);
+  }
+
+  /** The list again ("Hide patient data" changed, a toggle). */
+  render() {
+    const opacity = el("input", { type: "range", min: "0", max: "1", step: "0.05", value: this.canvas.style.opacity,
+      id: "layers-opacity", "aria-label": "Opacity of the segmentations" });
+    opacity.addEventListener("input", () => { this.canvas.style.opacity = opacity.value; });
+    const hasSeg = this.objects.some((o) => o.kind === "SEG");
+    this.panel.replaceChildren(
+      el("h2", { class: "layers-heading" }, "Layers"),
+      ...(hasSeg ? [el("label", { class: "layers-opacity" }, "Opacity ", opacity)] : []),
+      el("ul", { class: "layers-list" }, this.objects.map((o) => this.#item(o))));
+  }
+
+  /** @param {RelatedObject} o */
+  #item(o) {
+    const name = `${KIND_NAMES[o.kind]}${o.label ? `: ${maskText(o.label)}` : ""}`;
+    if (o.error) return el("li", { class: "layer", dataset: { kind: o.kind } }, el("strong", {}, name), el("p", { class: "layer-error" }, maskText(o.error)));
+    const segments = o.kind === "SEG" && o.segments ? o.segments : [];
+    return el("li", { class: "layer", dataset: { kind: o.kind, entry: String(o.entry) } },
+      el("strong", {}, name),
+      segments.length ? el("ul", { class: "segments" }, segments.map((s) => this.#segment(o, s))) : null);
+  }
+
+  /** @param {RelatedObject} o @param {SegSegment} s */
+  #segment(o, s) {
+    const shown = this.shownSegments.get(o.entry) || new Set();
+    const box = el("input", { type: "checkbox", checked: shown.has(s.number), dataset: { segment: String(s.number) } });
+    box.addEventListener("change", () => {
+      if (box.checked) shown.add(s.number);
+      else shown.delete(s.number);
+      this.shownSegments.set(o.entry, shown);
+      this.#draw();
+    });
+    const [r, g, b] = s.colour;
+    const what = [s.category, s.type].filter(Boolean).join(" › ");
+    const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
+    swatch.style.background = `rgb(${r}, ${g}, ${b})`;  // CSSOM: the CSP allows no style attributes
+    return el("li", { class: "segment" }, el("label", { title: [s.description, s.algorithm_type && `${s.algorithm_type} segmentation`].filter(Boolean).join(" · ") || null },
+      box, swatch,
+      el("span", { class: "segment-label" }, `${s.number}. ${s.label || "(no label)"}`),
+      what ? el("span", { class: "muted segment-type" }, what) : null));
+  }
+
+  /** @param {boolean} open */
+  #setPanel(open) {
+    this.panel.hidden = !open;
+    this.button.setAttribute("aria-pressed", String(open));
+  }
+
+  /** @param {number} segEntry @param {number} entry @param {number} frame @returns {Promise<FrameMasks>} */
+  #masks(segEntry, entry, frame) {
+    const key = `${segEntry}:${entry}:${frame}`;
+    let masks = this.masks.get(key);
+    if (!masks) {
+      masks = this.client.segMasks(segEntry, entry, frame).then(({ meta, pixels }) => {
+        const bytes = new Uint8Array(pixels);
+        this.maskBytes += bytes.byteLength;
+        for (const [oldKey, old] of this.masks) {  // oldest first out
+          if (this.maskBytes <= MASK_BUDGET || oldKey === key) break;
+          this.masks.delete(oldKey);
+          old.then((m) => { this.maskBytes -= m.bytes.byteLength; });
+        }
+        return { segments: meta.segments || [], rows: meta.rows || 0, columns: meta.columns || 0, bytes, error: meta.error };
+      });
+      this.masks.set(key, masks);
+      masks.catch(() => this.masks.delete(key));
+    }
+    return masks;
+  }
+
+  /** Paint the shown segments of the current frame (nothing shown: the canvas hidden). */
+  async #draw() {
+    const at = this.current;
+    const shown = this.segmentations;
+    if (!at || !shown.length) {
+      this.canvas.hidden = true;
+      this.canvas.dataset.segments = "0";
+      this.onChange();
+      return;
+    }
+    const all = await Promise.all(shown.map((o) => this.#masks(o.entry, at.entry, at.frame).then((m) => ({ o, m }))
+      .catch((error) => ({ o, m: /** @type {FrameMasks} */ ({ segments: [], rows: 0, columns: 0, bytes: new Uint8Array(0), error: String(error) }) }))));
+    if (this.current !== at) return;  // another frame since
+    const usable = all.filter(({ m }) => !m.error && m.rows && m.columns);
+    const { rows, columns } = usable.length ? usable[0].m : { rows: 1, columns: 1 };
+    const image = this.context.createImageData(columns, rows);
+    const data = image.data;
+    let drawn = 0;
+    for (const { o, m } of usable) {
+      if (m.rows !== rows || m.columns !== columns) continue;
+      const on = this.shownSegments.get(o.entry) || new Set();
+      const colours = new Map((o.segments || []).map((s) => [s.number, s.colour]));
+      const size = rows * columns;
+      m.segments.forEach((number, k) => {
+        if (!on.has(number)) return;
+        const [r, g, b] = colours.get(number) || [255, 255, 0];
+        const mask = m.bytes.subarray(k * size, (k + 1) * size);
+        for (let p = 0; p < size; p++) {
+          if (!mask[p]) continue;
+          const q = p * 4;
+          data[q] = r; data[q + 1] = g; data[q + 2] = b; data[q + 3] = 255;
+        }
+        drawn++;
+      });
+    }
+    if (this.canvas.width !== columns || this.canvas.height !== rows) {
+      this.canvas.width = columns;
+      this.canvas.height = rows;
+    }
+    this.context.putImageData(image, 0, 0);
+    this.canvas.hidden = drawn === 0;
+    this.canvas.dataset.segments = String(drawn);
+    this.canvas.dataset.frame = `${at.entry}:${at.frame}`;
+    const errors = all.filter(({ m }) => m.error).map(({ o, m }) => `${KIND_NAMES[o.kind]} not drawn: ${m.error}`);
+    this.panel.querySelector(".layers-note")?.remove();
+    if (errors.length) this.panel.append(el("p", { class: "layers-note" }, errors.map((e) => maskText(e)).join(" ")));
+    this.onChange();
+  }
+}
