@@ -130,7 +130,8 @@ def read_structure_set(ds: Dataset) -> StructureSet:
         if colour is not None:
             colours[number] = colour
         elif "ROIDisplayColor" in item:
-            problems[f"ROI {number}: ROI Display Color is not three numbers from 0 to 255 (a palette colour is used)"] += 1
+            problems[f"ROI {number}: ROI Display Color is not three numbers from 0 to 255 "
+                     "(a palette colour is used)"] += 1
         contours[number] = []
         for contour_item in items:
             try:
