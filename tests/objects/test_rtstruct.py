@@ -22,7 +22,7 @@ from dicompeek.objects.rtstruct_links import series_structures
 from dicompeek.objects.seg import PALETTE
 from dicompeek.pixels.geometry import frame_plane, plane_from_values
 from dicompeek_synthetic import AXIAL, _chest_parts, _plane, ct_phantom_series, dataset_bytes
-from dicompeek_synthetic_rt import Roi, chest_structures, structure_set
+from dicompeek_synthetic_rt import Roi, chest_structures, ellipsoid_contours, structure_set
 from registry import pydicom_file, zip_bytes
 
 SLICES, SIZE = 12, 64
@@ -287,3 +287,32 @@ def test_a_multi_frame_image_referenced_without_a_frame_number_is_drawn_on_its_n
     assert graphic["points"] == [[5.5, 5.5]]  # 10 mm from (-10, -10) at 2 mm a pixel, to the centre
     last = frame_plane(enhanced, 2)
     assert last is not None and last.origin == (-10.0, -10.0, 10.0)
+
+
+def test_malformed_numbers_in_a_file_skip_the_contour_and_give_a_palette_colour(ct):
+    rt = structure_set(ct, chest_structures(ct, ("Body",)))
+    data = dataset_bytes(rt)
+    first = rt.ROIContourSequence[0].ContourSequence[0]
+    number = f"{first.ContourData[0]}\\".encode()
+    broken = data.replace(number, b"x" * (len(number) - 1) + b"\\", 1).replace(b"0\\200\\0", b"0\\2Z0\\0", 1)
+    with pytest.warns(UserWarning):
+        structure = read_structure_set(pydicom.dcmread(pydicom.filebase.DicomBytesIO(broken)))
+    (roi,) = structure.rois
+    assert roi.colour == PALETTE[0] and len(roi.contours) == SLICES - 1 and structure.skipped == 1
+    assert structure.problems == (
+        "ROI 1: ROI Display Color is not three numbers from 0 to 255 (a palette colour is used)",
+        "ROI 1: contours whose Contour Data is not (x, y, z) finite numbers skipped")
+
+
+def test_ellipsoid_contours_lie_on_oblique_and_sagittal_planes_and_on_the_ellipsoid():
+    from dicompeek_synthetic import mr_series
+
+    ellipsoid = (5.0, -10.0, 20.0, 40.0, 60.0, 30.0)
+    for images in (mr_series(6, 16, 16), ct_phantom_series(6, 16, 16)):
+        found = ellipsoid_contours(images, ellipsoid, points=32)
+        assert found
+        for k, (points,) in found.items():
+            plane = frame_plane(images[k])
+            assert plane is not None and np.abs(plane.distances(points)).max() < 1e-9
+            on = (((points - ellipsoid[:3]) / ellipsoid[3:]) ** 2).sum(axis=1)
+            assert on == pytest.approx(np.ones(32))
