@@ -193,15 +193,15 @@ def read_presentation_state(ds: Dataset) -> PresentationState:
         where = f"Graphic Annotation item {number}"
         graphics: list[Graphic] = []
         texts: list[Text] = []
-        for keyword, read, into in (("GraphicObjectSequence", _graphic, graphics),
-                                    ("CompoundGraphicSequence", _compound, graphics),
-                                    ("TextObjectSequence", _text_object, texts)):
+        for keyword, name in (("GraphicObjectSequence", "graphic"), ("CompoundGraphicSequence", "compound graphic"),
+                              ("TextObjectSequence", "text")):
             for k, obj in enumerate(_items(item, keyword), start=1):
                 try:
-                    into.append(read(obj))  # type: ignore[operator]
+                    if keyword == "TextObjectSequence":
+                        texts.append(_text_object(obj))
+                    else:
+                        graphics.append(_graphic(obj) if keyword == "GraphicObjectSequence" else _compound(obj))
                 except (ValueError, TypeError, IndexError) as exc:
-                    name = {"GraphicObjectSequence": "graphic", "CompoundGraphicSequence": "compound graphic",
-                            "TextObjectSequence": "text"}[keyword]
                     errors.append(f"{where}, {name} {k}: {exc}")
         layer = _text(item, "GraphicLayer")
         if layers and not any(la.name == layer for la in layers):

@@ -260,7 +260,8 @@ def _targets(refs: Sequence[ImageRef], by_uid: dict[str, DicomRecord],
         if record is not None:
             series = str(record.fields.get("SeriesInstanceUID") or "")
             targets.setdefault(series, _target(record, (ref.frames[0] - 1) if ref.frames else 0))
-    order = [str(by_uid[r.sop_instance].fields.get("SeriesInstanceUID") or "") for r in refs if r.sop_instance in by_uid]
+    order = [str(by_uid[r.sop_instance].fields.get("SeriesInstanceUID") or "")
+             for r in refs if r.sop_instance in by_uid]
     return [targets[s] for s in dict.fromkeys(order)]
 
 
