@@ -308,3 +308,14 @@ def test_a_key_object_selections_frames_of_a_multiframe_image_are_linked(tmp_pat
     index.close()
     (reference,) = [r for c in document["content"]["children"] for r in c.get("references", [])]
     assert reference["frames"] == [3] and reference["target"]["frame"] == 2
+
+
+def test_a_key_object_selection_names_the_presentation_state_to_show_an_image_with(tmp_path, ct):
+    ps = reread(presentation_state(ct))
+    ko = key_object_selection([ct[1]])
+    state = Dataset()
+    state.ReferencedSOPClassUID, state.ReferencedSOPInstanceUID = ps.SOPClassUID, ps.SOPInstanceUID
+    ko.ContentSequence[-1].ReferencedSOPSequence[0].ReferencedSOPSequence = DicomSequence([state])
+    (image,) = [c for c in read_document(reread(ko))["content"]["children"] if c["type"] == "IMAGE"]
+    assert image["references"][0]["presentation_state"] == ps.SOPInstanceUID
+    assert linked(tmp_path, entries(tmp_path, ct)[0], ps)["sop_instance_uid"] == ps.SOPInstanceUID

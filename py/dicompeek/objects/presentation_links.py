@@ -64,7 +64,7 @@ def series_presentations(index: Index, cache: InstanceCache, study_uid: str, ser
 def link_presentation(ps: PresentationState, records: Sequence[DicomRecord]) -> dict[str, Any]:
     """``ps`` tied to ``records`` (the loaded files), everything in pixel space::
 
-        {"label", "description", "creator",
+        {"sop_instance_uid", "label", "description", "creator",
          "targets": [{"study_uid", "series_uid", "entry", "frame"}],  # a series it applies to each
          "graphics": [{"entry", "frame", "graphic", "points", "filled", "colour", "layer"}],
          "texts": [{"entry", "frame", "text", "box", "anchor", "anchor_visible", "colour", "layer"}],
@@ -129,7 +129,8 @@ def link_presentation(ps: PresentationState, records: Sequence[DicomRecord]) -> 
             windows.append({"entry": record.entry, "frame": frame - 1, "center": window.center, "width": window.width})
     graphics.sort(key=lambda pair: pair[0])
     texts.sort(key=lambda pair: pair[0])
-    return {"label": ps.label, "description": ps.description, "creator": ps.creator,
+    return {"sop_instance_uid": ps.sop_instance_uid, "label": ps.label, "description": ps.description,
+            "creator": ps.creator,
             "targets": _targets(unique, by_uid, [g for _, g in graphics] + [t for _, t in texts]),
             "graphics": [g for _, g in graphics], "texts": [t for _, t in texts], "windows": windows,
             "transform": {"rotation": ps.transform.rotation, "flip": ps.transform.flip} if ps.transform else None,
