@@ -322,7 +322,8 @@ def _text_object(item: Dataset) -> Text:
 
 
 def _check_count(kind: str, points: tuple[Point, ...], expected: int | None) -> None:
-    if expected is None and len(points) < 2 and kind not in COMPOUND_TYPES:
+    """``expected`` points exactly, or (None) 2 or more."""
+    if expected is None and len(points) < 2:
         raise ValueError(f"{kind} needs 2 or more points, has {len(points)}")
     if expected is not None and len(points) != expected:
         raise ValueError(f"{kind} needs {expected} point{'s' if expected > 1 else ''}, has {len(points)}")

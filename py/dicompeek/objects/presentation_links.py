@@ -25,7 +25,7 @@ graphic is shown by that alternate rendering.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dicompeek.dicom.cache import InstanceCache
@@ -46,6 +46,8 @@ from dicompeek.objects.presentation import (
 DRAWN_COMPOUNDS = ("ARROW", "MULTILINE", "RECTANGLE", "ELLIPSE")
 
 Area = tuple[float, float, float, float]
+#: One thing to draw: (graphic, units, points as stored, the object it comes from).
+Shape = tuple[str, str, list[Point], Graphic]
 
 
 def series_presentations(index: Index, cache: InstanceCache, study_uid: str, series_uid: str) -> list[dict[str, Any]]:
@@ -189,13 +191,13 @@ def display_to_pixels(point: Point, area: Area, transform: Transform | None) -> 
 
 # --- linking ---------------------------------------------------------------------------------
 
-def _shapes(annotation: Annotation, report: Any, number: int) -> list[tuple[str, str, list[Point], Graphic]]:
+def _shapes(annotation: Annotation, report: Callable[[str], None], number: int) -> list[Shape]:
     """What one annotation draws: (graphic, units, points, source), compound graphics in place
     of their alternate renderings when drawn."""
     drawn = {g.compound_id for g in annotation.graphics
              if g.compound and g.kind in DRAWN_COMPOUNDS and (g.kind in ("ARROW", "MULTILINE") or not g.rotation)}
     alternates = {g.compound_id for g in annotation.graphics if not g.compound}
-    shapes: list[tuple[str, str, list[Point], Graphic]] = []
+    shapes: list[Shape] = []
     for g in annotation.graphics:
         if g.compound:
             if g.compound_id not in drawn:
