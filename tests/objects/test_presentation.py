@@ -319,3 +319,35 @@ def test_a_key_object_selection_names_the_presentation_state_to_show_an_image_wi
     (image,) = [c for c in read_document(reread(ko))["content"]["children"] if c["type"] == "IMAGE"]
     assert image["references"][0]["presentation_state"] == ps.SOPInstanceUID
     assert linked(tmp_path, entries(tmp_path, ct)[0], ps)["sop_instance_uid"] == ps.SOPInstanceUID
+
+
+def compound(kind: str, instance_id: int, points: list[float], **extra) -> Dataset:
+    item = Dataset()
+    item.CompoundGraphicInstanceID, item.CompoundGraphicUnits, item.CompoundGraphicType = instance_id, "PIXEL", kind
+    item.GraphicDimensions, item.NumberOfGraphicPoints, item.GraphicData = 2, len(points) // 2, points
+    for keyword, value in extra.items():
+        setattr(item, keyword, value)
+    return item
+
+
+def test_compound_graphics_are_drawn_as_themselves_or_by_their_alternate_rendering(tmp_path, ct):
+    alternate = hd.pr.GraphicObject(graphic_type="POLYLINE", graphic_data=np.array([[1.0, 1.0], [9.0, 1.0]]),
+                                    units=PIXEL)
+    ps = gsps(ct, [hd.pr.GraphicAnnotation(referenced_images=[ct[0]], graphic_layer=layer(),
+                                           graphic_objects=[alternate])], [layer()])
+    item = ps.GraphicAnnotationSequence[0]
+    item.GraphicObjectSequence[0].CompoundGraphicInstanceID = 5  # the turned rectangle's alternate rendering
+    item.CompoundGraphicSequence = DicomSequence([
+        compound("RECTANGLE", 1, [2.0, 3.0, 10.0, 7.0]),
+        compound("ELLIPSE", 2, [4.0, 2.0, 8.0, 12.0]),
+        compound("MULTILINE", 3, [0.0, 0.0, 4.0, 4.0, 6.0, 6.0, 8.0, 6.0]),
+        compound("RULER", 4, [1.0, 20.0, 21.0, 20.0]),
+        compound("RECTANGLE", 5, [1.0, 1.0, 9.0, 5.0], RotationAngle=30.0, RotationPoint=[5.0, 3.0])])
+    document = linked(tmp_path, entries(tmp_path, ct)[0], reread(ps))
+    assert [(g["graphic"], g["points"]) for g in document["graphics"]] == [
+        ("POLYLINE", [[1.0, 1.0], [9.0, 1.0]]),  # the rotated RECTANGLE by its alternate rendering
+        ("POLYGON", [[2.0, 3.0], [10.0, 3.0], [10.0, 7.0], [2.0, 7.0]]),
+        ("ELLIPSE", [[6.0, 2.0], [6.0, 12.0], [4.0, 7.0], [8.0, 7.0]]),  # taller than wide: the vertical axis first
+        ("POLYLINE", [[0.0, 0.0], [4.0, 4.0]]), ("POLYLINE", [[6.0, 6.0], [8.0, 6.0]])]
+    assert document["errors"] == ["Graphic Annotation item 1: a RULER compound graphic is not drawn "
+                                  "and has no alternate rendering"]
