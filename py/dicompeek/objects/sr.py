@@ -16,11 +16,13 @@ Each item (:func:`read_document`'s ``"content"`` and every ``"children"``)::
 by value type: TEXT, PNAME, DATE, TIME, DATETIME, UIDREF: ``value`` as stored; CODE: ``code``;
 NUM: ``value`` (the string as stored, never reformatted) and ``unit``, or ``qualifier`` for a
 missing number; CONTAINER: ``continuity``; IMAGE, COMPOSITE, WAVEFORM: ``references`` [{"sop_class",
-"sop_instance", "frames", "segments"}]; SCOORD: ``graphic`` and ``points`` [[column, row], ...] with
-the image it lies on among the children (SELECTED FROM); SCOORD3D: ``graphic``, ``points``
-[[x, y, z], ...] and ``frame_of_reference``; TCOORD: ``range_type`` and its references. An item
-that only points at another (by-reference, PS3.3 C.17.3.2.4) has ``"reference": "1.2.3"`` (the
-target's position path). A malformed item keeps its place with ``"error"``; the rest is read.
+"sop_instance", "frames", "segments"}, and "presentation_state" when the reference names the
+presentation state to show the image with (its SOP Instance UID; a KO's often do)]; SCOORD:
+``graphic`` and ``points`` [[column, row], ...] with the image it lies on among the children
+(SELECTED FROM); SCOORD3D: ``graphic``, ``points`` [[x, y, z], ...] and ``frame_of_reference``;
+TCOORD: ``range_type`` and its references. An item that only points at another (by-reference,
+PS3.3 C.17.3.2.4) has ``"reference": "1.2.3"`` (the target's position path). A malformed item
+keeps its place with ``"error"``; the rest is read.
 """
 
 from __future__ import annotations
@@ -114,8 +116,12 @@ def _value(ds: Dataset, kind: str) -> dict[str, Any]:
 def _reference(ref: Dataset) -> dict[str, Any]:
     frames = ref.get("ReferencedFrameNumber")
     segments = ref.get("ReferencedSegmentNumber")
-    return {"sop_class": _text(ref, "ReferencedSOPClassUID"), "sop_instance": _text(ref, "ReferencedSOPInstanceUID"),
-            "frames": _ints(frames), "segments": _ints(segments)}
+    reference: dict[str, Any] = {"sop_class": _text(ref, "ReferencedSOPClassUID"),
+                                 "sop_instance": _text(ref, "ReferencedSOPInstanceUID"),
+                                 "frames": _ints(frames), "segments": _ints(segments)}
+    for state in _items(ref, "ReferencedSOPSequence"):  # the presentation state to show the image with (a KO's)
+        reference["presentation_state"] = _text(state, "ReferencedSOPInstanceUID")
+    return reference
 
 
 def _points(data: Any, size: int) -> list[list[float]]:
