@@ -4,6 +4,7 @@ with a toggle per segment and an opacity; the derived objects listed beside the 
 from __future__ import annotations
 
 import pytest
+from pydicom.dataset import Dataset
 
 hd = pytest.importorskip("highdicom")
 
@@ -19,7 +20,7 @@ def study_zip(tmp_path_factory):
 
     ct = ct_phantom_series(12, 64, 64)
     seg = phantom_segmentation(ct)
-    members = {f"CT/{n:03d}.dcm": ds for n, ds in enumerate(ct)}
+    members: dict[str, Dataset] = {f"CT/{n:03d}.dcm": ds for n, ds in enumerate(ct)}
     other = small_dataset()
     other.Modality = "OT"
     members.update({"SEG/seg.dcm": seg, "SR/report.dcm": measurement_report(ct, seg), "OT/other.dcm": other})
