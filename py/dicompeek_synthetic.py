@@ -360,33 +360,51 @@ _README = """DICOM Peek demo data
 ====================
 
 Everything in this archive is synthetic: the patient DEMO^PHANTOM does not exist.
-Study 1 (2024-03-14): a 64-slice axial CT of a chest phantom and a colour test pattern.
+Study 1 (2024-03-14): a 64-slice axial CT of a chest phantom and a colour test pattern, with
+what is made from the CT: a segmentation of its lungs and heart (SEG), a measurement report
+(SR, TID 1500), RT structures (RTSTRUCT) and a presentation state with an arrow and a text (PR).
 Study 2 (2024-09-02): a 24-slice sagittal T1 MR of a head phantom.
 The files under notes/ and thumbnails/ are not DICOM and should be listed as such.
 """
 
 
 def write_demo_zip(path: ZipTarget) -> dict:
-    """The demo: one fictional patient, two studies, three series and three non-DICOM files."""
+    """The demo: one fictional patient, two studies, seven series (three images, four objects
+    made from the CT) and three non-DICOM files."""
+    # imported here: the derived objects' generators import this module (and need highdicom)
+    from dicompeek_synthetic_pr import presentation_state
+    from dicompeek_synthetic_rt import chest_structures, structure_set
+    from dicompeek_synthetic_seg import measurement_report, phantom_segmentation
+
     ct = ct_phantom_series()
     sc = secondary_capture(study_uid=str(ct[0].StudyInstanceUID))
     mr = mr_series()
     _plant_identifiers(ct, mr)
+    seg = phantom_segmentation(ct)
+    derived = {"SEG": seg, "SR": measurement_report(ct, seg),
+               "RT": structure_set(ct, chest_structures(ct), series_number=6),
+               "PR": presentation_state(ct, window=(50.0, 350.0), series_number=7)}
+    derived["PR"].SeriesDescription = "Presentation state: arrow on the heart"
     members: dict[str, bytes | Dataset] = {"README.txt": _README.encode()}
     members.update({f"DEMO/CT/IM{k + 1:04d}.dcm": ds for k, ds in enumerate(ct)})
     members["DEMO/SC/IM0001.dcm"] = sc
+    members.update({f"DEMO/{name}/IM0001.dcm": ds for name, ds in derived.items()})
     members.update({f"DEMO/MR/IM{k + 1:04d}{'.dcm' if k >= 2 else ''}": ds
                     for k, ds in enumerate(mr)})  # the first two without extension
     protocol = {"title": "DICOM Peek demo", "synthetic": True, "studies": [
         {"date": "2024-03-14", "series": [
             {"modality": "CT", "slices": len(ct), "slice_thickness_mm": 2.5},
-            {"modality": "OT", "images": 1, "content": "colour test pattern"}]},
+            {"modality": "OT", "images": 1, "content": "colour test pattern"},
+            {"modality": "SEG", "segments": ["Right lung", "Left lung", "Heart"]},
+            {"modality": "SR", "template": "TID 1500", "content": "nodule diameter, heart volume"},
+            {"modality": "RTSTRUCT", "rois": ["Body", "Heart", "Lung_R"]},
+            {"modality": "PR", "content": "an arrow and a text on the heart"}]},
         {"date": "2024-09-02", "series": [
             {"modality": "MR", "slices": len(mr), "plane": "sagittal"}]}]}
     members["notes/protocol.json"] = json.dumps(protocol, indent=2).encode()
     members["thumbnails/preview.png"] = encode_png(render_frame(ct[len(ct) // 2])[::2, ::2])
     write_zip(path, members, compress=True)
-    return {"dicom_files": len(ct) + 1 + len(mr), "non_dicom_files": 3, "series": 3,
+    return {"dicom_files": len(ct) + 1 + len(derived) + len(mr), "non_dicom_files": 3, "series": 3 + len(derived),
             "studies": 2, "patients": 1}
 
 

@@ -28,8 +28,8 @@ SEGMENTS = (
     ("Left lung", 2, "44029006", "Left lung", (75.0, -25.0, -30.0)),
     ("Heart", 3, "80891009", "Heart", (50.0, 65.0, 45.0)),
 )
-SEG_SERIES_NUMBER = 100
-SR_SERIES_NUMBER = 101
+SEG_SERIES_NUMBER = 4
+SR_SERIES_NUMBER = 5
 
 
 def segment_masks(ct: Sequence[Dataset]) -> np.ndarray:

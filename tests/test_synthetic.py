@@ -70,7 +70,7 @@ def ct_series() -> list[pydicom.FileDataset]:
 
 def test_demo_zip_contains_the_promised_counts(demo_zip: Demo, demo_datasets: dict) -> None:
     path, summary = demo_zip
-    assert summary == {"dicom_files": 89, "non_dicom_files": 3, "series": 3, "studies": 2,
+    assert summary == {"dicom_files": 93, "non_dicom_files": 3, "series": 7, "studies": 2,
                        "patients": 1}
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()

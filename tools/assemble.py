@@ -26,8 +26,8 @@ from .paths import CACHE, DIST, PY, ROOT, WEB, BuildError, copy_if_changed, run,
 
 #: The service worker's source: build.py writes it to dist/ with the file list filled in.
 SERVICE_WORKER = WEB / "sw.js"
-#: Makes the demo (and the tests' and benchmarks' data); not part of the package the page loads.
-DEMO_GENERATOR = PY / "dicompeek_synthetic.py"
+#: Make the demo (and the tests' and benchmarks' data); not part of the package the page loads.
+DEMO_GENERATORS = sorted(PY.glob("dicompeek_synthetic*.py"))
 
 
 #: Modules of the package that only the command line runs: not shipped to the browser.
@@ -73,7 +73,7 @@ def package_zip() -> Path:
 
 def demo_zip() -> Path:
     """The demo zip, regenerated only when the generator or any module it may use changes."""
-    key = sources_digest([DEMO_GENERATOR, *package_files()])
+    key = sources_digest([*DEMO_GENERATORS, *package_files()])
     cached = CACHE / "demo" / f"dicompeek-demo-{key}.zip"
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)

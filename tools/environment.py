@@ -30,6 +30,13 @@ def runtime_requirements() -> list[str]:
     return dependencies
 
 
+def demo_requirements() -> list[str]:
+    """What building the demo needs besides the package (highdicom, in CPython only)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    demo: list[str] = project["optional-dependencies"]["demo"]
+    return demo
+
+
 def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -70,8 +77,8 @@ def create_venv() -> None:
 
 
 def ensure_venv(dev: bool) -> None:
-    """Install into .venv what the command needs: pydicom and numpy, and for ``dev`` (test,
-    bench) requirements-dev.txt too.
+    """Install into .venv what the command needs: pydicom and numpy, highdicom for the demo, and
+    for ``dev`` (test, bench) requirements-dev.txt too.
 
     A stamp per requirement set holds a hash of the requirements' text and the interpreter's
     version, so an edited requirement or a new Python reinstalls and an unchanged one costs
@@ -79,7 +86,7 @@ def ensure_venv(dev: bool) -> None:
     if sys.version_info < MIN_PYTHON:
         raise BuildError(f"Python {'.'.join(map(str, MIN_PYTHON))} or newer is needed, "
                          f"this is {sys.version.split()[0]}")
-    sets = {"runtime": runtime_requirements()}
+    sets = {"runtime": runtime_requirements(), "demo": demo_requirements()}
     if dev:
         sets["dev"] = ["-r", str(DEV_REQUIREMENTS)]
     if not venv_python().exists():

@@ -244,11 +244,16 @@ function openRow(event) {
   const found = findSeries(studyUid, seriesUid);
   const title = found ? seriesTitle(found.series) : "Series";
   if (found && found.series.sop_classes.some((c) => c.uid.startsWith(SR_CLASSES))) {
-    client.srDocuments(studyUid, seriesUid).then((documents) => reports.show(documents, title))
-      .catch((error) => showError(`Cannot read the report: ${error.message}`));
+    showReports(studyUid, seriesUid, title);
     return;
   }
   openSeries(row, studyUid, seriesUid, title);
+}
+
+/** A series' structured reports as documents. @param {string} studyUid @param {string} seriesUid @param {string} title */
+function showReports(studyUid, seriesUid, title) {
+  client.srDocuments(studyUid, seriesUid).then((documents) => reports.show(documents, title))
+    .catch((error) => showError(`Cannot read the report: ${error.message}`));
 }
 byId("tree").addEventListener("click", openRow);
 byId("tree").addEventListener("keydown", (event) => {
@@ -291,6 +296,14 @@ new MutationObserver(() => {
   if (!open && opener && opener.isConnected) opener.focus();
   if (!open) opener = null;
 }).observe(viewer.root, { attributes: true, attributeFilter: ["hidden"] });
+
+// a report that refers to the series on screen (the viewer's layers): its document, in place of the viewer
+viewer.root.addEventListener("report", (event) => {
+  const { studyUid, seriesUid } = /** @type {CustomEvent<import("./viewer.js").PickDetail>} */ (event).detail;
+  const found = findSeries(studyUid, seriesUid);
+  viewer.close();
+  showReports(studyUid, seriesUid, found ? seriesTitle(found.series) : "Report");
+});
 
 // a series picked in the viewer's strip: shown in place (Escape still returns to the summary's row)
 viewer.root.addEventListener("pick", (event) => {

@@ -7,12 +7,19 @@
 // toggles it. Opacity is the canvas's own (CSS), so moving the slider costs no drawing. The masks
 // of a frame come from the worker once (seg_masks) and are kept, so toggling a segment and scrolling
 // back need no worker at all, and the frames ahead are asked for with the viewer's prefetch.
+// An RT structure set's contours and a presentation state's graphics and texts come whole with the
+// list (they are small) and are drawn by the viewer's graphic layer (graphics.js), each ROI and
+// each presentation state with its toggle; a presentation state's window is applied on request.
+// A report that refers to the series opens as its document.
 import { byId, el } from "./dom.js";
+import { frameKey } from "./boxes.js";
 import { maskText } from "./mask.js";
 
 /** @typedef {import("./worker-client.js").WorkerClient} WorkerClient */
 /** @typedef {import("./protocol.js").RelatedObject} RelatedObject */
 /** @typedef {import("./protocol.js").SegSegment} SegSegment */
+/** @typedef {import("./protocol.js").SrGraphic} SrGraphic */
+/** @typedef {import("./protocol.js").LayerText} LayerText */
 /** The masks of one segmentation on one frame: segment numbers, and their bytes one after the other.
  * @typedef {{segments: number[], rows: number, columns: number, bytes: Uint8Array, error?: string}} FrameMasks */
 
@@ -21,10 +28,17 @@ const OPACITY = 0.5;
 const KIND_NAMES = { SEG: "Segmentation", RTSTRUCT: "RT structures", PR: "Presentation state", SR: "Report" };
 
 export class Layers {
-  /** @param {WorkerClient} client @param {() => void} onChange the panel or the drawing changed */
-  constructor(client, onChange) {
+  /**
+   * @param {WorkerClient} client
+   * @param {() => void} onChange what is drawn changed
+   * @param {(window: {center: number, width: number} | null) => void} onWindow a presentation state's window (null: the file's)
+   * @param {(report: RelatedObject) => void} onReport a report was asked for
+   */
+  constructor(client, onChange, onWindow, onReport) {
     this.client = client;
     this.onChange = onChange;
+    this.onWindow = onWindow;
+    this.onReport = onReport;
     this.panel = byId("viewer-layers");
     this.button = byId("viewer-layers-toggle");
     this.canvas = el("canvas", { class: "seg-layer", width: "1", height: "1", "aria-hidden": "true" });
@@ -34,6 +48,14 @@ export class Layers {
     this.objects = [];
     /** @type {Map<number, Set<number>>} each segmentation's segments shown, by its entry */
     this.shownSegments = new Map();
+    /** @type {Map<number, Set<number>>} each structure set's ROIs shown, by its entry */
+    this.shownRois = new Map();
+    /** @type {Set<number>} the presentation states shown, by entry */
+    this.shownStates = new Set();
+    /** @type {number | null} the presentation state whose window is applied */
+    this.windowOf = null;
+    /** @type {Map<string, {o: RelatedObject, graphics: SrGraphic[], texts: LayerText[]}[]>} drawings by frame */
+    this.drawings = new Map();
     /** @type {Map<string, Promise<FrameMasks>>} */
     this.masks = new Map();
     this.maskBytes = 0;
@@ -67,6 +89,10 @@ export class Layers {
     this.objects = objects;
     for (const o of objects) {
       if (o.kind === "SEG" && o.segments) this.shownSegments.set(o.entry, new Set(o.segments.map((s) => s.number)));
+      if (o.kind === "RTSTRUCT" && o.rois) this.shownRois.set(o.entry, new Set(o.rois.map((r) => r.number)));
+      if (o.kind === "PR" && !o.error) this.shownStates.add(o.entry);
+      for (const g of o.graphics || []) this.#drawingsOf(o, g.entry, g.frame).graphics.push(g);
+      for (const t of o.texts || []) this.#drawingsOf(o, t.entry, t.frame).texts.push(t);
     }
     this.render();
     this.button.hidden = !objects.length;
@@ -80,6 +106,10 @@ export class Layers {
     this.opened++;
     this.objects = [];
     this.shownSegments.clear();
+    this.shownRois.clear();
+    this.shownStates.clear();
+    this.windowOf = null;
+    this.drawings.clear();
     this.masks.clear();
     this.maskBytes = 0;
     this.current = null;
@@ -94,6 +124,36 @@ export class Layers {
   show(entry, frame) {
     this.current = { entry, frame };
     this.#draw();
+  }
+
+  /** The graphics and texts of the structures and presentation states shown, on a frame.
+   * @param {number} entry @param {number} frame @returns {{graphics: SrGraphic[], texts: LayerText[]}} */
+  drawingsOn(entry, frame) {
+    /** @type {{graphics: SrGraphic[], texts: LayerText[]}} */
+    const out = { graphics: [], texts: [] };
+    for (const { o, graphics, texts } of this.drawings.get(frameKey(entry, frame)) || []) {
+      if (o.kind === "RTSTRUCT") {
+        const on = this.shownRois.get(o.entry) || new Set();
+        out.graphics.push(...graphics.filter((g) => g.roi !== undefined && on.has(g.roi)));
+      } else if (this.shownStates.has(o.entry)) {
+        out.graphics.push(...graphics);
+        out.texts.push(...texts.map((t) => ({ ...t, text: maskText(t.text) })));
+      }
+    }
+    return out;
+  }
+
+  /** @param {RelatedObject} o @param {number} entry @param {number} frame */
+  #drawingsOf(o, entry, frame) {
+    const key = frameKey(entry, frame);
+    const list = this.drawings.get(key) || [];
+    this.drawings.set(key, list);
+    let found = list.find((d) => d.o === o);
+    if (!found) {
+      found = { o, graphics: [], texts: [] };
+      list.push(found);
+    }
+    return found;
   }
 
   /** Ask for a frame's masks ahead of showing it. @param {number} entry @param {number} frame */
@@ -118,9 +178,52 @@ export class Layers {
     const name = `${KIND_NAMES[o.kind]}${o.label ? `: ${maskText(o.label)}` : ""}`;
     if (o.error) return el("li", { class: "layer", dataset: { kind: o.kind } }, el("strong", {}, name), el("p", { class: "layer-error" }, maskText(o.error)));
     const segments = o.kind === "SEG" && o.segments ? o.segments : [];
+    const rois = o.kind === "RTSTRUCT" && o.rois ? o.rois : [];
+    const notes = (o.errors || []).map((e) => el("p", { class: "layer-error" }, maskText(e)));
     return el("li", { class: "layer", dataset: { kind: o.kind, entry: String(o.entry) } },
-      el("strong", {}, name),
-      segments.length ? el("ul", { class: "segments" }, segments.map((s) => this.#segment(o, s))) : null);
+      o.kind === "PR" ? this.#state(o, name) : el("strong", {}, name),
+      segments.length ? el("ul", { class: "segments" }, segments.map((s) => this.#segment(o, s))) : null,
+      rois.length ? el("ul", { class: "segments" }, rois.map((r) => this.#roi(o, r))) : null,
+      o.kind === "SR" ? el("button", { type: "button", class: "button", on: { click: () => this.onReport(o) } }, "Open the report") : null,
+      ...notes);
+  }
+
+  /** A presentation state: shown or not, and its window applied or not. @param {RelatedObject} o @param {string} name */
+  #state(o, name) {
+    const shown = el("input", { type: "checkbox", checked: this.shownStates.has(o.entry), dataset: { state: String(o.entry) } });
+    shown.addEventListener("change", () => {
+      if (shown.checked) this.shownStates.add(o.entry);
+      else this.shownStates.delete(o.entry);
+      this.onChange();
+    });
+    const window = (o.windows || [])[0];
+    const useWindow = el("input", { type: "checkbox", checked: this.windowOf === o.entry, dataset: { window: String(o.entry) } });
+    useWindow.addEventListener("change", () => {
+      this.windowOf = useWindow.checked ? o.entry : null;
+      this.onWindow(useWindow.checked && window ? { center: window.center, width: window.width } : null);
+      this.render();
+    });
+    return el("div", { class: "state" },
+      el("label", { class: "state-name" }, shown, el("strong", {}, name)),
+      o.description ? el("p", { class: "muted segment-type" }, maskText(o.description)) : null,
+      window ? el("label", { class: "state-window" }, useWindow, ` Use its window (C ${window.center}, W ${window.width})`) : null);
+  }
+
+  /** An RT ROI with its colour and toggle.
+   * @param {RelatedObject} o @param {{number: number, name: string, colour: number[], type: string, contours: number, drawn: number}} r */
+  #roi(o, r) {
+    const shown = this.shownRois.get(o.entry) || new Set();
+    const box = el("input", { type: "checkbox", checked: shown.has(r.number), dataset: { roi: String(r.number) } });
+    box.addEventListener("change", () => {
+      if (box.checked) shown.add(r.number);
+      else shown.delete(r.number);
+      this.onChange();
+    });
+    const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
+    swatch.style.background = `rgb(${r.colour.join(", ")})`;
+    return el("li", { class: "segment" }, el("label", { title: `${r.drawn} of ${r.contours} contours on loaded images` },
+      box, swatch, el("span", { class: "segment-label" }, maskText(r.name) || `ROI ${r.number}`),
+      r.type ? el("span", { class: "muted segment-type" }, r.type) : null));
   }
 
   /** @param {RelatedObject} o @param {SegSegment} s */

@@ -291,6 +291,8 @@ export function protocolMismatch(python) {
  * @property {string[]} folders
  * @property {number} files_with_warnings
  * @property {string[]} geometry_warnings
+ * @property {string[]} refers_to the series a segmentation, report, RT structure set or presentation state of
+ *   this series was made from (Series Instance UIDs): the summary lists it under the first of them
  */
 /** A listed file; one outside any series also has the keys that open it alone in the viewer and tag
  * browser (`series_uid` "file:N") and its modality.
@@ -310,8 +312,13 @@ export function protocolMismatch(python) {
 /** A code: value, scheme, meaning. @typedef {{code: string, scheme: string, meaning: string}} SrCode */
 /** Where a referenced instance is loaded (frame 0-based). @typedef {{study_uid: string, series_uid: string,
  *   entry: number, frame: number}} SrTarget */
-/** A spatial coordinate to draw on a frame (columns, rows from the top left corner of the image).
- * @typedef {{entry: number, frame: number, graphic: string, points: number[][]}} SrGraphic */
+/** A spatial coordinate to draw on a frame (columns, rows from the top left corner of the image);
+ * from an RT structure set or a presentation state, with its colour (and ROI, or fill).
+ * @typedef {{entry: number, frame: number, graphic: string, points: number[][], colour?: number[], filled?: boolean,
+ *   roi?: number}} SrGraphic */
+/** A presentation state's text on a frame: its box [left, top, right, bottom] and anchor in pixels.
+ * @typedef {{entry: number, frame: number, text: string, box: number[] | null, anchor: number[] | null,
+ *   anchor_visible: boolean, colour: number[]}} LayerText */
 /**
  * One content item of a structured report (py/dicompeek/objects/sr.py documents every field).
  * @typedef {object} SrItem
@@ -340,8 +347,13 @@ export function protocolMismatch(python) {
  * @typedef {{number: number, label: string, description: string, category: string, type: string,
  *   colour: number[], algorithm_type: string}} SegSegment */
 /** A loaded derived object that refers to a series: a layer the viewer can draw over it (or the error reading it).
+ * SEG: its segments; RTSTRUCT: its ROIs and their contours on this series' frames; PR: its graphics, texts and
+ * windows on them (py/dicompeek/objects/layers.py says each field).
  * @typedef {{kind: "SEG" | "RTSTRUCT" | "PR" | "SR", entry: number, location: string, study_uid: string,
- *   series_uid: string, label?: string, segments?: SegSegment[], error?: string}} RelatedObject */
+ *   series_uid: string, label?: string, description?: string, segments?: SegSegment[],
+ *   rois?: {number: number, name: string, colour: number[], type: string, contours: number, drawn: number}[],
+ *   graphics?: SrGraphic[], texts?: LayerText[], windows?: {entry: number, frame: number, center: number, width: number}[],
+ *   errors?: string[], error?: string}} RelatedObject */
 /** A segmentation's masks on one frame: `pixels` holds one rows × columns byte array (0 or 1) per
  * segment of meta.segments, in that order (meta.error: why none, e.g. another pixel grid).
  * @typedef {{meta: {rows?: number, columns?: number, segments?: number[], how?: string, error?: string},

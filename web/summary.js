@@ -209,7 +209,26 @@ function seriesTable(series, studyUid) {
   return el("table", { class: "series" },
     el("colgroup", {}, ...COLUMNS.map((c) => el("col", { class: `col-${c.key}` }))),
     el("thead", {}, el("tr", {}, ...COLUMNS.map(headerCell))),
-    el("tbody", {}, ...rows.map((s) => seriesRow(s, studyUid))));
+    el("tbody", {}, ...underParents(rows).map(({ s, parent }) => seriesRow(s, studyUid, parent))));
+}
+
+/**
+ * The rows in their order, except that a series made from another of the table (a SEG, a report,
+ * RT structures, a presentation state) follows that one, as OHIF and Slicer list derived objects.
+ * @param {SummarySeries[]} rows @returns {{s: SummarySeries, parent: SummarySeries | null}[]}
+ */
+function underParents(rows) {
+  const here = new Map(rows.map((s) => [s.series_instance_uid, s]));
+  /** @param {SummarySeries} s */
+  const parentOf = (s) => (s.refers_to || []).map((uid) => here.get(uid)).find((p) => p && p !== s && !(p.refers_to || []).length) || null;
+  /** @type {Map<SummarySeries, SummarySeries[]>} */
+  const children = new Map();
+  for (const s of rows) {
+    const parent = parentOf(s);
+    if (parent) children.set(parent, [...(children.get(parent) || []), s]);
+  }
+  return rows.filter((s) => !parentOf(s))
+    .flatMap((s) => [{ s, parent: null }, ...(children.get(s) || []).map((child) => ({ s: child, parent: s }))]);
 }
 
 /** A column heading: a button that sorts every table by it (again: the other way).
@@ -232,8 +251,8 @@ function sortSeries(key) {
   again?.focus();
 }
 
-/** @param {SummarySeries} s @param {string} studyUid */
-function seriesRow(s, studyUid) {
+/** @param {SummarySeries} s @param {string} studyUid @param {SummarySeries | null} parent the series it was made from */
+function seriesRow(s, studyUid, parent) {
   const archives = s.archives.map((zip) => maskText(zip));
   const folders = s.folders.filter(Boolean).map((folder) => maskText(folder));
   const description = maskText(s.description) || "(no description)";
@@ -259,6 +278,11 @@ function seriesRow(s, studyUid) {
     el("td", { class: "from" }, ...archives.map((zip) => el("div", { class: "zip" }, zip)),
       ...folders.map((folder) => el("div", { class: "folder" }, folder))));
   row.title = hidden() ? "Open in the viewer (Enter)" : `Open in the viewer (Enter) · Series Instance UID ${s.series_instance_uid}`;
+  if (parent) {
+    row.classList.add("derived-row");
+    row.dataset.parentUid = parent.series_instance_uid;
+    row.children[3].prepend(el("span", { class: "derived-of", title: `Made from series ${parent.number ?? ""}` }, "↳ "));
+  }
   if (s.geometry_warnings.length) {
     row.children[3].append(...s.geometry_warnings.map((w) => el("div", { class: "geometry-warning" }, `⚠ ${maskText(w)}`)));
   }

@@ -89,7 +89,12 @@ export class Viewer {
     this.graphicLayer = graphicLayer();
     this.graphicLayer.toggleAttribute("hidden", true);
     this.boxLayer.after(this.graphicLayer);
-    this.layers = new Layers(client, () => this.#transform());
+    this.layers = new Layers(client, () => { this.#transform(); this.#drawBoxes(); },
+      (window) => this.#setWindow(window), (report) => {
+        /** @type {PickDetail} */
+        const detail = { studyUid: report.study_uid, seriesUid: report.series_uid };
+        this.root.dispatchEvent(new CustomEvent("report", { detail }));
+      });
     this.canvas.after(this.layers.canvas);  // over the image, under the outlines
     this.measure = new Measurements(byId("viewer-stage"), (tool) => this.#showTool(tool));
     this.strip = new SeriesStrip(client, (studyUid, seriesUid) => {
@@ -409,10 +414,11 @@ export class Viewer {
    * on it; no layer without any. */
   #drawBoxes() {
     const frame = this.frames[this.index];
-    const graphics = (frame && this.graphics.get(frameKey(frame.entry, frame.frame))) || [];
-    const drawn = graphics.length > 0 && !this.root.hidden && !!this.meta && !this.meta.error;
+    const layers = frame ? this.layers.drawingsOn(frame.entry, frame.frame) : { graphics: [], texts: [] };
+    const graphics = [...((frame && this.graphics.get(frameKey(frame.entry, frame.frame))) || []), ...layers.graphics];
+    const drawn = graphics.length + layers.texts.length > 0 && !this.root.hidden && !!this.meta && !this.meta.error;
     this.graphicLayer.toggleAttribute("hidden", !drawn);
-    if (drawn) drawGraphics(this.graphicLayer, this.canvas.width, this.canvas.height, graphics);
+    if (drawn) drawGraphics(this.graphicLayer, this.canvas.width, this.canvas.height, graphics, layers.texts);
     const boxes = this.frameBoxes();
     const shown = boxes.length > 0 && !this.root.hidden && !!this.meta && !this.meta.error;
     this.boxLayer.toggleAttribute("hidden", !shown);

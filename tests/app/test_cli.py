@@ -178,7 +178,7 @@ def test_review_exits_1_and_names_the_planted_identifiers_in_the_demo(tmp_path):
     write_demo_zip(tmp_path / "demo.zip")
     text = run_cli("review", str(tmp_path / "demo.zip"))
     assert text.returncode == 1, text.stderr
-    assert "high" in text.stdout.splitlines()[0] and "Patient's Name (0010,0010)  (89 file(s))" in text.stdout
+    assert "high" in text.stdout.splitlines()[0] and "Patient's Name (0010,0010)  (93 file(s))" in text.stdout
     assert "Requested Procedure Description (0032,1060)  [(0040,0275) > item 1 > (0032,1060)]" in text.stdout
     as_json = run_cli("review", str(tmp_path / "demo.zip"), "--json")
     result = json.loads(as_json.stdout)

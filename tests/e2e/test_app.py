@@ -52,8 +52,8 @@ def test_a_page_and_python_that_disagree_on_the_protocol_refuse_to_start(fresh_p
 def test_demo_zip_shows_patient_studies_and_series(clean_app):
     clean_app.open_demo()
     page = clean_app.page
-    assert clean_app.totals() == {"entries": 92, "dicom": 89, "non_dicom": 3, "unreadable": 0,
-                                  "patients": 1, "studies": 2, "series": 3}
+    assert clean_app.totals() == {"entries": 96, "dicom": 93, "non_dicom": 3, "unreadable": 0,
+                                  "patients": 1, "studies": 2, "series": 7}
     assert page.text_content(".patient-name") == "DEMO^PHANTOM"
     rows = page.eval_on_selector_all(
         ".series-row", "rows => rows.map(r => [...r.children].map(c => c.textContent))")
@@ -61,7 +61,7 @@ def test_demo_zip_shows_patient_studies_and_series(clean_app):
     assert ct[4] == "64" and ct[5] == "64" and ct[6] == "128×128"
     assert ct[7] == "CT Image Storage" and ct[8] == "Explicit VR Little Endian"
     assert "dicompeek-demo.zip" in ct[10] and "DEMO/CT" in ct[10]
-    assert page.text_content("#progress-text").startswith("Indexed 92 entries in ")
+    assert page.text_content("#progress-text").startswith("Indexed 96 entries in ")
     assert clean_app.files()["dicompeek-demo.zip::thumbnails/preview.png"][0] == "Not DICOM"
 
 
@@ -73,9 +73,9 @@ def test_filter_keeps_matching_series_and_their_parents(clean_app):
     assert visible == 1
     assert page.is_visible("text=MR HEAD PHANTOM")
     assert not page.is_visible("text=CT CHEST PHANTOM")
-    assert page.text_content("#filter-count") == "1 of 3 series"
+    assert page.text_content("#filter-count") == "1 of 7 series"
     page.fill("#filter", "phantom ct chest")  # study words match: all its series show
-    assert page.eval_on_selector_all(".series-row", "rows => rows.filter(r => !r.hidden).length") == 2
+    assert page.eval_on_selector_all(".series-row", "rows => rows.filter(r => !r.hidden).length") == 6
     page.fill("#filter", "")
 
 

@@ -67,7 +67,7 @@ def made_up_review(entries: list[int], study_uid: str, series_uid: str) -> dict:
         }
 
     return {"schema_version": 2, "verdict": "1 high, 1 medium", "counts": {"high": 1, "medium": 1, "low": 0, "info": 0},
-            "profile": {"edition": "2024c", "title": "PS3.15 E.1-1"}, "files_reviewed": 89, "patients": [],
+            "profile": {"edition": "2024c", "title": "PS3.15 E.1-1"}, "files_reviewed": 93, "patients": [],
             "findings": [finding(0, "high", first), finding(1, "medium", more)]}
 
 

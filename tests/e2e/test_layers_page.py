@@ -1,5 +1,7 @@
 """The viewer's layers: a segmentation drawn over the CT it segments, in its segments' colours,
-with a toggle per segment and an opacity; the derived objects listed beside the image."""
+with a toggle per segment and an opacity; RT structures and a presentation state's arrow and text
+drawn with their toggles; a report that refers to the series opens as its document, whose image
+link opens the frame with the report's region. The demo holds one of each."""
 
 from __future__ import annotations
 
@@ -81,3 +83,74 @@ def test_a_series_without_derived_objects_has_no_layers_and_a_segmentation_lists
     page.wait_for_selector("#viewer-layers[data-layers='0']", state="attached")  # asked for after the first image
     assert page.is_hidden("#viewer-layers-toggle") and page.is_hidden("#viewer-layers")
     page.click("#viewer-close")
+
+
+LAYER_GROUPS = """() => [...document.querySelectorAll('#viewer-stage .graphic-layer:not([hidden]) g.graphic')]
+    .map(g => [g.dataset.graphic, g.dataset.roi || '', g.dataset.colour || ''])"""
+
+
+def colour_count(page, colour) -> int:
+    return page.evaluate("""c => { const l = document.querySelector('#viewer-stage canvas.seg-layer');
+        if (l.hidden) return 0;
+        const d = l.getContext('2d').getImageData(0, 0, l.width, l.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            if (d[i] === c[0] && d[i + 1] === c[1] && d[i + 2] === c[2] && d[i + 3]) n++;
+        }
+        return n; }""", colour)
+
+
+def test_the_demo_shows_every_derived_object_over_its_ct(clean_app):
+    clean_app.open_demo()
+    page = clean_app.page
+    # the summary lists the four objects made from the CT right under it
+    rows = page.eval_on_selector_all(
+        ".series-row", "rs => rs.map(r => [r.children[1].textContent, r.classList.contains('derived-row')])")
+    start = rows.index(["CT", False])
+    assert rows[start + 1:start + 5] == [["SEG", True], ["SR", True], ["RTSTRUCT", True], ["PR", True]]
+    page.click(".series-row:has(td:text-is('CT'))")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    page.wait_for_selector("#viewer-layers:not([hidden])[data-layers='4']", timeout=30_000)
+    kinds = page.locator("#viewer-layers .layer").evaluate_all("ls => ls.map(l => l.dataset.kind)")
+    assert kinds == ["SEG", "SR", "RTSTRUCT", "PR"]
+    heart = page.locator("#viewer-layers .layer[data-kind='SEG'] .segment input[data-segment='3'] ~ .swatch")
+    colour = [int(v) for v in heart.evaluate("s => getComputedStyle(s).backgroundColor").strip("rgb()").split(",")]
+    # the presentation state's arrow is on the slice through the heart: scroll to it
+    for _ in range(64):
+        if any(g[0] == "ARROW" for g in page.evaluate(LAYER_GROUPS)):
+            break
+        index = int(page.get_attribute("#viewer", "data-index"))
+        page.keyboard.press("ArrowDown")
+        page.wait_for_function("i => document.getElementById('viewer').dataset.index === String(i)", arg=index + 1)
+    groups = page.evaluate(LAYER_GROUPS)
+    assert any(g[0] == "ARROW" for g in groups)
+    assert page.text_content("#viewer-stage .graphic-layer .graphic-text text") == "Heart"
+    rois = {g[1] for g in groups if g[1]}
+    assert len(rois) == 3 and all(g[0] == "POLYGON" for g in groups if g[1])
+    # the heart segment in its colour, read back from the canvas; off, then on again
+    page.wait_for_function("() => document.querySelector('canvas.seg-layer').dataset.segments === '3'")
+    assert colour_count(page, colour) > 50
+    page.locator("#viewer-layers .segment input[data-segment='3']").uncheck()
+    page.wait_for_function("() => document.querySelector('canvas.seg-layer').dataset.segments === '2'")
+    assert colour_count(page, colour) == 0
+    page.locator("#viewer-layers .segment input[data-segment='3']").check()
+    page.wait_for_function("() => document.querySelector('canvas.seg-layer').dataset.segments === '3'")
+    # an ROI and the presentation state toggle
+    heart_roi = page.locator("#viewer-layers .layer[data-kind='RTSTRUCT'] .segment:has-text('Heart') input")
+    heart_roi.uncheck()
+    assert len({g[1] for g in page.evaluate(LAYER_GROUPS) if g[1]}) == 2
+    heart_roi.check()
+    page.locator("#viewer-layers .layer[data-kind='PR'] input[data-state]").uncheck()
+    assert not any(g[0] == "ARROW" for g in page.evaluate(LAYER_GROUPS))
+    page.locator("#viewer-layers .layer[data-kind='PR'] input[data-state]").check()
+    # its window, on request
+    page.locator("#viewer-layers .layer[data-kind='PR'] input[data-window]").check()
+    page.wait_for_function("() => document.getElementById('overlay-br').textContent.includes('W 350 L 50')")
+    # the report: its document, and its image link opens the nodule's slice with its region drawn
+    page.click("#viewer-layers .layer[data-kind='SR'] button")
+    page.wait_for_selector("#sr:not([hidden]) .sr-document")
+    assert "Diameter" in page.text_content("#sr")
+    page.click("#sr button.sr-image")
+    page.wait_for_selector("#viewer-stage .graphic-layer:not([hidden]) g.graphic[data-graphic='POLYLINE']",
+                           state="attached")  # a horizontal line: no height, never "visible" to Playwright
+    page.click("#viewer-close")
+    page.click("#sr-close")

@@ -53,7 +53,7 @@ def test_the_report_downloads_as_json_and_csv(reviewed):
         page.click("#review-json")
     result = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert result["schema_version"] >= 1 and result["counts"]["high"] > 0
-    assert result["files_reviewed"] == 89
+    assert result["files_reviewed"] == 93
     demo = hashlib.sha256((DIST / "demo" / "dicompeek-demo.zip").read_bytes()).hexdigest()
     [picked] = result["provenance"]["inputs"]  # hashed in the worker, in the background after indexing
     assert (picked["name"], picked["sha256"]) == ("dicompeek-demo.zip", demo)

@@ -145,3 +145,22 @@ def test_geometry_warnings_stand_next_to_their_series(tmp_path):
     (tmp_path / "gap.zip").write_bytes(zip_bytes({f"{i}.dcm": ds for i, ds in enumerate(series)}))
     (s,) = all_series(summarize(tmp_path / "gap.zip"))
     assert s["geometry_warnings"] == ["about 1 missing slice(s): gaps up to 5.00 mm where slices are 2.50 mm apart"]
+
+
+def test_a_segmentation_report_structures_and_presentation_state_name_the_series_they_were_made_from(tmp_path):
+    pytest.importorskip("highdicom")
+    from dicompeek_synthetic_pr import presentation_state
+    from dicompeek_synthetic_rt import chest_structures, structure_set
+    from dicompeek_synthetic_seg import measurement_report, phantom_segmentation
+
+    ct = ct_phantom_series(6, 16, 16)
+    seg = phantom_segmentation(ct)
+    derived = {"seg": seg, "sr": measurement_report(ct, seg), "rt": structure_set(ct, chest_structures(ct)),
+               "pr": presentation_state(ct)}
+    (tmp_path / "x.zip").write_bytes(zip_bytes({**{f"CT/{i}.dcm": ds for i, ds in enumerate(ct)},
+                                                **{f"{k}.dcm": ds for k, ds in derived.items()}}))
+    by_uid = {s["series_instance_uid"]: s for s in all_series(summarize(tmp_path / "x.zip"))}
+    assert by_uid[ct[0].SeriesInstanceUID]["refers_to"] == []
+    for ds in derived.values():
+        assert by_uid[ds.SeriesInstanceUID]["refers_to"][0] == ct[0].SeriesInstanceUID, ds.Modality
+    assert seg.SeriesInstanceUID in by_uid[derived["sr"].SeriesInstanceUID]["refers_to"]  # the report measures it

@@ -17,6 +17,8 @@ from registry import small_dataset, zip_bytes
 
 hd = pytest.importorskip("highdicom")
 from dicompeek_synthetic import ct_phantom_series  # noqa: E402
+from dicompeek_synthetic_pr import presentation_state  # noqa: E402
+from dicompeek_synthetic_rt import chest_structures, structure_set  # noqa: E402
 from dicompeek_synthetic_seg import measurement_report, phantom_segmentation, segment_masks  # noqa: E402
 
 
@@ -24,13 +26,15 @@ from dicompeek_synthetic_seg import measurement_report, phantom_segmentation, se
 def study() -> dict[str, Any]:
     ct = ct_phantom_series(12, 32, 32)
     seg = phantom_segmentation(ct)
-    return {"ct": ct, "seg": seg, "sr": measurement_report(ct, seg)}
+    return {"ct": ct, "seg": seg, "sr": measurement_report(ct, seg),
+            "rt": structure_set(ct, chest_structures(ct)), "pr": presentation_state(ct)}
 
 
 @pytest.fixture()
 def loaded(tmp_path, study) -> Iterator[tuple[Index, ObjectLayers]]:
     members = {f"ct/{n}.dcm": ds for n, ds in enumerate(study["ct"])}
-    members.update({"seg.dcm": study["seg"], "sr.dcm": study["sr"], "other.dcm": small_dataset()})
+    members.update({"seg.dcm": study["seg"], "sr.dcm": study["sr"], "rt.dcm": study["rt"], "pr.dcm": study["pr"],
+                    "other.dcm": small_dataset()})
     (tmp_path / "a.zip").write_bytes(zip_bytes(members))
     index = Index()
     index.add([str(tmp_path / "a.zip")])
@@ -48,7 +52,8 @@ def test_the_segmentation_and_the_report_are_the_ct_series_layers_with_the_segme
     ct = study["ct"]
     found = layers.related(ct[0].StudyInstanceUID, ct[0].SeriesInstanceUID)
     assert [(o["kind"], o["entry"]) for o in found] == [
-        ("SEG", entry_of(index, study["seg"].SOPInstanceUID)), ("SR", entry_of(index, study["sr"].SOPInstanceUID))]
+        (kind, entry_of(index, study[key].SOPInstanceUID))
+        for kind, key in (("SEG", "seg"), ("SR", "sr"), ("RTSTRUCT", "rt"), ("PR", "pr"))]
     segments = found[0]["segments"]
     assert [(s["number"], s["label"], s["category"], s["type"]) for s in segments] == [
         (1, "Right lung", "Organ", "Right lung"), (2, "Left lung", "Organ", "Left lung"),
@@ -99,3 +104,17 @@ def test_kinds_and_references_of_derived_objects(study):
                                  "1.2.840.10008.5.1.4.1.1.2")] == ["SEG", "RTSTRUCT", "PR", "SR", None]
     series, instances = referenced_uids(study["sr"])
     assert study["ct"][0].SeriesInstanceUID in series and study["seg"].SOPInstanceUID in instances
+
+
+def test_the_structures_and_the_presentation_state_bring_their_drawings_on_the_series_frames(loaded, study):
+    index, layers = loaded
+    ct = study["ct"]
+    entries = {entry_of(index, ds.SOPInstanceUID) for ds in ct}
+    found = {o["kind"]: o for o in layers.related(ct[0].StudyInstanceUID, ct[0].SeriesInstanceUID)}
+    rt, pr = found["RTSTRUCT"], found["PR"]
+    assert [r["name"] for r in rt["rois"]] == ["Body", "Heart", "Lung_R"]
+    assert rt["graphics"] and {g["entry"] for g in rt["graphics"]} <= entries
+    assert {g["graphic"] for g in rt["graphics"]} == {"POLYGON"} and all("target" not in g for g in rt["graphics"])
+    assert {g["roi"] for g in rt["graphics"]} == {r["number"] for r in rt["rois"]}
+    assert [g["graphic"] for g in pr["graphics"]] == ["ARROW"] and [t["text"] for t in pr["texts"]] == ["Heart"]
+    assert {w["entry"] for w in pr["windows"]} == entries and pr["windows"][0]["width"] == 400

@@ -350,7 +350,38 @@ def _fields(ds: Dataset, problems: list[str]) -> dict[str, Any]:
     if "SOPClassUID" not in fields and ds.file_meta.get("MediaStorageSOPClassUID"):
         # A DICOMDIR names its class only in the file meta.
         fields["SOPClassUID"] = str(ds.file_meta.MediaStorageSOPClassUID)
+    if fields.get("Modality") in REFERRING_MODALITIES:
+        referenced = _referenced_series(ds)
+        if referenced:
+            fields["ReferencedSeries"] = referenced
     return fields
+
+
+#: Objects made from other series, which the summary lists under the series they refer to.
+REFERRING_MODALITIES = {"SEG", "SR", "KO", "RTSTRUCT", "PR"}
+#: Where each kind names the series it refers to, as paths of sequence keywords: a
+#: segmentation's and a presentation state's Referenced Series Sequence, a report's evidence,
+#: an RT structure set's referenced frame of reference.
+_REFERENCE_PATHS = (
+    ("ReferencedSeriesSequence",),
+    ("CurrentRequestedProcedureEvidenceSequence", "ReferencedSeriesSequence"),
+    ("ReferencedFrameOfReferenceSequence", "RTReferencedStudySequence", "RTReferencedSeriesSequence"),
+)
+
+
+def _referenced_series(ds: Dataset) -> list[str]:
+    """The Series Instance UIDs a derived object names (:data:`_REFERENCE_PATHS`), in order, once
+    each; a malformed sequence gives none rather than losing the file."""
+    found: dict[str, None] = {}
+    for path in _REFERENCE_PATHS:
+        try:
+            items = [ds]
+            for keyword in path:
+                items = [child for item in items for child in (item.get(keyword) or ())]
+            found.update((str(item.SeriesInstanceUID), None) for item in items if item.get("SeriesInstanceUID"))
+        except Exception:  # a sequence that does not parse refers to nothing
+            continue
+    return [uid for uid in found if uid != str(ds.get("SeriesInstanceUID", ""))]
 
 
 #: (keyword, tag, VR) of each field, looked up once.

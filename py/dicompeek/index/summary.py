@@ -130,6 +130,7 @@ def _new_series(uid: str, fields: dict[str, Any]) -> dict[str, Any]:
         "_folders": Counter(),
         "_warnings": 0,
         "_records": [],
+        "_refers_to": {},
     }
 
 
@@ -154,6 +155,7 @@ def _add_to_series(entry: dict[str, Any], record: DicomRecord) -> None:
     if record.warning:
         entry["_warnings"] += 1
     entry["_records"].append(record)
+    entry["_refers_to"].update(dict.fromkeys(fields.get("ReferencedSeries") or ()))
 
 
 def _finish_series(entry: dict[str, Any]) -> None:
@@ -169,6 +171,7 @@ def _finish_series(entry: dict[str, Any]) -> None:
     entry["folders"] = _ranked(entry.pop("_folders"))
     entry["files_with_warnings"] = entry.pop("_warnings")
     entry["geometry_warnings"] = geometry_warnings(entry.pop("_records"))
+    entry["refers_to"] = list(entry.pop("_refers_to"))
 
 
 def _ranked(counter: Counter) -> list[str]:

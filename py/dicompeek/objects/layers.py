@@ -22,7 +22,12 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from dicompeek.dicom.cache import InstanceCache
+from dicompeek.dicom.instances import read
 from dicompeek.index.indexer import DicomRecord, Index
+from dicompeek.objects.presentation import read_presentation_state
+from dicompeek.objects.presentation_links import link_presentation
+from dicompeek.objects.rtstruct import read_structure_set
+from dicompeek.objects.rtstruct_links import link_structures
 from dicompeek.objects.seg import (
     LABEL_MAP_STORAGE,
     SEG_STORAGE,
@@ -66,9 +71,17 @@ class ObjectLayers:
 
     def related(self, study_uid: str, series_uid: str) -> list[dict[str, Any]]:
         """Each loaded derived object that refers to the series, in index order: {"kind", "entry",
-        "location", "study_uid", "series_uid", "label"} and, for a segmentation, its "segments"
-        [{"number", "label", "description", "category", "type", "colour", "algorithm_type"}]; a
-        file that cannot be read is listed with "error" (the others still are)."""
+        "location", "study_uid", "series_uid", "label"} and by kind:
+
+        - SEG: "segments" [{"number", "label", "description", "category", "type", "colour",
+          "algorithm_type"}] (the masks come per frame, :meth:`seg_masks`);
+        - RTSTRUCT: "rois" and the "graphics" on this series' frames (:func:`link_structures`);
+        - PR: "description", and the "graphics", "texts" and "windows" on this series' frames
+          (:func:`link_presentation`), "transform";
+        - SR: nothing more (the page opens the report as a document).
+
+        RTSTRUCT and PR add "errors" (what could not be drawn); a file that cannot be read is
+        listed with "error" (the others still are)."""
         images = self._index.series_records(study_uid, series_uid)
         instances = {str(r.fields.get("SOPInstanceUID")) for r in images}
         found = []
@@ -125,10 +138,33 @@ class ObjectLayers:
                 return None
             return {"label": _label(ds), "segments": [_segment(s) for s in seg.segments]}
         ds = self._cache.get(record.entry).dataset
+        entries = {r.entry for r in images}
+        if kind == "RTSTRUCT":
+            structures = link_structures(read_structure_set(ds), self._index.dicom, self._header)
+            graphics = [_drawn_on(g) for g in structures["graphics"] if g["entry"] in entries]
+            if not graphics and series_uid not in structures["referenced_series"]:
+                return None
+            return {"label": structures["label"] or _label(ds), "rois": structures["rois"], "graphics": graphics,
+                    "errors": _unmatched(structures["errors"], structures["unmatched"])}
+        if kind == "PR":
+            state = link_presentation(read_presentation_state(ds), self._index.dicom)
+            drawn = {key: [g for g in state[key] if g["entry"] in entries] for key in ("graphics", "texts", "windows")}
+            if not any(drawn.values()):
+                return None
+            return {"label": state["label"] or _label(ds), "description": state["description"], **drawn,
+                    "transform": state["transform"], "errors": state["errors"]}
         series, sop_instances = referenced_uids(ds)
         if series_uid not in series and not sop_instances & instances:
             return None
         return {"label": _label(ds)}
+
+    def _header(self, record: DicomRecord) -> Dataset | None:
+        """A record's header (an RT contour on a multi-frame image needs its frames' planes)."""
+        try:
+            return read(self._index.sources.entries[record.entry], pixels=False,
+                        header_length=record.header_length).dataset
+        except Exception:  # no planes for this image: its contours are counted as unmatched
+            return None
 
 
 def referenced_uids(ds: Dataset) -> tuple[set[str], set[str]]:
@@ -153,6 +189,15 @@ def _items(ds: Dataset, depth: int) -> Iterator[Dataset]:
             for item in element.value:
                 yield item
                 yield from _items(item, depth + 1)
+
+
+def _drawn_on(graphic: dict[str, Any]) -> dict[str, Any]:
+    """An RT graphic as the viewer draws it (its target is the series on screen)."""
+    return {key: value for key, value in graphic.items() if key not in ("target", "how")}
+
+
+def _unmatched(errors: list[str], unmatched: int) -> list[str]:
+    return [*errors, f"{unmatched} contour{'s' if unmatched != 1 else ''} on no loaded image"] if unmatched else errors
 
 
 def _identity(record: DicomRecord, kind: str) -> dict[str, Any]:
