@@ -74,11 +74,11 @@ def test_demo_zip_contains_the_promised_counts(demo_zip: Demo, demo_datasets: di
                        "patients": 1}
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-    assert len(names) == 92 and len(demo_datasets) == 89
+    assert len(names) == 96 and len(demo_datasets) == 93
     others = set(names) - set(demo_datasets)
     assert others == {"README.txt", "notes/protocol.json", "thumbnails/preview.png"}
     datasets = demo_datasets.values()
-    assert len({ds.SeriesInstanceUID for ds in datasets}) == 3
+    assert len({ds.SeriesInstanceUID for ds in datasets}) == 7
     assert len({ds.StudyInstanceUID for ds in datasets}) == 2
     assert len({ds.StudyDate for ds in datasets}) == 2
     patients = {(str(ds.PatientName), ds.PatientID) for ds in datasets}
@@ -110,8 +110,11 @@ def test_demo_preview_is_a_valid_png(demo_zip: Demo) -> None:
 
 def test_every_demo_image_has_the_stated_pixel_shape_and_type(demo_datasets: dict) -> None:
     expected = {"CT": ((128, 128), np.int16), "MR": ((128, 128), np.uint16),
-                "OT": ((256, 256, 3), np.uint8)}
+                "OT": ((256, 256, 3), np.uint8), "SEG": ((133, 128, 128), np.uint8)}
     for name, ds in demo_datasets.items():
+        if ds.Modality in ("SR", "RTSTRUCT", "PR"):  # no pixels
+            assert "PixelData" not in ds, name
+            continue
         shape, dtype = expected[ds.Modality]
         assert ds.pixel_array.shape == shape, name
         assert ds.pixel_array.dtype == dtype, name

@@ -94,6 +94,8 @@ export class Layers {
       for (const g of o.graphics || []) this.#drawingsOf(o, g.entry, g.frame).graphics.push(g);
       for (const t of o.texts || []) this.#drawingsOf(o, t.entry, t.frame).texts.push(t);
     }
+    // a segmentation viewed itself: its frames in full colour (over its grey masks)
+    this.canvas.style.opacity = String(objects.some((o) => o.own) ? 1 : OPACITY);
     this.render();
     this.button.hidden = !objects.length;
     this.#setPanel(objects.length > 0);
@@ -175,7 +177,7 @@ export class Layers {
 
   /** @param {RelatedObject} o */
   #item(o) {
-    const name = `${KIND_NAMES[o.kind]}${o.label ? `: ${maskText(o.label)}` : ""}`;
+    const name = `${o.own ? "This segmentation" : KIND_NAMES[o.kind]}${o.label ? `: ${maskText(o.label)}` : ""}`;
     if (o.error) return el("li", { class: "layer", dataset: { kind: o.kind } }, el("strong", {}, name), el("p", { class: "layer-error" }, maskText(o.error)));
     const segments = o.kind === "SEG" && o.segments ? o.segments : [];
     const rois = o.kind === "RTSTRUCT" && o.rois ? o.rois : [];

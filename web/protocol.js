@@ -347,10 +347,10 @@ export function protocolMismatch(python) {
  * @typedef {{number: number, label: string, description: string, category: string, type: string,
  *   colour: number[], algorithm_type: string}} SegSegment */
 /** A loaded derived object that refers to a series: a layer the viewer can draw over it (or the error reading it).
- * SEG: its segments; RTSTRUCT: its ROIs and their contours on this series' frames; PR: its graphics, texts and
+ * SEG: its segments (own: the segmentation on screen itself, each frame in its segment's colour); RTSTRUCT: its ROIs and their contours on this series' frames; PR: its graphics, texts and
  * windows on them (py/dicompeek/objects/layers.py says each field).
  * @typedef {{kind: "SEG" | "RTSTRUCT" | "PR" | "SR", entry: number, location: string, study_uid: string,
- *   series_uid: string, label?: string, description?: string, segments?: SegSegment[],
+ *   series_uid: string, label?: string, description?: string, segments?: SegSegment[], own?: boolean,
  *   rois?: {number: number, name: string, colour: number[], type: string, contours: number, drawn: number}[],
  *   graphics?: SrGraphic[], texts?: LayerText[], windows?: {entry: number, frame: number, center: number, width: number}[],
  *   errors?: string[], error?: string}} RelatedObject */

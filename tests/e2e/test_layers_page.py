@@ -154,3 +154,22 @@ def test_the_demo_shows_every_derived_object_over_its_ct(clean_app):
                            state="attached")  # a horizontal line: no height, never "visible" to Playwright
     page.click("#viewer-close")
     page.click("#sr-close")
+
+
+def test_the_demo_segmentation_opened_itself_shows_each_frame_in_its_segment_colour(clean_app):
+    clean_app.open_demo()
+    page = clean_app.page
+    page.click(".series-row:has(td:text-is('SEG'))")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    page.wait_for_selector("#viewer-layers:not([hidden]) .layer[data-kind='SEG'] .segment input", timeout=30_000)
+    assert page.text_content("#viewer-layers .layer[data-kind='SEG'] > strong").startswith("This segmentation")
+    page.wait_for_function("() => document.querySelector('canvas.seg-layer').dataset.segments === '1'")
+    assert page.evaluate("() => document.querySelector('canvas.seg-layer').style.opacity") == "1"
+    swatches = page.locator("#viewer-layers .segment .swatch").evaluate_all(
+        "ss => ss.map(s => getComputedStyle(s).backgroundColor.match(/\\d+/g).map(Number))")
+    drawn = page.evaluate("""() => { const l = document.querySelector('canvas.seg-layer');
+        const d = l.getContext('2d').getImageData(0, 0, l.width, l.height).data;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3]) return [d[i], d[i + 1], d[i + 2]];
+        return null; }""")
+    assert drawn in swatches
+    page.click("#viewer-close")

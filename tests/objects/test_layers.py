@@ -118,3 +118,18 @@ def test_the_structures_and_the_presentation_state_bring_their_drawings_on_the_s
     assert {g["roi"] for g in rt["graphics"]} == {r["number"] for r in rt["rois"]}
     assert [g["graphic"] for g in pr["graphics"]] == ["ARROW"] and [t["text"] for t in pr["texts"]] == ["Heart"]
     assert {w["entry"] for w in pr["windows"]} == entries and pr["windows"][0]["width"] == 400
+
+
+def test_a_segmentation_opened_itself_is_its_own_layer_each_frame_in_its_segment(loaded, study):
+    index, layers = loaded
+    seg = study["seg"]
+    entry = entry_of(index, seg.SOPInstanceUID)
+    (own, report) = layers.related(seg.StudyInstanceUID, seg.SeriesInstanceUID)
+    assert (own["kind"], own["entry"], own["own"], report["kind"]) == ("SEG", entry, True, "SR")
+    frames = seg.PerFrameFunctionalGroupsSequence
+    for k in (0, len(frames) - 1):
+        meta, data = layers.seg_masks(entry, entry, k)
+        number = frames[k].SegmentIdentificationSequence[0].ReferencedSegmentNumber
+        assert meta["segments"] == [number] and meta["how"] == "own"
+        assert np.array_equal(np.frombuffer(data, np.uint8).reshape(32, 32), seg.pixel_array[k])
+    assert "no frame" in layers.seg_masks(entry, entry, len(frames))[0]["error"]

@@ -31,6 +31,7 @@ from dicompeek.objects.rtstruct_links import link_structures
 from dicompeek.objects.seg import (
     LABEL_MAP_STORAGE,
     SEG_STORAGE,
+    Match,
     NotRelated,
     Segment,
     Segmentation,
@@ -74,7 +75,8 @@ class ObjectLayers:
         "location", "study_uid", "series_uid", "label"} and by kind:
 
         - SEG: "segments" [{"number", "label", "description", "category", "type", "colour",
-          "algorithm_type"}] (the masks come per frame, :meth:`seg_masks`);
+          "algorithm_type"}] (the masks come per frame, :meth:`seg_masks`); a segmentation of the
+          series itself (it was opened) has "own": true;
         - RTSTRUCT: "rois" and the "graphics" on this series' frames (:func:`link_structures`);
         - PR: "description", and the "graphics", "texts" and "windows" on this series' frames
           (:func:`link_presentation`), "transform";
@@ -87,7 +89,15 @@ class ObjectLayers:
         found = []
         for record in self._index.dicom:
             kind = kind_of(str(record.fields.get("SOPClassUID", "")))
-            if kind is None or record in images:
+            if kind is None or (record in images and kind != "SEG"):
+                continue
+            if record in images:  # a segmentation opened itself: its frames in their segments' colours
+                try:
+                    ds, seg = self._segmentation(record.entry)
+                    found.append({**_identity(record, kind), "label": _label(ds), "own": True,
+                                  "segments": [_segment(s) for s in seg.segments]})
+                except Exception as exc:
+                    found.append({**_identity(record, kind), "error": f"cannot read this SEG: {exc}"})
                 continue
             try:
                 described = self._describe(record, kind, series_uid, instances, images)
@@ -101,12 +111,18 @@ class ObjectLayers:
         """Segmentation ``seg_entry``'s masks on frame ``frame`` (from 0) of instance ``entry``: the
         metadata {"rows", "columns", "segments" (the numbers present, in drawing order), "how"} or
         {"error"}, and the masks, one rows × columns byte array (0 or 1) per segment present, one
-        after the other."""
+        after the other. On the segmentation itself (``entry`` is ``seg_entry``), that frame's own
+        segment ("how": "own")."""
         try:
             ds, seg = self._segmentation(seg_entry)
-            image = self._cache.get(entry).dataset
-            check_size(seg, int(image.get("Rows", 0) or 0), int(image.get("Columns", 0) or 0))
-            match = match_frames(seg, image, frame)
+            if entry == seg_entry:
+                if not 0 <= frame < len(seg.frames):
+                    raise ValueError(f"the segmentation has no frame {frame + 1}")
+                match = Match((frame,), "own")
+            else:
+                image = self._cache.get(entry).dataset
+                check_size(seg, int(image.get("Rows", 0) or 0), int(image.get("Columns", 0) or 0))
+                match = match_frames(seg, image, frame)
         except (NotRelated, ValueError) as exc:
             return {"error": str(exc)}, b""
         masks = []
