@@ -1,5 +1,6 @@
-"""Regenerate the README's screenshots: the demo zip's summary (docs/summary.png), and its
-CT series in the viewer with the tag browser open (docs/viewer.png).
+"""Regenerate the README's screenshots: the demo zip's summary (docs/summary.png), its CT series
+in the viewer with the tag browser open (docs/viewer.png), and the same slice with its layers:
+the segmentation, the RT structures and the presentation state's arrow (docs/layers.png).
 
     python3 build.py && python3 docs/screenshot.py
 """
@@ -36,14 +37,21 @@ def main() -> None:
         page.click(".series-row:has(td:text-is('CT'))")
         page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
         page.focus("#viewer")
-        for _ in range(31):
+        for _ in range(32):
             page.keyboard.press("ArrowDown")
-        page.wait_for_function("() => document.getElementById('viewer').dataset.index === '31'")
+        page.wait_for_function("() => document.getElementById('viewer').dataset.index === '32'")
         page.click("#viewer-tags")
         page.wait_for_function("() => document.getElementById('tags').dataset.entry !== undefined")
         page.fill("#tags-search", "position")
-        page.wait_for_function("() => document.querySelectorAll('#viewer-strip img').length === 3")  # the strip
+        page.wait_for_selector("#viewer-layers-toggle:not([hidden])")  # the layers found (their panel closed)
+        page.wait_for_function("() => [...document.querySelectorAll('#viewer-strip .strip-item')]"
+                               ".every(i => i.dataset.thumbnail)")  # the strip's thumbnails
         page.screenshot(path=str(ROOT / "docs" / "viewer.png"))
+        page.click("#viewer-tags")
+        page.click("#viewer-layers-toggle")
+        page.wait_for_selector("#viewer-stage .graphic-layer g[data-graphic='ARROW']", state="attached")
+        page.wait_for_function("() => document.querySelector('canvas.seg-layer').dataset.segments === '3'")
+        page.screenshot(path=str(ROOT / "docs" / "layers.png"))
         browser.close()
     server.shutdown()
 

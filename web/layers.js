@@ -62,7 +62,13 @@ export class Layers {
     /** @type {{entry: number, frame: number} | null} */
     this.current = null;
     this.opened = 0;
-    this.button.addEventListener("click", () => this.#setPanel(this.panel.hidden));
+    // the panel opens on request (the image must not move under the pointer when the list
+    // arrives), and stays open for the next series with layers once opened
+    this.wanted = false;
+    this.button.addEventListener("click", () => {
+      this.wanted = this.panel.hidden;
+      this.#setPanel(this.wanted);
+    });
   }
 
   /** The segmentations shown (each with at least one segment on). @returns {RelatedObject[]} */
@@ -98,7 +104,8 @@ export class Layers {
     this.canvas.style.opacity = String(objects.some((o) => o.own) ? 1 : OPACITY);
     this.render();
     this.button.hidden = !objects.length;
-    this.#setPanel(objects.length > 0);
+    this.button.textContent = `Layers (${objects.length})`;
+    this.#setPanel(objects.length > 0 && this.wanted);
     this.panel.dataset.layers = String(objects.length);
     this.#draw();
   }

@@ -65,7 +65,9 @@ export class SeriesStrip {
       ...studies.flatMap((study) => [
         ...(studies.length > 1 ? [el("div", { class: "strip-study" },
           maskField(date(study.date)) || "(no date)", el("br"), maskText(study.description) || "(no description)")] : []),
-        el("ul", { class: "strip-list" }, ...study.series.map((s) => el("li", {}, this.#item(study.study_instance_uid, s)))),
+        // images only: a report, RT structures or a presentation state is reached from the layers of the series it refers to
+        el("ul", { class: "strip-list" }, ...study.series.filter((s) => s.frames > 0)
+          .map((s) => el("li", {}, this.#item(study.study_instance_uid, s)))),
       ]));
     const current = this.root.querySelector("[aria-current=true]");
     if (current) current.scrollIntoView({ block: "nearest" });

@@ -289,7 +289,12 @@ function seriesRow(s, studyUid, parent) {
   row.dataset.search = [s.number, s.modality, description, s.body_part, ...archives, ...folders,
     ...s.sop_classes.map((c) => c.name), ...s.transfer_syntaxes.map((t) => t.name),
     hidden() ? "" : s.series_instance_uid].join(" ").toLowerCase();
-  fillThumbnail(thumb);
+  if (s.frames > 0) fillThumbnail(thumb);
+  else {  // a report, RT structures, a presentation state: no image to make one of
+    thumb.classList.add("no-pixels");
+    thumb.title = "No images in this series";
+    thumb.append(el("span", { class: "thumb-kind" }, s.modality));
+  }
   return row;
 }
 

@@ -96,6 +96,8 @@ class App:
         page = self.page
         if page.is_visible("#tags"):
             page.click("#viewer-tags")
+        if page.is_visible("#viewer-layers"):  # it stays open for the next series once opened
+            page.click("#viewer-layers-toggle")
         page.evaluate("() => { const search = document.getElementById('tags-search');"
                       " search.value = ''; search.dispatchEvent(new Event('input')); }")
         if page.is_visible("#viewer"):

@@ -50,7 +50,7 @@ def test_every_view_passes_axe(axe_app):
     page = axe_app.page
     assert_accessible(page, "landing page")
     axe_app.open_demo()
-    page.wait_for_function("() => document.querySelectorAll('.series-row .thumb img').length === 3", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.series-row .thumb img').length === 4", timeout=60_000)
     assert_accessible(page, "summary")
     axe_app.open_instance_tags(".series-row:has(td:text-is('CT'))")
     assert_accessible(page, "viewer with tags")

@@ -79,7 +79,7 @@ def test_the_switch_masks_every_view_and_every_download(hiding):
     page.wait_for_function("() => document.getElementById('overlay-tl').textContent.includes('Patient 1')")
     assert "•••" in page.text_content("#overlay-tl")
     # the series strip: captions masked; a thumbnail whose pixels may hold burned-in text blurred
-    page.wait_for_function("() => document.querySelectorAll('#viewer-strip .strip-item[data-thumbnail]').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#viewer-strip .strip-item[data-thumbnail]').length === 4")
     risky = page.locator("#viewer-strip .strip-item[data-text-risk=true] img")
     assert risky.count() >= 1 and all("masked" in (c or "") for c in risky.evaluate_all("i => i.map(x => x.className)"))
     assert "blur" in risky.first.evaluate("i => getComputedStyle(i).filter")

@@ -14,6 +14,13 @@ SEG_PIXEL = """([x, y]) => Array.from(document.querySelector('#viewer-stage canv
     .getContext('2d').getImageData(x, y, 1, 1).data)"""
 
 
+def show_layers(page) -> None:
+    """Open the layers panel once the viewer has found the series' layers (it opens on request)."""
+    page.wait_for_selector("#viewer-layers-toggle:not([hidden])", timeout=30_000)
+    if page.is_hidden("#viewer-layers"):
+        page.click("#viewer-layers-toggle")
+
+
 @pytest.fixture(scope="module")
 def study_zip(tmp_path_factory):
     from dicompeek_synthetic import ct_phantom_series
@@ -40,7 +47,8 @@ def test_the_segmentation_is_drawn_over_its_ct_in_its_colours_and_each_segment_t
     page = clean_app.page
     page.click(".series-row:has(td:text-is('CT'))")
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
-    page.wait_for_selector("#viewer-layers:not([hidden]) .segment input", timeout=30_000)
+    show_layers(page)
+    page.wait_for_selector("#viewer-layers:not([hidden]) .segment input")
     assert page.locator("#viewer-layers .layer[data-kind='SEG'] .segment-label").all_text_contents() == [
         "1. Right lung", "2. Left lung", "3. Heart"]
     assert page.locator("#viewer-layers .layer").evaluate_all("ls => ls.map(l => l.dataset.kind)") == ["SEG", "SR"]
@@ -76,7 +84,8 @@ def test_a_series_without_derived_objects_has_no_layers_and_a_segmentation_lists
     clean_app.open_files(path)
     page = clean_app.page
     page.click(".series-row:has(td:text-is('SEG'))")  # the report measures a segment of it
-    page.wait_for_selector("#viewer-layers:not([hidden]) .layer[data-kind='SR']", timeout=30_000)
+    show_layers(page)
+    page.wait_for_selector("#viewer-layers:not([hidden]) .layer[data-kind='SR']")
     page.click("#viewer-close")
     page.click(".series-row:has(td:text-is('OT'))")
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
@@ -109,7 +118,12 @@ def test_the_demo_shows_every_derived_object_over_its_ct(clean_app):
     assert rows[start + 1:start + 5] == [["SEG", True], ["SR", True], ["RTSTRUCT", True], ["PR", True]]
     page.click(".series-row:has(td:text-is('CT'))")
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
-    page.wait_for_selector("#viewer-layers:not([hidden])[data-layers='4']", timeout=30_000)
+    show_layers(page)
+    page.wait_for_selector("#viewer-layers:not([hidden])[data-layers='4']")
+    assert page.text_content("#viewer-layers-toggle") == "Layers (4)"
+    bar = page.evaluate("""() => [...document.querySelector('.viewer-bar').children]
+        .filter(c => c.getClientRects().length).map(c => c.getBoundingClientRect().top)""")
+    assert max(bar) - min(bar) < 4, bar  # the toolbar is one row at 1280 px with the Layers button
     kinds = page.locator("#viewer-layers .layer").evaluate_all("ls => ls.map(l => l.dataset.kind)")
     assert kinds == ["SEG", "SR", "RTSTRUCT", "PR"]
     heart = page.locator("#viewer-layers .layer[data-kind='SEG'] .segment input[data-segment='3'] ~ .swatch")
@@ -161,7 +175,8 @@ def test_the_demo_segmentation_opened_itself_shows_each_frame_in_its_segment_col
     page = clean_app.page
     page.click(".series-row:has(td:text-is('SEG'))")
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
-    page.wait_for_selector("#viewer-layers:not([hidden]) .layer[data-kind='SEG'] .segment input", timeout=30_000)
+    show_layers(page)
+    page.wait_for_selector("#viewer-layers:not([hidden]) .layer[data-kind='SEG'] .segment input")
     assert page.text_content("#viewer-layers .layer[data-kind='SEG'] > strong").startswith("This segmentation")
     page.wait_for_function("() => document.querySelector('canvas.seg-layer').dataset.segments === '1'")
     assert page.evaluate("() => document.querySelector('canvas.seg-layer').style.opacity") == "1"
@@ -173,3 +188,26 @@ def test_the_demo_segmentation_opened_itself_shows_each_frame_in_its_segment_col
         return null; }""")
     assert drawn in swatches
     page.click("#viewer-close")
+
+
+def test_a_key_object_selection_lists_its_images_each_opening_its_frame(clean_app, tmp_path):
+    from dicompeek_synthetic import ct_phantom_series
+    from dicompeek_synthetic_pr import key_object_selection
+    from registry import zip_bytes
+
+    ct = ct_phantom_series(8, 32, 32)
+    chosen = [ct[2], ct[5]]
+    members: dict[str, Dataset] = {f"CT/{n}.dcm": ds for n, ds in enumerate(ct)}
+    members["KO/ko.dcm"] = key_object_selection(chosen)
+    (tmp_path / "ko.zip").write_bytes(zip_bytes(members))
+    clean_app.open_files(tmp_path / "ko.zip")
+    page = clean_app.page
+    page.click(".series-row:has(td:text-is('KO'))")
+    page.wait_for_selector("#sr:not([hidden]) .sr-document")
+    assert "Of Interest" in page.text_content("#sr")
+    assert page.locator("#sr button.sr-image").count() == 2
+    page.locator("#sr button.sr-image").nth(1).click()
+    page.wait_for_function("() => !document.getElementById('viewer').hidden "
+                           "&& document.getElementById('viewer').dataset.index === '5'")
+    page.click("#viewer-close")
+    page.click("#sr-close")

@@ -20,12 +20,14 @@ def row_texts(page) -> list[list[str]]:
 def test_every_series_of_the_demo_gets_a_thumbnail_of_its_middle_frame(clean_app):
     clean_app.open_demo()
     page = clean_app.page
-    page.wait_for_function("() => [...document.querySelectorAll('.series-row .thumb')]"
+    page.wait_for_function("() => [...document.querySelectorAll('.series-row .thumb:not(.no-pixels)')]"
                            ".every(t => t.querySelector('img') && t.querySelector('img').naturalWidth > 0)",
                            timeout=60_000)
     sizes = page.eval_on_selector_all(".series-row .thumb img",
                                       "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-    assert len(sizes) == 3 and all(0 < max(w, h) <= 128 for w, h in sizes)
+    assert len(sizes) == 4 and all(0 < max(w, h) <= 128 for w, h in sizes)  # CT, its SEG, OT, MR
+    kinds = page.eval_on_selector_all(".series-row .thumb.no-pixels", "ts => ts.map(t => t.textContent)")
+    assert kinds == ["SR", "RTSTRUCT", "PR"]  # no image to show: what they are
     titles = page.eval_on_selector_all(".series-row .thumb", "ts => ts.map(t => t.title)")
     assert any("of the series' middle file" in title for title in titles)
 
