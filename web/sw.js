@@ -14,7 +14,8 @@
 // for START_UP_WAIT_MS, or not at all when no page is open. The files are fetched with
 // `cache: "no-cache"`: revalidated with the server, so the ones the page has just loaded (Pyodide,
 // pydicom, the app) come from the HTTP cache instead of being downloaded twice; the hash check is
-// what guarantees the build either way.
+// what guarantees the build either way (a file that fails it is downloaded once more, bypassing
+// the HTTP cache).
 
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
@@ -43,23 +44,30 @@ async function startUpDone() {
   channel.close();
 }
 
-async function sha256Hex(buffer) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", buffer));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+/** @param {string} hex a SHA-256 as build.py lists it @returns {string} as Subresource Integrity has it */
+function integrity(hex) {
+  return `sha256-${btoa(String.fromCharCode(...hex.match(/../g).map((byte) => parseInt(byte, 16))))}`;
 }
 
 // All files or none: a file that is missing or differs from this build's hash fails the install.
+// The browser checks each file against its hash as it downloads it (fetch's integrity).
 async function precache() {
   await startUpDone();
   const cache = await caches.open(CACHE);
   for (const [url, expected] of HASHES) {
-    const response = await fetch(url, { cache: "no-cache", credentials: "same-origin" });
+    const options = { credentials: "same-origin", integrity: integrity(expected) };
+    let response;
+    try {
+      response = await fetch(url, { ...options, cache: "no-cache" });
+    } catch {
+      try {  // a copy in the HTTP cache that the server wrongly confirmed (an mtime in the same second)
+        response = await fetch(url, { ...options, cache: "reload" });
+      } catch (error) {
+        throw new Error(`${url}: not downloaded, or its content differs from this build (another build is being served?): ${error}`);
+      }
+    }
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    const body = await response.arrayBuffer();
-    const actual = await sha256Hex(body);
-    if (actual !== expected) throw new Error(`${url}: content differs from this build (another build is being served)`);
-    const headers = new Headers(response.headers);
-    await cache.put(url, new Response(body, { status: 200, headers }));
+    await cache.put(url, response);
   }
 }
 
