@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 import zipfile
 
@@ -12,7 +13,7 @@ import pytest
 from registry import ROOT
 
 sys.path.insert(0, str(ROOT))
-from tools import assemble, downloads, paths, tables
+from tools import assemble, downloads, paths, pyc, tables
 
 
 def test_a_wheel_that_differs_from_pyodides_lock_file_is_refused(tmp_path, monkeypatch):
@@ -136,3 +137,55 @@ def test_the_confidentiality_table_is_what_the_generator_makes_from_the_publishe
 
 def test_the_app_zip_carries_the_package_data():
     assert tables.CONFIDENTIALITY_TABLE in assemble.package_files()
+
+
+def _pycs_of(archive: zipfile.ZipFile) -> dict[str, bytes]:
+    """Each module's .py path in the archive: the head of its __pycache__ bytecode (b'' if none)."""
+    names = set(archive.namelist())
+    heads = {}
+    for name in names:
+        if name.endswith(".py"):
+            folder, _, stem = name.rpartition("/")
+            cached = f"{folder}/__pycache__/{stem[:-3]}.{pyc.CACHE_TAG}.pyc".lstrip("/")
+            heads[name] = archive.read(cached)[:8] if cached in names else b""
+    return heads
+
+
+def test_pydicom_and_the_app_ship_with_python_3_12_bytecode_beside_their_source(dist):
+    manifest = json.loads((dist / "build.json").read_text())
+    for relative in [*manifest["wheels"], manifest["app"]]:
+        with zipfile.ZipFile(dist / relative) as archive:
+            heads = _pycs_of(archive)
+        assert heads, relative
+        # CPython 3.12's magic number, and flags 0b01: hash-based, source not checked
+        assert {head for head in heads.values()} == {pyc.MAGIC_312 + b"\x01\0\0\0"}, relative
+
+
+NODE_IMPORT = """
+import fs from "node:fs";
+const [indexDir, wheel, app] = process.argv.slice(2);
+const { loadPyodide } = await import(indexDir + "/pyodide.mjs");
+const py = await loadPyodide({ indexURL: indexDir + "/" });
+const site = String(py.runPython("import site; site.getsitepackages()[0]"));
+py.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "zip", { extractDir: site });
+py.unpackArchive(new Uint8Array(fs.readFileSync(app)), "zip", { extractDir: "/app" });
+// sources that fail if read: only the bytecode can make these imports work
+for (const path of [site + "/pydicom/dataset.py", "/app/dicompeek/app/worker_api.py"]) {
+  py.FS.writeFile(path, "raise ImportError('the source was compiled at start-up')\\n");
+}
+py.runPython("import sys; sys.path.insert(0, '/app'); import dicompeek.app.worker_api, pydicom.dataset");
+console.log(py.runPython("import dicompeek.app.worker_api as m; m.__file__"));
+"""
+
+
+def test_the_page_imports_pydicom_and_the_app_from_their_bytecode(dist, tmp_path):
+    """What makes the first visit's imports fast: Pyodide imports the shipped bytecode and never
+    compiles (or reads) the source."""
+    manifest = json.loads((dist / "build.json").read_text())
+    script = tmp_path / "import.mjs"
+    script.write_text(NODE_IMPORT)
+    result = subprocess.run(["node", str(script), str(downloads.PYODIDE_NPM.resolve()),
+                             str(dist / manifest["wheels"][0]), str(dist / manifest["app"])],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "/app/dicompeek/app/worker_api.py"  # tracebacks find the source

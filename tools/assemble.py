@@ -1,11 +1,14 @@
 """dist/: the page, Pyodide and its wheels, pydicom, the codecs, tesseract.js, the app's package,
-the demo, and the service worker that precaches all of it. Idempotent; dist/ holds exactly one build."""
+the demo, and the service worker that precaches all of it. Idempotent; dist/ holds exactly one build.
+pydicom and the app's package ship with their CPython 3.12 bytecode (tools/pyc.py)."""
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import json
 import os
+import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -23,6 +26,7 @@ from .downloads import (
 )
 from .ocr import copy_ocr, ocr_files
 from .paths import CACHE, DIST, PY, ROOT, WEB, BuildError, copy_if_changed, run, sha256, write_if_changed
+from .pyc import compile_archives, compiled_path
 
 #: The service worker's source: build.py writes it to dist/ with the file list filled in.
 SERVICE_WORKER = WEB / "sw.js"
@@ -54,21 +58,38 @@ def package_name() -> str:
     return f"dicompeek-{sources_digest(package_files())}.zip"
 
 
-def package_zip() -> Path:
-    """Zip py/dicompeek deterministically, named by :func:`package_name`."""
-    files = package_files()
-    name = package_name()
-    target = DIST / "app" / name
+def source_zip() -> Path:
+    """py/dicompeek zipped deterministically (sources only), cached by :func:`package_name`."""
+    target = CACHE / "app" / package_name()
     if not target.exists():
-        for old in (DIST / "app").glob("dicompeek-*.zip"):
-            old.unlink()
         target.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in files:
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")  # .cache/ may be shared by checkouts
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in package_files():
                 info = zipfile.ZipInfo(path.relative_to(PY).as_posix(), (1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, path.read_bytes())
+        tmp.replace(target)
     return target
+
+
+def compiled_archives(pydicom_wheel: Path) -> tuple[Path, Path]:
+    """pydicom's wheel and the app's package with their bytecode (cached); their paths in dist/.
+
+    The app's zip keeps the name :func:`package_name` gives it (a hash of its sources: what tells
+    a stale dist/ apart); pydicom's is named by its compiled archive's key."""
+    app_source = source_zip()
+    pydicom_cached = compiled_path(pydicom_wheel, pydicom_wheel.name.split("-py3-")[0])
+    app_cached = compiled_path(app_source, app_source.stem)
+    compile_archives([(pydicom_wheel, pydicom_cached), (app_source, app_cached)])
+    pydicom = DIST / "wheels" / pydicom_cached.name
+    app = DIST / "app" / package_name()
+    for cached, target in ((pydicom_cached, pydicom), (app_cached, app)):
+        # the app's name stays when only the compiling changes: compare contents, not dates
+        if not (target.exists() and filecmp.cmp(cached, target, shallow=False)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cached, target)
+    return pydicom, app
 
 
 def demo_zip() -> Path:
@@ -96,14 +117,12 @@ def build() -> None:
     wheels = pyodide_wheels()
     for wheel in wheels:
         copy_if_changed(wheel, pyodide_dir / wheel.name)
-    pydicom = pypi_download(*PYDICOM_WHEEL)
-    copy_if_changed(pydicom, DIST / "wheels" / pydicom.name)
+    pydicom, app = compiled_archives(pypi_download(*PYDICOM_WHEEL))
     for src in sorted(WEB.rglob("*")):
         if src.is_file() and src != SERVICE_WORKER:
             copy_if_changed(src, DIST / src.relative_to(WEB))
     copy_codecs()
     copy_ocr()
-    app = package_zip()
     demo = demo_zip()
     manifest = {
         "pyodide_version": PYODIDE_VERSION,
@@ -124,7 +143,7 @@ def expected_files(wheels: list[Path], pydicom: Path, app: Path, demo: Path) -> 
     """Every file this build puts in dist/ (so that files of earlier builds can go)."""
     files = {DIST / "pyodide" / name for name in PYODIDE_CORE}
     files |= {DIST / "pyodide" / wheel.name for wheel in wheels}
-    files |= {DIST / "wheels" / pydicom.name, app, demo, DIST / "build.json", DIST / "sw.js"}
+    files |= {pydicom, app, demo, DIST / "build.json", DIST / "sw.js"}
     files |= {DIST / src.relative_to(WEB) for src in WEB.rglob("*") if src.is_file()}
     files |= {DIST / "codecs" / name for name in CODECS}
     files |= {DIST / name for name in ocr_files()}

@@ -292,6 +292,7 @@ async function boot() {
   stage(3, 3, "Ready");
   mark("ready");
   post({ type: EVENT.ready, seconds: (performance.now() - started) / 1000, demo: config.demo, marks });
+  sayReady();
   const snapshotNext = !restored && self.name === "python-0" && typeof caches !== "undefined";
   loadTheRest(py, module, config).then(() => {
     if (snapshotNext) snapshotWorker = new Worker(new URL(import.meta.url), { type: "module", name: SNAPSHOT_WORKER });
@@ -300,6 +301,17 @@ async function boot() {
 }
 /** @type {Worker | null} the worker making the memory snapshot (it closes itself when done) */
 let snapshotWorker = null;
+
+// The service worker caches the build for offline use only once Python is ready (sw.js): its
+// downloading and hashing slowed the first visit's start-up. It is told here, and told again when
+// it asks (it may start installing after this worker was ready).
+const START_UP = "dicompeek-start-up";
+function sayReady() {
+  if (typeof BroadcastChannel === "undefined") return;
+  const channel = new BroadcastChannel(START_UP);
+  channel.onmessage = (event) => { if (event.data === "ready?") channel.postMessage("ready"); };
+  channel.postMessage("ready");
+}
 
 /** numpy and Pillow, then worker_api's imports that need them; the waiting calls run after.
  * @param {Pyodide} py @param {PythonApi} module @param {BuildConfig} config */
