@@ -48,6 +48,7 @@ from typing import Any
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 import viewer_bench as vb  # noqa: E402  (its path set-up puts the repository and py/ first)
+
 from bench import CHROMIUM, ensure_built, shown, size_mb, stale_reason  # noqa: E402
 from tools import serve  # noqa: E402
 
@@ -163,6 +164,14 @@ LAYER_STATE = """([layer, boxes]) => {
            boxes: document.querySelectorAll(boxes).length };
 }"""
 
+#: True once the layer lists its segments and has drawn the frame on screen.
+SHOWN = """([layer, boxes]) => {
+  const canvas = document.querySelector(layer);
+  const root = document.getElementById("viewer");
+  return !!canvas && document.querySelectorAll(boxes).length > 0
+    && canvas.dataset.frame === `${root.dataset.entry}:${root.dataset.frame}`;
+}"""
+
 #: Click the segments' checkboxes `n` times (the first off then on, the second, ...), each time
 #: until data-segments changes (redrawn) and one animation frame later (presented).
 TOGGLE_JS = """async ([layer, boxes, n]) => {
@@ -171,7 +180,10 @@ TOGGLE_JS = """async ([layer, boxes, n]) => {
   const presented = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const changed = (before) => new Promise((resolve, reject) => {
     if (canvas.dataset.segments !== before) return resolve();
-    const timer = setTimeout(() => { observer.disconnect(); reject(new Error("the layer was not redrawn in time")); }, %d);
+    const timer = setTimeout(() => {
+      observer.disconnect();
+      reject(new Error("the layer was not redrawn in time"));
+    }, %d);
     const observer = new MutationObserver(() => {
       if (canvas.dataset.segments !== before) { clearTimeout(timer); observer.disconnect(); resolve(); }
     });
@@ -196,11 +208,7 @@ TOGGLE_JS = """async ([layer, boxes, n]) => {
 def check_layer(page: Any, with_seg: bool, where: str) -> dict[str, Any]:
     """Wait until the layer shows the frame on screen (with the SEG) and say what it drew."""
     if with_seg:
-        page.wait_for_function(
-            "([layer, boxes]) => { const c = document.querySelector(layer); const r = document.getElementById('viewer');"
-            " return !!c && document.querySelectorAll(boxes).length > 0"
-            " && c.dataset.frame === `${r.dataset.entry}:${r.dataset.frame}`; }",
-            arg=[LAYER, BOXES], polling=10, timeout=vb.STEP_TIMEOUT_MS)
+        page.wait_for_function(SHOWN, arg=[LAYER, BOXES], polling=10, timeout=vb.STEP_TIMEOUT_MS)
     state: dict[str, Any] = page.evaluate(LAYER_STATE, [LAYER, BOXES])
     if with_seg and (state["boxes"] != SEGMENTS or state["segments"] != SEGMENTS):
         raise RuntimeError(f"{where}: the SEG layer should list and draw {SEGMENTS} segments: {state}")
@@ -291,61 +299,76 @@ def measure(browser: Any, url: str, name: str, path: Path, setup: Setup) -> dict
 # --- report -------------------------------------------------------------------------------------
 
 
-def summarise(ct: dict[str, Any], seg: dict[str, Any]) -> dict[str, Any]:
-    ratios = {which: seg[which]["fps"] / ct[which]["fps"] for which in ("cold", "warm")}
-    toggle = seg["toggle"]["redraw_ms_median"]
-    return {"ratio": ratios,
-            "scroll_target": "PASS" if min(ratios.values()) >= TARGET_RATIO else "MISS",
+def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """With / without per pass: the median of each run's ratio (a run measures both zips one
+    after the other, so a load that drifts between runs cancels out), and its range."""
+    ratios = {which: sorted(s[which]["fps"] / c[which]["fps"] for c, s in zip(runs["ct"], runs["seg"], strict=True))
+              for which in ("cold", "warm")}
+    toggle = statistics.median(r["toggle"]["redraw_ms_median"] for r in runs["seg"])
+    ratio = {which: statistics.median(values) for which, values in ratios.items()}
+    return {"ratio": ratio, "ratio_range": {w: [v[0], v[-1]] for w, v in ratios.items()},
+            "scroll_target": "PASS" if min(ratio.values()) >= TARGET_RATIO else "MISS",
             "toggle_target": "PASS" if toggle < FRAME_MS else "MISS"}
 
 
-def table(ct: dict[str, Any], seg: dict[str, Any], verdict: dict[str, Any]) -> str:
-    lines = []
+def fmt_ms(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def rows(ct: dict[str, Any], seg: dict[str, Any], verdict: dict[str, Any]) -> list[list[str]]:
+    """Per pass: fps without and with, their ratio, the worker's ms per frame shown (without;
+    with: render + seg_masks) and how long after the image the overlay shows (p50 / p95)."""
+    out = []
     for which in ("cold", "warm"):
         a, b = ct[which], seg[which]
-        lines.append(f"{which:5}  fps without {a['fps']:6.1f}  with {b['fps']:6.1f}  ratio "
-                     f"{verdict['ratio'][which]:.2f}   seg_masks worker ms p50 "
-                     f"{vb_ms(b['seg_worker_ms_median'])} ({b['seg_requests']} requests), "
-                     f"overlay lag ms p50/p95 {vb_ms(b['overlay_lag_ms_median'], 1)} / "
-                     f"{vb_ms(b['overlay_lag_ms_p95'], 1)}")
+        low, high = verdict["ratio_range"][which]
+        spread = f" ({low:.2f}–{high:.2f})" if high > low else ""
+        out.append([f"Scrolling, {which} (fps)", f"{a['fps']:.1f}", f"{b['fps']:.1f}",
+                    f"{verdict['ratio'][which]:.2f}{spread} {verdict['scroll_target']}",
+                    f"{a['worker_ms_per_frame_shown']:.1f} / {b['worker_ms_per_frame_shown']:.1f} + "
+                    f"{b['seg_worker_ms_per_frame']:.1f}",
+                    f"{fmt_ms(b['overlay_lag_ms_median'], 1)} / {fmt_ms(b['overlay_lag_ms_p95'], 1)}"])
+    return out
+
+
+def table(ct: dict[str, Any], seg: dict[str, Any], verdict: dict[str, Any]) -> str:
+    head = ["Pass", "Without fps", "With fps", "With / without", "Worker ms/frame", "Overlay lag ms"]
+    body = [[r[0].split(" ")[1], *r[1:]] for r in rows(ct, seg, verdict)]
+    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
+    fmt = lambda line: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
+                                 for i, (c, w) in enumerate(zip(line, widths, strict=True)))
     t = seg["toggle"]
-    lines.append(f"toggle redraw ms p50 {t['redraw_ms_median']:.1f} (p95 {t['redraw_ms_p95']:.1f}), "
-                 f"presented {t['presented_ms_median']:.1f}; {t['count']} clicks; "
-                 f"scroll {verdict['scroll_target']}, toggle {verdict['toggle_target']}")
-    return "\n".join(lines)
-
-
-def vb_ms(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value:,.{digits}f}"
+    return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, body),
+                      f"Segment toggle: redrawn in {t['redraw_ms_median']:.1f} ms "
+                      f"(p95 {t['redraw_ms_p95']:.1f}), next frame presented at "
+                      f"{t['presented_ms_median']:.1f} ms, {t['count']:.0f} clicks: "
+                      f"{verdict['toggle_target']}"])
 
 
 def markdown(ct: dict[str, Any], seg: dict[str, Any], verdict: dict[str, Any],
              info: dict[str, Any]) -> str:
     side, slices = info["side"], info["slices"]
     lines = [f"| Measure ({side}×{side}×{slices} CT, 3-segment SEG) | Without SEG | With SEG "
-             f"| With / without (target ≥ {TARGET_RATIO}) | seg_masks worker ms p50 "
-             "| Overlay lag ms p50 / p95 |", "|---|---:|---:|---:|---:|---:|"]
-    for which in ("cold", "warm"):
-        a, b = ct[which], seg[which]
-        lines.append(f"| Scrolling, {which} (fps) | {a['fps']:.1f} | {b['fps']:.1f} "
-                     f"| {verdict['ratio'][which]:.2f} {verdict['scroll_target']} "
-                     f"| {vb_ms(b['seg_worker_ms_median'])} ({b['seg_requests']} requests) "
-                     f"| {vb_ms(b['overlay_lag_ms_median'], 1)} / {vb_ms(b['overlay_lag_ms_p95'], 1)} |")
+             f"| With / without (target ≥ {TARGET_RATIO}) | Worker ms per frame: without / with "
+             "(render + seg_masks) | Overlay after image ms p50 / p95 |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows(ct, seg, verdict)]
     t = seg["toggle"]
-    lines += ["", f"| Segment toggle ({t['count']} clicks) | Median ms | p95 ms | Target |",
+    lines += ["", f"| Segment toggle ({t['count']:.0f} clicks) | Median ms | p95 ms | Target |",
               "|---|---:|---:|---|",
               f"| Click to overlay redrawn | {t['redraw_ms_median']:.1f} | {t['redraw_ms_p95']:.1f} "
               f"| < {FRAME_MS:.1f} (one frame at 60 Hz) {verdict['toggle_target']} |",
               f"| Click to next frame presented | {t['presented_ms_median']:.1f} "
               f"| {t['presented_ms_p95']:.1f} | |"]
+    where = "Both zips in one page" if info.get("smoke") else "Each zip in a fresh browser context"
     lines += ["", f"Machine: {info['nproc']} × {info['cpu']}; {info['date']}; load average "
               f"{info['load_average_before']:.1f} before, {info['load_average_after']:.1f} after; "
-              f"Chromium {info['chromium']} headless; {info['app']}. Each zip in a fresh browser "
-              f"context; {info['scroll']} slices scrolled from slice {info['start']} per pass; "
-              f"medians of {info['repeat']} run(s). Zips: without "
+              f"Chromium {info['chromium']} headless; {info['app']}. {where}; {info['scroll']} "
+              f"slices scrolled from slice {info['start']} per pass, toggles on slice "
+              f"{info['toggle_at']}; medians of {info['repeat']} run(s). Zips: without "
               f"{size_mb(ct['zip_bytes'])} MB, with {size_mb(seg['zip_bytes'])} MB."]
     if info.get("smoke"):
-        lines.append("Smoke run, both zips in one page: these figures mean nothing.")
+        lines.append("Smoke run: these figures mean nothing.")
     return "\n".join(lines)
 
 
@@ -419,9 +442,9 @@ def run(setup: Setup, app: str, args: argparse.Namespace, started: float, load_b
     if stale_reason():
         log(f"warning: {stale_reason()} while measuring; the figures may mix two versions")
     ct, seg = vb.median_run(runs["ct"]), vb.median_run(runs["seg"])
-    verdict = summarise(ct, seg)
+    verdict = summarise(runs)
     info = vb.machine(app=app, side=setup.side, slices=setup.slices, scroll=setup.scroll,
-                      start=setup.start, toggles=setup.toggles, repeat=args.repeat,
+                      start=setup.start, toggle_at=setup.toggle_at, toggles=setup.toggles, repeat=args.repeat,
                       smoke=setup.smoke, load_average_before=load_before,
                       load_average_after=vb.busy_machine(), chromium=seg["chromium"],
                       total_seconds=round(time.perf_counter() - started, 1))
