@@ -21,8 +21,12 @@ each in a fresh browser context, clicks the CT series, and measures:
   ``--toggles`` clicks, against one frame at 60 Hz (16.7 ms). The masks are cached by then, so
   this is the layer's own composition (layers.js ``#draw``) and nothing else.
 
-Where the time goes: the worker's time per ``seg_masks`` request (its mask extraction, from the
-request trace viewer_bench.py installs) and the overlay's lag behind the image per frame.
+Where the time goes: the worker's time per frame shown, for ``render`` and, with the SEG, for
+``seg_masks`` (from the request trace viewer_bench.py installs; one worker answers both, one
+request at a time). Compare the sums: the layer asks for a frame's masks just before the viewer
+asks for its image, so with the SEG it is ``seg_masks`` that reads the CT file (the worker's cache
+of instances) and ``render`` finds it read. And the overlay's lag behind the image per frame (the
+layer's composition, layers.js ``#draw``, once the masks are there).
 
 The zips are generated once into .cache/bench/ (names carry DATA_VERSION); ``--smoke`` makes
 8 slices of 128 x 128 in a temporary directory, opens both zips in one page and prints the
