@@ -273,7 +273,10 @@ ARM_FIRST_IMAGE = """() => {
 
 #: Press `key` on the viewer `steps` times (ArrowDown), each time waiting until the next index is
 #: painted and presented; per step: ms to paint, ms to present, and the viewer's message if any.
-SCROLL_JS = """async ([steps, key]) => {
+#: With `overlay` (a selector; layers_bench.py), each step also waits, before presenting, until
+#: that element's data-frame names the frame on screen ("entry:frame"), and `overlaid` lists the
+#: ms from the key to that moment.
+SCROLL_JS = """async ([steps, key, overlay]) => {
   const root = document.getElementById("viewer");
   const message = document.getElementById("viewer-message");
   const presented = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
@@ -288,6 +291,21 @@ SCROLL_JS = """async ([steps, key]) => {
     });
     observer.observe(root, { attributes: true, attributeFilter: ["data-index"] });
   });
+  const layer = overlay ? document.querySelector(overlay) : null;
+  if (overlay && !layer) throw new Error(`no ${overlay} in the page`);
+  const overlaid = [];
+  const overlayShows = () => new Promise((resolve, reject) => {
+    const want = () => layer.dataset.frame === `${root.dataset.entry}:${root.dataset.frame}`;
+    if (want()) return resolve();
+    const timer = setTimeout(() => {
+      observer.disconnect();
+      reject(new Error(`${overlay} did not show frame ${root.dataset.index} in time`));
+    }, %d);
+    const observer = new MutationObserver(() => {
+      if (want()) { clearTimeout(timer); observer.disconnect(); resolve(); }
+    });
+    observer.observe(layer, { attributes: true, attributeFilter: ["data-frame"] });
+  });
   const first = Number(root.dataset.index);
   const started = performance.now();
   const frames = [];
@@ -297,11 +315,15 @@ SCROLL_JS = """async ([steps, key]) => {
     await indexIs(first + k);
     const painted = performance.now();
     const text = message.textContent;
+    if (layer) {
+      await overlayShows();
+      overlaid.push(performance.now() - pressed);
+    }
     await presented();
     frames.push([painted - pressed, performance.now() - pressed, text]);
   }
-  return { started, ended: performance.now(), frames };
-}""" % STEP_TIMEOUT_MS  # noqa: UP031  (JavaScript braces throughout: no f-string or format())
+  return { started, ended: performance.now(), frames, overlaid };
+}""" % (STEP_TIMEOUT_MS, STEP_TIMEOUT_MS)  # noqa: UP031  (JavaScript braces throughout: no f-string or format())
 
 GO_HOME = """async () => {
   const root = document.getElementById("viewer");

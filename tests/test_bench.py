@@ -185,6 +185,21 @@ def test_viewer_bench_smoke(built):
 
 
 @needs_chromium
+@pytest.mark.skipif(not importlib.util.find_spec("highdicom"),
+                    reason="highdicom not installed: it writes the segmentation")
+def test_layers_bench_smoke(built):
+    scrolling, toggle = tables(smoke("layers_bench.py", "--markdown"))
+    assert [column(row, "Measure") for row in scrolling] == [
+        "Scrolling, cold (fps)", "Scrolling, warm (fps)"]
+    for row in scrolling:  # the script itself fails unless the overlay showed every frame
+        assert number(row["Without SEG"]) > 0 and number(row["With SEG"]) > 0, row
+        assert number(column(row, "With / without")) > 0, row
+    redrawn, presented = toggle
+    assert redrawn["Segment toggle (6 clicks)"] == "Click to overlay redrawn"
+    assert 0 < number(redrawn["Median ms"]) <= number(presented["Median ms"])
+
+
+@needs_chromium
 def test_tags_bench_smoke(built):
     [rows] = tables(smoke("tags_bench.py", "--markdown"))
     panel, variation = rows

@@ -298,7 +298,7 @@ export class Layers {
     const usable = all.filter(({ m }) => !m.error && m.rows && m.columns);
     const { rows, columns } = usable.length ? usable[0].m : { rows: 1, columns: 1 };
     const image = this.context.createImageData(columns, rows);
-    const data = image.data;
+    const pixels = new Uint32Array(image.data.buffer);  // a pixel's RGBA in one store: half the time of four
     let drawn = 0;
     for (const { o, m } of usable) {
       if (m.rows !== rows || m.columns !== columns) continue;
@@ -308,12 +308,9 @@ export class Layers {
       m.segments.forEach((number, k) => {
         if (!on.has(number)) return;
         const [r, g, b] = colours.get(number) || [255, 255, 0];
+        const colour = new Uint32Array(Uint8ClampedArray.of(r, g, b, 255).buffer)[0];  // in the platform's byte order
         const mask = m.bytes.subarray(k * size, (k + 1) * size);
-        for (let p = 0; p < size; p++) {
-          if (!mask[p]) continue;
-          const q = p * 4;
-          data[q] = r; data[q + 1] = g; data[q + 2] = b; data[q + 3] = 255;
-        }
+        for (let p = 0; p < size; p++) if (mask[p]) pixels[p] = colour;
         drawn++;
       });
     }
