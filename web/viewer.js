@@ -170,7 +170,7 @@ export class Viewer {
     this.layers.clear();
     await this.show(0);
     this.strip.show(studyUid, seriesUid);  // after the first image: its thumbnails and layers must not delay it
-    await this.layers.open(studyUid, seriesUid);
+    this.layers.open(studyUid, seriesUid);  // not awaited: the viewer is usable while they come
   }
 
   /** Show the title, overlays and warnings again ("Hide patient data" changed). */

@@ -122,7 +122,8 @@ def test_the_demo_shows_every_derived_object_over_its_ct(clean_app):
     page.wait_for_selector("#viewer-layers:not([hidden])[data-layers='4']")
     assert page.text_content("#viewer-layers-toggle") == "Layers (4)"
     bar = page.evaluate("""() => [...document.querySelector('.viewer-bar').children]
-        .filter(c => c.getClientRects().length).map(c => c.getBoundingClientRect().top)""")
+        .filter(c => c.getClientRects().length).map(c => { const r = c.getBoundingClientRect();
+          return (r.top + r.bottom) / 2; })""")
     assert max(bar) - min(bar) < 4, bar  # the toolbar is one row at 1280 px with the Layers button
     kinds = page.locator("#viewer-layers .layer").evaluate_all("ls => ls.map(l => l.dataset.kind)")
     assert kinds == ["SEG", "SR", "RTSTRUCT", "PR"]

@@ -20,6 +20,9 @@ def row_texts(page) -> list[list[str]]:
 def test_every_series_of_the_demo_gets_a_thumbnail_of_its_middle_frame(clean_app):
     clean_app.open_demo()
     page = clean_app.page
+    rows = page.locator(".series-row")
+    for k in range(rows.count()):  # thumbnails are made as their rows scroll into view
+        rows.nth(k).scroll_into_view_if_needed()
     page.wait_for_function("() => [...document.querySelectorAll('.series-row .thumb:not(.no-pixels)')]"
                            ".every(t => t.querySelector('img') && t.querySelector('img').naturalWidth > 0)",
                            timeout=60_000)
@@ -32,18 +35,34 @@ def test_every_series_of_the_demo_gets_a_thumbnail_of_its_middle_frame(clean_app
     assert any("of the series' middle file" in title for title in titles)
 
 
+#: Each study's rows: [instances, series UID, the UID of the series it was made from or ""].
+ROWS_BY_STUDY = """ss => ss.map(s => [...s.querySelectorAll('.series-row')].map(r =>
+    [Number(r.children[4].textContent.replace(/,/g, '')), r.dataset.seriesUid, r.dataset.parentUid || '']))"""
+
+
+def top_level_counts(studies: list) -> list[list[int]]:
+    return [[count for count, _uid, parent in rows if not parent] for rows in studies]
+
+
+def all_under_their_parents(studies: list) -> bool:
+    """Every derived row follows its parent or a sibling of it."""
+    return all(not parent or rows[k - 1][1] == parent or rows[k - 1][2] == parent
+               for rows in studies for k, (_count, _uid, parent) in enumerate(rows))
+
+
 def test_series_tables_sort_by_a_column_and_line_up_across_studies(clean_app):
     clean_app.open_demo()
     page = clean_app.page
     page.click("#tree th button[data-sort='instances']")
-    studies = page.eval_on_selector_all("#tree .study", "ss => ss.map(s => [...s.querySelectorAll('.series-row')]"
-                                        ".map(r => Number(r.children[4].textContent.replace(/,/g, ''))))")
-    assert all(counts == sorted(counts) for counts in studies)
+    studies = page.eval_on_selector_all("#tree .study", ROWS_BY_STUDY)
+    # the series sorted; each object made from one (its SEG, report...) right under it
+    assert all(counts == sorted(counts) for counts in top_level_counts(studies))
+    assert all_under_their_parents(studies)
     assert page.get_attribute("#tree th[aria-sort]", "aria-sort") == "ascending"
     page.click("#tree th button[data-sort='instances']")
-    studies = page.eval_on_selector_all("#tree .study", "ss => ss.map(s => [...s.querySelectorAll('.series-row')]"
-                                        ".map(r => Number(r.children[4].textContent.replace(/,/g, ''))))")
-    assert all(counts == sorted(counts, reverse=True) for counts in studies)
+    studies = page.eval_on_selector_all("#tree .study", ROWS_BY_STUDY)
+    assert all(counts == sorted(counts, reverse=True) for counts in top_level_counts(studies))
+    assert all_under_their_parents(studies)
     lefts = page.eval_on_selector_all("#tree table.series", "ts => ts.map(t => [...t.querySelectorAll('th')]"
                                       ".map(th => Math.round(th.getBoundingClientRect().width)))")
     assert len(lefts) == 2 and lefts[0] == lefts[1]  # the same column widths in both studies
@@ -207,10 +226,11 @@ def test_every_series_of_the_corpus_gets_a_thumbnail_or_says_why(clean_app, tmp_
     for number in range(count):  # thumbnails are asked for as their rows come into view
         rows.nth(number).scroll_into_view_if_needed()
     page.wait_for_function("() => [...document.querySelectorAll('.series-row .thumb')]"
-                           ".every(t => t.querySelector('img, .thumb-none') && t.title)", timeout=300_000)
+                           ".every(t => t.querySelector('img, .thumb-none, .thumb-kind') && t.title)", timeout=300_000)
     shown = page.eval_on_selector_all(".series-row .thumb", "ts => ts.map(t => [!!t.querySelector('img'), t.title])")
     pictures = sum(1 for picture, _ in shown if picture)
-    assert pictures >= 0.8 * count, [title for picture, title in shown if not picture]
+    images = count - page.locator(".series-row .thumb.no-pixels").count()  # reports, structures: no images
+    assert pictures >= 0.8 * images, [title for picture, title in shown if not picture]
     assert all(title for _, title in shown)
 
 
