@@ -38,8 +38,9 @@ highdicom's combined label map with overlap checks skipped), not blended.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -124,13 +125,18 @@ class Segmentation:
     referenced_series: tuple[str, ...]
     segments: tuple[Segment, ...]
     frames: tuple[SegFrame, ...]
+    #: The SEG frames (indices) derived from each source instance: the viewer asks slice by slice,
+    #: and a SEG may have thousands of frames to look through.
+    by_source: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def segment(self, number: int) -> Segment | None:
         return next((s for s in self.segments if s.number == number), None)
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON data (for the page): everything read, frames included."""
-        return asdict(self)
+        data = asdict(self)
+        del data["by_source"]  # the frames say it
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +184,7 @@ def read_segmentation(ds: Dataset) -> Segmentation:
         rows=rows, columns=columns,
         referenced_series=tuple(str(item.get("SeriesInstanceUID", ""))
                                 for item in ds.get("ReferencedSeriesSequence") or ()),
-        segments=segments, frames=frames)
+        segments=segments, frames=frames, by_source=_by_source(frames))
 
 
 def match_frames(seg: Segmentation, image: Dataset, frame: int = 0) -> Match:
@@ -186,7 +192,7 @@ def match_frames(seg: Segmentation, image: Dataset, frame: int = 0) -> Match:
     (see the module's docstring). Raises :class:`NotRelated` for a SEG unrelated to the image."""
     uid = str(image.get("SOPInstanceUID", ""))
     frames_in_image = _int(image.get("NumberOfFrames")) or 1
-    if any(source == uid for f in seg.frames for source, _ in f.sources):
+    if uid in seg.by_source:
         return Match(tuple(frames_for_source(seg, uid, frame + 1, single_frame=frames_in_image == 1)),
                      "reference")
     view = frame_view(image, frame)
@@ -205,7 +211,8 @@ def frames_for_source(seg: Segmentation, uid: str, frame_number: int = 1, *,
                       single_frame: bool = True) -> list[int]:
     """The SEG frames derived from frame ``frame_number`` (from 1) of instance ``uid``: a
     reference naming that frame, or naming no frame when the instance has a single frame."""
-    return [k for k, f in enumerate(seg.frames)
+    candidates = seg.by_source.get(uid, ())
+    return [k for k, f in ((k, seg.frames[k]) for k in candidates)
             if any(source == uid and (number == frame_number or (number is None and single_frame))
                    for source, number in f.sources)]
 
@@ -342,6 +349,14 @@ def _frame(item: Dataset, shared: Dataset, tiled_segment: int | None) -> SegFram
     return SegFrame(segment=segment, sources=tuple(sources),
                     position=_floats(position.get("ImagePositionPatient"), 3) if position else None,
                     orientation=_floats(orientation.get("ImageOrientationPatient"), 6) if orientation else None)
+
+
+def _by_source(frames: Sequence[SegFrame]) -> dict[str, tuple[int, ...]]:
+    found: defaultdict[str, list[int]] = defaultdict(list)
+    for k, f in enumerate(frames):
+        for uid in dict.fromkeys(source for source, _ in f.sources):
+            found[uid].append(k)
+    return {uid: tuple(ks) for uid, ks in found.items()}
 
 
 def _tiled_full_segments(ds: Dataset, kind: str, count: int, segments: tuple[Segment, ...]) -> list[int] | None:
