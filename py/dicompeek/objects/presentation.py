@@ -37,9 +37,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
 
 from dicompeek.objects.colour import cielab_to_srgb
+from dicompeek.objects.values import as_list as _list
+from dicompeek.objects.values import items as _items
+from dicompeek.objects.values import text as _text
 
 #: The presentation states read: Grayscale, Color, Pseudo-Color and Blending Softcopy
 #: Presentation State Storage. Their annotations are read the same way.
@@ -356,26 +358,6 @@ def _style_colour(item: Dataset, sequence: str, keyword: str) -> tuple[int, int,
         if len(lab) == 3:
             return cielab_to_srgb(lab)
     return None
-
-
-def _items(ds: Dataset, keyword: str) -> list[Dataset]:
-    value = ds.get(keyword)
-    return list(value) if value else []
-
-
-def _text(ds: Dataset, keyword: str) -> str:
-    value = ds.get(keyword)
-    if value is None:
-        return ""
-    if isinstance(value, (MultiValue, list, tuple)):
-        return "\\".join(str(v) for v in value)
-    return (str(value) if not isinstance(value, bytes) else value.decode("latin-1")).rstrip(" \x00")
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None or value == "":
-        return []
-    return list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
 
 
 def _floats(value: Any) -> list[float]:

@@ -35,6 +35,8 @@ from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 
 from dicompeek.objects.seg import PALETTE
+from dicompeek.objects.values import as_list as _list
+from dicompeek.objects.values import first_int as _int
 
 RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 GEOMETRIC_TYPES = ("POINT", "OPEN_PLANAR", "OPEN_NONPLANAR", "CLOSED_PLANAR")
@@ -229,22 +231,6 @@ def _get(ds: Dataset, keyword: str) -> Any:
 def _items(ds: Dataset, keyword: str) -> list[Dataset]:
     value = _get(ds, keyword)
     return list(value) if isinstance(value, Sequence) else []
-
-
-def _list(value: Any) -> list[Any]:
-    """A multi-valued element's values; one value alone as a list of one; nothing as []."""
-    if value is None or value == "":
-        return []
-    return list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        if isinstance(value, (MultiValue, list, tuple)):
-            value = value[0] if len(value) else None
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _text(ds: Dataset, keyword: str) -> str:

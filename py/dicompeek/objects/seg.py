@@ -48,6 +48,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from dicompeek.objects.colour import cielab_to_srgb
+from dicompeek.objects.values import first_int as _int
 from dicompeek.pixels.display import frame_pixels
 from dicompeek.pixels.functional_groups import frame_view
 from dicompeek.pixels.one_bit import decodes, one_bit_frame
@@ -383,15 +384,6 @@ def _values(ds: Dataset, seg: Segmentation, frame: int) -> np.ndarray:
 
 def _drawn(seg: Segmentation) -> list[int]:
     return [s.number for s in seg.segments if s.number > 0]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        if isinstance(value, (MultiValue, list, tuple)):
-            value = value[0] if len(value) else None
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _floats(value: Any, count: int) -> tuple[float, ...] | None:

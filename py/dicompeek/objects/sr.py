@@ -30,8 +30,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
-from pydicom.sequence import Sequence
+
+from dicompeek.objects.values import as_list as _list
+from dicompeek.objects.values import items as _items
+from dicompeek.objects.values import text as _text
 
 #: Content items nested deeper than this are not read (a loop of references, a hostile file).
 MAX_DEPTH = 64
@@ -133,34 +135,12 @@ def _ints(value: Any) -> list[int]:
     return [int(v) for v in _list(value)]
 
 
-def _list(value: Any) -> list[Any]:
-    """A multi-valued element's values; one value alone as a list of one; nothing as []."""
-    if value is None or value == "":
-        return []
-    return list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
-
-
 def _code(item: Dataset | None) -> dict[str, str] | None:
     """A code's value (short, long or URN), scheme and meaning."""
     if item is None:
         return None
     value = _text(item, "CodeValue") or _text(item, "LongCodeValue") or _text(item, "URNCodeValue")
     return {"code": value, "scheme": _text(item, "CodingSchemeDesignator"), "meaning": _text(item, "CodeMeaning")}
-
-
-def _items(ds: Dataset, keyword: str) -> list[Dataset]:
-    value = ds.get(keyword)
-    return list(value) if isinstance(value, Sequence) else []
-
-
-def _text(ds: Dataset, keyword: str) -> str:
-    value = ds.get(keyword)
-    if value is None:
-        return ""
-    if isinstance(value, (MultiValue, list, tuple)):
-        return "\\".join(str(v) for v in value)
-    # trailing spaces pad a value to even length; anything else (a text's closing line break) is the value's
-    return (str(value) if not isinstance(value, bytes) else value.decode("latin-1")).rstrip(" \x00")
 
 
 def _raw_text(ds: Dataset, keyword: str) -> str:
