@@ -305,12 +305,16 @@ export class Layers {
       const on = this.shownSegments.get(o.entry) || new Set();
       const colours = new Map((o.segments || []).map((s) => [s.number, s.colour]));
       const size = rows * columns;
+      const packed = Math.ceil(size / 8);  // a mask is one bit a pixel, least significant first
       m.segments.forEach((number, k) => {
         if (!on.has(number)) return;
         const [r, g, b] = colours.get(number) || [255, 255, 0];
         const colour = new Uint32Array(Uint8ClampedArray.of(r, g, b, 255).buffer)[0];  // in the platform's byte order
-        const mask = m.bytes.subarray(k * size, (k + 1) * size);
-        for (let p = 0; p < size; p++) if (mask[p]) pixels[p] = colour;
+        const mask = m.bytes.subarray(k * packed, (k + 1) * packed);
+        for (let i = 0; i < packed; i++) {
+          let bits = mask[i];
+          for (let p = i * 8; bits; p++, bits >>= 1) if (bits & 1 && p < size) pixels[p] = colour;
+        }
         drawn++;
       });
     }

@@ -354,8 +354,9 @@ export function protocolMismatch(python) {
  *   rois?: {number: number, name: string, colour: number[], type: string, contours: number, drawn: number}[],
  *   graphics?: SrGraphic[], texts?: LayerText[], windows?: {entry: number, frame: number, center: number, width: number}[],
  *   errors?: string[], error?: string}} RelatedObject */
-/** A segmentation's masks on one frame: `pixels` holds one rows × columns byte array (0 or 1) per
- * segment of meta.segments, in that order (meta.error: why none, e.g. another pixel grid).
+/** A segmentation's masks on one frame: `pixels` holds one rows × columns bit array per segment of
+ * meta.segments, in that order, each packed 8 pixels a byte (least significant bit first) and padded
+ * to a whole byte (meta.error: why none, e.g. another pixel grid).
  * @typedef {{meta: {rows?: number, columns?: number, segments?: number[], how?: string, error?: string},
  *   pixels: ArrayBuffer}} SegMasks */
 /** A series' thumbnail: its middle frame (`meta.entry`, `meta.frame`, of `meta.frames`) as a small PNG

@@ -43,6 +43,15 @@ def loaded(tmp_path, study) -> Iterator[tuple[Index, ObjectLayers]]:
     index.close()
 
 
+def unpacked(data: bytes, count: int, rows: int, columns: int) -> np.ndarray:
+    """The masks as sent: one bit a pixel, least significant first, each padded to a byte."""
+    size = (rows * columns + 7) // 8
+    assert len(data) == count * size
+    return np.stack([np.unpackbits(np.frombuffer(data[k * size:(k + 1) * size], np.uint8), bitorder="little")
+                     [:rows * columns].reshape(rows, columns) for k in range(count)]) if count else \
+        np.zeros((0, rows, columns), np.uint8)
+
+
 def entry_of(index: Index, uid: str) -> int:
     return next(r.entry for r in index.dicom if r.fields.get("SOPInstanceUID") == uid)
 
@@ -79,7 +88,7 @@ def test_each_slice_gets_the_masks_it_was_made_from_and_highdicoms_reading_agree
         meta, data = layers.seg_masks(seg_entry, entry_of(index, image.SOPInstanceUID), 0)
         present = [n for n in (1, 2, 3) if expected[k, :, :, n - 1].any()]
         assert meta["segments"] == present and meta["how"] == ("reference" if present else "plane")
-        masks = np.frombuffer(data, np.uint8).reshape(len(present), 32, 32)
+        masks = unpacked(data, len(present), 32, 32)
         if present:
             theirs = reference.get_pixels_by_source_instance(
                 source_sop_instance_uids=[image.SOPInstanceUID], segment_numbers=present,
@@ -131,5 +140,5 @@ def test_a_segmentation_opened_itself_is_its_own_layer_each_frame_in_its_segment
         meta, data = layers.seg_masks(entry, entry, k)
         number = frames[k].SegmentIdentificationSequence[0].ReferencedSegmentNumber
         assert meta["segments"] == [number] and meta["how"] == "own"
-        assert np.array_equal(np.frombuffer(data, np.uint8).reshape(32, 32), seg.pixel_array[k])
+        assert np.array_equal(unpacked(data, 1, 32, 32)[0], seg.pixel_array[k])
     assert "no frame" in layers.seg_masks(entry, entry, len(frames))[0]["error"]

@@ -69,6 +69,7 @@ class ObjectLayers:
         self._index = index
         self._cache = cache
         self._segmentations: dict[int, tuple[Dataset, Segmentation]] = {}
+        self._records: dict[int, DicomRecord] = {}  # the index's records by entry, for _known
 
     def related(self, study_uid: str, series_uid: str) -> list[dict[str, Any]]:
         """Each loaded derived object that refers to the series, in index order: {"kind", "entry",
@@ -110,9 +111,13 @@ class ObjectLayers:
     def seg_masks(self, seg_entry: int, entry: int, frame: int) -> tuple[dict[str, Any], bytes]:
         """Segmentation ``seg_entry``'s masks on frame ``frame`` (from 0) of instance ``entry``: the
         metadata {"rows", "columns", "segments" (the numbers present, in drawing order), "how"} or
-        {"error"}, and the masks, one rows × columns byte array (0 or 1) per segment present, one
-        after the other. On the segmentation itself (``entry`` is ``seg_entry``), that frame's own
-        segment ("how": "own")."""
+        {"error"}, and the masks, one rows × columns bit array per segment present, one after the
+        other, each packed 8 pixels a byte (least significant bit first, as 1-bit DICOM pixels) and
+        padded to a whole byte: an eighth of the bytes to carry to the page. On the segmentation
+        itself (``entry`` is ``seg_entry``), that frame's own segment ("how": "own").
+
+        An image the SEG names by its SOP Instance UID is matched from what the index knows of it;
+        only matching by plane reads its header (the render reads the file anyway)."""
         try:
             ds, seg = self._segmentation(seg_entry)
             if entry == seg_entry:
@@ -120,7 +125,7 @@ class ObjectLayers:
                     raise ValueError(f"the segmentation has no frame {frame + 1}")
                 match = Match((frame,), "own")
             else:
-                image = self._cache.get(entry).dataset
+                image = self._known(entry, seg) or self._cache.get(entry).dataset
                 check_size(seg, int(image.get("Rows", 0) or 0), int(image.get("Columns", 0) or 0))
                 match = match_frames(seg, image, frame)
         except (NotRelated, ValueError) as exc:
@@ -130,8 +135,24 @@ class ObjectLayers:
             mask = segment_mask(ds, seg, match.frames, segment.number)
             if mask.any():
                 masks.append((segment.number, mask))
-        data = b"".join(np.ascontiguousarray(mask, dtype=np.uint8).tobytes() for _, mask in masks)
+        data = b"".join(np.packbits(mask, bitorder="little").tobytes() for _, mask in masks)
         return {"rows": seg.rows, "columns": seg.columns, "segments": [n for n, _ in masks], "how": match.how}, data
+
+    def _known(self, entry: int, seg: Segmentation) -> Dataset | None:
+        """What the index knows of image ``entry`` as a dataset (UID, size, frames), when the SEG
+        names it by SOP Instance UID: enough to match its frames by reference; else None."""
+        if len(self._records) != len(self._index.dicom):
+            self._records = {r.entry: r for r in self._index.dicom}
+        record = self._records.get(entry)
+        uid = str(record.fields.get("SOPInstanceUID") or "") if record else ""
+        if record is None or uid not in seg.by_source:
+            return None
+        known = Dataset()
+        known.SOPInstanceUID = uid
+        for keyword in ("Rows", "Columns", "NumberOfFrames", "SeriesInstanceUID"):
+            if keyword in record.fields:
+                setattr(known, keyword, record.fields[keyword])
+        return known
 
     def _segmentation(self, entry: int) -> tuple[Dataset, Segmentation]:
         """The segmentation of ``entry``, read again only when the cache read the file again."""
