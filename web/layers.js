@@ -32,12 +32,14 @@ export class Layers {
    * @param {WorkerClient} client
    * @param {() => void} onChange what is drawn changed
    * @param {(window: {center: number, width: number} | null) => void} onWindow a presentation state's window (null: the file's)
+   * @param {(turn: {rotation: number, flip: boolean} | null) => void} onTurn its rotation and flip (null: as stored)
    * @param {(report: RelatedObject) => void} onReport a report was asked for
    */
-  constructor(client, onChange, onWindow, onReport) {
+  constructor(client, onChange, onWindow, onTurn, onReport) {
     this.client = client;
     this.onChange = onChange;
     this.onWindow = onWindow;
+    this.onTurn = onTurn;
     this.onReport = onReport;
     this.panel = byId("viewer-layers");
     this.button = byId("viewer-layers-toggle");
@@ -54,6 +56,8 @@ export class Layers {
     this.shownStates = new Set();
     /** @type {number | null} the presentation state whose window is applied */
     this.windowOf = null;
+    /** @type {number | null} the presentation state whose rotation and flip are applied */
+    this.turnOf = null;
     /** @type {Map<string, {o: RelatedObject, graphics: SrGraphic[], texts: LayerText[]}[]>} drawings by frame */
     this.drawings = new Map();
     /** @type {Map<string, Promise<FrameMasks>>} */
@@ -118,6 +122,7 @@ export class Layers {
     this.shownRois.clear();
     this.shownStates.clear();
     this.windowOf = null;
+    this.turnOf = null;
     this.drawings.clear();
     this.masks.clear();
     this.maskBytes = 0;
@@ -212,10 +217,19 @@ export class Layers {
       this.onWindow(useWindow.checked && window ? { center: window.center, width: window.width } : null);
       this.render();
     });
+    const turn = o.transform && (o.transform.rotation || o.transform.flip) ? o.transform : null;
+    const useTurn = el("input", { type: "checkbox", checked: this.turnOf === o.entry, dataset: { turn: String(o.entry) } });
+    useTurn.addEventListener("change", () => {
+      this.turnOf = useTurn.checked ? o.entry : null;
+      this.onTurn(useTurn.checked ? turn : null);
+      this.render();
+    });
+    const turned = turn ? [turn.rotation ? `rotated ${turn.rotation}°` : "", turn.flip ? "flipped" : ""].filter(Boolean).join(", ") : "";
     return el("div", { class: "state" },
       el("label", { class: "state-name" }, shown, el("strong", {}, name)),
       o.description ? el("p", { class: "muted segment-type" }, maskText(o.description)) : null,
-      window ? el("label", { class: "state-window" }, useWindow, ` Use its window (C ${window.center}, W ${window.width})`) : null);
+      window ? el("label", { class: "state-window" }, useWindow, ` Use its window (C ${window.center}, W ${window.width})`) : null,
+      turn ? el("label", { class: "state-window" }, useTurn, ` Show it ${turned}`) : null);
   }
 
   /** An RT ROI with its colour and toggle.

@@ -353,6 +353,7 @@ export function protocolMismatch(python) {
  *   series_uid: string, label?: string, description?: string, segments?: SegSegment[], own?: boolean,
  *   rois?: {number: number, name: string, colour: number[], type: string, contours: number, drawn: number}[],
  *   graphics?: SrGraphic[], texts?: LayerText[], windows?: {entry: number, frame: number, center: number, width: number}[],
+ *   transform?: {rotation: number, flip: boolean} | null,
  *   errors?: string[], error?: string}} RelatedObject */
 /** A segmentation's masks on one frame: `pixels` holds one rows × columns bit array per segment of
  * meta.segments, in that order, each packed 8 pixels a byte (least significant bit first) and padded

@@ -63,6 +63,8 @@ export class Viewer {
     /** @type {ChosenWindow | null} */
     this.window = null;       // {center, width} or {auto} chosen by the person; null = the file's
     this.invert = false;
+    /** @type {{rotation: number, flip: boolean}} a presentation state's rotation and flip, when applied */
+    this.turn = { rotation: 0, flip: false };
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
     this.fit = true;
@@ -90,7 +92,7 @@ export class Viewer {
     this.graphicLayer.toggleAttribute("hidden", true);
     this.boxLayer.after(this.graphicLayer);
     this.layers = new Layers(client, () => { this.#transform(); this.#drawBoxes(); },
-      (window) => this.#setWindow(window), (report) => {
+      (window) => this.#setWindow(window), (turn) => this.setTurn(turn), (report) => {
         /** @type {PickDetail} */
         const detail = { studyUid: report.study_uid, seriesUid: report.series_uid };
         this.root.dispatchEvent(new CustomEvent("report", { detail }));
@@ -155,6 +157,8 @@ export class Viewer {
     this.cacheBytes = 0;
     this.window = null;
     this.invert = false;
+    this.turn = { rotation: 0, flip: false };
+    delete this.root.dataset.turn;
     this.fit = true;
     byId("viewer-invert", HTMLInputElement).checked = false;
     const series = await this.client.series(studyUid, seriesUid);
@@ -351,7 +355,7 @@ export class Viewer {
     ]);
     const w = meta.window;
     corner("overlay-br", [w && `W ${Math.round(Number(w.width))} L ${Math.round(Number(w.center))}`, `Zoom ${Math.round(this.zoom * 100)} %`]);
-    const letters = meta.orientation || {};
+    const letters = turnedLetters(meta.orientation || {}, this.turn);
     for (const edge of /** @type {const} */ (["left", "right", "top", "bottom"])) setText(`orient-${edge}`, letters[edge] || "");
   }
 
@@ -396,7 +400,8 @@ export class Viewer {
   }
 
   #transform() {
-    const place = `translate(-50%, -50%) translate(${this.pan.x}px, ${this.pan.y}px)`;
+    const turn = `${this.turn.flip ? " scaleX(-1)" : ""}${this.turn.rotation ? ` rotate(${this.turn.rotation}deg)` : ""}`;
+    const place = `translate(-50%, -50%) translate(${this.pan.x}px, ${this.pan.y}px)${turn}`;
     this.canvas.style.transform = `${place} scale(${this.zoom})`;
     this.canvas.style.imageRendering = this.zoom >= 2 ? "pixelated" : "auto";
     Object.assign(this.layers.canvas.style, { transform: this.canvas.style.transform, imageRendering: this.canvas.style.imageRendering });
@@ -475,8 +480,22 @@ export class Viewer {
   /** Where a pointer event is on the frame, in its pixels (not rounded). @param {{clientX: number, clientY: number}} at */
   #point(at) {
     const rect = this.canvas.getBoundingClientRect();
-    return { x: (at.clientX - rect.left) / rect.width * this.canvas.width,
-      y: (at.clientY - rect.top) / rect.height * this.canvas.height };
+    // from the image's centre on screen, the presentation state's rotation and flip undone
+    let dx = at.clientX - (rect.left + rect.width / 2);
+    const dy = at.clientY - (rect.top + rect.height / 2);
+    if (this.turn.flip) dx = -dx;
+    const angle = (-this.turn.rotation * Math.PI) / 180;
+    const [ux, uy] = [dx * Math.cos(angle) - dy * Math.sin(angle), dx * Math.sin(angle) + dy * Math.cos(angle)];
+    return { x: ux / this.zoom + this.canvas.width / 2, y: uy / this.zoom + this.canvas.height / 2 };
+  }
+
+  /** Show the image rotated (clockwise, degrees) and then flipped left–right, as a presentation
+   * state asks (its Spatial Transformation), or as stored. @param {{rotation: number, flip: boolean} | null} turn */
+  setTurn(turn) {
+    this.turn = turn ? { rotation: ((turn.rotation % 360) + 360) % 360, flip: turn.flip } : { rotation: 0, flip: false };
+    this.root.dataset.turn = `${this.turn.rotation}${this.turn.flip ? " flip" : ""}`;
+    this.#transform();
+    this.#overlays();
   }
 
   /** The toolbar and the page say which measuring tool is on. @param {Tool | null} tool */
@@ -632,4 +651,19 @@ export class Viewer {
       event.preventDefault();
     });
   }
+}
+
+/**
+ * The orientation letters of the image's edges once it is rotated clockwise by `turn.rotation`
+ * (a multiple of 90; others keep the letters as stored) and then flipped left–right.
+ * @param {Record<string, string>} letters @param {{rotation: number, flip: boolean}} turn
+ * @returns {Record<string, string>}
+ */
+export function turnedLetters(letters, turn) {
+  let { left = "", right = "", top = "", bottom = "" } = letters;
+  if (turn.rotation % 90 === 0) {
+    for (let k = 0; k < turn.rotation / 90; k++) [left, top, right, bottom] = [bottom, left, top, right];
+  }
+  if (turn.flip) [left, right] = [right, left];
+  return { left, right, top, bottom };
 }

@@ -212,3 +212,44 @@ def test_a_key_object_selection_lists_its_images_each_opening_its_frame(clean_ap
                            "&& document.getElementById('viewer').dataset.index === '5'")
     page.click("#viewer-close")
     page.click("#sr-close")
+
+
+#: Where frame pixel (x, y) is on screen with the image rotated clockwise and then flipped.
+TURNED_TO_CLIENT = """([x, y, rotation, flip]) => { const c = document.getElementById('viewer-canvas');
+    const r = c.getBoundingClientRect(); const zoom = Math.max(r.width, r.height) / Math.max(c.width, c.height);
+    let [dx, dy] = [(x - c.width / 2) * zoom, (y - c.height / 2) * zoom];
+    const a = rotation * Math.PI / 180;
+    [dx, dy] = [dx * Math.cos(a) - dy * Math.sin(a), dx * Math.sin(a) + dy * Math.cos(a)];
+    if (flip) dx = -dx;
+    return [r.left + r.width / 2 + dx, r.top + r.height / 2 + dy]; }"""
+
+
+def test_a_presentation_states_rotation_and_flip_apply_on_request_with_letters_and_probe(clean_app, tmp_path):
+    from dicompeek_synthetic import ct_phantom_series
+    from dicompeek_synthetic_pr import presentation_state
+    from registry import zip_bytes
+
+    ct = ct_phantom_series(6, 64, 64)
+    state = presentation_state(ct)
+    state.ImageRotation, state.ImageHorizontalFlip = 90, "Y"
+    members: dict[str, Dataset] = {f"CT/{n}.dcm": ds for n, ds in enumerate(ct)}
+    members["PR/pr.dcm"] = state
+    (tmp_path / "turned.zip").write_bytes(zip_bytes(members))
+    clean_app.open_files(tmp_path / "turned.zip")
+    page = clean_app.page
+    page.click(".series-row:has(td:text-is('CT'))")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    show_layers(page)
+    letters = [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")]
+    assert letters == ["R", "L", "A", "P"]  # an axial slice as stored
+    page.locator("#viewer-layers input[data-turn]").check()
+    page.wait_for_function("() => document.getElementById('viewer').dataset.turn === '90 flip'")
+    # rotated clockwise: the patient's back (P) on the left, right (R) at the top; then flipped
+    assert [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")] == ["A", "P", "R", "L"]
+    x, y = page.evaluate(TURNED_TO_CLIENT, [10.5, 20.5, 90, True])
+    page.mouse.move(x, y)
+    page.wait_for_function("() => document.getElementById('viewer-probe').textContent.startsWith('x 10 y 20')")
+    page.locator("#viewer-layers input[data-turn]").uncheck()
+    page.wait_for_function("() => document.getElementById('viewer').dataset.turn === '0'")
+    assert [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")] == letters
+    page.click("#viewer-close")
