@@ -33,6 +33,12 @@ def main() -> None:
         page.wait_for_selector("#boot.ready", timeout=180_000)
         page.click("#demo")
         page.wait_for_function("() => Number(document.getElementById('summary').dataset.version || 0) > 0")
+        rows = page.locator(".series-row")
+        for k in range(rows.count()):  # thumbnails are made as their rows scroll into view
+            rows.nth(k).scroll_into_view_if_needed()
+        page.wait_for_function("() => [...document.querySelectorAll('.series-row .thumb:not(.no-pixels)')]"
+                               ".every(t => t.querySelector('img'))")
+        page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(ROOT / "docs" / "summary.png"), full_page=True)
         page.click(".series-row:has(td:text-is('CT'))")
         page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")

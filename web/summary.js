@@ -293,7 +293,7 @@ function seriesRow(s, studyUid, parent) {
   else {  // a report, RT structures, a presentation state: no image to make one of
     thumb.classList.add("no-pixels");
     thumb.title = "No images in this series";
-    thumb.append(el("span", { class: "thumb-kind" }, s.modality));
+    thumb.append(el("span", { class: "thumb-kind" }, s.modality === "RTSTRUCT" ? "RT" : s.modality));
   }
   return row;
 }

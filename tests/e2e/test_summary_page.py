@@ -30,7 +30,7 @@ def test_every_series_of_the_demo_gets_a_thumbnail_of_its_middle_frame(clean_app
                                       "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
     assert len(sizes) == 4 and all(0 < max(w, h) <= 128 for w, h in sizes)  # CT, its SEG, OT, MR
     kinds = page.eval_on_selector_all(".series-row .thumb.no-pixels", "ts => ts.map(t => t.textContent)")
-    assert kinds == ["SR", "RTSTRUCT", "PR"]  # no image to show: what they are
+    assert kinds == ["SR", "RT", "PR"]  # no image to show: what they are
     titles = page.eval_on_selector_all(".series-row .thumb", "ts => ts.map(t => t.title)")
     assert any("of the series' middle file" in title for title in titles)
 
