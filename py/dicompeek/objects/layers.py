@@ -86,13 +86,14 @@ class ObjectLayers:
         RTSTRUCT and PR add "errors" (what could not be drawn); a file that cannot be read is
         listed with "error" (the others still are)."""
         images = self._index.series_records(study_uid, series_uid)
+        entries = {r.entry for r in images}
         instances = {str(r.fields.get("SOPInstanceUID")) for r in images}
         found = []
         for record in self._index.dicom:
             kind = kind_of(str(record.fields.get("SOPClassUID", "")))
-            if kind is None or (record in images and kind != "SEG"):
+            if kind is None or (record.entry in entries and kind != "SEG"):
                 continue
-            if record in images:  # a segmentation opened itself: its frames in their segments' colours
+            if record.entry in entries:  # a segmentation opened itself: its frames in their segments' colours
                 try:
                     ds, seg = self._segmentation(record.entry)
                     found.append({**_identity(record, kind), "label": _label(ds), "own": True,
@@ -101,7 +102,7 @@ class ObjectLayers:
                     found.append({**_identity(record, kind), "error": f"cannot read this SEG: {exc}"})
                 continue
             try:
-                described = self._describe(record, kind, series_uid, instances, images)
+                described = self._describe(record, kind, series_uid, images, entries, instances)
             except Exception as exc:  # one unreadable file does not hide the others
                 described = {"error": f"cannot read this {kind}: {exc}"}
             if described is not None:
@@ -163,19 +164,16 @@ class ObjectLayers:
             self._segmentations[entry] = known
         return known
 
-    def _describe(self, record: DicomRecord, kind: str, series_uid: str, instances: set[str],
-                  images: list[DicomRecord]) -> dict[str, Any] | None:
-        """What the layer list shows of ``record`` when it refers to the series, else None."""
+    def _describe(self, record: DicomRecord, kind: str, series_uid: str, images: list[DicomRecord],
+                  entries: set[int], instances: set[str]) -> dict[str, Any] | None:
+        """What the layer list shows of ``record`` when it refers to the series (whose records are
+        ``images``, at ``entries``, with SOP Instance UIDs ``instances``), else None."""
         if kind == "SEG":
             ds, seg = self._segmentation(record.entry)
-            sources = {uid for f in seg.frames for uid, _ in f.sources}
-            same_frame = bool(seg.frame_of_reference) and bool(images) and \
-                seg.frame_of_reference == str(self._cache.get(images[0].entry).dataset.get("FrameOfReferenceUID", ""))
-            if series_uid not in seg.referenced_series and not sources & instances and not same_frame:
-                return None
-            return {"label": _label(ds), "segments": [_segment(s) for s in seg.segments]}
+            refers = series_uid in seg.referenced_series or not seg.by_source.keys().isdisjoint(instances) \
+                or self._same_frame_of_reference(seg, images)
+            return {"label": _label(ds), "segments": [_segment(s) for s in seg.segments]} if refers else None
         ds = self._cache.get(record.entry).dataset
-        entries = {r.entry for r in images}
         if kind == "RTSTRUCT":
             structures = link_structures(read_structure_set(ds), self._index.dicom, self._header)
             graphics = [_drawn_on(g) for g in structures["graphics"] if g["entry"] in entries]
@@ -194,6 +192,13 @@ class ObjectLayers:
         if series_uid not in series and not sop_instances & instances:
             return None
         return {"label": _label(ds)}
+
+    def _same_frame_of_reference(self, seg: Segmentation, images: list[DicomRecord]) -> bool:
+        """Whether the series' first image is in the SEG's Frame of Reference (read only when the
+        SEG names neither the series nor any of its images: the index does not keep it)."""
+        if not seg.frame_of_reference or not images:
+            return False
+        return seg.frame_of_reference == str(self._cache.get(images[0].entry).dataset.get("FrameOfReferenceUID", ""))
 
     def _header(self, record: DicomRecord) -> Dataset | None:
         """A record's header (an RT contour on a multi-frame image needs its frames' planes)."""
