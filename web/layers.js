@@ -30,7 +30,8 @@ const KIND_NAMES = { SEG: "Segmentation", RTSTRUCT: "RT structures", PR: "Presen
 export class Layers {
   /**
    * @param {WorkerClient} client
-   * @param {() => void} onChange what is drawn changed
+   * @param {() => void} onChange the structures' or presentation states' drawings changed (the
+   *   segmentation's canvas is this module's own: the viewer moves it with the image)
    * @param {(window: {center: number, width: number} | null) => void} onWindow a presentation state's window (null: the file's)
    * @param {(turn: {rotation: number, flip: boolean} | null) => void} onTurn its rotation and flip (null: as stored)
    * @param {(report: RelatedObject) => void} onReport a report was asked for
@@ -111,6 +112,7 @@ export class Layers {
     this.button.textContent = `Layers (${objects.length})`;
     this.#setPanel(objects.length > 0 && this.wanted);
     this.panel.dataset.layers = String(objects.length);
+    this.onChange();
     this.#draw();
   }
 
@@ -236,37 +238,18 @@ export class Layers {
    * @param {RelatedObject} o @param {{number: number, name: string, colour: number[], type: string, contours: number, drawn: number}} r */
   #roi(o, r) {
     const shown = this.shownRois.get(o.entry) || new Set();
-    const box = el("input", { type: "checkbox", checked: shown.has(r.number), dataset: { roi: String(r.number) } });
-    box.addEventListener("change", () => {
-      if (box.checked) shown.add(r.number);
-      else shown.delete(r.number);
-      this.onChange();
-    });
-    const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
-    swatch.style.background = `rgb(${r.colour.join(", ")})`;
-    return el("li", { class: "segment" }, el("label", { title: `${r.drawn} of ${r.contours} contours on loaded images` },
-      box, swatch, el("span", { class: "segment-label" }, maskText(r.name) || `ROI ${r.number}`),
-      r.type ? el("span", { class: "muted segment-type" }, r.type) : null));
+    this.shownRois.set(o.entry, shown);
+    return toggleRow(shown, r.number, { roi: String(r.number) }, r.colour, maskText(r.name) || `ROI ${r.number}`, r.type,
+      `${r.drawn} of ${r.contours} contours on loaded images`, () => this.onChange());
   }
 
-  /** @param {RelatedObject} o @param {SegSegment} s */
+  /** A segment with its colour, category and type, and toggle. @param {RelatedObject} o @param {SegSegment} s */
   #segment(o, s) {
     const shown = this.shownSegments.get(o.entry) || new Set();
-    const box = el("input", { type: "checkbox", checked: shown.has(s.number), dataset: { segment: String(s.number) } });
-    box.addEventListener("change", () => {
-      if (box.checked) shown.add(s.number);
-      else shown.delete(s.number);
-      this.shownSegments.set(o.entry, shown);
-      this.#draw();
-    });
-    const [r, g, b] = s.colour;
-    const what = [s.category, s.type].filter(Boolean).join(" › ");
-    const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
-    swatch.style.background = `rgb(${r}, ${g}, ${b})`;  // CSSOM: the CSP allows no style attributes
-    return el("li", { class: "segment" }, el("label", { title: [s.description, s.algorithm_type && `${s.algorithm_type} segmentation`].filter(Boolean).join(" · ") || null },
-      box, swatch,
-      el("span", { class: "segment-label" }, `${s.number}. ${s.label || "(no label)"}`),
-      what ? el("span", { class: "muted segment-type" }, what) : null));
+    this.shownSegments.set(o.entry, shown);
+    return toggleRow(shown, s.number, { segment: String(s.number) }, s.colour, `${s.number}. ${s.label || "(no label)"}`,
+      [s.category, s.type].filter(Boolean).join(" › "),
+      [s.description, s.algorithm_type && `${s.algorithm_type} segmentation`].filter(Boolean).join(" · "), () => this.#draw());
   }
 
   /** @param {boolean} open */
@@ -303,7 +286,6 @@ export class Layers {
     if (!at || !shown.length) {
       this.canvas.hidden = true;
       this.canvas.dataset.segments = "0";
-      this.onChange();
       return;
     }
     const all = await Promise.all(shown.map((o) => this.#masks(o.entry, at.entry, at.frame).then((m) => ({ o, m }))
@@ -343,6 +325,26 @@ export class Layers {
     const errors = all.filter(({ m }) => m.error).map(({ o, m }) => `${KIND_NAMES[o.kind]} not drawn: ${m.error}`);
     this.panel.querySelector(".layers-note")?.remove();
     if (errors.length) this.panel.append(el("p", { class: "layers-note" }, errors.map((e) => maskText(e)).join(" ")));
-    this.onChange();
   }
+}
+
+/**
+ * One row of a layer's list (a segment, an ROI): its toggle, which adds `number` to or removes it
+ * from `shown` and calls `changed`, its colour, its label and a muted line under it.
+ * @param {Set<number>} shown @param {number} number @param {Record<string, string>} data the checkbox's data attributes
+ * @param {number[]} colour sRGB @param {string} label @param {string} detail @param {string} title
+ * @param {() => void} changed
+ */
+function toggleRow(shown, number, data, colour, label, detail, title, changed) {
+  const box = el("input", { type: "checkbox", checked: shown.has(number), dataset: data });
+  box.addEventListener("change", () => {
+    if (box.checked) shown.add(number);
+    else shown.delete(number);
+    changed();
+  });
+  const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
+  swatch.style.background = `rgb(${colour.join(", ")})`;  // CSSOM: the CSP allows no style attributes
+  return el("li", { class: "segment" }, el("label", { title: title || null },
+    box, swatch, el("span", { class: "segment-label" }, label),
+    detail ? el("span", { class: "muted segment-type" }, detail) : null));
 }

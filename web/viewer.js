@@ -91,7 +91,7 @@ export class Viewer {
     this.graphicLayer = graphicLayer();
     this.graphicLayer.toggleAttribute("hidden", true);
     this.boxLayer.after(this.graphicLayer);
-    this.layers = new Layers(client, () => { this.#transform(); this.#drawBoxes(); },
+    this.layers = new Layers(client, () => this.#drawBoxes(),
       (window) => this.#setWindow(window), (turn) => this.setTurn(turn), (report) => {
         /** @type {PickDetail} */
         const detail = { studyUid: report.study_uid, seriesUid: report.series_uid };
@@ -659,7 +659,7 @@ export class Viewer {
  * @param {Record<string, string>} letters @param {{rotation: number, flip: boolean}} turn
  * @returns {Record<string, string>}
  */
-export function turnedLetters(letters, turn) {
+function turnedLetters(letters, turn) {
   let { left = "", right = "", top = "", bottom = "" } = letters;
   if (turn.rotation % 90 === 0) {
     for (let k = 0; k < turn.rotation / 90; k++) [left, top, right, bottom] = [bottom, left, top, right];
