@@ -21,6 +21,14 @@ def show_layers(page) -> None:
         page.click("#viewer-layers-toggle")
 
 
+def leave_viewer(page) -> None:
+    """Close the layers panel (it would stay open for the next series with layers, on this shared
+    page: other modules' tests expect it closed) and the viewer."""
+    if page.is_visible("#viewer-layers"):
+        page.click("#viewer-layers-toggle")
+    page.click("#viewer-close")
+
+
 @pytest.fixture(scope="module")
 def study_zip(tmp_path_factory):
     from dicompeek_synthetic import ct_phantom_series
@@ -76,7 +84,7 @@ def test_the_segmentation_is_drawn_over_its_ct_in_its_colours_and_each_segment_t
     page.fill("#layers-opacity", "0.8")
     page.locator("#layers-opacity").dispatch_event("input")
     assert page.evaluate("() => document.querySelector('canvas.seg-layer').style.opacity") == "0.8"
-    page.click("#viewer-close")
+    leave_viewer(page)
 
 
 def test_a_series_without_derived_objects_has_no_layers_and_a_segmentation_lists_its_report(clean_app, study_zip):
@@ -86,12 +94,12 @@ def test_a_series_without_derived_objects_has_no_layers_and_a_segmentation_lists
     page.click(".series-row:has(td:text-is('SEG'))")  # the report measures a segment of it
     show_layers(page)
     page.wait_for_selector("#viewer-layers:not([hidden]) .layer[data-kind='SR']")
-    page.click("#viewer-close")
+    leave_viewer(page)
     page.click(".series-row:has(td:text-is('OT'))")
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
     page.wait_for_selector("#viewer-layers[data-layers='0']", state="attached")  # asked for after the first image
     assert page.is_hidden("#viewer-layers-toggle") and page.is_hidden("#viewer-layers")
-    page.click("#viewer-close")
+    leave_viewer(page)
 
 
 LAYER_GROUPS = """() => [...document.querySelectorAll('#viewer-stage .graphic-layer:not([hidden]) g.graphic')]
@@ -167,7 +175,7 @@ def test_the_demo_shows_every_derived_object_over_its_ct(clean_app):
     page.click("#sr button.sr-image")
     page.wait_for_selector("#viewer-stage .graphic-layer:not([hidden]) g.graphic[data-graphic='POLYLINE']",
                            state="attached")  # a horizontal line: no height, never "visible" to Playwright
-    page.click("#viewer-close")
+    leave_viewer(page)
     page.click("#sr-close")
 
 
@@ -188,7 +196,7 @@ def test_the_demo_segmentation_opened_itself_shows_each_frame_in_its_segment_col
         for (let i = 0; i < d.length; i += 4) if (d[i + 3]) return [d[i], d[i + 1], d[i + 2]];
         return null; }""")
     assert drawn in swatches
-    page.click("#viewer-close")
+    leave_viewer(page)
 
 
 def test_a_key_object_selection_lists_its_images_each_opening_its_frame(clean_app, tmp_path):
@@ -210,7 +218,7 @@ def test_a_key_object_selection_lists_its_images_each_opening_its_frame(clean_ap
     page.locator("#sr button.sr-image").nth(1).click()
     page.wait_for_function("() => !document.getElementById('viewer').hidden "
                            "&& document.getElementById('viewer').dataset.index === '5'")
-    page.click("#viewer-close")
+    leave_viewer(page)
     page.click("#sr-close")
 
 
@@ -252,4 +260,4 @@ def test_a_presentation_states_rotation_and_flip_apply_on_request_with_letters_a
     page.locator("#viewer-layers input[data-turn]").uncheck()
     page.wait_for_function("() => document.getElementById('viewer').dataset.turn === '0'")
     assert [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")] == letters
-    page.click("#viewer-close")
+    leave_viewer(page)
