@@ -247,9 +247,10 @@ export class Layers {
   #segment(o, s) {
     const shown = this.shownSegments.get(o.entry) || new Set();
     this.shownSegments.set(o.entry, shown);
-    return toggleRow(shown, s.number, { segment: String(s.number) }, s.colour, `${s.number}. ${s.label || "(no label)"}`,
+    return toggleRow(shown, s.number, { segment: String(s.number) }, s.colour, `${s.number}. ${maskText(s.label) || "(no label)"}`,
       [s.category, s.type].filter(Boolean).join(" › "),
-      [s.description, s.algorithm_type && `${s.algorithm_type} segmentation`].filter(Boolean).join(" · "), () => this.#draw());
+      [maskText(s.description), s.algorithm_type && `${s.algorithm_type} segmentation`].filter(Boolean).join(" · "),
+      () => this.#draw());
   }
 
   /** @param {boolean} open */
