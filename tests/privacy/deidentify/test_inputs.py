@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dicompeek.privacy.deidentify.inputs import MIN_FILES_PER_PART, deidentify_inputs, processes
+from dicompeek.privacy.deidentify.inputs import MIN_FILES_PER_PART, deidentify_inputs, indexed, processes
 from dicompeek.privacy.deidentify.pseudonyms import Pseudonym, PseudonymMap
 from dicompeek.privacy.deidentify.run import Settings
 from privacy.exports import original_export
@@ -56,3 +56,15 @@ def test_two_or_three_processes_write_the_bytes_one_writes(tmp_path, keep):
 def test_small_copies_stay_in_one_process():
     assert processes(MIN_FILES_PER_PART - 1) == 1
     assert processes(10_000) >= 1
+
+
+def test_inputs_indexed_in_three_processes_are_the_records_one_process_reads(tmp_path):
+    source = _export(tmp_path)
+    found = []
+    for parts in (1, 3):
+        index = indexed([str(source)], parts)
+        try:
+            found.append((index.dicom, index.others))
+        finally:
+            index.close()
+    assert found[0] == found[1] and len(found[0][0]) > 10 and found[0][1]  # the not-DICOM entries too

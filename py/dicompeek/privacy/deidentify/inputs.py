@@ -5,6 +5,8 @@ Why: a copy is pure Python per file (parse, apply E.1-1, write, then the copy's 
 times the cost of indexing the same files; indexing reads and parses only headers. Split over the
 machine's cores the copy stays within a small multiple of indexing, as the issue asks.
 
+The inputs are indexed on every core too (:func:`indexed`), as the page's workers share a pick.
+
 How the parts give the one-process bytes: every file's pseudonym and neutral name are fixed before
 any file is read (:func:`.run.copy_names`), new UIDs and date shifts are functions of the salt, and the
 zip writer's entries do not depend on where they start. So part ``k`` (a forked process; part 0 is
@@ -55,11 +57,9 @@ def deidentify_inputs(inputs: list[str], output: Path, settings: Settings,
     "problems": [{"location", "reason"}], "pixels": {how: n}, "review": {severity: n}, "verdict"}.
     ``mapping``: where to write :meth:`.run.CopyJob.mapping` (sensitive: it links the copy back).
     ``parts``: processes to use (default :func:`processes`); the bytes are the same for any number."""
-    index = Index()
+    count = parts if parts is not None else processes(entry_count(inputs))
+    index = indexed(inputs, count)
     try:
-        index.add(inputs)
-        index.run()
-        count = parts if parts is not None else processes(len(index.dicom))
         if count > 1:
             report, replaced, headers = copy(index, output, settings, count, progress)
         else:
@@ -88,6 +88,33 @@ def review_copy(path: str, headers: dict[int, Header], ocr: OcrEngine | None = N
         return review(index, parts, ocr) if parts > 1 else reviewer_review(index, ocr=ocr)
     finally:
         index.close()
+
+
+def entry_count(inputs: list[str]) -> int:
+    """How many entries ``inputs`` hold (listed, none read): what decides the number of processes."""
+    listing = Index()
+    try:
+        listing.catalogue(inputs)
+        return len(listing.sources.entries)
+    finally:
+        listing.close()
+
+
+def indexed(inputs: list[str], parts: int) -> Index:
+    """The index of ``inputs``, read in ``parts`` processes as the page's workers share a pick
+    (consecutive runs of entries, :meth:`~dicompeek.index.indexer.Index.add`), the records merged
+    in order: the same records as one process gives."""
+    index = Index()
+    index.add(inputs, shard=0, shards=parts)
+    if parts == 1:
+        index.run()
+        return index
+    with multiprocessing.get_context("fork").Pool(parts - 1) as pool:
+        waiting = pool.map_async(_index_shard, [(inputs, shard, parts) for shard in range(1, parts)])
+        index.run()
+        for records in waiting.get():
+            index.merge_records(records)
+    return index
 
 
 def processes(files: int) -> int:
@@ -180,6 +207,17 @@ def _write_part(task: tuple[int, str]) -> tuple[dict[str, Any], list[Any], int, 
     return report, job.entries, job.bytes_written, job.uids, job.headers
 
 
+def _index_shard(task: tuple[list[str], int, int]) -> dict[str, list[dict[str, Any]]]:
+    inputs, shard, shards = task
+    index = Index()
+    try:
+        index.add(inputs, shard=shard, shards=shards)
+        index.run()
+        return index.take_records()
+    finally:
+        index.close()
+
+
 def _review_part(task: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
     part, identity = task
     index = Index()
@@ -216,4 +254,4 @@ def merged_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
             "dropped": dict(dropped), "problems": [p for r in reports for p in r["problems"]], "pixels": dict(pixels)}
 
 
-__all__ = ["copy", "deidentify_inputs", "merged_reports", "processes", "review", "review_copy"]
+__all__ = ["copy", "deidentify_inputs", "entry_count", "indexed", "merged_reports", "processes", "review", "review_copy"]
