@@ -23,6 +23,7 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
+from dicompeek.io.extent import Extent
 from dicompeek_synthetic import ct_phantom_series, dataset_bytes, mr_series, secondary_capture, write_zip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -392,3 +393,28 @@ def deidentified(n: int = 3) -> list[Dataset]:
         ds.BurnedInAnnotation = "NO"
         out.append(ds)
     return out
+
+
+class NotingSink:
+    """A zip sink like the page's (app/worker_copy.JsSink): bytes written, extents of picked zips only
+    noted where they go."""
+
+    def __init__(self) -> None:
+        self.data = io.BytesIO()
+        self.pieces: list[tuple[int, Extent]] = []
+
+    def write(self, data: bytes) -> int:
+        return self.data.write(data)
+
+    def refer(self, extent: Extent) -> None:
+        self.pieces.append((self.data.tell(), extent))
+
+    def assembled(self) -> bytes:
+        """The bytes as the page puts them together (worker-client.js withPieces)."""
+        written, out, at = self.data.getvalue(), [], 0
+        for where, extent in self.pieces:
+            with open(extent.path, "rb") as source:
+                source.seek(extent.offset)
+                out += [written[at:where], source.read(extent.length)]
+            at = where
+        return b"".join([*out, written[at:]])

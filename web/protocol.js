@@ -119,7 +119,8 @@ export const EVENT = Object.freeze({
  * @property {{args: [number: number, options: string[], salt: string, keepNonDicom: boolean, boxes: string[],
  *   shared: CopyPlan["shared"], part: CopyPart], reply: CopyProgress}} deid_part
  * @property {{args: [budget: number], reply: CopyProgress}} deid_step
- * @property {{args: [], reply: unknown}} deid_state
+ * @property {{args: [], reply: unknown}} deid_state after deid_part: {state, pieces: CopyPiece[]} (worker.js adds
+ *   the pieces); after deid_review_part: the review part's state
  * @property {{args: [states: unknown[]], reply: {meta: CopyReport, pixels: ArrayBuffer}}} deid_join
  * @property {{args: [copy: Blob, indexing: boolean], reply: PartProgress}} deid_review_open
  * @property {{args: [parts: number], reply: ReviewPlan}} deid_review_plan
@@ -158,8 +159,10 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
 /** The de-identified copy's files in the origin-private file system (navigator.storage.getDirectory())
  * start with this name: part k is written by one worker through a synchronous access handle
  * (copyPartFile(k): opened before deid_part, whose first argument, k, the worker keeps, and closed after
- * deid_state), and deleted by that worker on deid_cancel; the page reads the parts as Files and makes
- * the copy of them and the central directory (deid_join), which every worker mounts for its review
+ * deid_state), and deleted by that worker on deid_cancel; deid_state gives the part's state (for
+ * deid_join) and its pieces: slices of the picked zips (pixel data stored there, never read) that go
+ * between the part file's bytes. The page reads the parts as Files and makes the copy of them, their
+ * pieces and the central directory (deid_join), which every worker mounts for its review
  * (deid_review_open: the worker passes Python the mounted path for the Blob).
  * @type {"dicompeek-deidentified-copy.zip"} */
 export const COPY_FILE = "dicompeek-deidentified-copy.zip";
@@ -494,6 +497,8 @@ export function protocolMismatch(python) {
 /** The copy cut into parts, one per worker (dicompeek.app.worker_copy.PageCopy.plan): the DICOM files,
  * what every part needs and the parts (opaque to the page).
  * @typedef {{files: number, shared: unknown, parts: CopyPart[]}} CopyPlan */
+/** Bytes of a picked file that go into a part of the copy unread, after the part file's first `at` bytes
+ * (Python's JsSink.refer). @typedef {{at: number, blob: Blob}} CopyPiece */
 /** One part of the copy: its records, their names in the copy, the other files (opaque to the page).
  * @typedef {unknown} CopyPart */
 /** The de-identified copy's progress: worker 0's (dicompeek.app.worker_copy.PageCopy.progress) "reading"

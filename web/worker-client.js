@@ -46,8 +46,10 @@ import { OCR_ENGINE, OcrPool } from "./ocr.js";
  * @typedef {{stage: "reading" | "writing" | "reviewing", files: number, total: number, bytes: number, elapsed: number,
  *   files_per_second: number, eta_seconds: number, images?: number, imagesTotal?: number}} CopyStatus */
 /** The finished copy: what was done (counts), its review, and the file to save: the parts' files (in the
- * origin-private file system until discardCopy()) and the central directory, one after the other.
+ * origin-private file system until discardCopy()), with the slices of the picked zips they refer to in
+ * their places, and the central directory, one after the other.
  * @typedef {{report: CopyReport, review: Review, file: File}} Copy */
+/** @typedef {import("./protocol.js").CopyPiece} CopyPiece */
 
 const MAX_WORKERS = 4;
 const REVIEW_STEP_SECONDS = 0.1;  // a part's review runs in steps this long: progress, and a prompt Cancel
@@ -495,16 +497,16 @@ export class WorkerClient extends EventTarget {
         return null;
       }
       const plan = await this.#ask(0, REQUEST.deid_plan, [this.workerCount]);
-      const states = stopped() ? null : await this.#writeParts(plan, [options, salt, keepNonDicom, boxes], onProgress, stopped);
-      if (!states) {
+      const written = stopped() ? null : await this.#writeParts(plan, [options, salt, keepNonDicom, boxes], onProgress, stopped);
+      if (!written) {
         await this.discardCopy();
         return null;
       }
-      const { meta: report, pixels: central } = await this.#ask(0, REQUEST.deid_join, [states]);
+      const { meta: report, pixels: central } = await this.#ask(0, REQUEST.deid_join, [written.map((part) => part.state)]);
       const root = await navigator.storage.getDirectory();
-      const parts = await Promise.all(plan.parts.map(async (_, number) =>
-        (await root.getFileHandle(copyPartFile(number))).getFile()));
-      const file = new File([...parts, central], COPY_NAME, { type: "application/zip" });
+      const parts = await Promise.all(written.map(async ({ pieces }, number) =>
+        withPieces(await (await root.getFileHandle(copyPartFile(number))).getFile(), pieces)));
+      const file = new File([...parts.flat(), central], COPY_NAME, { type: "application/zip" });
       const review = await this.#reviewCopy(file, onProgress, stopped);
       if (!review) {
         await this.discardCopy();
@@ -518,19 +520,19 @@ export class WorkerClient extends EventTarget {
   }
 
   /**
-   * Part n of the `plan` written by worker n (each to its own file), in steps; each part's state, in
-   * part order, for deid_join, or null when stopped. `onProgress` hears the files done of all parts
+   * Part n of the `plan` written by worker n (each to its own file), in steps; each part's state (for
+   * deid_join) and pieces, in part order, or null when stopped. `onProgress` hears the files done of all parts
    * and the time left at the rate so far. A failing part stops the others and rejects.
    * @param {import("./protocol.js").CopyPlan} plan
    * @param {[options: string[], salt: string, keepNonDicom: boolean, boxes: string[]]} settings
    * @param {(progress: CopyStatus) => void} onProgress
    * @param {() => boolean} stopped
-   * @returns {Promise<unknown[] | null>}
+   * @returns {Promise<{state: unknown, pieces: CopyPiece[]}[] | null>}
    */
   async #writeParts(plan, settings, onProgress, stopped) {
     /** @type {(import("./protocol.js").CopyProgress | null)[]} */
     const parts = plan.parts.map(() => null);
-    /** @type {unknown[]} */
+    /** @type {{state: unknown, pieces: CopyPiece[]}[]} */
     const states = new Array(plan.parts.length);
     const started = performance.now();
     let failed = false;
@@ -551,7 +553,7 @@ export class WorkerClient extends EventTarget {
         const done = await this.#stepToEnd(number, parts[number], REQUEST.deid_step, COPY_STEP_SECONDS,
           (progress) => { parts[number] = progress; report(); }, () => stopped() || failed);
         if (!done) return;
-        states[number] = await this.#ask(number, REQUEST.deid_state, []);
+        states[number] = /** @type {{state: unknown, pieces: CopyPiece[]}} */ (await this.#ask(number, REQUEST.deid_state, []));
       } catch (error) {
         failed = true;
         throw error;
@@ -852,4 +854,21 @@ function deferred() {
   /** @type {Promise<void>} */
   const promise = new Promise((done) => { resolve = done; });
   return { promise, resolve };
+}
+
+/**
+ * A part of the copy as its bytes go: its file, with each piece (a slice of a picked zip: pixel data
+ * taken over unread) put after the first `at` bytes of the file that the piece names.
+ * @param {File} part @param {CopyPiece[]} pieces @returns {Blob[]}
+ */
+function withPieces(part, pieces) {
+  /** @type {Blob[]} */
+  const blobs = [];
+  let from = 0;
+  for (const { at, blob } of pieces) {
+    blobs.push(part.slice(from, at), blob);
+    from = at;
+  }
+  blobs.push(part.slice(from));
+  return blobs;
 }

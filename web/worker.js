@@ -68,7 +68,8 @@ let codecs = null;           // resolves once the pixel codecs are pydicom plugi
 let decodesPixels = new Set();  // the calls that wait for the codecs: Python says which, at boot
 /** @type {Set<string>} */
 let binary = new Set();         // the calls that reply with a transferred buffer
-/** @type {{handle: SyncAccessHandle, at: number} | null} this worker's part of the de-identified copy, being written */
+/** @type {{handle: SyncAccessHandle, at: number, pieces: import("./protocol.js").CopyPiece[]} | null} this worker's
+ * part of the de-identified copy, being written, and the slices of picked files that go between its bytes */
 let output = null;
 /** @type {string | null} the name of this worker's part file, until deid_cancel deletes it */
 let outputName = null;
@@ -383,8 +384,8 @@ async function useCodecs() {
 
 // The page's requests (REQUEST in protocol.js); a binary reply (a rendered frame) carries
 // its pixels as a transferred buffer.
-/** @param {RequestOp} message */
-function reply({ id, name, args }) {
+/** @param {RequestOp} message @param {(result: unknown) => unknown} [wrap] what the reply carries */
+function reply({ id, name, args }, wrap = (result) => result) {
   try {
     if (!Object.hasOwn(REQUEST, name)) throw new Error(`no request named ${name}`);
     if (binary.has(name)) {
@@ -394,7 +395,7 @@ function reply({ id, name, args }) {
       const buffer = /** @type {ArrayBuffer} */ (pixels.buffer);
       scope.postMessage({ type: EVENT.reply, id, result: { meta: JSON.parse(metaJson), pixels: buffer } }, [buffer]);
     } else {
-      post({ type: EVENT.reply, id, result: callJson(name, args) });
+      post({ type: EVENT.reply, id, result: wrap(callJson(name, args)) });
     }
   } catch (error) {
     post({ type: EVENT.reply, id, error: messageOf(error) });
@@ -425,7 +426,9 @@ async function copyRequest(message) {
     post({ type: EVENT.reply, id: message.id, error: messageOf(error) });
     return;
   }
-  reply({ ...message, args });
+  // a part's state comes with its pieces (the slices of picked files that go between its bytes)
+  const part = message.name === REQUEST.deid_state && output ? output : null;
+  reply({ ...message, args }, part ? (state) => ({ state, pieces: part.pieces }) : undefined);
   if (message.name === REQUEST.deid_part || message.name === REQUEST.deid_review_open) return;
   closeOutput();
   if (message.name === REQUEST.deid_cancel) {
@@ -442,10 +445,10 @@ async function openOutput(name) {
   const file = /** @type {SyncFileHandle} */ (await root.getFileHandle(name, { create: true }));
   const handle = await file.createSyncAccessHandle();
   handle.truncate(0);
-  output = { handle, at: 0 };
+  output = { handle, at: 0, pieces: [] };
   outputName = name;
   if (!outputModule) {
-    runtime().registerJsModule("dicompeek_output", { write: writeOutput });
+    runtime().registerJsModule("dicompeek_output", { write: writeOutput, refer: referOutput });
     outputModule = true;
   }
 }
@@ -467,6 +470,16 @@ function writeOutput(data) {
   } finally {
     buffer.release();
   }
+}
+
+/** Python's JsSink.refer: bytes `offset` to `offset + length` of the picked file at `path` (mounted
+ * with WORKERFS, whose node holds the File) come next in the part, after what was written so far.
+ * @param {string} path @param {number} offset @param {number} length */
+function referOutput(path, offset, length) {
+  if (!output) throw new Error("the copy's file is not open");
+  const node = /** @type {{contents?: unknown}} */ (runtime().FS.lookupPath(path, {}).node);
+  if (!(node.contents instanceof Blob)) throw new Error(`${path} is not a picked file`);
+  output.pieces.push({ at: output.at, blob: node.contents.slice(offset, offset + length) });
 }
 
 function closeOutput() {

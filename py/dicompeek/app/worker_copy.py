@@ -21,11 +21,14 @@ The steps (``web/worker-client.js`` drives them through the ``deid_*`` entry poi
    plan's names and identity) to a file of its own in the origin-private file system: before
    it, ``web/worker.js`` opens that file with a synchronous access handle and registers the JS
    module :data:`OUTPUT_MODULE`, whose ``write(buffer)`` writes the bytes at the file's end
-   (:class:`JsSink`, a megabyte at a time). The zip writer never seeks, so the entries go to disk
-   as they are made and Python's memory does not grow with the copy;
+   (:class:`JsSink`, a megabyte at a time), and whose ``refer(path, offset, length)`` notes where
+   bytes of a picked zip (pixel data stored there, :mod:`~dicompeek.io.extent`) go between them,
+   unread. The zip writer never seeks, so the entries go to disk as they are made and Python's
+   memory does not grow with the copy;
 3. worker 0: :meth:`PageCopy.join` adopts the parts' entries (offsets shifted by the sizes of the
    parts before) and gives the one central directory's bytes; the page's copy is the parts'
-   files and those bytes, one after the other (a Blob of disk-backed files: never read whole);
+   files, with the slices of the picked zips they refer to in their places, and those bytes, one
+   after the other (a Blob of disk-backed files: never read whole);
 4. the copy's review, as the review of a pick: every worker mounts the copy; worker 0 has the
    header of every file written from the parts' states (what indexing those bytes gives:
    :attr:`~dicompeek.privacy.deidentify.run.CopyJob.headers`), indexes only the other entries
@@ -50,6 +53,7 @@ from typing import Any
 from dicompeek.dicom.header import Header
 from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.index.series import frame_count
+from dicompeek.io.extent import Extent
 from dicompeek.io.zipwriter import EntryInfo, Sink, ZipWriter
 from dicompeek.privacy.burned_in.engine import pgm, words_from_tsv
 from dicompeek.privacy.deidentify.inputs import merged_reports
@@ -61,7 +65,8 @@ from dicompeek.privacy.identity import Identity
 from dicompeek.privacy.merge import PartReview, merged, plan
 from dicompeek.privacy.reviewer import Reviewer
 
-#: The JS module the worker registers before a part is written: ``write(buffer) -> bytes written``.
+#: The JS module the worker registers before a part is written: ``write(buffer) -> bytes written``,
+#: ``refer(path, offset, length)``.
 OUTPUT_MODULE = "dicompeek_output"
 #: Where the page's pseudonym table is named in its messages.
 TABLE = "the pseudonym table"
@@ -90,6 +95,12 @@ class JsSink:
         else:
             self._buffer += view
         return len(view)
+
+    def refer(self, extent: Extent) -> None:
+        """``extent``'s bytes come next: the worker puts that slice of the picked file there (after
+        the bytes written so far) when the page makes the copy; none of them is read."""
+        self.flush()
+        self._module.refer(extent.path, extent.offset, extent.length)
 
     def flush(self) -> None:
         if self._buffer:

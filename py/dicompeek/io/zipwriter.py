@@ -27,6 +27,12 @@ to a file in Emscripten's FS that is streamed out, and the two must give the sam
   reads a zip front to back may not. The central directory states sizes and offsets of 0xFFFFFFFF or more in
   zip64 extras, and the zip64 end record and its locator are written when there are 0xFFFF entries or more,
   or the directory's size or offset reaches 0xFFFFFFFF.
+- Extents (:class:`~dicompeek.io.extent.Extent`) among a stored entry's chunks: bytes of a picked zip
+  with their CRC-32, taken over unread. A sink with ``refer(extent)`` (the page's) records where they go and
+  never sees them; any other gets them copied from the file, their CRC checked. The CRC of the entry is
+  combined from theirs, so the archive is the same either way: bytes damaged since their zip was written
+  make the entry fail its CRC check, as the input's does (:attr:`ZipWriter.damaged` names it where they
+  were copied).
 - Names are UTF-8 (bit 11), with ``\\`` turned into ``/``; empty, absolute (``/x``, ``C:x``), ``.``, ``..``
   or empty parts, NUL and duplicates are refused with a :class:`ValueError` naming the entry.
 """
@@ -43,6 +49,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
+
+from dicompeek.io.extent import Extent, crc32_combine
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -109,6 +117,8 @@ class ZipWriter:
         self._names: set[str] = set()
         self._closed = False
         self._failed: str | None = None
+        #: Extents copied whose bytes did not have the CRC-32 their zip states (written as they are).
+        self.damaged = 0
 
     @property
     def bytes_written(self) -> int:
@@ -125,9 +135,10 @@ class ZipWriter:
         """Add an entry whose data is at hand (see :meth:`add`)."""
         return self.add(name, (data,), compress=compress, zip64=zip64)
 
-    def add(self, name: str, chunks: Iterable[ReadableBuffer], *, compress: bool | None = None,
+    def add(self, name: str, chunks: Iterable[ReadableBuffer | Extent], *, compress: bool | None = None,
             zip64: bool = False) -> EntryInfo:
-        """Add entry ``name`` whose data is ``chunks``, written through as they come.
+        """Add entry ``name`` whose data is ``chunks``, written through as they come (an
+        :class:`~dicompeek.io.extent.Extent` among them: its bytes, which only a stored entry takes).
 
         ``compress``: True deflates, False stores, None decides on the first :data:`PROBE` bytes (see the
         module's docstring). ``zip64``: the entry may reach 4 GiB, so its local header says so (pass it when its
@@ -161,6 +172,12 @@ class ZipWriter:
             crc, usize = zlib.crc32(probe), len(probe)
             csize = self._write(first if deflater else probe)
             for piece in rest or ():
+                if isinstance(piece, Extent):
+                    if deflater:
+                        raise ValueError(f"zip entry {_quoted(name)}: another file's bytes go only into a stored entry")
+                    crc, usize = crc32_combine(crc, piece.crc, piece.length), usize + piece.length
+                    csize += self._write_extent(piece)
+                    continue
                 view = memoryview(piece).cast("B")
                 crc, usize = zlib.crc32(view, crc), usize + len(view)
                 csize += self._write(deflater.compress(view) if deflater else view)
@@ -269,6 +286,27 @@ class ZipWriter:
                            _field32(info.compressed_size), _field32(info.size), len(raw), len(extra), 0, 0, 0,
                            _ATTRIBUTES, _field32(info.offset)) + raw + extra
 
+    def _write_extent(self, extent: Extent) -> int:
+        """Put ``extent``'s bytes into the sink: referred to, where the sink can (``refer``), else copied
+        from its file a megabyte at a time, their CRC-32 checked; its length."""
+        refer = getattr(self._sink, "refer", None)
+        if callable(refer):
+            refer(extent)
+            self._written += extent.length
+            return extent.length
+        crc, left = 0, extent.length
+        with open(extent.path, "rb") as source:
+            source.seek(extent.offset)
+            while left > 0:
+                piece = source.read(min(left, 1 << 20))
+                if not piece:
+                    raise OSError(f"{extent.path} ended {left:,} bytes early")
+                crc, left = zlib.crc32(piece, crc), left - len(piece)
+                self._write(piece)
+        if crc != extent.crc:
+            self.damaged += 1
+        return extent.length
+
     def _write(self, data: ReadableBuffer) -> int:
         """Write all of ``data`` (a short write is continued; None counts as all of it); its length."""
         view = memoryview(data).cast("B")
@@ -292,12 +330,14 @@ def _field32(value: int) -> int:
     return 0xFFFFFFFF if value >= _LIMIT32 else value
 
 
-def _probe(source: Iterator[ReadableBuffer]) -> tuple[bytes, Iterator[ReadableBuffer] | None]:
+def _probe(source: Iterator[ReadableBuffer | Extent]) -> tuple[bytes, Iterator[ReadableBuffer | Extent] | None]:
     """The first :data:`PROBE` bytes of ``source`` (copied, as a caller may reuse its buffer), and an iterator
-    over the rest of it, or None when there is no more."""
+    over the rest of it, or None when there is no more; the probe stops at an extent (never read here)."""
     held: list[bytes] = []
     size = 0
     for chunk in source:
+        if isinstance(chunk, Extent):
+            return b"".join(held), itertools.chain((chunk,), source)
         view = memoryview(chunk).cast("B")
         held.append(bytes(view[:PROBE - size]))
         size += len(held[-1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -18,7 +19,7 @@ from dicompeek.dicom import instances
 from dicompeek.index.indexer import Index
 from dicompeek.privacy.deidentify import passthrough
 from dicompeek.privacy.deidentify.run import CopyJob, Settings
-from registry import CORPUS, PYDICOM_FILES, small_dataset, zip_bytes
+from registry import CORPUS, PYDICOM_FILES, NotingSink, small_dataset, zip_bytes
 
 USUAL = frozenset({"retain_modified_dates", "clean_descriptors"})
 
@@ -29,17 +30,18 @@ def stream_every_file(monkeypatch):
     monkeypatch.setattr(passthrough, "STREAM_FROM", 0)
 
 
-def _copy(path: Path, options: frozenset[str] = USUAL) -> tuple[bytes, dict]:
+def _copy(path: Path, options: frozenset[str] = USUAL, sink: Any = None) -> tuple[bytes, dict]:
+    """The copy of the zip at ``path`` (``sink``: the page's kind, :class:`NotingSink`, or a buffer)."""
     index = Index()
     try:
         index.add([str(path)])
         index.run()
-        sink = io.BytesIO()
+        sink = sink or io.BytesIO()
         job = CopyJob(index, sink, Settings(options, b"salt"))
         while not job.done:
             job.step(3600.0)
         report = job.finish()
-        return sink.getvalue(), report
+        return sink.assembled() if isinstance(sink, NotingSink) else sink.getvalue(), report
     finally:
         index.close()
 
@@ -74,6 +76,27 @@ def test_streamed_pixel_data_gives_the_whole_file_copy_on_pydicom_files(tmp_path
     fast, whole, streamed = _both_ways(_zip_of(PYDICOM_FILES, tmp_path, 400, compress), monkeypatch)
     assert streamed > 40  # most of pydicom's files (the big endian, deflated and odd ones go whole)
     assert fast == whole
+
+
+def test_pixel_data_the_pages_sink_only_notes_gives_the_copy_the_command_line_writes(tmp_path):
+    source = _zip_of(PYDICOM_FILES, tmp_path, 400, False)
+    noted = NotingSink()
+    page, _ = _copy(source, sink=noted)
+    assert len(noted.pieces) > 40  # pixel data of most files never read
+    assert page == _copy(source)[0]
+
+
+def test_a_damaged_stored_file_is_copied_as_it_is_and_named(tmp_path):
+    data = bytearray(zip_bytes({"ct.dcm": _ct(512)}, compress=False))
+    data[-5000] ^= 0xFF  # in the pixel data (past what indexing reads), which the zip's CRC no longer matches
+    source = tmp_path / "damaged.zip"
+    source.write_bytes(bytes(data))
+    copy, report = _copy(source)
+    assert report["files_written"] == 1
+    assert [p["location"] for p in report["problems"]] == ["damaged.zip::ct.dcm"]
+    assert "CRC-32" in report["problems"][0]["reason"]
+    with zipfile.ZipFile(io.BytesIO(copy)) as archive:
+        assert archive.testzip() is not None
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not here")

@@ -254,4 +254,5 @@ def merged_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
             "dropped": dict(dropped), "problems": [p for r in reports for p in r["problems"]], "pixels": dict(pixels)}
 
 
-__all__ = ["copy", "deidentify_inputs", "entry_count", "indexed", "merged_reports", "processes", "review", "review_copy"]
+__all__ = ["copy", "deidentify_inputs", "entry_count", "indexed", "merged_reports", "processes", "review",
+           "review_copy"]

@@ -1,14 +1,15 @@
 """Pixel data the copy does not change, streamed from the input into the copy: the file's header
-is read, de-identified and written; its pixel data element follows as the bytes it was read as, a
-megabyte at a time.
+is read, de-identified and written; its pixel data element follows as the bytes it was read as: an
+:class:`~dicompeek.io.extent.Extent` of the picked zip where the file is stored in one (the page's
+copy then takes those bytes over unread), else read a megabyte at a time.
 
 Why: reading a file whole to copy it held the file several times over (the read, pydicom's
 value, the written bytes): on an export of 231 MB CT volumes the page grew by more than 4 GB, and a
 multi-frame file of a gigabyte could not be copied at all. The header is small; the pixel data
 is most of the file and, without Clean Pixel Data's boxes, is copied unchanged.
 
-Only for files of :data:`STREAM_FROM` or more, and only where that gives the bytes the whole-file
-way writes: the pixel data element is the last
+Only for files of :data:`STREAM_FROM` or more, or stored in a picked zip (:func:`worth_streaming`),
+and only where that gives the bytes the whole-file way writes: the pixel data element is the last
 thing in the file (nothing after it could be left unexamined: trailing private groups, padding
 and signatures go the whole-file way), and the header is written in the encoding it was read in
 (:func:`~dicompeek.dicom.writer.part10` says where its pixel data would start). The tests compare
@@ -24,6 +25,7 @@ from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ImplicitVRLittleEnd
 
 from dicompeek.dicom.reader import PIXEL_TAGS
 from dicompeek.io.archive import Entry
+from dicompeek.io.extent import Extent, lies_stored, stored_extent
 from dicompeek.io.stream import ByteStream
 
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"UN"})
@@ -31,8 +33,15 @@ _ITEM, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE0DD
 _UNDEFINED = 0xFFFFFFFF
 CHUNK = 1 << 20
 #: Files from this size on are streamed; a smaller one is read whole, which costs less than
-#: opening it three times (its header, its pixel data's extent, its pixel data) and holds little.
+#: opening it three times (its header, its pixel data's extent, its pixel data) and holds little,
+#: unless its pixel data need not be read at all (:func:`worth_streaming`).
 STREAM_FROM = 4 << 20
+
+
+def worth_streaming(entry: Entry) -> bool:
+    """Whether to copy ``entry``'s pixel data without reading the file whole: a large file, or one
+    whose pixel data lies stored in a picked zip (an extent: the page never reads it)."""
+    return entry.size >= STREAM_FROM or lies_stored(entry)
 
 
 def streamable_syntax(uid: str) -> bool:
@@ -56,9 +65,14 @@ def pixel_element_ends_file(entry: Entry, start: int, syntax: str) -> bool:
         return False
 
 
-def chunks(entry: Entry, start: int) -> Iterator[bytes]:
-    """The bytes of ``entry`` from ``start`` to its end, a megabyte at a time; raises if it ends
-    early (the zip entry being written fails, and the copy says so)."""
+def chunks(entry: Entry, start: int) -> Iterator[bytes | Extent]:
+    """The bytes of ``entry`` from ``start`` to its end: their extent in the picked zip where they
+    lie stored there, else read a megabyte at a time; raises if the entry ends early (the zip entry
+    being written fails, and the copy says so)."""
+    extent = stored_extent(entry, start)
+    if extent is not None:
+        yield extent
+        return
     with entry.open() as stream:
         stream.seek(start)
         left = entry.size - start
@@ -107,4 +121,4 @@ def _element_end(stream: ByteStream, start: int, syntax: UID) -> int | None:
         stream.seek(at)
 
 
-__all__ = ["STREAM_FROM", "chunks", "pixel_element_ends_file", "streamable_syntax"]
+__all__ = ["STREAM_FROM", "chunks", "pixel_element_ends_file", "streamable_syntax", "worth_streaming"]

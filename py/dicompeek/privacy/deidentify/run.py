@@ -49,6 +49,7 @@ from dicompeek.dicom.writer import part10
 from dicompeek.index.indexer import DicomRecord, Index
 from dicompeek.index.series import frame_count
 from dicompeek.io.archive import Entry
+from dicompeek.io.extent import Extent
 from dicompeek.io.stream import ByteStream
 from dicompeek.io.zipwriter import EntryInfo, Sink, ZipWriter
 from dicompeek.privacy.burned_in.engine import OcrEngine
@@ -81,6 +82,9 @@ OPTION_NAMES = {
     "clean-pixel-data": "clean_pixel_data",
 }
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
+#: A written file whose pixel data, copied from its zip, does not match the CRC-32 the zip states.
+DAMAGED = ("its pixel data in the zip does not match the zip's CRC-32 (the file is damaged): copied as it is, "
+           "so the copy's entry fails its CRC check as the input's does")
 #: A file this large is written with a zip64 local header (its copy may pass 4 GiB).
 ZIP64_NEAR = 3 << 30
 
@@ -266,9 +270,12 @@ class CopyJob:
             self._dropped["could not be de-identified"] += 1
             return
         entry = self._index.sources.entries[record.entry]
+        damaged = self._zip.damaged
         self._zip.add(name, data, compress=_compression(entry), zip64=entry.size > ZIP64_NEAR)
         self._headers[len(self._zip.entries) - 1] = header
         self._written += 1
+        if self._zip.damaged > damaged:  # only where the bytes were copied: the page's copy does not read them
+            self._problems.append({"location": record.location, "reason": DAMAGED})
 
     def _other_file(self, entry: Entry) -> None:
         if not self._settings.keep_non_dicom:
@@ -304,7 +311,7 @@ def _compression(entry: Entry) -> bool | None:
 
 def _one_file(index: Index, record: DicomRecord, settings: Settings, identity: Any, uids: UidMap,
               text: PixelText, named: tuple[Pseudonym, str], actions: Counter[tuple[str, str]],
-              pixels: Counter[str]) -> tuple[Iterable[bytes], str, Header]:
+              pixels: Counter[str]) -> tuple[Iterable[bytes | Extent], str, Header]:
     """One file's copy: its bytes (the pixel data streamed from the input where nothing changes it:
     :mod:`.passthrough`), its name and its header as indexing the copy would read it."""
     with warnings.catch_warnings():
@@ -339,15 +346,17 @@ def _read(index: Index, record: DicomRecord, streamed: bool) -> tuple[Dataset, i
     """The dataset of ``record`` with its file meta (:func:`.meta.ensure_meta`), and where its
     pixel data starts when only its header was read (``streamed`` asks for that: the pixel data is
     then copied from there, :mod:`.passthrough`); the whole file where the pixel data must be read,
-    the file is small, or its pixel data cannot be streamed as it is (not last in the file, or the
-    file is not written in the encoding it was read in)."""
-    start = record.header_length if streamed and record.size >= passthrough.STREAM_FROM else None
+    the file is small and not stored in a picked zip (:func:`.passthrough.worth_streaming`), or its
+    pixel data cannot be streamed as it is (not last in the file, or the file is not written in the
+    encoding it was read in)."""
+    entry = index.sources.entries[record.entry]
+    start = record.header_length if streamed and passthrough.worth_streaming(entry) else None
     if start is not None and passthrough.streamable_syntax(record.transfer_syntax):
         ds = read_instance(index, record.entry, pixels=False, header_length=start)
         ensure_meta(ds, record.location)
         syntax = str(ds.file_meta.TransferSyntaxUID)
         if (ds.original_encoding == (syntax == ImplicitVRLittleEndian, True) and "PixelData" not in ds
-                and passthrough.pixel_element_ends_file(index.sources.entries[record.entry], start, syntax)):
+                and passthrough.pixel_element_ends_file(entry, start, syntax)):
             return ds, start
     ds = read_instance(index, record.entry, pixels=True)
     ensure_meta(ds, record.location)
