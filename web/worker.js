@@ -473,13 +473,14 @@ function writeOutput(data) {
 }
 
 /** Python's JsSink.refer: bytes `offset` to `offset + length` of the picked file at `path` (mounted
- * with WORKERFS, whose node holds the File) come next in the part, after what was written so far.
- * @param {string} path @param {number} offset @param {number} length */
-function referOutput(path, offset, length) {
+ * with WORKERFS, whose node holds the File) go into the part after its first `at` bytes (Python
+ * buffers what it writes, so `at` may be past what reached the file yet).
+ * @param {string} path @param {number} offset @param {number} length @param {number} at */
+function referOutput(path, offset, length, at) {
   if (!output) throw new Error("the copy's file is not open");
   const node = /** @type {{contents?: unknown}} */ (runtime().FS.lookupPath(path, {}).node);
   if (!(node.contents instanceof Blob)) throw new Error(`${path} is not a picked file`);
-  output.pieces.push({ at: output.at, blob: node.contents.slice(offset, offset + length) });
+  output.pieces.push({ at, blob: node.contents.slice(offset, offset + length) });
 }
 
 function closeOutput() {

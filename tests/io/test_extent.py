@@ -36,6 +36,12 @@ def _entries(tmp_path: Path, path: Path) -> dict[str, Any]:
     return {entry.path: entry for entry in sources.entries}
 
 
+def _extent(entry: Any, start: int) -> Extent:
+    extent = stored_extent(entry, start)
+    assert extent is not None
+    return extent
+
+
 def test_crc_of_two_strings_and_of_a_tail_follow_from_the_crcs_alone():
     generator = random.Random(7)
     for _ in range(100):
@@ -46,8 +52,8 @@ def test_crc_of_two_strings_and_of_a_tail_follow_from_the_crcs_alone():
 
 def test_a_stored_entry_lies_in_the_picked_zip_with_the_crc_of_its_tail(tmp_path):
     entries = _entries(tmp_path, _zip(tmp_path))
-    extent = stored_extent(entries["stored.dcm"], 1000)
-    assert extent is not None and extent.length == len(MEMBERS["stored.dcm"]) - 1000
+    extent = _extent(entries["stored.dcm"], 1000)
+    assert extent.length == len(MEMBERS["stored.dcm"]) - 1000
     with open(extent.path, "rb") as source:
         source.seek(extent.offset)
         tail = source.read(extent.length)
@@ -71,9 +77,10 @@ def test_deflated_nested_and_loose_files_do_not_lie_stored(tmp_path):
 def test_an_extent_noted_by_the_sink_gives_the_archive_a_copied_one_gives(tmp_path, header):
     entry = _entries(tmp_path, _zip(tmp_path))["stored.dcm"]
     copied, noted = io.BytesIO(), NotingSink()
-    for sink in (copied, noted):
+    sinks: list[Any] = [copied, noted]
+    for sink in sinks:
         writer = ZipWriter(sink)
-        extent = stored_extent(entry, 2000)
+        extent = _extent(entry, 2000)
         writer.add("a.dcm", [header, extent], compress=False)
         writer.add_bytes("b.txt", b"after it", compress=False)
         writer.close()
@@ -86,12 +93,13 @@ def test_an_extent_noted_by_the_sink_gives_the_archive_a_copied_one_gives(tmp_pa
 def test_bytes_that_do_not_match_the_zips_crc_are_copied_as_they_are_and_counted(tmp_path):
     path = _zip(tmp_path)
     entry = _entries(tmp_path, path)["stored.dcm"]
-    extent = stored_extent(entry, 0)
+    extent = _extent(entry, 0)
     data = bytearray(path.read_bytes())
     data[extent.offset + 5] ^= 0xFF  # damaged after listing: its bytes no longer match the stated CRC
     path.write_bytes(bytes(data))
     copied, noted = io.BytesIO(), NotingSink()
-    for sink in (copied, noted):
+    sinks: list[Any] = [copied, noted]
+    for sink in sinks:
         writer = ZipWriter(sink)
         writer.add("a.dcm", [extent], compress=False)
         writer.close()
@@ -104,4 +112,4 @@ def test_bytes_that_do_not_match_the_zips_crc_are_copied_as_they_are_and_counted
 def test_an_extent_goes_only_into_a_stored_entry(tmp_path):
     entry = _entries(tmp_path, _zip(tmp_path))["stored.dcm"]
     with pytest.raises(ValueError, match="stored entry"):
-        ZipWriter(io.BytesIO()).add("a.dcm", [b"x" * 70_000, stored_extent(entry, 0)], compress=True)
+        ZipWriter(io.BytesIO()).add("a.dcm", [b"x" * 70_000, _extent(entry, 0)], compress=True)

@@ -21,7 +21,7 @@ The steps (``web/worker-client.js`` drives them through the ``deid_*`` entry poi
    plan's names and identity) to a file of its own in the origin-private file system: before
    it, ``web/worker.js`` opens that file with a synchronous access handle and registers the JS
    module :data:`OUTPUT_MODULE`, whose ``write(buffer)`` writes the bytes at the file's end
-   (:class:`JsSink`, a megabyte at a time), and whose ``refer(path, offset, length)`` notes where
+   (:class:`JsSink`, a megabyte at a time), and whose ``refer(path, offset, length, at)`` notes where
    bytes of a picked zip (pixel data stored there, :mod:`~dicompeek.io.extent`) go between them,
    unread. The zip writer never seeks, so the entries go to disk as they are made and Python's
    memory does not grow with the copy;
@@ -66,7 +66,7 @@ from dicompeek.privacy.merge import PartReview, merged, plan
 from dicompeek.privacy.reviewer import Reviewer
 
 #: The JS module the worker registers before a part is written: ``write(buffer) -> bytes written``,
-#: ``refer(path, offset, length)``.
+#: ``refer(path, offset, length, at)``.
 OUTPUT_MODULE = "dicompeek_output"
 #: Where the page's pseudonym table is named in its messages.
 TABLE = "the pseudonym table"
@@ -85,6 +85,7 @@ class JsSink:
     def __init__(self) -> None:
         self._module: Any = importlib.import_module(OUTPUT_MODULE)
         self._buffer = bytearray()
+        self._handed = 0  # bytes handed to the worker's file so far
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
@@ -98,9 +99,9 @@ class JsSink:
 
     def refer(self, extent: Extent) -> None:
         """``extent``'s bytes come next: the worker puts that slice of the picked file there (after
-        the bytes written so far) when the page makes the copy; none of them is read."""
-        self.flush()
-        self._module.refer(extent.path, extent.offset, extent.length)
+        the bytes written so far, buffered ones included) when the page makes the copy; none of
+        them is read."""
+        self._module.refer(extent.path, extent.offset, extent.length, self._handed + len(self._buffer))
 
     def flush(self) -> None:
         if self._buffer:
@@ -112,6 +113,7 @@ class JsSink:
             done = int(self._module.write(view))
             if done <= 0:
                 raise OSError("the copy's file accepted no bytes")
+            self._handed += done
             view = view[done:]
 
 

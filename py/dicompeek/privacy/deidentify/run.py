@@ -346,7 +346,7 @@ def _read(index: Index, record: DicomRecord, streamed: bool) -> tuple[Dataset, i
     """The dataset of ``record`` with its file meta (:func:`.meta.ensure_meta`), and where its
     pixel data starts when only its header was read (``streamed`` asks for that: the pixel data is
     then copied from there, :mod:`.passthrough`); the whole file where the pixel data must be read,
-    the file is small and not stored in a picked zip (:func:`.passthrough.worth_streaming`), or its
+    the file is small (:func:`.passthrough.worth_streaming`), or its
     pixel data cannot be streamed as it is (not last in the file, or the file is not written in the
     encoding it was read in)."""
     entry = index.sources.entries[record.entry]
