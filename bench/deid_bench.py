@@ -8,14 +8,14 @@ memory does not grow with its size. Measured in one run on bench.py's zips (``20
 series of 2,000 CT slices of 256 × 256; ``1GB``: four of them; stored, as most exports are) and,
 with ``--corpus``, on ../shared/corpus zipped: indexing the zip, then the copy with the usual
 options (Modified Dates, Clean Descriptors), its own review included; peak memory is the
-process's resident set growth over the copy (ru_maxrss). In CPython the command line's way: the
-copy and its review on every core (:mod:`dicompeek.privacy.deidentify.inputs`). With ``--page``,
-the same zips in the page too (Chromium): indexing as the page reports it, then "Make a
-de-identified copy…" with the same options from the Start button to the copy's review shown
-(timed alone: sampling every process's memory takes about half a core of the two), then the same
-copy again for the browser's peak memory growth over the idle page (all its processes, sampled). ``--smoke``
-checks the path in seconds on a small generated zip; the figures then
-mean nothing. The test suite runs it.
+process's resident set growth over the copy (ru_maxrss). In CPython the command line's way, the
+best of three runs: the inputs indexed, the copy and its review on every core
+(:mod:`dicompeek.privacy.deidentify.inputs`). With ``--page``, the same zips in the page too
+(Chromium): indexing as the page reports it, then "Make a de-identified copy…" with the same
+options from the Start button to the copy's review shown (timed alone: sampling every process's
+memory takes about half a core of the two), then the same copy again for the browser's peak memory
+growth over the idle page (all its processes, sampled). ``--smoke`` checks the path in seconds on
+a small generated zip; the figures then mean nothing. The test suite runs it.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from bench import CACHE, SMOKE, SPECS, bench_zip, print_table  # noqa: E402  ben
 TARGET_RATIO = 4.0
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 USUAL = frozenset({"retain_modified_dates", "clean_descriptors"})
+#: Seconds the page is left after its first pick before the measured one (see measure_page).
+SETTLE_S = 20.0
 
 
 def warm(path: Path) -> None:
@@ -47,8 +49,16 @@ def warm(path: Path) -> None:
             pass
 
 
-def measure(path: Path, work: Path) -> tuple[float, float, int, float, str]:
-    """(indexing s, copy s, files written, peak MB growth, the copy's verdict) for ``path``."""
+def measure(path: Path, work: Path, runs: int = 1) -> tuple[float, float, int, float, str]:
+    """(indexing s, copy s, files written, peak MB growth, the copy's verdict) for ``path``; with
+    ``runs`` > 1, the best indexing and the best copy of that many (the machine is noisy: single
+    runs of either differed by up to 30 %)."""
+    results = [_measure_once(path, work) for _ in range(runs)]
+    best = min(results, key=lambda r: r[1])
+    return min(r[0] for r in results), best[1], best[2], max(r[3] for r in results), best[4]
+
+
+def _measure_once(path: Path, work: Path) -> tuple[float, float, int, float, str]:
     from dicompeek.dicom import guard
     from dicompeek.index.indexer import Index
     from dicompeek.privacy.deidentify.inputs import deidentify_inputs
@@ -95,6 +105,20 @@ def measure_page(path: Path) -> tuple[float, float, int, float, str]:
             page = chromium.new_page()
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
             page.wait_for_selector("#boot.ready", timeout=180_000)
+            # a later visit, as a person's: on the first, the service worker fetches and hashes the
+            # build once Python is ready, which slowed indexing started then 3 to 4 times
+            page.wait_for_selector("#offline[data-state='ready']", timeout=180_000)
+            page.reload()
+            page.wait_for_selector("#boot.ready", timeout=180_000)
+            # and the start-up's work after "ready" over: the second worker, booted at the first pick,
+            # and numpy and Pillow, loaded in the background by each (a zip picked at "ready" was
+            # indexed in 8 to 10 s where 2.5 to 3.7 s is the steady figure: see the README)
+            page.set_input_files("#pick-files", str(bench_zip(SMOKE, Path(profile))))
+            page.wait_for_function("() => document.getElementById('progress').dataset.finished === 'true'",
+                                   timeout=600_000)
+            time.sleep(SETTLE_S)
+            page.click("#clear")
+            page.evaluate("() => { delete document.getElementById('progress').dataset.finished; }")
             page.set_input_files("#pick-files", str(path))
             page.wait_for_function("() => document.getElementById('progress').dataset.finished === 'true'",
                                    timeout=1_800_000)
@@ -160,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 zips.append(("corpus", corpus_zip(CACHE)))
         rows = []
-        places = [("CPython", lambda path: measure(path, work))] + ([("page", measure_page)] if args.page else [])
+        runs = 1 if args.smoke else 3
+        places = [("CPython", lambda path: measure(path, work, runs))] + ([("page", measure_page)] if args.page else [])
         for name, path in zips:
             for place, run in places:
                 warm(path)

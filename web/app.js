@@ -195,7 +195,10 @@ function removePick(index) {
 
 for (const [button, id] of [["open-files", "pick-files"], ["open-folder", "pick-folder"]]) {
   const input = byId(id, HTMLInputElement);
-  byId(button).addEventListener("click", () => input.click());
+  byId(button).addEventListener("click", () => {
+    client.startAll();  // the other workers start while the person chooses
+    input.click();
+  });
   input.addEventListener("change", () => {
     open(pickedItems(input));
     input.value = "";
@@ -319,6 +322,7 @@ document.addEventListener("dragenter", (event) => {
   event.preventDefault();
   dragDepth++;
   overlay.hidden = false;
+  client.startAll();  // files are coming: the other workers start while they are carried to the drop
 });
 document.addEventListener("dragleave", () => {
   if (--dragDepth <= 0) { dragDepth = 0; overlay.hidden = true; }

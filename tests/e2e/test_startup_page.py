@@ -1,5 +1,6 @@
-"""Start-up: the page starts one Python worker, and the first pick (made before or after "Python
-ready") starts the others and is spread over all of them; a later visit starts from the memory
+"""Start-up: the page starts one Python worker; opening the file dialog, dragging files over the
+page or the first pick (made before or after "Python ready") starts the others, and the pick is
+spread over all of them; a later visit starts from the memory
 snapshot and still works; numpy arrives after "ready" without the page noticing.
 """
 
@@ -57,6 +58,30 @@ def test_the_first_pick_is_spread_over_every_worker(fresh_page, export, when):
     # what needs numpy (the viewer) works
     page.click(".series-row")
     page.wait_for_selector("#viewer[data-index='0']", state="attached", timeout=60_000)
+    assert not fresh_page.errors
+
+
+@pytest.mark.parametrize("how", ["file dialog", "files dragged over"])
+def test_the_other_workers_start_while_the_person_chooses_what_to_open(fresh_page, export, how):
+    page = fresh_page.page
+    page.goto(fresh_page.url)
+    cores = page.evaluate("Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), 4)")
+    page.wait_for_selector("#boot.ready", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    assert len(python_workers(page)) == 1
+    if how == "file dialog":
+        with page.expect_file_chooser() as chooser:
+            page.click("#open-files")
+    else:
+        page.dispatch_event("body", "dragenter", {"dataTransfer": page.evaluate_handle("new DataTransfer()")})
+        page.dispatch_event("body", "dragleave")
+    page.wait_for_timeout(500)
+    assert len(python_workers(page)) == cores  # booting before anything is picked
+    if how == "file dialog":
+        before = fresh_page.version()
+        chooser.value.set_files(str(export))
+        fresh_page.wait_for_summary(before)
+        assert fresh_page.totals()["dicom"] == FILES
     assert not fresh_page.errors
 
 
