@@ -64,9 +64,10 @@ MEMORY_FIXED = 300 * MiB
 #: ... and per byte of the largest file, for JavaScript's buffers of the reads (each read allocates
 #: its own; collected lazily). Measured 2026-12-02: 280 MB of growth at the peak, the median while
 #: copying below the idle page's; with the pixel data taken over unread (later that day), 124 MB, and
-#: the copy with its review took 1 s (the saving, which reads it all, 13 s). When the copy read every file whole (2026-12-01) it was 4.4-5.2 GB
-#: (10-11 bytes per byte per worker) and each worker's Python memory grew to 1.2-1.7 GB; with the
-#: panel showing the first series' frame on opening (worker 0 reading that file whole), 1.3 GB.
+#: the copy with its review took 1 s (the saving, which reads it all, 13 s). When the copy read
+#: every file whole (2026-12-01) it was 4.4-5.2 GB (10-11 bytes per byte per worker) and each
+#: worker's Python memory grew to 1.2-1.7 GB; with the panel showing the first series' frame on
+#: opening (worker 0 reading that file whole), 1.3 GB.
 MEMORY_PER_FILE_BYTE = 2
 #: How much a worker may add to its Python memory while copying and reviewing: the pieces it
 #: streams are a megabyte; a file read whole would add several times the file.
