@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from dicompeek.io.archive import Sources
-from dicompeek.io.extent import Extent, crc32_combine, crc32_tail, lies_stored, stored_extent
+from dicompeek.io.extent import Extent, crc32_combine, crc32_tail, stored_extent
 from dicompeek.io.zipwriter import ZipWriter
 from registry import NotingSink, zip_bytes
 
@@ -60,17 +60,17 @@ def test_a_stored_entry_lies_in_the_picked_zip_with_the_crc_of_its_tail(tmp_path
     assert tail == MEMBERS["stored.dcm"][1000:] and extent.crc == zlib.crc32(tail)
 
 
-def test_deflated_nested_and_loose_files_do_not_lie_stored(tmp_path):
+def test_deflated_nested_and_loose_files_have_no_extent(tmp_path):
     entries = _entries(tmp_path, _zip(tmp_path))
-    assert not lies_stored(entries["deflated.txt"]) and stored_extent(entries["deflated.txt"], 10) is None
+    assert stored_extent(entries["deflated.txt"], 10) is None
     outer = tmp_path / "outer.zip"
     outer.write_bytes(zip_bytes({"inner.zip": zip_bytes({"a.dcm": b"x" * 500}, compress=False)}, compress=False))
     nested = _entries(tmp_path, outer)
-    assert [path for path, entry in nested.items() if lies_stored(entry)] == []
+    assert [path for path, entry in nested.items() if stored_extent(entry, 10) is not None] == []
     (tmp_path / "loose.dcm").write_bytes(b"y" * 300)
     sources = Sources()
     sources.add(str(tmp_path / "loose.dcm"))
-    assert not lies_stored(sources.entries[0])
+    assert stored_extent(sources.entries[0], 10) is None
 
 
 @pytest.mark.parametrize("header", [b"", b"new header " * 50], ids=["alone", "after new bytes"])

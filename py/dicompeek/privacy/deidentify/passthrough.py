@@ -8,8 +8,8 @@ value, the written bytes): on an export of 231 MB CT volumes the page grew by mo
 multi-frame file of a gigabyte could not be copied at all. The header is small; the pixel data
 is most of the file and, without Clean Pixel Data's boxes, is copied unchanged.
 
-Only for files of :data:`STREAM_FROM` or more (:func:`worth_streaming`), and only where that gives
-the bytes the whole-file way writes: the pixel data element is the last
+Only for files of :data:`STREAM_FROM` or more, and only where that gives the bytes the whole-file
+way writes: the pixel data element is the last
 thing in the file (nothing after it could be left unexamined: trailing private groups, padding
 and signatures go the whole-file way), and the header is written in the encoding it was read in
 (:func:`~dicompeek.dicom.writer.part10` says where its pixel data would start). The tests compare
@@ -38,11 +38,6 @@ CHUNK = 1 << 20
 #: 128 KB files: the page read as much through its zip's megabyte read-ahead, and the copy, a Blob of
 #: 16,000 slices, took longer to review.)
 STREAM_FROM = 4 << 20
-
-
-def worth_streaming(entry: Entry) -> bool:
-    """Whether to copy ``entry``'s pixel data without reading the file whole: a large file."""
-    return entry.size >= STREAM_FROM
 
 
 def streamable_syntax(uid: str) -> bool:
@@ -122,4 +117,4 @@ def _element_end(stream: ByteStream, start: int, syntax: UID) -> int | None:
         stream.seek(at)
 
 
-__all__ = ["STREAM_FROM", "chunks", "pixel_element_ends_file", "streamable_syntax", "worth_streaming"]
+__all__ = ["STREAM_FROM", "chunks", "pixel_element_ends_file", "streamable_syntax"]

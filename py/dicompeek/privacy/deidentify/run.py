@@ -346,17 +346,15 @@ def _read(index: Index, record: DicomRecord, streamed: bool) -> tuple[Dataset, i
     """The dataset of ``record`` with its file meta (:func:`.meta.ensure_meta`), and where its
     pixel data starts when only its header was read (``streamed`` asks for that: the pixel data is
     then copied from there, :mod:`.passthrough`); the whole file where the pixel data must be read,
-    the file is small (:func:`.passthrough.worth_streaming`), or its
-    pixel data cannot be streamed as it is (not last in the file, or the file is not written in the
-    encoding it was read in)."""
-    entry = index.sources.entries[record.entry]
-    start = record.header_length if streamed and passthrough.worth_streaming(entry) else None
+    the file is small, or its pixel data cannot be streamed as it is (not last in the file, or the
+    file is not written in the encoding it was read in)."""
+    start = record.header_length if streamed and record.size >= passthrough.STREAM_FROM else None
     if start is not None and passthrough.streamable_syntax(record.transfer_syntax):
         ds = read_instance(index, record.entry, pixels=False, header_length=start)
         ensure_meta(ds, record.location)
         syntax = str(ds.file_meta.TransferSyntaxUID)
         if (ds.original_encoding == (syntax == ImplicitVRLittleEndian, True) and "PixelData" not in ds
-                and passthrough.pixel_element_ends_file(entry, start, syntax)):
+                and passthrough.pixel_element_ends_file(index.sources.entries[record.entry], start, syntax)):
             return ds, start
     ds = read_instance(index, record.entry, pixels=True)
     ensure_meta(ds, record.location)
