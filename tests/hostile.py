@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dicompeek.io.archive import shown
+from dicompeek.io.extent import crc32_combine
 from dicompeek_synthetic import dataset_bytes
 from registry import XSS, small_dataset
 
@@ -69,47 +70,14 @@ class Expected:
 
 
 # -- CRC-32 without reading the data ---------------------------------------------------------
-
-_POLY = 0xEDB88320
-
-
-def _multmodp(a: int, b: int) -> int:
-    """a times b modulo the CRC-32 polynomial (bit-reflected), as in zlib's crc32.c."""
-    m, p = 1 << 31, 0
-    while True:
-        if a & m:
-            p ^= b
-            if not a & (m - 1):
-                return p
-        m >>= 1
-        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
-
-
-_X2N = [1 << 30]  # x^(2^k) modulo the polynomial
-for _ in range(31):
-    _X2N.append(_multmodp(_X2N[-1], _X2N[-1]))
-
-
-def _x8nmodp(n: int) -> int:
-    """x^(8n) modulo the polynomial: the operator that appends n zero bytes."""
-    p, k = 1 << 31, 3
-    while n:
-        if n & 1:
-            p = _multmodp(_X2N[k & 31], p)
-        n >>= 1
-        k += 1
-    return p
-
-
-def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """CRC-32 of A + B from crc(A), crc(B) and len(B) (zlib's crc32_combine)."""
-    return _multmodp(_x8nmodp(len2), crc1) ^ crc2 if len2 > 0 else crc1
+# crc32_combine is the product's (dicompeek.io.extent; tests/io/test_extent.py checks it against zlib)
 
 
 def crc32_zeros(n: int) -> int:
     """CRC-32 of ``n`` zero bytes, in microseconds whatever ``n``."""
-    # the register starts as all ones; zero bytes only shift it (times x^8n); the result is inverted
-    return _multmodp(_x8nmodp(n), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    # the register starts as all ones; zero bytes only shift it (times x^8n); the result is inverted:
+    # that is combining the all-ones register with n bytes whose own CRC is the final inversion
+    return crc32_combine(0xFFFFFFFF, 0xFFFFFFFF, n)
 
 
 def deflated_zeros(total: int, block: int = MiB) -> Iterable[bytes]:

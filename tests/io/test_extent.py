@@ -17,6 +17,7 @@ import pytest
 from dicompeek.io.archive import Sources
 from dicompeek.io.extent import Extent, crc32_combine, crc32_tail, stored_extent
 from dicompeek.io.zipwriter import ZipWriter
+from hostile import crc32_zeros
 from registry import NotingSink, zip_bytes
 
 MEMBERS = {"stored.dcm": bytes(range(256)) * 40, "deflated.txt": b"text " * 2000}
@@ -48,6 +49,8 @@ def test_crc_of_two_strings_and_of_a_tail_follow_from_the_crcs_alone():
         first, second = os.urandom(generator.randint(0, 5000)), os.urandom(generator.randint(0, 5000))
         assert crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
         assert crc32_tail(zlib.crc32(first + second), zlib.crc32(first), len(second)) == zlib.crc32(second)
+    for size in (0, 1, 1000, 1 << 20):  # the hostile zips' entries of zeros are stated this way
+        assert crc32_zeros(size) == zlib.crc32(bytes(size))
 
 
 def test_a_stored_entry_lies_in_the_picked_zip_with_the_crc_of_its_tail(tmp_path):
