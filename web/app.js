@@ -127,13 +127,19 @@ client.on("ready", (detail) => {
     .map(([name, at]) => [name, Math.round(at - performance.timeOrigin)])));
   byId("boot-bar").hidden = true;
   demoUrl = detail.demo;
-  client.identifyingTags().then((list) => {
-    setIdentifyingTags(list);
-    tags.refreshMask();  // until now every value of the tag browser counted as identifying
-  }).catch((error) => showError(`Cannot tell which elements identify a patient: ${error.message}`));
 });
 client.on("progress", (detail) => showProgress(detail.progress));
+// Asked at the first summary, not at "ready": Python answers it once numpy is loaded, which an idle
+// page goes without (worker.js). Until then every value of the tag browser counts as identifying.
+let identifyingAsked = false;
 client.on("summary", (detail) => {
+  if (!identifyingAsked) {
+    identifyingAsked = true;
+    client.identifyingTags().then((list) => {
+      setIdentifyingTags(list);
+      tags.refreshMask();
+    }).catch((error) => showError(`Cannot tell which elements identify a patient: ${error.message}`));
+  }
   review.forget();  // it described what was loaded before
   viewer.setTextBoxes([]);
   forgetThumbnails();
@@ -203,6 +209,11 @@ for (const [button, id] of [["open-files", "pick-files"], ["open-folder", "pick-
     open(pickedItems(input));
     input.value = "";
   });
+}
+
+// A pointer on a picker or the demo, or the focus, says a pick is coming: the workers get ready.
+for (const id of ["open-files", "open-folder", "demo"]) {
+  for (const type of ["pointerenter", "focus"]) byId(id).addEventListener(type, () => client.startAll());
 }
 
 byId("demo").addEventListener("click", async () => {

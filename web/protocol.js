@@ -32,7 +32,8 @@ export const OP = Object.freeze({
  * @typedef {{op: "take"}} TakeOp */
 /** Worker 0: merge the other workers' records and answer with the summary.
  * @typedef {{op: "merge", records: Records[]}} MergeOp */
-/** Worker 0: load the image codecs now, not on the first request that needs them.
+/** Worker 0: load the image codecs once numpy is there, not on the first request that needs them
+ * (a pick made meanwhile is not held up).
  * @typedef {{op: "prepare"}} PrepareOp */
 /** Run a page request; answered with "reply" of the same id.
  * @typedef {{op: "request", id: number, name: RequestName, args: unknown[]}} RequestOp */

@@ -116,9 +116,10 @@ export class WorkerClient extends EventTarget {
 
   /**
    * Start the workers not running yet: a pick is coming (a file dialog opened, files dragged over the
-   * page). Their start-up, and numpy's loading after it, then runs while the person chooses, not on
-   * the pick's indexing: a pick made at "ready" waited about 6 s more for it (2,000 files, two cores).
-   * The first pick starts them too; they queue what comes before their Python is ready.
+   * page, a pointer or the focus on a picker or the demo). Their start-up, and numpy's loading after
+   * it, then runs while the person chooses, not on the pick's indexing: a pick made at "ready" waited
+   * about 6 s more for it (2,000 files, two cores). The first pick starts them too; they queue what
+   * comes before their Python is ready.
    */
   startAll() {
     while (this.#workers.length < this.#plan.count) this.#workers.push(this.#start(this.#plan.url, this.#workers.length));
@@ -788,7 +789,7 @@ export class WorkerClient extends EventTarget {
   #receive(index, message) {
     switch (message.type) {
       case EVENT.ready:
-        // the renderer gets its image codecs now, not on the first click on a series
+        // the renderer gets its image codecs now (once numpy is there), not on the first click on a series
         if (index === 0) this.#send(this.#workers[0], { op: OP.prepare });
         if (index === 0) this.#emit(message.type, message);
         break;

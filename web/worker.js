@@ -153,9 +153,9 @@ const marks = {};
 const mark = (name) => { marks[name] = performance.timeOrigin + performance.now(); };
 
 // --- start-up ---------------------------------------------------------------------------------
-// "Python ready" is pydicom and the indexing code imported: a pick is indexed from then on. numpy
-// and Pillow load after it, in the background; the calls that need them (everything but indexing)
-// wait for them (untilTheRest). On later visits the worker starts from a memory snapshot of
+// "Python ready" is pydicom and the indexing code imported: a pick is indexed and summarised from
+// then on. numpy and Pillow load after it, in the background; the calls that need them (everything
+// but indexing and the summary) wait for them. On later visits the worker starts from a memory snapshot of
 // Python as it stood at "ready" on the first visit (Pyodide's _loadSnapshot): no interpreter
 // start-up, no imports. Pyodide 0.27 cannot snapshot a package with compiled code, which is one
 // more reason why numpy comes after. When worker 0 starts without a snapshot, it starts a worker of
@@ -168,11 +168,13 @@ const mark = (name) => { marks[name] = performance.timeOrigin + performance.now(
 const SNAPSHOTS = "dicompeek-snapshot";  // sw.js keeps this cache when it clears old builds'
 const SNAPSHOT_WORKER = "python-snapshot";
 let restLoaded = false;      // numpy and Pillow loaded, and worker_api's other imports done
+/** @type {Promise<void> | null} numpy and Pillow loading (loadTheRest), from "ready" on */
+let rest = null;
 /** @type {ToWorker[]} messages that arrived before the rest was loaded, in order */
 const waiting = [];
-// the operations that need only the indexing code (add_paths, index_step, take_records)
+// the operations that need only the indexing code (add_paths, index_step, take_records, merge_summary)
 /** @type {Set<ToWorker["op"]>} */
-const LIGHT = new Set([OP.open, OP.take]);
+const LIGHT = new Set([OP.open, OP.take, OP.merge]);
 
 /** @param {BuildConfig} config @returns {URL} where this build's snapshot is kept (never fetched) */
 function snapshotUrl(config) {
@@ -295,7 +297,7 @@ async function boot() {
   post({ type: EVENT.ready, seconds: (performance.now() - started) / 1000, demo: config.demo, marks });
   sayReady();
   const snapshotNext = !restored && self.name === "python-0" && typeof caches !== "undefined";
-  loadTheRest(py, module, config).then(() => {
+  rest = loadTheRest(py, module, config).then(() => {
     if (snapshotNext) snapshotWorker = new Worker(new URL(import.meta.url), { type: "module", name: SNAPSHOT_WORKER });
   });
   for (const message of pending.splice(0)) dispatch(message);
@@ -332,6 +334,10 @@ async function loadTheRest(py, module, config) {
 /** Handle a message now if it needs only the indexing code, else once the rest is loaded (in the
  * order they came). @param {ToWorker} message */
 function dispatch(message) {
+  if (message.op === OP.prepare) {  // not queued: a pick made meanwhile is indexed and summarised
+    rest?.then(() => { codecs ??= useCodecs(); });
+    return;
+  }
   if (restLoaded || (LIGHT.has(message.op) && !waiting.length)) handle(message);
   else waiting.push(message);
 }
@@ -344,8 +350,6 @@ function handle(message) {
       const paths = mount(message.items);
       post({ type: EVENT.progress, run, progress: call(CALL.add_paths, [paths, message.shard, message.shards]) });
       runIndex();
-    } else if (message.op === OP.prepare) {
-      codecs ??= useCodecs();
     } else if (message.op === OP.request) {
       if (COPY_REQUESTS.includes(message.name)) {
         const request = message;

@@ -1,5 +1,5 @@
 """numpy and Pillow after pydicom: the browser's worker imports pydicom and the indexing code before
-numpy is loaded (its start-up, and the memory snapshot of later visits), then
+numpy is loaded (its start-up, the memory snapshot of later visits, a pick's index and summary), then
 ``worker_api.import_the_rest()`` once numpy is there. pydicom must end up as a fresh import with
 numpy and Pillow installed leaves it, or pixels and the summary would fail in the browser only.
 
@@ -40,6 +40,7 @@ if LATE:
     while not progress["finished"]:
         progress = worker_api.index_step(0.1)
     light["indexed"] = progress["done"]
+    light["summarised"] = json.loads(worker_api.call("merge_summary", json.dumps([[]])))["totals"]["dicom"]
     hide.on = False
     assert worker_api.import_the_rest()
 assert not worker_api.import_the_rest()  # once
@@ -80,8 +81,8 @@ def test_pydicom_imported_before_numpy_ends_up_as_a_fresh_import(tmp_path):
     zip_path = tmp_path / "ct.zip"
     write_zip(zip_path, {f"CT/{k}.dcm": ds for k, ds in enumerate(ct_phantom_series(3, 16, 16))})
     late, fresh = fingerprint(True, str(zip_path)), fingerprint(False, str(zip_path))
-    # the late side really indexed without numpy, and imported the rest only when told
-    assert late["light"] == {"numpy": False, "viewer": False, "indexed": 3}
+    # the late side really indexed and summarised without numpy, and imported the rest only when told
+    assert late["light"] == {"numpy": False, "viewer": False, "indexed": 3, "summarised": 3}
     assert fresh["light"] == {"numpy": True, "viewer": True}
     assert late["coders"] == fresh["coders"]
     assert any("pillow" in available for available, _ in fresh["coders"].values())

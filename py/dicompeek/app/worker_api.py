@@ -6,8 +6,8 @@ Every function the worker may call is marked ``@entry_point`` (:mod:`.entry_poin
 
 Importing this module is the worker's start: it installs the guards in pydicom's reader
 (:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index and the
-instance cache the viewer and the tag browser share. What needs numpy (all but indexing) comes with
-:func:`import_the_rest`, which the worker calls once numpy is loaded; those calls wait for it.
+instance cache the viewer and the tag browser share. What needs numpy (all but indexing and the
+summary) comes with :func:`import_the_rest`, which the worker calls once numpy is loaded; those calls wait for it.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from dicompeek.app.entry_points import call, call_binary, entry_point, entry_poi
 from dicompeek.dicom import guard
 from dicompeek.dicom.cache import InstanceCache
 from dicompeek.index.indexer import Index
+from dicompeek.index.summary import build_summary
 
 if TYPE_CHECKING:  # imported for real by import_the_rest(), once numpy is there (_LATER)
     from dicompeek.app import masking, worker_copy
-    from dicompeek.index.summary import build_summary
     from dicompeek.pixels import wasm_decoders
     from dicompeek.pixels.thumbnail import thumbnail as series_thumbnail
     from dicompeek.pixels.viewer import Viewer
@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # imported for real by import_the_rest(), once numpy is there
 #: once numpy is loaded, after "Python ready" (web/worker.js).
 _LATER: dict[str, tuple[str, str | None]] = {
     "masking": ("dicompeek.app.masking", None), "worker_copy": ("dicompeek.app.worker_copy", None),
-    "build_summary": ("dicompeek.index.summary", "build_summary"), "Viewer": ("dicompeek.pixels.viewer", "Viewer"),
+    "Viewer": ("dicompeek.pixels.viewer", "Viewer"),
     "wasm_decoders": ("dicompeek.pixels.wasm_decoders", None),
     **{name: ("dicompeek.privacy", name) for name in (
         "PartReview", "burned_in_part", "masked_result", "report_csv", "report_html", "reruns", "review")},

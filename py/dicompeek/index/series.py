@@ -5,15 +5,21 @@ Position and Orientation (Patient)), as 3D Slicer and the web viewers do,
 falling back to Instance Number. The checks warn about what makes a stack
 misleading to scroll or to measure: uneven spacing, missing or duplicate
 slices, gantry tilt, and mixed orientations, sizes or pixel spacings.
+
+Pure Python, without numpy: the summary is built from this, and the page's workers index and
+summarise a pick before numpy has loaded (web/worker.js). The vectors have three components.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-import numpy as np
 from pydicom.uid import UID
 
 from dicompeek.index.indexer import DicomRecord
@@ -38,7 +44,7 @@ def _floats(value: Any, count: int) -> tuple[float, ...] | None:
         numbers = tuple(float(v) for v in str(value).split("\\"))
     except (TypeError, ValueError):
         return None
-    return numbers if len(numbers) == count and all(np.isfinite(numbers)) else None
+    return numbers if len(numbers) == count and all(map(math.isfinite, numbers)) else None
 
 
 #: Frames listed for one file at most, whatever its Number of Frames says.
@@ -64,9 +70,17 @@ def frame_limit(record: DicomRecord) -> int:
     return max(1, min(most, MAX_FRAMES))
 
 
-def slice_normal(orientation: tuple[float, ...]) -> np.ndarray:
-    row, column = np.array(orientation[:3]), np.array(orientation[3:])
-    return np.cross(row, column)
+Vector = tuple[float, float, float]
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def slice_normal(orientation: tuple[float, ...]) -> Vector:
+    """The cross product of the row and column directions."""
+    (a1, a2, a3), (b1, b2, b3) = orientation[:3], orientation[3:6]
+    return (a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1)
 
 
 def order_frames(records: list[DicomRecord], *, every_frame: bool = True) -> list[Frame]:
@@ -79,8 +93,8 @@ def order_frames(records: list[DicomRecord], *, every_frame: bool = True) -> lis
         instance = record.fields.get("InstanceNumber")
         instance = instance if isinstance(instance, int) else None
         position = _floats(record.fields.get("ImagePositionPatient"), 3)
-        distance = float(np.dot(position, normal)) if position and normal is not None else None
-        if distance is not None and not np.isfinite(distance):  # overflowed: as if unknown
+        distance = _dot(position, normal) if position and normal is not None else None
+        if distance is not None and not math.isfinite(distance):  # overflowed: as if unknown
             distance = None
         frames += [Frame(record.entry, f, instance, distance)
                    for f in range(frame_count(record) if every_frame else 1)]
@@ -119,26 +133,26 @@ def geometry_warnings(records: list[DicomRecord]) -> list[str]:
     if orientation is None or len(positions) < 3 or "ImageOrientationPatient" in mixed:
         return warnings  # spacing along one normal means nothing for mixed orientations
     normal = slice_normal(orientation)
-    points = np.array(positions)
-    distances = np.sort(points @ normal)
-    gaps = np.diff(distances)
-    duplicates = int(np.count_nonzero(gaps < 1e-3))
+    ordered = sorted(positions, key=lambda point: _dot(point, normal))
+    distances = [_dot(point, normal) for point in ordered]
+    all_gaps = [b - a for a, b in pairwise(distances)]
+    duplicates = sum(gap < 1e-3 for gap in all_gaps)
     if duplicates:
         warnings.append(f"{duplicates} duplicate slice position(s) (several acquisitions, echoes or phases?)")
-    gaps = gaps[gaps >= 1e-3]
+    gaps = [gap for gap in all_gaps if gap >= 1e-3]
     if len(gaps) >= 2:
-        typical = float(np.median(gaps))
+        typical = statistics.median(gaps)
         missing = int(sum(round(g / typical) - 1 for g in gaps if g > 1.5 * typical))
         if missing:
-            warnings.append(f"about {missing} missing slice(s): gaps up to {gaps.max():.2f} mm "
+            warnings.append(f"about {missing} missing slice(s): gaps up to {max(gaps):.2f} mm "
                             f"where slices are {typical:.2f} mm apart")
-        elif gaps.max() - gaps.min() > max(0.01 * typical, 0.01):
-            warnings.append(f"non-uniform slice spacing: {gaps.min():.3f} to {gaps.max():.3f} mm")
-    ordered = points[np.argsort(points @ normal)]
-    travel = ordered[-1] - ordered[0]
-    if np.linalg.norm(travel) > 1e-3:
-        cosine = abs(float(np.dot(travel / np.linalg.norm(travel), normal)))
-        tilt = float(np.degrees(np.arccos(min(cosine, 1.0))))
+        elif max(gaps) - min(gaps) > max(0.01 * typical, 0.01):
+            warnings.append(f"non-uniform slice spacing: {min(gaps):.3f} to {max(gaps):.3f} mm")
+    travel = [b - a for a, b in zip(ordered[0], ordered[-1], strict=True)]
+    length = math.hypot(*travel)
+    if length > 1e-3:
+        cosine = abs(_dot(travel, normal)) / length
+        tilt = math.degrees(math.acos(min(cosine, 1.0)))
         if tilt > 0.5:
             warnings.append(f"gantry/detector tilt: slices advance {tilt:.1f}° off the slice normal")
     return warnings
@@ -156,10 +170,10 @@ _POSITIVE = ("L", "P", "H")
 _NEGATIVE = ("R", "A", "F")
 
 
-def direction_letters(vector: np.ndarray) -> str:
+def direction_letters(vector: Sequence[float]) -> str:
     """Letters for a direction in patient space, strongest first (e.g. "LA" for an oblique)."""
     letters: list[str] = []
-    for axis in np.argsort(-np.abs(vector)):
+    for axis in sorted(range(3), key=lambda k: -abs(vector[k])):
         if abs(vector[axis]) > 0.0001 and (not letters or abs(vector[axis]) > 0.25):
             letters.append(_POSITIVE[axis] if vector[axis] > 0 else _NEGATIVE[axis])
     return "".join(letters[:3])
@@ -170,6 +184,6 @@ def orientation_letters(orientation_value: Any) -> dict[str, str] | None:
     orientation = _floats(orientation_value, 6)
     if orientation is None:
         return None
-    row, column = np.array(orientation[:3]), np.array(orientation[3:])
-    return {"left": direction_letters(-row), "right": direction_letters(row),
-            "top": direction_letters(-column), "bottom": direction_letters(column)}
+    row, column = orientation[:3], orientation[3:]
+    return {"left": direction_letters([-v for v in row]), "right": direction_letters(row),
+            "top": direction_letters([-v for v in column]), "bottom": direction_letters(column)}
