@@ -1,5 +1,5 @@
 """Start-up: the page starts one Python worker; opening the file dialog, dragging files over the
-page or the first pick (made before or after "Python ready") starts the others, and the pick is
+page, a pointer or the focus on a picker or the demo, or the first pick (made before or after "Python ready") starts the others, and the pick is
 spread over all of them; a later visit starts from the memory
 snapshot and still works; numpy arrives after "ready" without the page noticing.
 """
@@ -61,7 +61,7 @@ def test_the_first_pick_is_spread_over_every_worker(fresh_page, export, when):
     assert not fresh_page.errors
 
 
-@pytest.mark.parametrize("how", ["file dialog", "files dragged over"])
+@pytest.mark.parametrize("how", ["file dialog", "files dragged over", "pointer on the demo", "focus on a picker"])
 def test_the_other_workers_start_while_the_person_chooses_what_to_open(fresh_page, export, how):
     page = fresh_page.page
     page.goto(fresh_page.url)
@@ -72,9 +72,14 @@ def test_the_other_workers_start_while_the_person_chooses_what_to_open(fresh_pag
     if how == "file dialog":
         with page.expect_file_chooser() as chooser:
             page.click("#open-files")
-    else:
+    elif how == "files dragged over":
         page.dispatch_event("body", "dragenter", {"dataTransfer": page.evaluate_handle("new DataTransfer()")})
         page.dispatch_event("body", "dragleave")
+    elif how == "pointer on the demo":
+        page.hover("#demo")
+    else:
+        page.keyboard.press("Tab")  # the first stop is a picker
+        assert page.evaluate("document.activeElement.id") == "open-files"
     page.wait_for_timeout(500)
     assert len(python_workers(page)) == cores  # booting before anything is picked
     if how == "file dialog":
