@@ -394,7 +394,10 @@ export class Viewer {
 
   #fit() {
     const stage = byId("viewer-stage");
-    const scale = Math.min(stage.clientWidth / this.canvas.width, stage.clientHeight / this.canvas.height);
+    // a quarter turn puts the image's height across the stage
+    const across = this.turn.rotation % 180 === 90;
+    const [width, height] = across ? [this.canvas.height, this.canvas.width] : [this.canvas.width, this.canvas.height];
+    const scale = Math.min(stage.clientWidth / width, stage.clientHeight / height);
     this.zoom = Number.isFinite(scale) && scale > 0 ? scale : 1;
     this.pan = { x: 0, y: 0 };
   }
@@ -494,6 +497,7 @@ export class Viewer {
   setTurn(turn) {
     this.turn = turn ? { rotation: ((turn.rotation % 360) + 360) % 360, flip: turn.flip } : { rotation: 0, flip: false };
     this.root.dataset.turn = `${this.turn.rotation}${this.turn.flip ? " flip" : ""}`;
+    if (this.fit) this.#fit();
     this.#transform();
     this.#overlays();
   }

@@ -261,3 +261,40 @@ def test_a_presentation_states_rotation_and_flip_apply_on_request_with_letters_a
     page.wait_for_function("() => document.getElementById('viewer').dataset.turn === '0'")
     assert [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")] == letters
     leave_viewer(page)
+
+
+#: The canvas's box on screen (turned) and the stage's.
+BOXES = """() => [document.getElementById('viewer-canvas'), document.getElementById('viewer-stage')]
+    .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+def test_fit_fits_a_wide_image_turned_a_quarter_inside_the_stage(clean_app, tmp_path):
+    from dicompeek_synthetic import ct_phantom_series
+    from dicompeek_synthetic_pr import presentation_state
+    from registry import zip_bytes
+
+    ct = ct_phantom_series(3, 32, 160)  # five times as wide as it is high
+    state = presentation_state(ct)
+    state.ImageRotation = 90
+    members: dict[str, Dataset] = {f"CT/{n}.dcm": ds for n, ds in enumerate(ct)}
+    members["PR/pr.dcm"] = state
+    (tmp_path / "wide.zip").write_bytes(zip_bytes(members))
+    clean_app.open_files(tmp_path / "wide.zip")
+    page = clean_app.page
+    page.click(".series-row:has(td:text-is('CT'))")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
+    show_layers(page)
+    page.locator("#viewer-layers input[data-turn]").check()
+    page.wait_for_function("() => document.getElementById('viewer').dataset.turn === '90'")
+    (left, top, right, bottom), (stage_left, stage_top, stage_right, stage_bottom) = page.evaluate(BOXES)
+    assert bottom - top > 4 * (right - left)  # turned: now tall
+    slack = 1.5
+    assert stage_left - slack <= left and right <= stage_right + slack
+    assert stage_top - slack <= top and bottom <= stage_bottom + slack
+    # and as large as fits: it spans the stage's height
+    assert bottom - top >= stage_bottom - stage_top - 2 * slack
+    page.locator("#viewer-layers input[data-turn]").uncheck()
+    page.wait_for_function("() => document.getElementById('viewer').dataset.turn === '0'")
+    (left, top, right, bottom), (stage_left, _, stage_right, _) = page.evaluate(BOXES)
+    assert right - left > 4 * (bottom - top) and right - left <= stage_right - stage_left + 2 * slack
+    leave_viewer(page)
