@@ -1,7 +1,7 @@
 """Start-up: the page starts one Python worker; opening the file dialog, dragging files over the
-page, a pointer or the focus on a picker or the demo, or the first pick (made before or after "Python ready") starts the others, and the pick is
-spread over all of them; a later visit starts from the memory
-snapshot and still works; numpy arrives after "ready" without the page noticing.
+page, a pointer or the focus on a picker or the demo, or the first pick (made before or after
+"Python ready") starts the others, and the pick is spread over all of them; a later visit starts
+from the memory snapshot and still works; numpy arrives after "ready" without the page noticing.
 """
 
 from __future__ import annotations
