@@ -200,6 +200,7 @@ def read_dataset(fp: Positioned, *, stop_before_pixels: bool, force: bool,
     junk: list[str] = []
 
     def stop_when(tag: int, vr: str | None, length: int) -> bool:
+        tag = int(tag)  # pydicom's BaseTag compares in Python: slow, and this runs for every element
         if stop_before_pixels and tag in PIXEL_TAGS:
             return True
         if tag == last[0]:

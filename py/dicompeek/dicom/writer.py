@@ -36,6 +36,8 @@ _FIRST_PIXEL_TAG = min(PIXEL_TAGS)  # where a reader stops before the pixels
 _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"})
 #: VRs whose str values pydicom writes as their characters (ASCII the same in every character set).
 _TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
+#: VRs whose bytes values pydicom writes as they are, padded to an even length.
+_BYTES_VRS = frozenset({"OB", "OW"})
 _STRINGS = (str, UID)  # not str's other subclasses (a PersonName is not one; a DA object is written as a date)
 _UNDEFINED = 0xFFFFFFFF
 _SHORT, _LONG = struct.Struct("<HH2sH").pack, struct.Struct("<HH2sHL").pack
@@ -84,7 +86,8 @@ def part10(ds: Dataset) -> tuple[bytes, int | None]:
 
 def _elements(ds: Dataset, implicit: bool, encodings: Any, skip: int = -1) -> list[tuple[int, bytes]]:
     """The elements of ``ds`` in tag order, as pydicom's ``write_dataset`` writes them: (tag, bytes)."""
-    ordered = sorted((int(tag), elem) for tag, elem in ds._dict.items() if tag != skip)
+    # as ints: pydicom's BaseTag compares in Python, a few calls an element
+    ordered = sorted(item for item in ((int(tag), elem) for tag, elem in ds._dict.items()) if item[0] != skip)
     return _elements_of([(tag, ds.get_item(tag) if _deferred(elem) else elem) for tag, elem in ordered],
                         implicit, encodings)
 
@@ -124,7 +127,11 @@ def _value_bytes(elem: Any) -> bytes | None:
     if isinstance(elem, RawDataElement):
         value = elem.value
         return value if elem.length != _UNDEFINED and isinstance(value, bytes) else None
-    if elem.VR not in _TEXT_VRS or elem.is_undefined_length:
+    if elem.is_undefined_length:
+        return None
+    if elem.VR in _BYTES_VRS and type(elem.value) is bytes:  # native pixel data, as pydicom pads it
+        return elem.value + b"\0" if len(elem.value) % 2 else elem.value
+    if elem.VR not in _TEXT_VRS:
         return None
     value = elem.value
     if value is None or value == "":

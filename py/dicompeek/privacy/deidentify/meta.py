@@ -22,8 +22,12 @@ def ensure_meta(ds: Dataset, location: str) -> None:
         ds.file_meta = meta
     if not ds.get("SOPInstanceUID") and not meta.get("MediaStorageSOPInstanceUID"):
         ds.SOPInstanceUID = UidMap(b"missing").new_uid(location)
-    meta.MediaStorageSOPClassUID = ds.get("SOPClassUID") or meta.get("MediaStorageSOPClassUID", "")
-    meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID") or meta.get("MediaStorageSOPInstanceUID", "")
+    for meta_keyword, keyword in (("MediaStorageSOPClassUID", "SOPClassUID"),
+                                  ("MediaStorageSOPInstanceUID", "SOPInstanceUID")):
+        stated = meta.get(meta_keyword)
+        value = ds.get(keyword) or stated or ""
+        if value != stated or stated is None:  # set only when it changes: setting costs a conversion a file
+            setattr(meta, meta_keyword, value)
 
 
 __all__ = ["ensure_meta"]
