@@ -318,3 +318,33 @@ def test_every_corpus_seg_gives_highdicoms_masks(path):
     sources = sorted({s for f in read_segmentation(ds).frames for s in f.sources}, key=str)
     assert sources
     assert assert_same_as_highdicom(ds, pydicom.dcmread(twin), sources) >= len(sources)
+
+
+def test_a_seg_thumbnail_shows_every_segment_on_the_middle_frames_plane_in_their_colours(ct, tmp_path):
+    from dicompeek.index.indexer import Index
+    from dicompeek.objects.seg import thumbnail_picture
+    from dicompeek.pixels.thumbnail import thumbnail
+    from pixels.test_thumbnail import png_pixels
+    from registry import zip_bytes
+
+    _, ds = generated(ct, "binary, overlapping")
+    members = {f"CT/{n}.dcm": image for n, image in enumerate(ct)} | {"SEG/seg.dcm": ds}
+    (tmp_path / "seg.zip").write_bytes(zip_bytes(members))
+    index = Index()
+    try:
+        index.add([str(tmp_path / "seg.zip")])
+        index.run()
+        meta, png = thumbnail(index, str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), paint=thumbnail_picture)
+        grey, _ = thumbnail(index, str(ct[0].StudyInstanceUID), str(ct[0].SeriesInstanceUID), paint=thumbnail_picture)
+    finally:
+        index.close()
+    seg = read_segmentation(ds)
+    source = seg.frames[meta["frame"]].sources[0][0]
+    slice_number = next(n for n, image in enumerate(ct) if str(image.SOPInstanceUID) == source)
+    expected = overlay_rgba(ds, seg, match_frames(seg, ct[slice_number], 0).frames, opacity=1.0)[..., :3]
+    picture = png_pixels(png)
+    assert picture.shape == (SIZE, SIZE, 3) and (picture == expected).all()
+    colours = {tuple(int(c) for c in pixel) for pixel in picture.reshape(-1, 3)}
+    present = {s.colour for s in seg.segments if masks()[slice_number, ..., s.number - 1].any()}
+    assert colours == present | {(0, 0, 0)} and len(present) == 2  # both segments, on black
+    assert "error" not in grey  # an image is still shown in grey

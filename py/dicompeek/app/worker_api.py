@@ -26,6 +26,7 @@ from dicompeek.index.summary import build_summary
 
 if TYPE_CHECKING:  # imported for real by import_the_rest(), once numpy is there (_LATER)
     from dicompeek.app import masking, worker_copy
+    from dicompeek.objects.seg import thumbnail_picture
     from dicompeek.pixels import wasm_decoders
     from dicompeek.pixels.thumbnail import thumbnail as series_thumbnail
     from dicompeek.pixels.viewer import Viewer
@@ -64,6 +65,7 @@ _LATER: dict[str, tuple[str, str | None]] = {
     "Hashing": ("dicompeek.privacy.provenance", "Hashing"), "completed": ("dicompeek.privacy.provenance", "completed"),
     "TagBrowser": ("dicompeek.tags.browser", "TagBrowser"),
     "series_thumbnail": ("dicompeek.pixels.thumbnail", "thumbnail"),
+    "thumbnail_picture": ("dicompeek.objects.seg", "thumbnail_picture"),
     "text_risk": ("dicompeek.privacy.rules.pixels", "text_risk"),
 }
 
@@ -181,7 +183,7 @@ def thumbnail(args_json: str) -> tuple[str, bytes]:
     """A series' middle frame as (JSON metadata, PNG bytes), with why its pixels may carry
     burned-in text (the page blurs such a thumbnail while patient data is hidden)."""
     study_uid, series_uid = json.loads(args_json)
-    meta, png = series_thumbnail(_index, study_uid, series_uid)
+    meta, png = series_thumbnail(_index, study_uid, series_uid, paint=thumbnail_picture)
     records = _index.series_records(study_uid, series_uid)
     meta["text_risk"] = text_risk(records[0].fields) if records else None
     return json.dumps(meta), png

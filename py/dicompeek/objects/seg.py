@@ -291,6 +291,32 @@ def overlay_rgba(ds: Dataset, seg: Segmentation, frames: Iterable[int], numbers:
     return rgba
 
 
+def thumbnail_picture(ds: Dataset, frame: int) -> np.ndarray | None:
+    """Frame ``frame`` of a segmentation as its thumbnail shows it: every segment on that frame's
+    plane (the frames at its position, else those of its source image) in its colour on black, as
+    RGB uint8; a frame alone is one segment's mask, which in grey says little. None when ``ds`` is
+    not a segmentation (it is shown as any image)."""
+    if not is_segmentation(ds):
+        return None
+    seg = read_segmentation(ds)
+    if not 0 <= frame < len(seg.frames):
+        return None
+    here = seg.frames[frame]
+    same = [frame]
+    if seg.kind != "LABELMAP" and here.position is not None:
+        plane = _plane(here.position)
+        same = [k for k, other in enumerate(seg.frames)
+                if other.position is not None and _plane(other.position) == plane]
+    elif seg.kind != "LABELMAP" and here.sources:
+        same = [k for k, other in enumerate(seg.frames) if other.sources[:1] == here.sources[:1]]
+    picture: np.ndarray = np.ascontiguousarray(overlay_rgba(ds, seg, same, opacity=1.0)[..., :3])
+    return picture
+
+
+def _plane(position: Sequence[float]) -> tuple[float, ...]:
+    return tuple(round(value, 2) for value in position)  # a hundredth of a millimetre
+
+
 def blend(image: np.ndarray, rgba: np.ndarray) -> np.ndarray:
     """A rendered frame (grey or RGB uint8) with an RGBA overlay drawn over it, as RGB uint8."""
     rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image

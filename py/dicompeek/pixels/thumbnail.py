@@ -14,9 +14,11 @@ is said why, and the viewer still opens it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from pydicom.dataset import Dataset
 
 from dicompeek.dicom.errors import describe
 from dicompeek.dicom.instances import read
@@ -31,12 +33,18 @@ from dicompeek.pixels.png import encode_png
 SIZE = 128
 #: Files larger than this (as picked) get no thumbnail.
 FILE_LIMIT = 64 * 1024 * 1024
+#: A picture of frame ``frame`` of a dataset other than its grey rendering (a segmentation in its
+#: segments' colours: :func:`dicompeek.objects.seg.thumbnail_picture`), grey or RGB uint8; None to
+#: render it as any image. Passed in by the caller: this layer knows images, not what they annotate.
+Painter = Callable[[Dataset, int], np.ndarray | None]
 
 
-def thumbnail(index: Index, study_uid: str, series_uid: str, size: int = SIZE) -> tuple[dict[str, Any], bytes]:
+def thumbnail(index: Index, study_uid: str, series_uid: str, size: int = SIZE,
+              paint: Painter | None = None) -> tuple[dict[str, Any], bytes]:
     """The series' middle frame as (meta, PNG bytes): meta holds ``entry`` and ``frame`` (which
     frame it is), ``frames`` (how many the series has), ``rows`` and ``columns`` of the picture;
-    or ``error`` (why there is none) and no bytes. Never raises on the data."""
+    or ``error`` (why there is none) and no bytes. ``paint`` may picture the frame otherwise.
+    Never raises on the data."""
     records = index.series_records(study_uid, series_uid)
     if not records:
         return {"error": "this series is no longer loaded"}, b""
@@ -62,7 +70,10 @@ def thumbnail(index: Index, study_uid: str, series_uid: str, size: int = SIZE) -
             view = frame_view(ds, middle.frame)
         except Exception:  # damaged functional groups: the file's own attributes still apply
             view = ds
-        image = shrink(render_stored(view, frame_pixels(ds, middle.frame))[0], size)
+        picture = paint(ds, middle.frame) if paint is not None else None
+        if picture is None:
+            picture = render_stored(view, frame_pixels(ds, middle.frame))[0]
+        image = shrink(picture, size)
     except BaseException as exc:  # a frame that cannot be shown: said, the page goes on
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
