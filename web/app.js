@@ -129,8 +129,9 @@ client.on("ready", (detail) => {
   demoUrl = detail.demo;
 });
 client.on("progress", (detail) => showProgress(detail.progress));
-// Asked at the first summary, not at "ready": Python answers it once numpy is loaded, which an idle
-// page goes without (worker.js). Until then every value of the tag browser counts as identifying.
+// Asked at the first summary, not at "ready": Python answers it once numpy is loaded, and a request
+// waiting for numpy would hold up a pick's merge behind it (worker.js). Until the answer comes, every
+// value of the tag browser counts as identifying.
 let identifyingAsked = false;
 client.on("summary", (detail) => {
   if (!identifyingAsked) {

@@ -155,10 +155,10 @@ const mark = (name) => { marks[name] = performance.timeOrigin + performance.now(
 // --- start-up ---------------------------------------------------------------------------------
 // "Python ready" is pydicom and the indexing code imported: a pick is indexed and summarised from
 // then on. numpy and Pillow load after it, in the background; the calls that need them (everything
-// but indexing and the summary) wait for them. On later visits the worker starts from a memory snapshot of
-// Python as it stood at "ready" on the first visit (Pyodide's _loadSnapshot): no interpreter
-// start-up, no imports. Pyodide 0.27 cannot snapshot a package with compiled code, which is one
-// more reason why numpy comes after. When worker 0 starts without a snapshot, it starts a worker of
+// but indexing and the summary) wait for them. On later visits the worker starts from a memory
+// snapshot of Python as it stood at "ready" on the first visit (Pyodide's _loadSnapshot): no
+// interpreter start-up, no imports. Pyodide 0.27 cannot snapshot a package with compiled code,
+// which is one more reason why numpy comes after. When worker 0 starts without a snapshot, it starts a worker of
 // its own once it has loaded numpy (SNAPSHOT_WORKER: the same start-up to "ready", then
 // makeMemorySnapshot, and it closes); a Pyodide started to make a snapshot (_makeSnapshot) cannot
 // serve, its file system calls fail. The snapshot is kept in Cache Storage (SNAPSHOTS, named by the

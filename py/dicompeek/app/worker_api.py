@@ -7,7 +7,8 @@ Every function the worker may call is marked ``@entry_point`` (:mod:`.entry_poin
 Importing this module is the worker's start: it installs the guards in pydicom's reader
 (:func:`dicompeek.dicom.guard.install`) before anything is read, and makes the one index and the
 instance cache the viewer and the tag browser share. What needs numpy (all but indexing and the
-summary) comes with :func:`import_the_rest`, which the worker calls once numpy is loaded; those calls wait for it.
+summary) comes with :func:`import_the_rest`, which the worker calls once numpy is loaded; those
+calls wait for it.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def ensure_meta(ds: Dataset, location: str) -> None:
                                   ("MediaStorageSOPInstanceUID", "SOPInstanceUID")):
         stated = meta.get(meta_keyword)
         value = ds.get(keyword) or stated or ""
-        if value != stated or stated is None:  # set only when it changes: setting costs a conversion a file
+        if value != stated or stated is None:  # setting makes a new element: a cost in every file
             setattr(meta, meta_keyword, value)
 
 
