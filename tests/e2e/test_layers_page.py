@@ -232,14 +232,16 @@ TURNED_TO_CLIENT = """([x, y, rotation, flip]) => { const c = document.getElemen
     return [r.left + r.width / 2 + dx, r.top + r.height / 2 + dy]; }"""
 
 
-def test_a_presentation_states_rotation_and_flip_apply_on_request_with_letters_and_probe(clean_app, tmp_path):
+def open_turned(clean_app, tmp_path, rows: int, columns: int, flip: bool):
+    """A CT series with a presentation state that turns it a quarter (and flips it), open in the
+    viewer with its layers shown; the page."""
     from dicompeek_synthetic import ct_phantom_series
     from dicompeek_synthetic_pr import presentation_state
     from registry import zip_bytes
 
-    ct = ct_phantom_series(6, 64, 64)
+    ct = ct_phantom_series(6, rows, columns)
     state = presentation_state(ct)
-    state.ImageRotation, state.ImageHorizontalFlip = 90, "Y"
+    state.ImageRotation, state.ImageHorizontalFlip = 90, "Y" if flip else "N"
     members: dict[str, Dataset] = {f"CT/{n}.dcm": ds for n, ds in enumerate(ct)}
     members["PR/pr.dcm"] = state
     (tmp_path / "turned.zip").write_bytes(zip_bytes(members))
@@ -248,6 +250,11 @@ def test_a_presentation_states_rotation_and_flip_apply_on_request_with_letters_a
     page.click(".series-row:has(td:text-is('CT'))")
     page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
     show_layers(page)
+    return page
+
+
+def test_a_presentation_states_rotation_and_flip_apply_on_request_with_letters_and_probe(clean_app, tmp_path):
+    page = open_turned(clean_app, tmp_path, 64, 64, flip=True)
     letters = [page.text_content(f"#orient-{e}") for e in ("left", "right", "top", "bottom")]
     assert letters == ["R", "L", "A", "P"]  # an axial slice as stored
     page.locator("#viewer-layers input[data-turn]").check()
@@ -269,21 +276,7 @@ BOXES = """() => [document.getElementById('viewer-canvas'), document.getElementB
 
 
 def test_fit_fits_a_wide_image_turned_a_quarter_inside_the_stage(clean_app, tmp_path):
-    from dicompeek_synthetic import ct_phantom_series
-    from dicompeek_synthetic_pr import presentation_state
-    from registry import zip_bytes
-
-    ct = ct_phantom_series(3, 32, 160)  # five times as wide as it is high
-    state = presentation_state(ct)
-    state.ImageRotation = 90
-    members: dict[str, Dataset] = {f"CT/{n}.dcm": ds for n, ds in enumerate(ct)}
-    members["PR/pr.dcm"] = state
-    (tmp_path / "wide.zip").write_bytes(zip_bytes(members))
-    clean_app.open_files(tmp_path / "wide.zip")
-    page = clean_app.page
-    page.click(".series-row:has(td:text-is('CT'))")
-    page.wait_for_function("() => document.getElementById('viewer').dataset.index === '0'")
-    show_layers(page)
+    page = open_turned(clean_app, tmp_path, 32, 160, flip=False)  # five times as wide as it is high
     page.locator("#viewer-layers input[data-turn]").check()
     page.wait_for_function("() => document.getElementById('viewer').dataset.turn === '90'")
     (left, top, right, bottom), (stage_left, stage_top, stage_right, stage_bottom) = page.evaluate(BOXES)
