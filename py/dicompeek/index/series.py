@@ -133,9 +133,8 @@ def geometry_warnings(records: list[DicomRecord]) -> list[str]:
     if orientation is None or len(positions) < 3 or "ImageOrientationPatient" in mixed:
         return warnings  # spacing along one normal means nothing for mixed orientations
     normal = slice_normal(orientation)
-    ordered = sorted(positions, key=lambda point: _dot(point, normal))
-    distances = [_dot(point, normal) for point in ordered]
-    all_gaps = [b - a for a, b in pairwise(distances)]
+    along = sorted((_dot(point, normal), point) for point in positions)
+    all_gaps = [b - a for (a, _), (b, _) in pairwise(along)]
     duplicates = sum(gap < 1e-3 for gap in all_gaps)
     if duplicates:
         warnings.append(f"{duplicates} duplicate slice position(s) (several acquisitions, echoes or phases?)")
@@ -148,7 +147,7 @@ def geometry_warnings(records: list[DicomRecord]) -> list[str]:
                             f"where slices are {typical:.2f} mm apart")
         elif max(gaps) - min(gaps) > max(0.01 * typical, 0.01):
             warnings.append(f"non-uniform slice spacing: {min(gaps):.3f} to {max(gaps):.3f} mm")
-    travel = [b - a for a, b in zip(ordered[0], ordered[-1], strict=True)]
+    travel = [b - a for a, b in zip(along[0][1], along[-1][1], strict=True)]
     length = math.hypot(*travel)
     if length > 1e-3:
         cosine = abs(_dot(travel, normal)) / length

@@ -302,19 +302,15 @@ def thumbnail_picture(ds: Dataset, frame: int) -> np.ndarray | None:
     if not 0 <= frame < len(seg.frames):
         return None
     here = seg.frames[frame]
-    same = [frame]
-    if seg.kind != "LABELMAP" and here.position is not None:
-        plane = _plane(here.position)
-        same = [k for k, other in enumerate(seg.frames)
-                if other.position is not None and _plane(other.position) == plane]
-    elif seg.kind != "LABELMAP" and here.sources:
-        same = [k for k, other in enumerate(seg.frames) if other.sources[:1] == here.sources[:1]]
-    picture: np.ndarray = np.ascontiguousarray(overlay_rgba(ds, seg, same, opacity=1.0)[..., :3])
+    same: list[int] = []
+    if seg.kind != "LABELMAP":  # a label map's frame holds every segment already
+        if here.position is not None:
+            same = frames_for_plane(seg, seg.frame_of_reference, here.position, here.orientation)
+        if not same and here.sources:
+            uid, number = here.sources[0]
+            same = frames_for_source(seg, uid, number or 1, single_frame=number is None)
+    picture: np.ndarray = np.ascontiguousarray(overlay_rgba(ds, seg, same or [frame], opacity=1.0)[..., :3])
     return picture
-
-
-def _plane(position: Sequence[float]) -> tuple[float, ...]:
-    return tuple(round(value, 2) for value in position)  # a hundredth of a millimetre
 
 
 def blend(image: np.ndarray, rgba: np.ndarray) -> np.ndarray:

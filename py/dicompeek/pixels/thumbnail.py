@@ -66,12 +66,12 @@ def thumbnail(index: Index, study_uid: str, series_uid: str, size: int = SIZE,
         problem = frame_problem(ds, middle.frame)
         if problem:
             return {**meta, "error": problem}, b""
-        try:
-            view = frame_view(ds, middle.frame)
-        except Exception:  # damaged functional groups: the file's own attributes still apply
-            view = ds
         picture = paint(ds, middle.frame) if paint is not None else None
         if picture is None:
+            try:
+                view = frame_view(ds, middle.frame)
+            except Exception:  # damaged functional groups: the file's own attributes still apply
+                view = ds
             picture = render_stored(view, frame_pixels(ds, middle.frame))[0]
         image = shrink(picture, size)
     except BaseException as exc:  # a frame that cannot be shown: said, the page goes on
