@@ -123,7 +123,7 @@ export const EVENT = Object.freeze({
  * @property {{args: [], reply: unknown}} deid_state after deid_part: {state, pieces: CopyPiece[]} (worker.js adds
  *   the pieces); after deid_review_part: the review part's state
  * @property {{args: [states: unknown[]], reply: {meta: CopyReport, pixels: ArrayBuffer}}} deid_join
- * @property {{args: [copy: Blob, indexing: boolean], reply: PartProgress}} deid_review_open
+ * @property {{args: [copy: Blob, layout: CopySegment[], indexing: boolean], reply: PartProgress}} deid_review_open
  * @property {{args: [parts: number], reply: ReviewPlan}} deid_review_plan
  * @property {{args: [part: ReviewPart, identity: ReviewIdentity], reply: PartProgress}} deid_review_part
  * @property {{args: [states: ReviewState[]], reply: Review}} deid_review
@@ -164,7 +164,8 @@ export const REQUEST = Object.freeze(/** @type {{[K in RequestName]: K}} */ ({
  * deid_join) and its pieces: slices of the picked zips (pixel data stored there, never read) that go
  * between the part file's bytes. The page reads the parts as Files and makes the copy of them, their
  * pieces and the central directory (deid_join), which every worker mounts for its review
- * (deid_review_open: the worker passes Python the mounted path for the Blob).
+ * (deid_review_open: the worker passes Python the mounted path for the Blob, and reads the parts' bytes
+ * through read-only access handles of their files, by the copy's layout).
  * @type {"dicompeek-deidentified-copy.zip"} */
 export const COPY_FILE = "dicompeek-deidentified-copy.zip";
 /** The file part `number` of the copy is written to. @param {number} number */
@@ -500,6 +501,9 @@ export function protocolMismatch(python) {
  * @typedef {{files: number, shared: unknown, parts: CopyPart[]}} CopyPlan */
 /** Bytes of a picked file that go into a part of the copy unread, after the part file's first `at` bytes
  * (Python's JsSink.refer). @typedef {{at: number, blob: Blob}} CopyPiece */
+/** Where a run of the copy's bytes comes from, in the copy's order: bytes `from` to `from + length` of part
+ * file `part` (copyPartFile(part)), or, without `part`, bytes of a picked zip or the central directory.
+ * @typedef {{length: number, part?: number, from?: number}} CopySegment */
 /** One part of the copy: its records, their names in the copy, the other files (opaque to the page).
  * @typedef {unknown} CopyPart */
 /** The de-identified copy's progress: worker 0's (dicompeek.app.worker_copy.PageCopy.progress) "reading"

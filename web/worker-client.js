@@ -50,6 +50,7 @@ import { OCR_ENGINE, OcrPool } from "./ocr.js";
  * their places, and the central directory, one after the other.
  * @typedef {{report: CopyReport, review: Review, file: File}} Copy */
 /** @typedef {import("./protocol.js").CopyPiece} CopyPiece */
+/** @typedef {import("./protocol.js").CopySegment} CopySegment */
 
 const MAX_WORKERS = 4;
 const REVIEW_STEP_SECONDS = 0.1;  // a part's review runs in steps this long: progress, and a prompt Cancel
@@ -515,9 +516,10 @@ export class WorkerClient extends EventTarget {
       const { meta: report, pixels: central } = await this.#ask(0, REQUEST.deid_join, [written.map((part) => part.state)]);
       const root = await navigator.storage.getDirectory();
       const parts = await Promise.all(written.map(async ({ pieces }, number) =>
-        withPieces(await (await root.getFileHandle(copyPartFile(number))).getFile(), pieces)));
-      const file = new File([...parts.flat(), central], COPY_NAME, { type: "application/zip" });
-      const review = await this.#reviewCopy(file, onProgress, stopped);
+        withPieces(await (await root.getFileHandle(copyPartFile(number))).getFile(), number, pieces)));
+      const file = new File([...parts.flatMap((part) => part.blobs), central], COPY_NAME, { type: "application/zip" });
+      const layout = [...parts.flatMap((part) => part.segments), { length: central.byteLength }];
+      const review = await this.#reviewCopy(file, layout, onProgress, stopped);
       if (!review) {
         await this.discardCopy();
         return null;
@@ -579,17 +581,18 @@ export class WorkerClient extends EventTarget {
    * the copy's requests: each file's bytes read from the copy) and rechecked where needed, and worker
    * 0 merges their states. Null when stopped.
    * @param {File} copy
+   * @param {CopySegment[]} layout where the copy's bytes come from (the workers read the parts' files directly)
    * @param {(progress: CopyStatus) => void} onProgress
    * @param {() => boolean} stopped
    * @returns {Promise<Review | null>}
    */
-  async #reviewCopy(copy, onProgress, stopped) {
+  async #reviewCopy(copy, layout, onProgress, stopped) {
     /** @param {{files: number, total: number, elapsed: number, files_per_second: number, eta_seconds: number}} p */
     const reviewing = (p) => onProgress({ stage: "reviewing", files: p.files, total: p.total, bytes: copy.size,
       elapsed: p.elapsed, files_per_second: p.files_per_second, eta_seconds: p.eta_seconds });
     reviewing({ files: 0, total: 0, elapsed: 0, files_per_second: 0, eta_seconds: 0 });
     await Promise.all(this.#workers.map(async (_, number) => {
-      const opened = await this.#ask(number, REQUEST.deid_review_open, [copy, number === 0]);
+      const opened = await this.#ask(number, REQUEST.deid_review_open, [copy, layout, number === 0]);
       await this.#stepToEnd(number, opened, REQUEST.deid_step, COPY_STEP_SECONDS, () => {}, stopped);
     }));
     if (stopped()) return null;
@@ -868,17 +871,25 @@ function deferred() {
 
 /**
  * A part of the copy as its bytes go: its file, with each piece (a slice of a picked zip: pixel data
- * taken over unread) put after the first `at` bytes of the file that the piece names.
- * @param {File} part @param {CopyPiece[]} pieces @returns {Blob[]}
+ * taken over unread) put after the first `at` bytes of the file that the piece names; and where each
+ * of those blobs comes from (the workers read the part file's own through an access handle).
+ * @param {File} part @param {number} number the part's @param {CopyPiece[]} pieces
+ * @returns {{blobs: Blob[], segments: CopySegment[]}}
  */
-function withPieces(part, pieces) {
+function withPieces(part, number, pieces) {
   /** @type {Blob[]} */
   const blobs = [];
+  /** @type {CopySegment[]} */
+  const segments = [];
   let from = 0;
-  for (const { at, blob } of pieces) {
-    blobs.push(part.slice(from, at), blob);
+  for (const { at, blob } of [...pieces, { at: part.size, blob: null }]) {
+    blobs.push(part.slice(from, at));
+    segments.push({ length: at - from, part: number, from });
+    if (blob) {
+      blobs.push(blob);
+      segments.push({ length: blob.size });
+    }
     from = at;
   }
-  blobs.push(part.slice(from));
-  return blobs;
+  return { blobs, segments };
 }

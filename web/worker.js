@@ -12,6 +12,7 @@ import { CALL, COPY_REQUESTS, EVENT, OP, REQUEST, copyPartFile, protocolMismatch
 /** @typedef {import("./protocol.js").CallName} CallName */
 /** @typedef {import("./protocol.js").EntryPoints} EntryPoints */
 /** @typedef {import("./protocol.js").FromWorker} FromWorker */
+/** @typedef {import("./protocol.js").CopySegment} CopySegment */
 /** @typedef {import("./protocol.js").PickedItem} PickedItem */
 /** @typedef {import("./protocol.js").RequestOp} RequestOp */
 /** @typedef {import("./protocol.js").ToWorker} ToWorker */
@@ -37,12 +38,16 @@ import { CALL, COPY_REQUESTS, EVENT, OP, REQUEST, copyPartFile, protocolMismatch
  * not in TypeScript's DOM library).
  * @typedef {object} SyncAccessHandle
  * @property {(buffer: ArrayBufferView, options?: {at?: number}) => number} write
+ * @property {(buffer: ArrayBufferView, options?: {at?: number}) => number} read
  * @property {(size: number) => void} truncate
  * @property {() => void} flush
  * @property {() => number} getSize
  * @property {() => void} close
  */
-/** @typedef {FileSystemFileHandle & {createSyncAccessHandle(): Promise<SyncAccessHandle>}} SyncFileHandle */
+/** @typedef {FileSystemFileHandle & {createSyncAccessHandle(options?: {mode?: "readwrite" | "read-only"}):
+ *   Promise<SyncAccessHandle>}} SyncFileHandle */
+/** Emscripten's read of a file's stream: `length` bytes at `position` into `buffer` from `offset`.
+ * @typedef {(stream: unknown, buffer: Uint8Array, offset: number, length: number, position: number) => number} StreamRead */
 /** Python's buffer (a memoryview of the zip's bytes) as a JS call receives it (a PyProxy).
  * @typedef {{getBuffer(type?: string): {data: Uint8Array, release(): void}}} PyBufferProxy */
 
@@ -76,6 +81,8 @@ let outputName = null;
 let outputModule = false;    // whether Python's output module (dicompeek_output) is registered
 /** @type {string | null} where the finished copy is mounted for its review */
 let copyMount = null;
+/** @type {SyncAccessHandle[]} the parts' files, open read-only while the copy is mounted */
+let copyHandles = [];
 /** @type {Promise<void>} the copy's requests, one after another (they open, mount and delete its file) */
 let copying = Promise.resolve();
 
@@ -266,6 +273,7 @@ async function boot() {
   const makeSnapshot = self.name === SNAPSHOT_WORKER;
   py ??= await loadPyodide({ indexURL, _makeSnapshot: makeSnapshot });
   pyodide = py;
+  py.registerJsModule("dicompeek_files", { read_into: readInto });
   mark("loadPyodide");
   stage(2, 3, "Loading pydicom and DICOM Peek");
   const [pydicom, app] = await Promise.all(archives);
@@ -423,7 +431,10 @@ async function copyRequest(message) {
       await openOutput(copyPartFile(/** @type {number} */ (args[0])));
       args = args.slice(1);
     }
-    if (message.name === REQUEST.deid_review_open) args = [mountCopy(/** @type {Blob} */ (args[0])), ...args.slice(1)];
+    if (message.name === REQUEST.deid_review_open) {
+      const [copy, layout, ...rest] = /** @type {[Blob, CopySegment[], boolean]} */ (args);
+      args = [await mountCopy(copy, layout), ...rest];
+    }
     const problem = message.name === REQUEST.deid_state ? outputProblem() : null;
     if (problem) throw new Error(problem);
   } catch (error) {
@@ -447,7 +458,7 @@ async function openOutput(name) {
   unmountCopy();
   const root = await navigator.storage.getDirectory();
   const file = /** @type {SyncFileHandle} */ (await root.getFileHandle(name, { create: true }));
-  const handle = await file.createSyncAccessHandle();
+  const handle = await whenUnlocked(() => file.createSyncAccessHandle());
   handle.truncate(0);
   output = { handle, at: 0, pieces: [] };
   outputName = name;
@@ -504,18 +515,86 @@ function outputProblem() {
 }
 
 /** The finished copy, mounted with WORKERFS like a pick (read where it is: the parts' files on disk);
- * its path. @param {Blob} copy */
-function mountCopy(copy) {
+ * its path. The bytes of the parts' files are read through read-only access handles straight into
+ * Python's memory: WORKERFS reads a Blob with FileReaderSync, a new buffer each read that V8 frees
+ * only at its next full collection, so reading the copy back grew the page by hundreds of megabytes.
+ * A part whose file does not open so is read as a Blob.
+ * @param {Blob} copy @param {CopySegment[]} layout where the copy's bytes come from */
+async function mountCopy(copy, layout) {
   unmountCopy();
   const py = runtime();
   const dir = `/copies/${++pickCount}`;
+  const path = `${dir}/deidentified-copy.zip`;
   py.FS.mkdirTree(dir);
   py.FS.mount(py.FS.filesystems.WORKERFS, { blobs: [{ name: "deidentified-copy.zip", data: copy }] }, dir);
   copyMount = dir;
-  return `${dir}/deidentified-copy.zip`;
+  if (layout.reduce((total, segment) => total + segment.length, 0) !== copy.size) return path;
+  const root = await navigator.storage.getDirectory();
+  /** @type {Map<number, SyncAccessHandle>} */
+  const handles = new Map();
+  for (const part of new Set(layout.flatMap((segment) => segment.part ?? []))) {
+    try {
+      const file = /** @type {SyncFileHandle} */ (await root.getFileHandle(copyPartFile(part)));
+      handles.set(part, await file.createSyncAccessHandle({ mode: "read-only" }));
+    } catch {
+      // read as a Blob
+    }
+  }
+  if (copyMount !== dir) {  // unmounted meanwhile
+    for (const handle of handles.values()) handle.close();
+    return path;
+  }
+  copyHandles = [...handles.values()];
+  const node = /** @type {{stream_ops: {read: StreamRead}}} */ (/** @type {unknown} */ (py.FS.lookupPath(path, {}).node));
+  node.stream_ops = { ...node.stream_ops, read: segmentedRead(copy, layout, handles, node.stream_ops.read) };
+  return path;
+}
+
+/** A read of the copy that takes each run of bytes from where it lies: a part's file through its
+ * handle, into Python's memory; anything else through WORKERFS's own read of the Blob (`blobRead`).
+ * @param {Blob} copy @param {CopySegment[]} layout @param {Map<number, SyncAccessHandle>} handles
+ * @param {StreamRead} blobRead @returns {StreamRead} */
+function segmentedRead(copy, layout, handles, blobRead) {
+  /** @type {number[]} */
+  const starts = [];
+  let end = 0;
+  for (const segment of layout) {
+    starts.push(end);
+    end += segment.length;
+  }
+  return (stream, buffer, offset, length, position) => {
+    const stop = Math.min(position + length, copy.size);
+    let at = position;
+    while (at < stop) {
+      const k = upperBound(starts, at) - 1;  // the last run starting at or before `at`: it holds `at`
+      const segment = layout[k];
+      const count = Math.min(stop, starts[k] + segment.length) - at;
+      const into = offset + at - position;
+      const handle = segment.part === undefined ? undefined : handles.get(segment.part);
+      const read = handle
+        ? handle.read(buffer.subarray(into, into + count), { at: /** @type {number} */ (segment.from) + at - starts[k] })
+        : blobRead(stream, buffer, into, count, at);
+      if (read !== count) throw new Error(`the copy's file gave ${read} of ${count} bytes at ${at}`);
+      at += count;
+    }
+    return Math.max(0, stop - position);
+  };
+}
+
+/** How many of the ascending `values` are at most `value`. @param {number[]} values @param {number} value */
+function upperBound(values, value) {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle] <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function unmountCopy() {
+  for (const handle of copyHandles.splice(0)) handle.close();
   if (!copyMount) return;
   /** @type {Pyodide["FS"] & {unmount(path: string): void}} */ (runtime().FS).unmount(copyMount);
   copyMount = null;
@@ -527,7 +606,37 @@ async function removeOutput() {
   const name = outputName;
   outputName = null;
   const root = await navigator.storage.getDirectory();
-  await root.removeEntry(name);
+  await whenUnlocked(() => root.removeEntry(name));
+}
+
+/** `act` on a part file once no other worker holds it: every worker reads every part while the copy
+ * is reviewed, and lets go when it is asked for the next copy or to drop this one, as this one is.
+ * @template T @param {() => Promise<T>} act @returns {Promise<T>} */
+async function whenUnlocked(act) {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await act();
+    } catch (error) {
+      const locked = error instanceof DOMException && error.name === "NoModificationAllowedError";
+      if (!locked || tries >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Python's PickedFile.pread (dicompeek.io.largefile): bytes of an open file from `position` on,
+ * read into Python's buffer `data` (a bytearray) where it lies in Python's memory, not into a buffer
+ * of JavaScript's that is copied over and left for V8 to collect (a new buffer every read: reading a
+ * copy back so grew the browser by 400–600 MB); how many were read.
+ * @param {unknown} stream an Emscripten stream (FS.open) @param {PyBufferProxy} data @param {number} position */
+function readInto(stream, data, position) {
+  const buffer = data.getBuffer("u8");
+  try {
+    return /** @type {{read(stream: unknown, buffer: Uint8Array, offset: number, length: number, position: number): number}} */ (
+      /** @type {unknown} */ (runtime().FS)).read(stream, buffer.data, 0, buffer.data.byteLength, position);
+  } finally {
+    buffer.release();
+  }
 }
 
 /**
