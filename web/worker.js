@@ -273,7 +273,6 @@ async function boot() {
   const makeSnapshot = self.name === SNAPSHOT_WORKER;
   py ??= await loadPyodide({ indexURL, _makeSnapshot: makeSnapshot });
   pyodide = py;
-  py.registerJsModule("dicompeek_files", { read_into: readInto });
   mark("loadPyodide");
   stage(2, 3, "Loading pydicom and DICOM Peek");
   const [pydicom, app] = await Promise.all(archives);
@@ -299,6 +298,8 @@ async function boot() {
     self.close();
     return;
   }
+  // after the snapshot: Python holding a JS object (a module) cannot be snapshotted
+  py.registerJsModule("dicompeek_files", { read_into: readInto });
   api = module;
   stage(3, 3, "Ready");
   mark("ready");
