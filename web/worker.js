@@ -517,8 +517,9 @@ function outputProblem() {
 
 /** The finished copy, mounted with WORKERFS like a pick (read where it is: the parts' files on disk);
  * its path. The bytes of the parts' files are read through read-only access handles straight into
- * Python's memory: WORKERFS reads a Blob with FileReaderSync, a new buffer each read that V8 frees
- * only at its next full collection, so reading the copy back grew the page by hundreds of megabytes.
+ * the reader's buffer: WORKERFS reads a Blob with FileReaderSync, a new buffer each read that V8 frees
+ * only at its next full collection, and slowly (on the 1 GB zip the copy with its review took 53 s
+ * and grew the browser by 635 MB; 28 s and 352 MB with the handles, bench/deid_bench.py).
  * A part whose file does not open so is read as a Blob.
  * @param {Blob} copy @param {CopySegment[]} layout where the copy's bytes come from */
 async function mountCopy(copy, layout) {
