@@ -634,8 +634,8 @@ async function whenUnlocked(act) {
 function readInto(stream, data, position) {
   const buffer = data.getBuffer("u8");
   try {
-    return /** @type {{read(stream: unknown, buffer: Uint8Array, offset: number, length: number, position: number): number}} */ (
-      /** @type {unknown} */ (runtime().FS)).read(stream, buffer.data, 0, buffer.data.byteLength, position);
+    const fs = /** @type {{read: StreamRead}} */ (/** @type {unknown} */ (runtime().FS));
+    return fs.read(stream, buffer.data, 0, buffer.data.byteLength, position);
   } finally {
     buffer.release();
   }

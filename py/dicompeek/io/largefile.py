@@ -40,34 +40,25 @@ class _PosixReader:
 
 
 class _EmscriptenReader:  # pragma: no cover - runs in Pyodide only (tests/e2e, and node in development)
-    """Reads through Emscripten's FS. In the page's worker, whose JS module ``dicompeek_files``
-    reads into a Python buffer where it lies, the bytes come straight into Python's memory; else
-    (Pyodide elsewhere) through a JavaScript array, a new one every read, which V8 frees only at
-    its next full collection: in the page that grew the browser by hundreds of megabytes a GB read."""
+    """Reads through Emscripten's FS into a Python buffer where it lies, by the JS module
+    ``dicompeek_files`` that ``web/worker.js`` registers: reading into a JavaScript array instead
+    made a new one every read, which V8 frees only at its next full collection (in the page, reading
+    a de-identified copy back so grew the browser by 450–600 MB)."""
 
     def __init__(self, path: str) -> None:
         import pyodide_js
+        from dicompeek_files import read_into  # type: ignore[import-not-found]  # web/worker.js
 
+        self._read_into: Any = read_into
         self._fs: Any = pyodide_js.FS
         self._stream: Any = self._fs.open(path, "r")
-        try:
-            from dicompeek_files import read_into  # type: ignore[import-not-found]  # web/worker.js
-        except ImportError:
-            read_into = None
-        self._read_into: Any = read_into
 
     def pread(self, n: int, position: int) -> bytes:
         if n <= 0:
             return b""
-        if self._read_into is not None:
-            buffer = bytearray(n)
-            got = self._read_into(self._stream, buffer, position)
-            return bytes(buffer) if got == n else bytes(buffer[:got])
-        import js
-
-        array = js.Uint8Array.new(n)
-        got = self._fs.read(self._stream, array, 0, n, position)
-        return bytes(array.subarray(0, got).to_bytes())
+        buffer = bytearray(n)
+        got = self._read_into(self._stream, buffer, position)
+        return bytes(buffer) if got == n else bytes(buffer[:got])
 
     def close(self) -> None:
         if self._stream is not None:
