@@ -4,6 +4,7 @@ the same report, mapping and review of the copy."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from privacy.exports import original_export
 from registry import zip_bytes
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+needs_kernel_copy = pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="no copy_file_range here")
 USUAL = frozenset({"retain_modified_dates", "clean_descriptors"})
 
 
@@ -51,6 +53,27 @@ def test_two_or_three_processes_write_the_bytes_one_writes(tmp_path, keep):
         names = archive.namelist()
     assert any(name.startswith("SUBJ-2/") for name in names) and any(name.startswith("ANON-1/") for name in names)
     assert any(name.startswith("other/") for name in names) == keep
+
+
+@needs_kernel_copy
+@pytest.mark.parametrize("kernel", ["refuses", "stops short"])
+def test_parts_joined_without_the_kernels_copy_give_the_same_bytes(tmp_path, monkeypatch, kernel):
+    # copy_file_range is Linux's; where it refuses (another file system) or stops early, the rest of
+    # a part is read and written
+    source = _export(tmp_path)
+    _copy(source, tmp_path / "kernel.zip", 2, False)
+    real, calls = os.copy_file_range, []
+
+    def stand_in(src: int, dst: int, count: int, offset_src: int, offset_dst: int) -> int:
+        calls.append(count)
+        if kernel == "refuses":
+            raise OSError(18, "Invalid cross-device link")
+        return real(src, dst, min(count, 4096), offset_src, offset_dst) if len(calls) == 1 else 0
+
+    monkeypatch.setattr(os, "copy_file_range", stand_in)
+    _copy(source, tmp_path / "joined.zip", 2, False)
+    assert calls
+    assert (tmp_path / "joined.zip").read_bytes() == (tmp_path / "kernel.zip").read_bytes()
 
 
 def test_small_copies_stay_in_one_process():
