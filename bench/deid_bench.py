@@ -12,10 +12,12 @@ process's resident set growth over the copy (ru_maxrss). In CPython the command 
 best of three runs: the inputs indexed, the copy and its review on every core
 (:mod:`dicompeek.privacy.deidentify.inputs`). With ``--page``, the same zips in the page too
 (Chromium): indexing as the page reports it, then "Make a de-identified copy…" with the same
-options from the Start button to the copy's review shown (timed alone: sampling every process's
-memory takes about half a core of the two), then the same copy again for the browser's peak memory
-growth over the idle page (all its processes, sampled). ``--smoke`` checks the path in seconds on
-a small generated zip; the figures then mean nothing. The test suite runs it.
+options from the Start button to the copy's review shown, three times: the first copy with the
+browser's memory sampled (all its processes), the second timed alone (sampling takes about half a
+core of the two), the third sampled again; the peak growth over the idle page of the first copy and
+of a copy made again are both shown (the second has been the larger: see the README).
+``--smoke`` checks the path in seconds on a small generated zip; the figures then mean nothing.
+The test suite runs it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "py")]
 from bench import CACHE, SMOKE, SPECS, bench_zip, print_table  # noqa: E402  bench/bench.py
 
 TARGET_RATIO = 4.0
+TARGET_GROWTH_MB = 300
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 USUAL = frozenset({"retain_modified_dates", "clean_descriptors"})
 #: Seconds the page is left after its first pick before the measured one (see measure_page).
@@ -49,13 +52,13 @@ def warm(path: Path) -> None:
             pass
 
 
-def measure(path: Path, work: Path, runs: int = 1) -> tuple[float, float, int, float, str]:
-    """(indexing s, copy s, files written, peak MB growth, the copy's verdict) for ``path``; with
+def measure(path: Path, work: Path, runs: int = 1) -> tuple[float, float, int, list[float], str]:
+    """(indexing s, copy s, files written, [peak MB growth], the copy's verdict) for ``path``; with
     ``runs`` > 1, the best indexing and the best copy of that many (the machine is noisy: single
     runs of either differed by up to 30 %)."""
     results = [_measure_once(path, work) for _ in range(runs)]
     best = min(results, key=lambda r: r[1])
-    return min(r[0] for r in results), best[1], best[2], max(r[3] for r in results), best[4]
+    return min(r[0] for r in results), best[1], best[2], [max(r[3] for r in results)], best[4]
 
 
 def _measure_once(path: Path, work: Path) -> tuple[float, float, int, float, str]:
@@ -82,9 +85,9 @@ def _measure_once(path: Path, work: Path) -> tuple[float, float, int, float, str
     return indexed, copied, report["files_written"], grown, report["verdict"]
 
 
-def measure_page(path: Path) -> tuple[float, float, int, float, str]:
-    """The same in the page: (indexing s, copy s, files written, peak MB growth over the idle page, the
-    copy's verdict)."""
+def measure_page(path: Path) -> tuple[float, float, int, list[float], str]:
+    """The same in the page: (indexing s, copy s, files written, [peak MB growth over the idle page of
+    the first copy, of a copy made again], the copy's verdict)."""
     import threading
 
     from playwright.sync_api import sync_playwright
@@ -134,19 +137,22 @@ def measure_page(path: Path) -> tuple[float, float, int, float, str]:
                 sys.exit(f"the page's default options changed: {sorted(checked)}")
             time.sleep(2.0)
             idle = tree_memory()
-            # timed without sampling (reading every process's PSS takes about half a core here), then
-            # the same copy again for the peak memory
-            copied, status, verdict = _page_copy(page)
-            sampler = PeakSampler()
-            sampler.start()
-            _page_copy(page)
-            peak = sampler.stop()
+            peaks, copied = [], 0.0
+            for sampled in (True, False, True):  # timed without sampling (reading every process's PSS
+                sampler = PeakSampler() if sampled else None  # takes about half a core here)
+                if sampler is not None:
+                    sampler.start()
+                seconds, status, verdict = _page_copy(page)
+                if sampler is None:
+                    copied = seconds
+                else:
+                    peaks.append((sampler.stop() - idle) / (1024 * 1024))
             written = int(status.split("ready: ")[1].split(" files")[0].replace(",", ""))
             chromium.close()
             shutil.rmtree(profile, ignore_errors=True)
     finally:
         server.shutdown()
-    return indexed, copied, written, (peak - idle) / (1024 * 1024), verdict
+    return indexed, copied, written, peaks, verdict
 
 
 def _page_copy(page: Any) -> tuple[float, str, str]:
@@ -192,10 +198,13 @@ def main(argv: list[str] | None = None) -> int:
                 indexed, copied, files, grown, verdict = run(path)
                 ratio = copied / indexed
                 rows.append((name, place, f"{files:,}", f"{indexed:.1f} s", f"{copied:.1f} s",
-                             f"{ratio:.1f} {'PASS' if ratio <= TARGET_RATIO else 'MISS'}", f"{grown:.0f} MB", verdict))
+                             f"{ratio:.1f} {'PASS' if ratio <= TARGET_RATIO else 'MISS'}",
+                             " / ".join(f"{mb:.0f}" for mb in grown)
+                             + f" MB {'PASS' if max(grown) < TARGET_GROWTH_MB else 'MISS'}", verdict))
     print(f"# {datetime.date.today()}" + (" · smoke run: these figures mean nothing" if args.smoke else ""))
     print_table("| Zip | Where | Files | Indexing | Copy (with its review) | Copy / indexing (target ≤ 4) | "
-                "Peak memory growth | The copy's review |\n|---|---|---:|---:|---:|---:|---:|---|", rows, args.markdown)
+                "Peak memory growth (target < 300 MB; page: first copy / again) | The copy's review |\n"
+                "|---|---|---:|---:|---:|---:|---:|---|", rows, args.markdown)
     return 0
 
 
