@@ -482,7 +482,7 @@ def pipeline(path: str, control: str | None = None, frames_seen: dict[int, int] 
 
     def call(name: str, *args: Any) -> Any:
         try:
-            text = api.call(name, json.dumps(args))
+            text = api.call(name, json.dumps(args)).decode()
         except BaseException as exc:  # anything out of the API is the finding
             if isinstance(exc, KeyboardInterrupt):
                 raise

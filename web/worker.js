@@ -19,8 +19,8 @@ import { CALL, COPY_REQUESTS, EVENT, OP, REQUEST, copyPartFile, protocolMismatch
 /**
  * dicompeek.app.worker_api, as the worker calls it through Pyodide.
  * @typedef {object} PythonApi
- * @property {(name: string, argsJson: string) => string} call
- * @property {(name: string, argsJson: string) => {toJs(): [string, Uint8Array], destroy(): void}} call_binary
+ * @property {(name: string, argsJson: Uint8Array) => PyBufferProxy & {destroy(): void}} call
+ * @property {(name: string, argsJson: Uint8Array) => {toJs(): [string, Uint8Array], destroy(): void}} call_binary
  * @property {() => string} entry_points
  * @property {() => boolean} import_the_rest
  */
@@ -151,8 +151,27 @@ function call(name, args) {
  * @returns {any} the JSON reply, typed by the caller (Calls, Requests)
  */
 function callJson(name, args) {
-  return JSON.parse(python().call(name, JSON.stringify(args)));
+  const reply = python().call(name, jsonBytes(args));
+  try {
+    const buffer = reply.getBuffer("u8");
+    try {
+      return JSON.parse(utf8Decoder.decode(buffer.data));
+    } finally {
+      buffer.release();
+    }
+  } finally {
+    reply.destroy();
+  }
 }
+
+// JSON crosses to Python and back as UTF-8 bytes, not strings: Pyodide makes a JavaScript string
+// from a Python one a character at a time (and the reverse likewise), which for the copy's plan
+// (10 MB of JSON) made about 300 MB of short-lived objects in worker 0, and held them while the
+// string was in use (dicompeek.app.entry_points.call).
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+/** @param {unknown} args @returns {Uint8Array} */
+const jsonBytes = (args) => utf8Encoder.encode(JSON.stringify(args));
 
 /** @type {Record<string, number>} when each boot stage ended (ms since the epoch), for the start-up benchmark */
 const marks = {};
@@ -402,7 +421,7 @@ function reply({ id, name, args }, wrap = (result) => result) {
   try {
     if (!Object.hasOwn(REQUEST, name)) throw new Error(`no request named ${name}`);
     if (binary.has(name)) {
-      const result = python().call_binary(name, JSON.stringify(args));
+      const result = python().call_binary(name, jsonBytes(args));
       const [metaJson, pixels] = result.toJs();
       result.destroy();
       const buffer = /** @type {ArrayBuffer} */ (pixels.buffer);

@@ -46,4 +46,5 @@ def shift(value: str, vr: str, days: int) -> str:
         years = int(days / 365.25)
         return f"{int(year) + years:04d}{month or ''}{rest}"
     moved = dt.date(int(year), int(month), int(day)) + dt.timedelta(days=days)
-    return f"{moved:%Y%m%d}{rest}"
+    # not strftime: in Pyodide that is Emscripten's, in JavaScript, about 700 bytes of objects a date
+    return f"{moved.year:04d}{moved.month:02d}{moved.day:02d}{rest}"
