@@ -75,7 +75,7 @@ def call_binary(name: str, args_json: Any) -> tuple[str, bytes]:
 
 def _json_text(args_json: Any) -> str:
     """JSON text from what the caller passed: UTF-8 bytes (the worker's ``Uint8Array``, a proxy with
-    ``to_bytes``, or ``bytes``) or a ``str`` (tests, the command line's callers)."""
+    ``to_bytes``, or ``bytes``) or a ``str`` (the tests)."""
     if isinstance(args_json, str):
         return args_json
     raw = args_json if isinstance(args_json, (bytes, bytearray)) else args_json.to_bytes()
