@@ -48,12 +48,22 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(ROOT / "bench")]
-from bench import CHROMIUM, CHROMIUM_ARGS, MB, MEMORY_KIND, ensure_built, log, machine, print_table, tree_memory  # noqa: E402
+from bench import (  # noqa: E402
+    BOOT_TIMEOUT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MB,
+    MEMORY_KIND,
+    ensure_built,
+    log,
+    machine,
+    print_table,
+    tree_memory,
+    wait_offline_ready,
+)
 from tools import paths, serve  # noqa: E402
 
 TARGET_FIRST, TARGET_LATER, TARGET_MEMORY_MB = 1.5, 1.0, 450.0
-BOOT_TIMEOUT_MS = 180_000
-SNAPSHOT_KEPT = "async () => (await (await caches.open('dicompeek-snapshot')).keys()).length === 1"
 
 #: The bare page: one module worker that loads Pyodide from ./pyodide/ (dist/'s copy) and says when.
 BARE_HTML = """<!doctype html>
@@ -115,17 +125,6 @@ def visit(page: Any, url: str) -> dict[str, Any]:
 def settle_and_measure(seconds: float) -> float:
     time.sleep(seconds)
     return tree_memory() / MB
-
-
-def wait_offline_ready(page: Any) -> None:
-    """Until the service worker has cached every file of the build (the page's "Offline ready") and
-    the workers' memory snapshot is kept (web/worker.js makes it after numpy has loaded)."""
-    page.wait_for_selector("#offline[data-state='ready']", state="attached", timeout=BOOT_TIMEOUT_MS)
-    deadline = time.monotonic() + BOOT_TIMEOUT_MS / 1000
-    while not page.evaluate(SNAPSHOT_KEPT):  # wait_for_function does not wait for a promise
-        if time.monotonic() > deadline:
-            raise RuntimeError("the memory snapshot was not kept")
-        time.sleep(0.5)
 
 
 def stop_service_workers(context: Any, page: Any) -> None:
