@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from dicompeek.privacy.report import MASK, masked_result, report_csv, report_html
 from registry import XSS
 
-RESULT = {
+RESULT: dict[str, Any] = {
     "schema_version": 2, "verdict": "1 high, 1 medium", "counts": {"high": 1, "medium": 1, "low": 0, "info": 0},
     "profile": {"title": "DICOM PS3.15 Table E.1-1", "edition": "the edition current on 2024-09-19"},
     "files_reviewed": 3,
@@ -43,16 +44,21 @@ def test_masking_hides_values_and_locations_but_not_the_findings():
     assert rows[1][8] == MASK and rows[1][10] == MASK and rows[1][11] == MASK and "Kowalski" not in str(rows)
 
 
-def test_a_masked_report_keeps_no_name_id_date_or_accession_anywhere():
-    result = {**RESULT, "patients": [{"key": "P1", "label": "Patient 1", "name": "Kowalski^Janina", "id": "MRN778812",
-                                      "birth_date": "19610523", "pseudonymous": False, "files": 3,
-                                      "studies": [{"uid": "1.2.3", "date": "20240102", "description": "CT",
-                                                   "accession": "ACC99812", "files": 3}]}],
+def test_a_masked_report_keeps_no_name_id_date_accession_or_uid_anywhere():
+    study_uid, series_uid = "2.25.1361266673832785141500", "2.25.9071188200000413"  # a UID can hold a time
+    series = [{"study_uid": study_uid, "series_uid": series_uid, "description": "CT Kowalski"}]
+    findings = [{**finding, "series": series} for finding in RESULT["findings"]]
+    result = {**RESULT, "findings": findings,
+              "patients": [{"key": "P1", "label": "Patient 1", "name": "Kowalski^Janina", "id": "MRN778812",
+                            "birth_date": "19610523", "pseudonymous": False, "files": 3,
+                            "studies": [{"uid": study_uid, "date": "20240102", "description": "CT",
+                                         "accession": "ACC99812", "files": 3}]}],
               "provenance": {"inputs": [{"name": "Kowalski.zip", "size": 10, "sha256": "ab" * 32}],
                              "reviewed_at": "2026-12-01T10:00:00Z", "tool": "DICOM Peek 0.1.0", "table": "E.1-1",
                              "claimed": [], "verdict": "1 high, 1 medium"}}
     for text in (report_html(result, masked=True), report_csv(result, masked=True), json.dumps(masked_result(result))):
-        for secret in ("Kowalski", "Janina", "MRN778812", "19610523", "ACC99812", "20240102", "onerror"):
+        for secret in ("Kowalski", "Janina", "MRN778812", "19610523", "ACC99812", "20240102", "onerror",
+                       study_uid, series_uid):
             assert secret not in text, secret
         assert "ab" * 32 in text and "2026-12-01T10:00:00Z" in text and "Patient 1" in text
 

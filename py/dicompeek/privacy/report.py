@@ -179,6 +179,7 @@ def masked_result(result: dict[str, Any]) -> dict[str, Any]:
         finding["values"] = [{**v, "value": MASK} for v in finding.get("values") or []]
         finding["matches"] = [{**m, "text": MASK} for m in finding.get("matches") or []]
         finding["locations"] = [MASK for _ in finding.get("locations") or []]
-        finding["series"] = [{**s, "description": MASK} for s in finding.get("series") or []]
+        finding["series"] = [{**s, "study_uid": MASK, "series_uid": MASK, "description": MASK}
+                             for s in finding.get("series") or []]
     copy["values_masked"] = True
     return copy
