@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import shutil
 import sys
 import tempfile
 import threading
@@ -115,8 +114,8 @@ def page_reviews(path: Path, files: int, ocr: list[bool]) -> tuple[float, list[t
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
-        with sync_playwright() as playwright:
-            profile = tempfile.mkdtemp(prefix="dicompeek-review-profile-")
+        with (sync_playwright() as playwright,
+              tempfile.TemporaryDirectory(prefix="dicompeek-review-profile-", ignore_cleanup_errors=True) as profile):
             chromium = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM,
                                                                      args=CHROMIUM_ARGS)
             page = chromium.pages[0] if chromium.pages else chromium.new_page()
@@ -140,7 +139,6 @@ def page_reviews(path: Path, files: int, ocr: list[bool]) -> tuple[float, list[t
                 reviews.append((time.perf_counter() - started, page.text_content("#review-meta") or ""))
                 page.click("#review-close")
             chromium.close()
-            shutil.rmtree(profile, ignore_errors=True)
             for _, meta in reviews:
                 if not meta.startswith((f"{files} DICOM files reviewed", f"{files:,} DICOM files reviewed")):
                     sys.exit(f"the page's review did not cover the {files} files: {meta}")

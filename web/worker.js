@@ -111,8 +111,8 @@ scope.pythonMemoryBytes = () => {
 let indexedEntries = 0;
 scope.indexedEntries = () => indexedEntries;
 
-// Whether numpy and Pillow are loaded (loadTheRest): the indexing bench waits for every worker's
-// before it picks, as a person's pick meets them once the file dialog has started the workers.
+// Whether numpy and Pillow are loaded (loadTheRest): the benches wait for every worker's before
+// they pick (bench.settled_page), as a person's pick meets them once the file dialog has started them.
 scope.restLoaded = () => restLoaded;
 
 /** @param {FromWorker} message */
